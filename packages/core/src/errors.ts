@@ -1,0 +1,259 @@
+/**
+ * One error hierarchy for every q-store package.
+ *
+ * Every error carries a stable `code` (for programs), a message that names the field, the problem
+ * and the limit (for people), an optional `cause`, and `retryable` (whether repeating the same call
+ * unchanged may succeed). `isQStoreError` recognises errors across duplicated copies of this package
+ * through a `Symbol.for` marker, so `instanceof` is not needed at package boundaries.
+ *
+ * Messages never carry secrets: anything built from user configuration passes through
+ * {@link redactSecrets} first.
+ */
+
+const MARKER = Symbol.for('q-store.error');
+
+export type QStoreErrorCode =
+  | 'VALIDATION'
+  | 'DIMENSION_MISMATCH'
+  | 'METRIC_MISMATCH'
+  | 'INVALID_FILTER'
+  | 'UNSUPPORTED_FILTER'
+  | 'INDEX_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'UNKNOWN_PLUGIN'
+  | 'PARTIAL_WRITE'
+  | 'CLOSED'
+  | 'ABORTED'
+  | 'TIMEOUT'
+  | 'CONNECTION'
+  | 'AUTHENTICATION'
+  | 'RATE_LIMITED'
+  | 'SERVICE'
+  | 'CONFLICT'
+  | 'CAPACITY'
+  | 'STORAGE';
+
+export interface QStoreErrorOptions {
+  cause?: unknown;
+  retryable?: boolean;
+}
+
+export class QStoreError extends Error {
+  readonly code: QStoreErrorCode;
+  readonly retryable: boolean;
+  readonly [MARKER] = true;
+
+  constructor(code: QStoreErrorCode, message: string, options: QStoreErrorOptions = {}) {
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** True for any q-store error, including one thrown by another copy of this package. */
+export function isQStoreError(value: unknown): value is QStoreError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+}
+
+/** One problem found in an input: where it is, what is wrong, and the limit when there is one. */
+export interface ValidationIssue {
+  /** Path of the offending input, e.g. `records[3].values[17]`, `filter.price.$gt`, `topK`. */
+  field: string;
+  message: string;
+  /** The limit the value broke, when the rule is a limit. */
+  limit?: number | string;
+}
+
+function describeIssues(summary: string, issues: readonly ValidationIssue[]): string {
+  const shown = issues.slice(0, 10).map((i) => `${i.field}: ${i.message}`);
+  const more = issues.length > 10 ? ` (and ${issues.length - 10} more)` : '';
+  return `${summary}: ${shown.join('; ')}${more}`;
+}
+
+/** Bad input. Carries every problem found, not only the first. Nothing was written. */
+export class ValidationError extends QStoreError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[], summary = 'Invalid input', code: QStoreErrorCode = 'VALIDATION') {
+    super(code, describeIssues(summary, issues));
+    this.issues = issues;
+  }
+
+  /** The first offending field, for callers that report one. */
+  get field(): string {
+    return this.issues[0]?.field ?? '';
+  }
+}
+
+/** A vector's length differs from the index dimension, or `ensureIndex` asked for another one. */
+export class DimensionMismatchError extends ValidationError {
+  readonly expected: number;
+  readonly actual: number;
+
+  constructor(field: string, expected: number, actual: number) {
+    super(
+      [{ field, message: `dimension ${actual} does not match the index dimension ${expected}`, limit: expected }],
+      'Dimension mismatch',
+      'DIMENSION_MISMATCH',
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** `ensureIndex` asked for another metric than the existing index has. */
+export class MetricMismatchError extends QStoreError {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('METRIC_MISMATCH', `metric: the index uses '${expected}', the request asked for '${actual}'`);
+  }
+}
+
+/** A filter that does not parse: unknown operator, wrong value type, bad nesting. Lists every problem. */
+export class FilterValidationError extends ValidationError {
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues, 'Invalid filter', 'INVALID_FILTER');
+  }
+}
+
+/** A valid filter that this backend cannot express natively. Never dropped silently. */
+export class UnsupportedFilterError extends QStoreError {
+  constructor(
+    readonly backend: string,
+    readonly operators: readonly string[],
+  ) {
+    super(
+      'UNSUPPORTED_FILTER',
+      `filter: backend '${backend}' cannot express ${operators.map((o) => `'${o}'`).join(', ')}`,
+    );
+  }
+}
+
+export class IndexNotFoundError extends QStoreError {
+  constructor(indexName: string) {
+    super('INDEX_NOT_FOUND', `index '${indexName}' does not exist: call ensureIndex({dimension, metric}) first`);
+  }
+}
+
+export class NotFoundError extends QStoreError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+/** `createBackend` (or another registry) was asked for a type nobody registered. */
+export class UnknownPluginError extends QStoreError {
+  constructor(
+    readonly kind: string,
+    readonly type: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      'UNKNOWN_PLUGIN',
+      `type: unknown ${kind} type '${type}'; known types: ${known.length ? known.join(', ') : '(none registered)'}`,
+    );
+  }
+}
+
+/**
+ * A batch write failed after some chunks had landed. `landedIds` lists exactly the records that
+ * were written; the cause is the error of the first chunk that failed.
+ */
+export class PartialWriteError extends QStoreError {
+  constructor(
+    readonly landedIds: readonly string[],
+    readonly failedIds: readonly string[],
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'PARTIAL_WRITE',
+      `batch write stopped: ${landedIds.length} records landed, ${failedIds.length} did not (${reason})`,
+      { cause, retryable: isQStoreError(cause) ? cause.retryable : false },
+    );
+  }
+}
+
+export class ClosedError extends QStoreError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+  }
+}
+
+export class AbortError extends QStoreError {
+  constructor(reason?: unknown) {
+    super('ABORTED', 'operation aborted', { cause: reason });
+  }
+}
+
+export class TimeoutError extends QStoreError {
+  constructor(what: string, timeoutMs: number) {
+    super('TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { retryable: true });
+  }
+}
+
+/** Network-level failure talking to a service (refused, reset, DNS). Retryable. */
+export class ConnectionError extends QStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('CONNECTION', message, { cause, retryable: true });
+  }
+}
+
+export class AuthenticationError extends QStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('AUTHENTICATION', message, { cause });
+  }
+}
+
+export class RateLimitedError extends QStoreError {
+  constructor(
+    message: string,
+    /** Milliseconds the service asked us to wait (`Retry-After`), when it said. */
+    readonly retryAfterMs?: number,
+    cause?: unknown,
+  ) {
+    super('RATE_LIMITED', message, { cause, retryable: true });
+  }
+}
+
+/** The service answered with an error of its own. Retryable for 5xx answers. */
+export class ServiceError extends QStoreError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options: QStoreErrorOptions = {},
+  ) {
+    super('SERVICE', message, { retryable: status !== undefined && status >= 500, ...options });
+  }
+}
+
+/** Disk or snapshot trouble in a store that persists locally. */
+export class StorageError extends QStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('STORAGE', message, { cause });
+  }
+}
+
+/** Throws {@link AbortError} when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // user:password@ in URLs (postgres://, redis://, https://)
+  [/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@/gi, '$1$2:***@'],
+  // Authorization headers and api keys in text
+  [/(authorization["']?\s*[:=]\s*["']?(?:apikey|bearer|basic)\s+)[^\s"',}]+/gi, '$1***'],
+  [/((?:api[-_]?key|apikey|password|passwd|secret|token)["']?\s*[:=]\s*["']?)[^\s"',}&]+/gi, '$1***'],
+  [/([?&](?:api[-_]?key|apikey|password|token|secret)=)[^&\s]+/gi, '$1***'],
+];
+
+/** Replaces passwords in URLs, API keys, tokens and Authorization values with `***`. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}

@@ -1,0 +1,140 @@
+export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './errors.js';
+export {
+  AbortError,
+  AuthenticationError,
+  ClosedError,
+  ConnectionError,
+  DimensionMismatchError,
+  FilterValidationError,
+  IndexNotFoundError,
+  isQStoreError,
+  MetricMismatchError,
+  NotFoundError,
+  PartialWriteError,
+  QStoreError,
+  RateLimitedError,
+  redactSecrets,
+  ServiceError,
+  StorageError,
+  TimeoutError,
+  throwIfAborted,
+  UnknownPluginError,
+  UnsupportedFilterError,
+  ValidationError,
+} from './errors.js';
+export { evaluateFilter } from './filter-evaluator.js';
+export { collectOperators, filterFields, parseFilter } from './filter-parser.js';
+export type {
+  ComparisonOperator,
+  FieldCondition,
+  FieldNode,
+  FieldOperator,
+  Filter,
+  FilterNode,
+  FilterOperator,
+  FilterScalar,
+  LogicalOperator,
+  RangeOperator,
+  SetOperator,
+} from './filter-types.js';
+export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './filter-types.js';
+export type { MemoryBackendOptions } from './memory-backend.js';
+export { MemoryBackend } from './memory-backend.js';
+export {
+  checkpointName,
+  MemoryCheckpointStore,
+  MemoryStateStore,
+  MemoryTrainingStore,
+  validateCheckpoint,
+} from './memory-stores.js';
+export { norm, normalize, score } from './metrics.js';
+export type {
+  CircuitJson,
+  CircuitOperation,
+  EstimateParams,
+  EstimateResult,
+  GradientParams,
+  GradientResult,
+  Observable,
+  ParameterBinding,
+  PauliTerm,
+  QuantumBackend,
+  QuantumCapabilities,
+  SampleParams,
+  SampleResult,
+} from './quantum.js';
+export type { Rng } from './random.js';
+export { createRng } from './random.js';
+export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';
+export { backendRegistry, createBackend, PluginRegistry } from './registry.js';
+export type {
+  CacheBackend,
+  Checkpoint,
+  CheckpointInfo,
+  CheckpointStore,
+  DatasetManifest,
+  JsonValue,
+  Label,
+  LoadTrainingBatchParams,
+  StateStore,
+  StoreTrainingDataParams,
+  TrainingBatch,
+  TrainingStore,
+} from './stores.js';
+export { decodeCacheValue, encodeCacheValue } from './stores.js';
+export type { ValidTrainingData } from './training-data.js';
+export {
+  DATASET_ID_PATTERN,
+  shufflePermutation,
+  sortedLabelSet,
+  validateBatchWindow,
+  validateTrainingData,
+} from './training-data.js';
+export type {
+  BackendCapabilities,
+  DeleteParams,
+  DeleteResult,
+  DeleteTarget,
+  EnsureIndexParams,
+  FetchParams,
+  FetchResult,
+  IndexDescription,
+  IndexStats,
+  ListParams,
+  Metadata,
+  MetadataValue,
+  Metric,
+  NormalizedQuery,
+  QueryMatch,
+  QueryParams,
+  QueryResult,
+  UpdateParams,
+  UpdateResult,
+  UpsertParams,
+  UpsertResult,
+  VectorRecord,
+  VectorRecordInput,
+} from './types.js';
+export { METRICS } from './types.js';
+export type { RecordRules } from './validation.js';
+export {
+  chunkRecords,
+  DEFAULT_MAX_METADATA_BYTES,
+  estimateRecordBytes,
+  INDEX_NAME_PATTERN,
+  MAX_ID_LENGTH,
+  MAX_METADATA_KEY_LENGTH,
+  METADATA_KEY_PATTERN,
+  NAMESPACE_PATTERN,
+  validateId,
+  validateIds,
+  validateIndexName,
+  validateIndexParams,
+  validateMetadata,
+  validateNamespace,
+  validateRecords,
+  validateTopK,
+  validateVector,
+} from './validation.js';
+export type { ListPage, VectorBackend } from './vector-backend.js';
+export { BaseVectorBackend } from './vector-backend.js';

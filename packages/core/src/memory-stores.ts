@@ -1,0 +1,254 @@
+import { ClosedError, NotFoundError, throwIfAborted, ValidationError } from './errors.js';
+import type {
+  Checkpoint,
+  CheckpointInfo,
+  CheckpointStore,
+  DatasetManifest,
+  JsonValue,
+  Label,
+  LoadTrainingBatchParams,
+  StateStore,
+  StoreTrainingDataParams,
+  TrainingBatch,
+  TrainingStore,
+} from './stores.js';
+import {
+  MODEL_ID_PATTERN,
+  shufflePermutation,
+  sortedLabelSet,
+  validateBatchWindow,
+  validateTrainingData,
+} from './training-data.js';
+import { MAX_ID_LENGTH } from './validation.js';
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_ID_LENGTH) {
+    throw new ValidationError(
+      [
+        {
+          field: 'key',
+          message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
+          limit: MAX_ID_LENGTH,
+        },
+      ],
+      'Invalid key',
+    );
+  }
+  return key;
+}
+
+/** Deep copy through JSON, so stored documents never alias the caller's objects. */
+function cloneJson<T extends JsonValue>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** StateStore in process memory, with optional TTL per key. Lost on close. */
+export class MemoryStateStore implements StateStore {
+  private readonly data = new Map<string, { value: JsonValue; expiresAt: number }>();
+  private closed = false;
+
+  private live(key: string): JsonValue | undefined {
+    if (this.closed) throw new ClosedError('MemoryStateStore');
+    const entry = this.data.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.data.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  async get<T extends JsonValue>(key: string): Promise<T | undefined> {
+    const value = this.live(checkKey(key));
+    return value === undefined ? undefined : cloneJson(value as T);
+  }
+
+  async set<T extends JsonValue>(key: string, value: T, options: { ttlMs?: number } = {}): Promise<void> {
+    checkKey(key);
+    if (this.closed) throw new ClosedError('MemoryStateStore');
+    const ttl = options.ttlMs;
+    if (ttl !== undefined && (!Number.isFinite(ttl) || ttl <= 0)) {
+      throw new ValidationError([{ field: 'ttlMs', message: `must be a positive number, got ${ttl}` }], 'Invalid TTL');
+    }
+    this.data.set(key, {
+      value: cloneJson(value),
+      expiresAt: ttl === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttl,
+    });
+  }
+
+  async update<T extends JsonValue>(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+  ): Promise<T | undefined> {
+    // Single-threaded: read, compute and write happen with no await between them.
+    const current = this.live(checkKey(key)) as T | undefined;
+    const next = fn(current === undefined ? undefined : cloneJson(current));
+    if (next === undefined) this.data.delete(key);
+    else
+      this.data.set(key, {
+        value: cloneJson(next),
+        expiresAt: this.data.get(key)?.expiresAt ?? Number.POSITIVE_INFINITY,
+      });
+    return next;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = this.live(checkKey(key)) !== undefined;
+    this.data.delete(key);
+    return existed;
+  }
+
+  async *keys(options: { prefix?: string; signal?: AbortSignal } = {}): AsyncIterable<string> {
+    for (const key of [...this.data.keys()]) {
+      throwIfAborted(options.signal);
+      if ((options.prefix === undefined || key.startsWith(options.prefix)) && this.live(key) !== undefined) yield key;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.data.clear();
+  }
+}
+
+interface StoredSplit {
+  features: Float32Array[];
+  labels: Label[];
+}
+
+/** TrainingStore in process memory. The reference for the database-backed stores. */
+export class MemoryTrainingStore implements TrainingStore {
+  private readonly datasets = new Map<string, { manifest: DatasetManifest; splits: Map<string, StoredSplit> }>();
+  private closed = false;
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('MemoryTrainingStore');
+  }
+
+  async storeTrainingData(params: StoreTrainingDataParams): Promise<DatasetManifest> {
+    this.assertOpen();
+    throwIfAborted(params.signal);
+    const existing = this.datasets.get(params.datasetId);
+    const data = validateTrainingData(params, existing?.manifest);
+    const entry = existing ?? {
+      manifest: {
+        datasetId: data.datasetId,
+        featureDimension: data.featureDimension,
+        splits: {},
+        sampleCount: 0,
+        labels: [],
+        createdAt: new Date().toISOString(),
+      },
+      splits: new Map<string, StoredSplit>(),
+    };
+    entry.splits.set(data.split, { features: data.features, labels: data.labels });
+    const splits: Record<string, number> = {};
+    const allLabels: Label[] = [];
+    for (const [name, split] of entry.splits) {
+      splits[name] = split.labels.length;
+      allLabels.push(...split.labels);
+    }
+    entry.manifest = {
+      ...entry.manifest,
+      splits,
+      sampleCount: allLabels.length,
+      labels: sortedLabelSet(allLabels),
+      ...(params.metadata !== undefined && { metadata: params.metadata }),
+    };
+    this.datasets.set(data.datasetId, entry);
+    return structuredClone(entry.manifest);
+  }
+
+  async loadTrainingBatch(params: LoadTrainingBatchParams): Promise<TrainingBatch> {
+    this.assertOpen();
+    throwIfAborted(params.signal);
+    validateBatchWindow(params.offset, params.limit);
+    const split = params.split ?? 'train';
+    const stored = this.datasets.get(params.datasetId)?.splits.get(split);
+    if (!stored) throw new NotFoundError(`dataset '${params.datasetId}' split '${split}'`);
+    const count = stored.labels.length;
+    const order = params.shuffleSeed === undefined ? undefined : shufflePermutation(count, params.shuffleSeed);
+    const indices: number[] = [];
+    for (let k = params.offset; k < Math.min(count, params.offset + params.limit); k++)
+      indices.push(order ? (order[k] as number) : k);
+    return {
+      features: indices.map((i) => (stored.features[i] as Float32Array).slice()),
+      labels: indices.map((i) => stored.labels[i] as Label),
+      indices,
+    };
+  }
+
+  async getManifest(datasetId: string): Promise<DatasetManifest | undefined> {
+    this.assertOpen();
+    const entry = this.datasets.get(datasetId);
+    return entry ? structuredClone(entry.manifest) : undefined;
+  }
+
+  async listDatasets(): Promise<string[]> {
+    this.assertOpen();
+    return [...this.datasets.keys()].sort();
+  }
+
+  async deleteDataset(datasetId: string): Promise<boolean> {
+    this.assertOpen();
+    return this.datasets.delete(datasetId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Checks a checkpoint before it is written. Shared by every CheckpointStore. */
+export function validateCheckpoint(checkpoint: Checkpoint): void {
+  const problems: Array<{ field: string; message: string }> = [];
+  if (typeof checkpoint.modelId !== 'string' || !MODEL_ID_PATTERN.test(checkpoint.modelId)) {
+    problems.push({ field: 'modelId', message: `must match ${MODEL_ID_PATTERN}` });
+  }
+  if (!Number.isInteger(checkpoint.epoch) || checkpoint.epoch < 0) {
+    problems.push({ field: 'epoch', message: `must be a non-negative integer, got ${checkpoint.epoch}` });
+  }
+  if (!(checkpoint.parameters instanceof Float64Array)) {
+    problems.push({ field: 'parameters', message: 'must be a Float64Array' });
+  } else if (checkpoint.parameters.some((p) => !Number.isFinite(p))) {
+    problems.push({ field: 'parameters', message: 'must hold only finite numbers' });
+  }
+  if (problems.length > 0) throw new ValidationError(problems, 'Invalid checkpoint');
+}
+
+/** Zero-padded epoch as used in checkpoint names: `epoch-0007`. */
+export function checkpointName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+/** CheckpointStore in process memory; URIs are `memory://<modelId>/epoch-NNNN`. */
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly checkpoints = new Map<string, Checkpoint & { createdAt: string }>();
+
+  async save(checkpoint: Checkpoint): Promise<string> {
+    validateCheckpoint(checkpoint);
+    const uri = `memory://${checkpoint.modelId}/${checkpointName(checkpoint.epoch)}`;
+    const createdAt = checkpoint.createdAt ?? new Date().toISOString();
+    this.checkpoints.set(uri, structuredClone({ ...checkpoint, createdAt }));
+    return uri;
+  }
+
+  async load(uri: string): Promise<Checkpoint> {
+    const found = this.checkpoints.get(uri);
+    if (!found) throw new NotFoundError(`checkpoint '${uri}'`);
+    return structuredClone(found);
+  }
+
+  async list(modelId: string): Promise<CheckpointInfo[]> {
+    return [...this.checkpoints.entries()]
+      .filter(([, c]) => c.modelId === modelId)
+      .map(([uri, c]) => ({ uri, modelId: c.modelId, epoch: c.epoch, createdAt: c.createdAt }))
+      .sort((a, b) => a.epoch - b.epoch);
+  }
+
+  async delete(uri: string): Promise<boolean> {
+    return this.checkpoints.delete(uri);
+  }
+
+  async close(): Promise<void> {}
+}

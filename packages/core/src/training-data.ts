@@ -1,0 +1,113 @@
+import { ValidationError, type ValidationIssue } from './errors.js';
+import { createRng } from './random.js';
+import type { DatasetManifest, Label, StoreTrainingDataParams } from './stores.js';
+import { INDEX_NAME_PATTERN } from './validation.js';
+
+/** Dataset ids and split names: lowercase letters, digits and `-` / `_`, starting with a letter, at most 45. */
+export const DATASET_ID_PATTERN = /^[a-z][a-z0-9_-]{0,44}$/;
+
+export interface ValidTrainingData {
+  datasetId: string;
+  split: string;
+  features: Float32Array[];
+  labels: Label[];
+  featureDimension: number;
+}
+
+/**
+ * Checks a `storeTrainingData` call as a whole before anything is written: ids, equal counts of
+ * features and labels, one feature dimension for every sample (and the dimension already stored
+ * for the dataset, if any), finite features, labels that are finite numbers or non-empty strings.
+ */
+export function validateTrainingData(params: StoreTrainingDataParams, existing?: DatasetManifest): ValidTrainingData {
+  const issues: ValidationIssue[] = [];
+  const split = params.split ?? 'train';
+  if (typeof params.datasetId !== 'string' || !DATASET_ID_PATTERN.test(params.datasetId)) {
+    issues.push({ field: 'datasetId', message: `must match ${DATASET_ID_PATTERN}`, limit: 45 });
+  }
+  if (typeof split !== 'string' || !DATASET_ID_PATTERN.test(split)) {
+    issues.push({ field: 'split', message: `must match ${DATASET_ID_PATTERN}`, limit: 45 });
+  }
+  const features = Array.isArray(params.features) ? params.features : [];
+  const labels = Array.isArray(params.labels) ? params.labels : [];
+  if (!Array.isArray(params.features) || features.length === 0) {
+    issues.push({ field: 'features', message: 'must be a non-empty array of feature vectors' });
+  }
+  if (labels.length !== features.length) {
+    issues.push({
+      field: 'labels',
+      message: `has ${labels.length} labels for ${features.length} samples; they must match`,
+    });
+  }
+  const dimension = existing?.featureDimension ?? features[0]?.length ?? 0;
+  if (dimension < 1) issues.push({ field: 'features[0]', message: 'must have at least one feature' });
+  const out: Float32Array[] = [];
+  for (let i = 0; i < features.length && issues.length < 100; i++) {
+    const row = features[i];
+    if (!(row instanceof Float32Array) && !Array.isArray(row)) {
+      issues.push({ field: `features[${i}]`, message: 'must be a Float32Array or an array of numbers' });
+      continue;
+    }
+    if (row.length !== dimension) {
+      issues.push({
+        field: `features[${i}]`,
+        message: `has ${row.length} features; the dataset has ${dimension}`,
+        limit: dimension,
+      });
+      continue;
+    }
+    const vec = Float32Array.from(row as ArrayLike<number>);
+    const bad = vec.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      issues.push({ field: `features[${i}][${bad}]`, message: `must be a finite number, got ${String(row[bad])}` });
+      continue;
+    }
+    out.push(vec);
+  }
+  labels.forEach((label, i) => {
+    const ok = (typeof label === 'number' && Number.isFinite(label)) || (typeof label === 'string' && label.length > 0);
+    if (!ok && issues.length < 100) {
+      issues.push({ field: `labels[${i}]`, message: 'must be a finite number or a non-empty string' });
+    }
+  });
+  if (issues.length > 0) throw new ValidationError(issues, 'Invalid training data');
+  return { datasetId: params.datasetId, split, features: out, labels: [...labels], featureDimension: dimension };
+}
+
+/** Distinct labels sorted: numbers ascending, then strings in code-point order. */
+export function sortedLabelSet(labels: Iterable<Label>): Label[] {
+  return [...new Set(labels)].sort((a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    if (typeof a === 'number') return -1;
+    if (typeof b === 'number') return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/**
+ * The order in which a seeded shuffle reads `count` samples: a Fisher–Yates permutation from
+ * `createRng(seed)`. Every TrainingStore uses this, so batches agree across stores.
+ */
+export function shufflePermutation(count: number, seed: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return createRng(seed).shuffle(order);
+}
+
+/** Checks `offset`/`limit` of a batch read. */
+export function validateBatchWindow(offset: unknown, limit: unknown): void {
+  const issues: ValidationIssue[] = [];
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+    issues.push({ field: 'offset', message: `must be a non-negative integer, got ${String(offset)}` });
+  }
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+    issues.push({
+      field: 'limit',
+      message: `must be an integer from 1 to 100000, got ${String(limit)}`,
+      limit: 100_000,
+    });
+  }
+  if (issues.length > 0) throw new ValidationError(issues, 'Invalid batch request');
+}
+
+/** Checkpoint model ids follow the index-name rule so they are safe in file names and SQL. */
+export const MODEL_ID_PATTERN = INDEX_NAME_PATTERN;
