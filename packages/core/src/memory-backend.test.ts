@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBackend } from './memory-backend.js';
 import { describeVectorBackendConformance } from './testing/vector-conformance.js';
+import type { BackendCapabilities } from './types.js';
 
 const failNextWrite = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -20,6 +21,29 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 describeVectorBackendConformance({ name: 'MemoryBackend', create: (indexName) => new MemoryBackend({ indexName }) });
+
+/**
+ * The same store declaring fewer capabilities, as a narrower backend would: the kit must then
+ * expect UnsupportedFilterError for the operators left out, reject namespaces, skip the cosine-only
+ * and exact-search cases, and chunk by the smaller limits. Exercises the kit's capability paths.
+ */
+class NarrowMemoryBackend extends MemoryBackend {
+  override readonly capabilities: BackendCapabilities = {
+    ...new MemoryBackend({ indexName: 'probe' }).capabilities,
+    metrics: ['euclidean', 'dot'],
+    namespaces: false,
+    filterOperators: ['$eq', '$in', '$gte', '$lt', '$and', '$or'],
+    maxBatchRecords: 250,
+    maxBatchBytes: 256 * 1024,
+    maxTopK: 1000,
+    exactSearch: false,
+  };
+}
+
+describeVectorBackendConformance({
+  name: 'MemoryBackend with narrow capabilities',
+  create: (indexName) => new NarrowMemoryBackend({ indexName }),
+});
 
 describe('MemoryBackend snapshots', () => {
   const dirs: string[] = [];
