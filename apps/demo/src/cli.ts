@@ -15,8 +15,19 @@ if (values.help) {
   process.exit(0);
 }
 
+const records = Number(values.records);
+const seed = Number(values.seed);
+if (!Number.isInteger(records) || records < 5 || records > 100_000) {
+  console.error(`--records must be an integer from 5 to 100000, got ${values.records}`);
+  process.exit(2);
+}
+if (!Number.isInteger(seed)) {
+  console.error(`--seed must be an integer, got ${values.seed}`);
+  process.exit(2);
+}
+
 try {
-  await runDemo({ records: Number(values.records), seed: Number(values.seed) });
+  await runDemo({ records, seed });
 } catch (error) {
   console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);
   process.exitCode = 1;

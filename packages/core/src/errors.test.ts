@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  abortErrorFor,
   ConnectionError,
   isQStoreError,
   PartialWriteError,
@@ -60,6 +62,42 @@ describe('errors', () => {
     expect(redacted).toContain('***');
     // Error messages pass through the same redaction.
     expect(new ConnectionError(`cannot reach ${text}`).message).not.toContain(secret);
+  });
+
+  it.each([
+    ['postgres://user:p@ss@db.internal/app', 'p@ss'],
+    ['postgres://u:pa/ss@h/app', 'pa/ss'],
+    ['https://ghp_abcdef123456@github.com/org/repo', 'ghp_abcdef123456'],
+    ['sent header Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig', 'eyJhbGciOiJIUzI1NiJ9'],
+    ['config password: "two words" here', 'two words'],
+    ["{'token': 'tok-123-456'}", 'tok-123-456'],
+  ])('redacts the harder form %s', (text, secret) => {
+    expect(redactSecrets(text)).not.toContain(secret);
+  });
+
+  it('redacts secrets in issue messages and in the cause chain', () => {
+    const issues = new ValidationError([{ field: 'url', message: 'cannot parse postgres://admin:hunter2@db/app' }]);
+    expect(issues.issues[0]?.message).not.toContain('hunter2');
+    const driverError = Object.assign(new Error('password authentication failed: postgres://admin:hunter2@db/app'), {
+      code: '28P01',
+    });
+    const wrapped = new ConnectionError('cannot connect', driverError);
+    const printed = inspect(wrapped, { depth: 5 });
+    expect(printed).not.toContain('hunter2');
+    expect(printed).toContain('password authentication failed');
+    expect((wrapped.cause as { code?: string }).code).toBe('28P01');
+    // A cause without secrets is kept as the very same object.
+    const plain = new Error('ECONNREFUSED');
+    expect(new ConnectionError('x', plain).cause).toBe(plain);
+  });
+
+  it('maps a timed-out signal to a retryable TIMEOUT and a plain abort to ABORTED', async () => {
+    const timed = AbortSignal.timeout(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(abortErrorFor(timed)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    const controller = new AbortController();
+    controller.abort();
+    expect(abortErrorFor(controller.signal)).toMatchObject({ code: 'ABORTED', retryable: false });
   });
 
   it('leaves text without secrets alone', () => {

@@ -44,7 +44,7 @@ export class QStoreError extends Error {
   readonly [MARKER] = true;
 
   constructor(code: QStoreErrorCode, message: string, options: QStoreErrorOptions = {}) {
-    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: redactCause(options.cause) });
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? false;
@@ -71,13 +71,49 @@ function describeIssues(summary: string, issues: readonly ValidationIssue[]): st
   return `${summary}: ${shown.join('; ')}${more}`;
 }
 
+/** Most issues one error lists; past this a last issue says that more were found. */
+export const MAX_ISSUES = 100;
+
+/** Collects validation problems so that one error reports all of them (up to {@link MAX_ISSUES}). */
+export class IssueCollector {
+  readonly issues: ValidationIssue[] = [];
+  private dropped = 0;
+
+  add(field: string, message: string, limit?: number | string): void {
+    if (this.issues.length >= MAX_ISSUES) {
+      this.dropped++;
+      return;
+    }
+    this.issues.push(limit === undefined ? { field, message } : { field, message, limit });
+  }
+
+  get full(): boolean {
+    return this.issues.length >= MAX_ISSUES;
+  }
+
+  get size(): number {
+    return this.issues.length;
+  }
+
+  /** Throws one ValidationError (or the given subclass) listing every issue, if there are any. */
+  throwIfAny(summary: string, make?: (issues: ValidationIssue[]) => QStoreError): void {
+    if (this.issues.length === 0) return;
+    const issues =
+      this.dropped > 0
+        ? [...this.issues, { field: '(more)', message: `${this.dropped} further problems were not listed` }]
+        : this.issues;
+    throw make ? make(issues) : new ValidationError(issues, summary);
+  }
+}
+
 /** Bad input. Carries every problem found, not only the first. Nothing was written. */
 export class ValidationError extends QStoreError {
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], summary = 'Invalid input', code: QStoreErrorCode = 'VALIDATION') {
-    super(code, describeIssues(summary, issues));
-    this.issues = issues;
+    const clean = issues.map((i) => ({ ...i, field: redactSecrets(i.field), message: redactSecrets(i.message) }));
+    super(code, describeIssues(summary, clean));
+    this.issues = clean;
   }
 
   /** The first offending field, for callers that report one. */
@@ -159,8 +195,10 @@ export class UnknownPluginError extends QStoreError {
 }
 
 /**
- * A batch write failed after some chunks had landed. `landedIds` lists exactly the records that
- * were written; the cause is the error of the first chunk that failed.
+ * A batch write failed after some chunks had landed. `landedIds` are the records whose chunks the
+ * backend confirmed; `failedIds` are the rest. When the failure was a timeout or a lost connection,
+ * the failed chunk may still have landed on the server: upserts are idempotent, so retrying
+ * `failedIds` is safe. The cause is the error of the first chunk that failed.
  */
 export class PartialWriteError extends QStoreError {
   constructor(
@@ -190,8 +228,11 @@ export class AbortError extends QStoreError {
 }
 
 export class TimeoutError extends QStoreError {
-  constructor(what: string, timeoutMs: number) {
-    super('TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { retryable: true });
+  constructor(what: string, timeoutMs?: number, cause?: unknown) {
+    super('TIMEOUT', `${what} timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`}`, {
+      cause,
+      retryable: true,
+    });
   }
 }
 
@@ -237,23 +278,59 @@ export class StorageError extends QStoreError {
   }
 }
 
-/** Throws {@link AbortError} when the signal has fired. */
+/**
+ * The typed error for a fired signal: {@link TimeoutError} (retryable) when its reason is a timeout
+ * (`AbortSignal.timeout(ms)`), {@link AbortError} otherwise.
+ */
+export function abortErrorFor(signal: AbortSignal): QStoreError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new TimeoutError('operation', undefined, reason);
+  }
+  return new AbortError(reason);
+}
+
+/** Throws {@link AbortError} (or a timeout error) when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(signal.reason);
+  if (signal?.aborted) throw abortErrorFor(signal);
 }
 
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // user:password@ in URLs (postgres://, redis://, https://)
-  [/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@/gi, '$1$2:***@'],
-  // Authorization headers and api keys in text
-  [/(authorization["']?\s*[:=]\s*["']?(?:apikey|bearer|basic)\s+)[^\s"',}]+/gi, '$1***'],
-  [/((?:api[-_]?key|apikey|password|passwd|secret|token)["']?\s*[:=]\s*["']?)[^\s"',}&]+/gi, '$1***'],
-  [/([?&](?:api[-_]?key|apikey|password|token|secret)=)[^&\s]+/gi, '$1***'],
+  // user:password@ in URLs; the password may hold '@' or '/' (the last '@' of the token ends it).
+  [/([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):\S*@/gi, '$1$2:***@'],
+  // token@ in URLs (https://ghp_token@host).
+  [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+@/gi, '$1***@'],
+  // Authorization values: apiKey / Bearer / Basic followed by a credential.
+  [/\b(apikey|bearer|basic)(\s+)[A-Za-z0-9._~+/=:-]{6,}/gi, '$1$2***'],
+  // key = "quoted value" or key: 'quoted value', whole.
+  [/((?:api[-_]?key|apikey|password|passwd|pwd|secret|token|auth)["']?\s*[:=]\s*)(["'])(?:(?!\2).)*\2/gi, '$1$2***$2'],
+  // key = value, key: value, ?key=value
+  [/((?:api[-_]?key|apikey|password|passwd|pwd|secret|token)["']?\s*[:=]\s*)[^\s"',}&]+/gi, '$1***'],
 ];
 
-/** Replaces passwords in URLs, API keys, tokens and Authorization values with `***`. */
+/** Replaces credentials in URLs, API keys, tokens, passwords and Authorization values with `***`. */
 export function redactSecrets(text: string): string {
   let out = text;
   for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
   return out;
+}
+
+/**
+ * A cause whose message or stack holds a secret is replaced by a redacted copy (same name, code and
+ * redacted message and stack), so that printing the error's cause chain leaks nothing. Causes
+ * without secrets are kept as they are.
+ */
+function redactCause(cause: unknown): unknown {
+  if (!(cause instanceof Error) || isQStoreError(cause)) {
+    return typeof cause === 'string' ? redactSecrets(cause) : cause;
+  }
+  const message = redactSecrets(cause.message);
+  const stack = cause.stack === undefined ? undefined : redactSecrets(cause.stack);
+  if (message === cause.message && stack === cause.stack) return cause;
+  const copy = new Error(message);
+  copy.name = cause.name;
+  if (stack !== undefined) copy.stack = stack;
+  const code = (cause as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
 }

@@ -3,7 +3,7 @@
  * that backends compile, collecting every problem before throwing.
  */
 
-import { FilterValidationError, type ValidationIssue } from './errors.js';
+import { FilterValidationError, IssueCollector } from './errors.js';
 import {
   FILTER_MAX_DEPTH,
   FILTER_MAX_IN_VALUES,
@@ -14,10 +14,8 @@ import {
   type FilterScalar,
   type RangeOperator,
 } from './filter-types.js';
-import { MAX_METADATA_KEY_LENGTH, METADATA_KEY_PATTERN } from './validation.js';
+import { isPlainObject, MAX_METADATA_KEY_LENGTH, METADATA_KEY_PATTERN, textProblem } from './validation.js';
 
-/** Most issues one FilterValidationError lists (as for records): a huge bad `$in` stops here. */
-const MAX_ISSUES = 100;
 /** Longest user key copied into an issue path or message. */
 const MAX_KEY_IN_PATH = 80;
 
@@ -27,28 +25,12 @@ const LOGICAL_OPERATORS: readonly FilterOperator[] = ['$and', '$or', '$not'];
 const KEY_OPERATORS: readonly FilterOperator[] = FILTER_OPERATORS.filter((op) => op !== '$and' && op !== '$or');
 const PATH_SEGMENT = /^[$A-Za-z_][$A-Za-z0-9_-]*$/;
 
-class Issues {
-  readonly list: ValidationIssue[] = [];
-
-  add(field: string, message: string, limit?: number | string): void {
-    if (this.list.length >= MAX_ISSUES) return;
-    this.list.push(limit === undefined ? { field, message } : { field, message, limit });
-  }
-}
-
 function shorten(text: string): string {
   return text.length > MAX_KEY_IN_PATH ? `${text.slice(0, MAX_KEY_IN_PATH)}…` : text;
 }
 
 function keyPath(path: string, key: string): string {
   return PATH_SEGMENT.test(key) ? `${path}.${shorten(key)}` : `${path}[${JSON.stringify(shorten(key))}]`;
-}
-
-/** A plain object: `{…}` or `Object.create(null)`, also from another realm; not a Date, Map or class instance. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function describe(value: unknown): string {
@@ -81,15 +63,21 @@ function combine(type: 'and' | 'or', nodes: readonly FilterNode[]): FilterNode |
   return { type, children };
 }
 
-function tooDeep(path: string, depth: number, issues: Issues): boolean {
+function tooDeep(path: string, depth: number, issues: IssueCollector): boolean {
   if (depth <= FILTER_MAX_DEPTH) return false;
   issues.add(path, `nesting is deeper than the limit of ${FILTER_MAX_DEPTH} levels of $and/$or/$not`, FILTER_MAX_DEPTH);
   return true;
 }
 
 /** A string, boolean or finite number; anything else is an issue naming what was found. */
-function checkScalar(value: unknown, path: string, issues: Issues, bare: boolean): value is FilterScalar {
-  if (typeof value === 'string' || typeof value === 'boolean') return true;
+function checkScalar(value: unknown, path: string, issues: IssueCollector, bare: boolean): value is FilterScalar {
+  if (typeof value === 'boolean') return true;
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    if (problem === undefined) return true;
+    issues.add(path, problem);
+    return false;
+  }
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return true;
     issues.add(path, `must be a finite number, got ${describe(value)}`);
@@ -111,7 +99,7 @@ function parseList(
   value: unknown,
   path: string,
   depth: number,
-  issues: Issues,
+  issues: IssueCollector,
 ): FilterNode | undefined {
   if (!Array.isArray(value) || value.length === 0) {
     issues.add(path, `${op} needs a non-empty array of filters, got ${describe(value)}`, 1);
@@ -126,7 +114,12 @@ function parseList(
 }
 
 /** One filter object (`{key: condition, $and: […], …}`): the top level or an element of `$and`/`$or`/`$not`. */
-function parseFilterObject(value: unknown, path: string, depth: number, issues: Issues): FilterNode | undefined {
+function parseFilterObject(
+  value: unknown,
+  path: string,
+  depth: number,
+  issues: IssueCollector,
+): FilterNode | undefined {
   if (tooDeep(path, depth, issues)) return undefined;
   if (!isPlainObject(value)) {
     issues.add(path, `must be a filter object, got ${describe(value)}`);
@@ -183,7 +176,7 @@ function parseCondition(
   value: unknown,
   path: string,
   depth: number,
-  issues: Issues,
+  issues: IssueCollector,
 ): FilterNode | undefined {
   if (tooDeep(path, depth, issues)) return undefined;
   if (!isPlainObject(value)) {
@@ -216,7 +209,7 @@ function parseOperator(
   operand: unknown,
   path: string,
   depth: number,
-  issues: Issues,
+  issues: IssueCollector,
 ): FilterNode | undefined {
   switch (op) {
     case '$eq':
@@ -268,7 +261,7 @@ function parseSet(
   op: '$in' | '$nin',
   operand: unknown,
   path: string,
-  issues: Issues,
+  issues: IssueCollector,
 ): FieldNode | undefined {
   if (!Array.isArray(operand)) {
     issues.add(
@@ -310,9 +303,9 @@ function parseSet(
 export function parseFilter(filter: unknown): FilterNode | undefined {
   if (filter === undefined) return undefined;
   if (isPlainObject(filter) && Object.keys(filter).length === 0) return undefined;
-  const issues = new Issues();
+  const issues = new IssueCollector();
   const node = parseFilterObject(filter, 'filter', 0, issues);
-  if (issues.list.length > 0) throw new FilterValidationError(issues.list);
+  issues.throwIfAny('Invalid filter', (list) => new FilterValidationError(list));
   return node;
 }
 

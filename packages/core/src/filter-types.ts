@@ -62,6 +62,8 @@ export const FILTER_MAX_DEPTH = 10;
 export const FILTER_MAX_IN_VALUES = 10_000;
 
 type ScalarOf<V> = V extends readonly (infer E)[] ? E : V;
+/** Range operators take numbers, and only on keys that can hold a number. */
+type RangeOperand<V> = [Extract<ScalarOf<V>, number>] extends [never] ? never : number;
 
 /** Conditions on one key. A bare value means `$eq`. */
 export type FieldCondition<V = FilterScalar> =
@@ -69,10 +71,10 @@ export type FieldCondition<V = FilterScalar> =
   | {
       $eq?: ScalarOf<V>;
       $ne?: ScalarOf<V>;
-      $gt?: number;
-      $gte?: number;
-      $lt?: number;
-      $lte?: number;
+      $gt?: RangeOperand<V>;
+      $gte?: RangeOperand<V>;
+      $lt?: RangeOperand<V>;
+      $lte?: RangeOperand<V>;
       $in?: readonly ScalarOf<V>[];
       $nin?: readonly ScalarOf<V>[];
       $exists?: boolean;

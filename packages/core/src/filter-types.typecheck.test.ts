@@ -15,6 +15,9 @@ describe('Filter type', () => {
     const unknownKey: Filter<Movie> = { rating: 5 };
     // @ts-expect-error: year holds numbers
     const wrongType: Filter<Movie> = { year: 'old' };
-    expect([wide, typed, unknownKey, wrongType]).toHaveLength(4);
+    // @ts-expect-error: genre holds strings, so range operators do not apply
+    const rangeOnString: Filter<Movie> = { genre: { $gt: 1 } };
+    const rangeOnWide: Filter<Metadata> = { anything: { $gte: 1 } };
+    expect([wide, typed, unknownKey, wrongType, rangeOnString, rangeOnWide]).toHaveLength(6);
   });
 });

@@ -93,6 +93,30 @@ describe('MemoryBackend snapshots', () => {
     expect([...records.keys()]).toEqual(['keep']);
   });
 
+  it('loads the snapshot once for concurrent first calls', async () => {
+    const path = await tempFile();
+    const first = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
+    await first.ensureIndex({ dimension: 2, metric: 'dot' });
+    await first.upsert({ records: [{ id: 'a', vector: [1, 2] }] });
+    await first.close();
+    const second = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
+    const [described, stats] = await Promise.all([second.describeIndex(), second.stats()]);
+    expect(described?.dimension).toBe(2);
+    expect(stats.totalRecordCount).toBe(1);
+  });
+
+  it('persists dropIndex: the dropped index does not come back on reopen', async () => {
+    const path = await tempFile();
+    const first = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
+    await first.ensureIndex({ dimension: 2, metric: 'dot' });
+    await first.upsert({ records: [{ id: 'a', vector: [1, 2] }] });
+    await first.save();
+    await first.dropIndex();
+    await first.close();
+    const reopened = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
+    expect(await reopened.describeIndex()).toBeNull();
+  });
+
   it('rejects a file that is not a snapshot with a storage error', async () => {
     const path = await tempFile();
     const backend = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
@@ -101,6 +125,26 @@ describe('MemoryBackend snapshots', () => {
     await writeFile(path, '{"hello": "world"}');
     const reopened = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
     await expect(reopened.describeIndex()).rejects.toMatchObject({ code: 'STORAGE' });
+  });
+
+  it('hands out copies of the index description', async () => {
+    const backend = new MemoryBackend({ indexName: 'desc' });
+    const described = await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    described.dimension = 3;
+    await expect(backend.upsert({ records: [{ id: 'x', vector: [1, 2, 3] }] })).rejects.toMatchObject({
+      code: 'DIMENSION_MISMATCH',
+    });
+    expect((await backend.describeIndex())?.dimension).toBe(2);
+  });
+
+  it('close waits for calls in flight, and calls that start after it fail with CLOSED', async () => {
+    const backend = new MemoryBackend({ indexName: 'closing' });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    const write = backend.upsert({ records: [{ id: 'a', vector: [1, 2] }] });
+    const closing = backend.close();
+    await expect(write).resolves.toMatchObject({ upsertedCount: 1 });
+    await closing;
+    await expect(backend.query({ vector: [1, 2], topK: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
   it('keeps stored data independent of the caller’s objects', async () => {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { base64ToTypedArray, typedArrayToBase64 } from './binary.js';
-import { StorageError, ValidationError } from './errors.js';
+import { IndexNotFoundError, StorageError } from './errors.js';
 import { evaluateFilter } from './filter-evaluator.js';
 import { FILTER_OPERATORS } from './filter-types.js';
 import { score } from './metrics.js';
@@ -17,7 +17,7 @@ import type {
   VectorRecord,
 } from './types.js';
 import { METRICS } from './types.js';
-import { DEFAULT_MAX_METADATA_BYTES, utf8Length } from './validation.js';
+import { checkMergedMetadata, DEFAULT_MAX_METADATA_BYTES } from './validation.js';
 import { BaseVectorBackend, type ListPage } from './vector-backend.js';
 
 export interface MemoryBackendOptions {
@@ -62,7 +62,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
   private readonly snapshotPath: string | undefined;
   private description: IndexDescription | null = null;
   private readonly namespaces = new Map<string, Map<string, StoredRecord>>();
-  private loaded = false;
+  private loading: Promise<void> | undefined;
 
   constructor(options: MemoryBackendOptions) {
     super(options.indexName);
@@ -109,9 +109,16 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     }
   }
 
-  private async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
+  /** Loads the snapshot once; concurrent first calls share one read, and a failed read is retried. */
+  private load(): Promise<void> {
+    this.loading ??= this.readSnapshot().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  private async readSnapshot(): Promise<void> {
     if (!this.snapshotPath) return;
     let text: string;
     try {
@@ -162,15 +169,29 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     await this.load();
     this.description = null;
     this.namespaces.clear();
+    if (this.snapshotPath) {
+      try {
+        await rm(this.snapshotPath, { force: true });
+      } catch (error) {
+        throw new StorageError(`dropIndex: could not remove snapshot ${this.snapshotPath}`, error);
+      }
+    }
+  }
+
+  /** The index as stored; IndexNotFoundError when it was dropped while a call was under way. */
+  private current(): IndexDescription {
+    if (!this.description) throw new IndexNotFoundError(this.indexName);
+    return this.description;
   }
 
   protected async doUpsert(records: VectorRecord<M>[], namespace: string): Promise<void> {
+    this.current();
     const space = this.space(namespace, true);
     for (const r of records) space.set(r.id, { vector: r.vector, metadata: copyMetadata(r.metadata) });
   }
 
   protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
-    const metric = (this.description as IndexDescription).metric;
+    const metric = this.current().metric;
     const scored: Array<{ id: string; score: number; record: StoredRecord }> = [];
     for (const [id, record] of this.space(q.namespace) ?? []) {
       if (q.filter && !evaluateFilter(q.filter, record.metadata)) continue;
@@ -215,19 +236,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
       metadata = copyMetadata(
         (change.metadataMode === 'replace' ? change.metadata : { ...record.metadata, ...change.metadata }) as Metadata,
       );
-      const bytes = utf8Length(JSON.stringify(metadata));
-      if (bytes > this.capabilities.maxMetadataBytes) {
-        throw new ValidationError(
-          [
-            {
-              field: 'metadata',
-              message: `merged metadata is ${bytes} bytes, more than ${this.capabilities.maxMetadataBytes}`,
-              limit: this.capabilities.maxMetadataBytes,
-            },
-          ],
-          'Invalid update',
-        );
-      }
+      checkMergedMetadata(metadata as Metadata, this.capabilities.maxMetadataBytes);
     }
     record.metadata = metadata;
     if (change.vector) record.vector = change.vector;

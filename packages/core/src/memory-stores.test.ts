@@ -148,5 +148,21 @@ describe('MemoryCheckpointStore', () => {
     });
     expect(await store.delete(uri2)).toBe(true);
     await expect(store.load(uri2)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      store.save({
+        modelId: 'vqc',
+        epoch: 3,
+        parameters: new Float64Array([1]),
+        optimizerState: { m: [Number.NaN] },
+        metrics: { loss: Number.POSITIVE_INFINITY },
+      }),
+    ).rejects.toMatchObject({
+      issues: [
+        expect.objectContaining({ field: 'optimizerState.m[0]' }),
+        expect.objectContaining({ field: 'metrics.loss' }),
+      ],
+    });
+    await store.close();
+    await expect(store.load(uri7)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });

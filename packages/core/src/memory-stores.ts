@@ -1,4 +1,4 @@
-import { ClosedError, NotFoundError, throwIfAborted, ValidationError } from './errors.js';
+import { ClosedError, IssueCollector, NotFoundError, throwIfAborted, ValidationError } from './errors.js';
 import type {
   Checkpoint,
   CheckpointInfo,
@@ -19,22 +19,10 @@ import {
   validateBatchWindow,
   validateTrainingData,
 } from './training-data.js';
-import { MAX_ID_LENGTH } from './validation.js';
+import { isPlainObject, validateId } from './validation.js';
 
 function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_ID_LENGTH) {
-    throw new ValidationError(
-      [
-        {
-          field: 'key',
-          message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
-          limit: MAX_ID_LENGTH,
-        },
-      ],
-      'Invalid key',
-    );
-  }
-  return key;
+  return validateId(key, 'key');
 }
 
 /** Deep copy through JSON, so stored documents never alias the caller's objects. */
@@ -199,21 +187,57 @@ export class MemoryTrainingStore implements TrainingStore {
   }
 }
 
+/** Adds an issue when `value` is not plain JSON with finite numbers (what every store can persist). */
+function checkJson(value: unknown, field: string, issues: IssueCollector, depth = 0): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) issues.add(field, `must be a finite number, got ${value}`);
+    return;
+  }
+  if (depth > 32) {
+    issues.add(field, 'is nested deeper than 32 levels', 32);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkJson(v, `${field}[${i}]`, issues, depth + 1);
+    return;
+  }
+  if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) checkJson(v, `${field}.${k}`, issues, depth + 1);
+    return;
+  }
+  issues.add(field, `must be JSON (objects, arrays, strings, finite numbers, booleans, null), got ${typeof value}`);
+}
+
 /** Checks a checkpoint before it is written. Shared by every CheckpointStore. */
 export function validateCheckpoint(checkpoint: Checkpoint): void {
-  const problems: Array<{ field: string; message: string }> = [];
+  const issues = new IssueCollector();
   if (typeof checkpoint.modelId !== 'string' || !MODEL_ID_PATTERN.test(checkpoint.modelId)) {
-    problems.push({ field: 'modelId', message: `must match ${MODEL_ID_PATTERN}` });
+    issues.add('modelId', `must match ${MODEL_ID_PATTERN}`);
   }
   if (!Number.isInteger(checkpoint.epoch) || checkpoint.epoch < 0) {
-    problems.push({ field: 'epoch', message: `must be a non-negative integer, got ${checkpoint.epoch}` });
+    issues.add('epoch', `must be a non-negative integer, got ${checkpoint.epoch}`);
+  }
+  if (checkpoint.step !== undefined && (!Number.isInteger(checkpoint.step) || checkpoint.step < 0)) {
+    issues.add('step', `must be a non-negative integer, got ${checkpoint.step}`);
   }
   if (!(checkpoint.parameters instanceof Float64Array)) {
-    problems.push({ field: 'parameters', message: 'must be a Float64Array' });
+    issues.add('parameters', 'must be a Float64Array');
   } else if (checkpoint.parameters.some((p) => !Number.isFinite(p))) {
-    problems.push({ field: 'parameters', message: 'must hold only finite numbers' });
+    issues.add('parameters', 'must hold only finite numbers');
   }
-  if (problems.length > 0) throw new ValidationError(problems, 'Invalid checkpoint');
+  if (checkpoint.optimizerState !== undefined) checkJson(checkpoint.optimizerState, 'optimizerState', issues);
+  if (checkpoint.metrics !== undefined) {
+    if (!isPlainObject(checkpoint.metrics)) issues.add('metrics', 'must be an object of numbers');
+    else {
+      for (const [k, v] of Object.entries(checkpoint.metrics)) {
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          issues.add(`metrics.${k}`, `must be a finite number, got ${String(v)}`);
+      }
+    }
+  }
+  if (checkpoint.metadata !== undefined) checkJson(checkpoint.metadata, 'metadata', issues);
+  issues.throwIfAny('Invalid checkpoint');
 }
 
 /** Zero-padded epoch as used in checkpoint names: `epoch-0007`. */
@@ -221,11 +245,20 @@ export function checkpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
 }
 
-/** CheckpointStore in process memory; URIs are `memory://<modelId>/epoch-NNNN`. */
+/**
+ * CheckpointStore in process memory; URIs are `memory://<modelId>/epoch-NNNN`. One checkpoint per
+ * model and epoch: saving the same epoch again replaces it (as the file and database stores do).
+ */
 export class MemoryCheckpointStore implements CheckpointStore {
   private readonly checkpoints = new Map<string, Checkpoint & { createdAt: string }>();
+  private closed = false;
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('MemoryCheckpointStore');
+  }
 
   async save(checkpoint: Checkpoint): Promise<string> {
+    this.assertOpen();
     validateCheckpoint(checkpoint);
     const uri = `memory://${checkpoint.modelId}/${checkpointName(checkpoint.epoch)}`;
     const createdAt = checkpoint.createdAt ?? new Date().toISOString();
@@ -234,12 +267,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   async load(uri: string): Promise<Checkpoint> {
+    this.assertOpen();
     const found = this.checkpoints.get(uri);
     if (!found) throw new NotFoundError(`checkpoint '${uri}'`);
     return structuredClone(found);
   }
 
   async list(modelId: string): Promise<CheckpointInfo[]> {
+    this.assertOpen();
     return [...this.checkpoints.entries()]
       .filter(([, c]) => c.modelId === modelId)
       .map(([uri, c]) => ({ uri, modelId: c.modelId, epoch: c.epoch, createdAt: c.createdAt }))
@@ -247,8 +282,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   async delete(uri: string): Promise<boolean> {
+    this.assertOpen();
     return this.checkpoints.delete(uri);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+    this.checkpoints.clear();
+  }
 }

@@ -15,7 +15,7 @@ export function score(metric: Metric, a: Float32Array, b: Float32Array): number 
       const d = (a[i] as number) - (b[i] as number);
       sum += d * d;
     }
-    return -Math.sqrt(sum);
+    return 0 - Math.sqrt(sum); // not -Math.sqrt: identical vectors score 0, not -0
   }
   let dot = 0;
   if (metric === 'dot') {

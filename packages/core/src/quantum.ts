@@ -43,9 +43,9 @@ export interface SampleParams {
 }
 
 export interface SampleResult {
-  /** Measured bitstrings (qubit 0 rightmost) and how often each appeared. */
+  /** Measured bitstrings, `numQubits` characters wide (qubit 0 rightmost), and how often each appeared. */
   counts: Record<string, number>;
-  /** counts / shots, or the exact distribution when the backend is exact and asked for it. */
+  /** counts / shots for each observed bitstring. */
   probabilities: Record<string, number>;
   shots: number;
 }

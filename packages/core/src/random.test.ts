@@ -11,6 +11,13 @@ describe('createRng', () => {
     expect(Array.from({ length: 20 }, () => c.float())).not.toEqual(seqA);
   });
 
+  it('rejects seeds that would be truncated into another seed', () => {
+    for (const seed of [1.7, 2 ** 32, Number.NaN, -(2 ** 31) - 1]) {
+      expect(() => createRng(seed)).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    }
+    expect(() => createRng(-(2 ** 31))).not.toThrow();
+  });
+
   it('resumes exactly from a saved state', () => {
     const a = createRng(7);
     for (let i = 0; i < 13; i++) a.float();

@@ -1,6 +1,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { ValidationError } from './errors.js';
 
 /**
  * A seeded pseudo-random source (xoroshiro128+ from `pure-rand`). Same seed, same sequence, on
@@ -22,8 +23,18 @@ export interface Rng {
   state(): number[];
 }
 
+/**
+ * A generator for a seed (an integer from −2³¹ to 2³¹−1; anything else is a ValidationError rather
+ * than a silently truncated seed that repeats another's sequence) or a saved state.
+ */
 export function createRng(seed: number | { state: readonly number[] }): Rng {
-  const gen = typeof seed === 'number' ? xoroshiro128plus(seed | 0) : xoroshiro128plusFromState(seed.state);
+  if (typeof seed === 'number' && !(Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31)) {
+    throw new ValidationError(
+      [{ field: 'seed', message: `must be an integer from -2^31 to 2^31-1, got ${seed}` }],
+      'Invalid seed',
+    );
+  }
+  const gen = typeof seed === 'number' ? xoroshiro128plus(seed) : xoroshiro128plusFromState(seed.state);
   const rng: Rng = {
     float: () => uniformFloat64(gen),
     int: (min, max) => uniformInt(gen, min, max),

@@ -16,4 +16,11 @@ describe('cache value codec', () => {
     expect(back.params[1]).toBe(Number.MIN_VALUE);
     expect(back.label).toBe('x');
   });
+
+  it('keeps Maps (as in a cached FetchResult)', () => {
+    const value = { records: new Map([['a', { id: 'a', vector: new Float32Array([1, 2]) }]]), namespace: '' };
+    const back = decodeCacheValue<typeof value>(encodeCacheValue(value));
+    expect(back.records).toBeInstanceOf(Map);
+    expect(back.records.get('a')?.vector).toEqual(new Float32Array([1, 2]));
+  });
 });

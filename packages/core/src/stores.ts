@@ -15,8 +15,10 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * so any implementation round-trips what `QuantumDatabase` and the trainers put in.
  *
  * Staleness rule: every cached query result is keyed with the *generation* of its index and
- * namespace. Every write bumps the generation first, so results cached before the write become
- * unreachable (and expire by TTL) — a read after a write is never stale.
+ * namespace, read before the query runs. Every write bumps the generation **after** it lands (and
+ * also when it fails part-way), so any result computed before or during the write was stored
+ * under an older generation and is unreachable afterwards — a read after a write is never stale.
+ * Deleting a whole namespace or dropping the index bumps an index-wide generation too.
  */
 export interface CacheBackend {
   get<T>(key: string, options?: { signal?: AbortSignal }): Promise<T | undefined>;
@@ -144,13 +146,18 @@ export interface CheckpointStore {
 
 const F32 = '$q-store:f32';
 const F64 = '$q-store:f64';
+const MAP = '$q-store:map';
 
-/** JSON text of a value, with Float32Array and Float64Array kept exact (as base64 of their bytes). */
+/**
+ * JSON text of a value, with Float32Array and Float64Array kept exact (as base64 of their bytes)
+ * and Maps kept as Maps (e.g. `FetchResult.records`).
+ */
 export function encodeCacheValue(value: unknown): string {
   return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
     const raw = this[key];
     if (raw instanceof Float32Array) return { [F32]: typedArrayToBase64(raw) };
     if (raw instanceof Float64Array) return { [F64]: typedArrayToBase64(raw) };
+    if (raw instanceof Map) return { [MAP]: [...raw.entries()] };
     return v;
   });
 }
@@ -164,6 +171,8 @@ export function decodeCacheValue<T>(text: string): T {
       if (typeof f32 === 'string') return base64ToTypedArray(f32, Float32Array);
       const f64 = tagged[F64];
       if (typeof f64 === 'string') return base64ToTypedArray(f64, Float64Array);
+      const map = tagged[MAP];
+      if (Array.isArray(map)) return new Map(map as Array<[unknown, unknown]>);
     }
     return v;
   }) as T;

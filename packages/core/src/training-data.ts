@@ -1,4 +1,4 @@
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { IssueCollector } from './errors.js';
 import { createRng } from './random.js';
 import type { DatasetManifest, Label, StoreTrainingDataParams } from './stores.js';
 import { INDEX_NAME_PATTERN } from './validation.js';
@@ -20,57 +20,53 @@ export interface ValidTrainingData {
  * for the dataset, if any), finite features, labels that are finite numbers or non-empty strings.
  */
 export function validateTrainingData(params: StoreTrainingDataParams, existing?: DatasetManifest): ValidTrainingData {
-  const issues: ValidationIssue[] = [];
+  const issues = new IssueCollector();
   const split = params.split ?? 'train';
   if (typeof params.datasetId !== 'string' || !DATASET_ID_PATTERN.test(params.datasetId)) {
-    issues.push({ field: 'datasetId', message: `must match ${DATASET_ID_PATTERN}`, limit: 45 });
+    issues.add('datasetId', `must match ${DATASET_ID_PATTERN}`, 45);
   }
   if (typeof split !== 'string' || !DATASET_ID_PATTERN.test(split)) {
-    issues.push({ field: 'split', message: `must match ${DATASET_ID_PATTERN}`, limit: 45 });
+    issues.add('split', `must match ${DATASET_ID_PATTERN}`, 45);
   }
   const features = Array.isArray(params.features) ? params.features : [];
   const labels = Array.isArray(params.labels) ? params.labels : [];
-  if (!Array.isArray(params.features) || features.length === 0) {
-    issues.push({ field: 'features', message: 'must be a non-empty array of feature vectors' });
-  }
+  if (features.length === 0) issues.add('features', 'must be a non-empty array of feature vectors');
   if (labels.length !== features.length) {
-    issues.push({
-      field: 'labels',
-      message: `has ${labels.length} labels for ${features.length} samples; they must match`,
-    });
+    issues.add('labels', `has ${labels.length} labels for ${features.length} samples; they must match`);
   }
   const dimension = existing?.featureDimension ?? features[0]?.length ?? 0;
-  if (dimension < 1) issues.push({ field: 'features[0]', message: 'must have at least one feature' });
+  if (features.length > 0 && dimension < 1) issues.add('features[0]', 'must have at least one feature');
   const out: Float32Array[] = [];
-  for (let i = 0; i < features.length && issues.length < 100; i++) {
-    const row = features[i];
+  for (let i = 0; i < features.length && !issues.full; i++) {
+    const row: unknown = features[i];
     if (!(row instanceof Float32Array) && !Array.isArray(row)) {
-      issues.push({ field: `features[${i}]`, message: 'must be a Float32Array or an array of numbers' });
+      issues.add(`features[${i}]`, 'must be a Float32Array or an array of numbers');
       continue;
     }
     if (row.length !== dimension) {
-      issues.push({
-        field: `features[${i}]`,
-        message: `has ${row.length} features; the dataset has ${dimension}`,
-        limit: dimension,
-      });
+      issues.add(`features[${i}]`, `has ${row.length} features; the dataset has ${dimension}`, dimension);
       continue;
     }
-    const vec = Float32Array.from(row as ArrayLike<number>);
-    const bad = vec.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      issues.push({ field: `features[${i}][${bad}]`, message: `must be a finite number, got ${String(row[bad])}` });
-      continue;
+    const vec = new Float32Array(dimension);
+    let ok = true;
+    for (let j = 0; j < dimension; j++) {
+      const value: unknown = row[j];
+      const f = typeof value === 'number' ? Math.fround(value) : Number.NaN;
+      if (!Number.isFinite(f)) {
+        issues.add(`features[${i}][${j}]`, `must be a finite float32 number, got ${String(value)}`);
+        ok = false;
+        break;
+      }
+      vec[j] = f;
     }
-    out.push(vec);
+    if (ok) out.push(vec);
   }
-  labels.forEach((label, i) => {
+  for (let i = 0; i < labels.length && !issues.full; i++) {
+    const label: unknown = labels[i];
     const ok = (typeof label === 'number' && Number.isFinite(label)) || (typeof label === 'string' && label.length > 0);
-    if (!ok && issues.length < 100) {
-      issues.push({ field: `labels[${i}]`, message: 'must be a finite number or a non-empty string' });
-    }
-  });
-  if (issues.length > 0) throw new ValidationError(issues, 'Invalid training data');
+    if (!ok) issues.add(`labels[${i}]`, 'must be a finite number or a non-empty string');
+  }
+  issues.throwIfAny('Invalid training data');
   return { datasetId: params.datasetId, split, features: out, labels: [...labels], featureDimension: dimension };
 }
 
@@ -95,18 +91,14 @@ export function shufflePermutation(count: number, seed: number): number[] {
 
 /** Checks `offset`/`limit` of a batch read. */
 export function validateBatchWindow(offset: unknown, limit: unknown): void {
-  const issues: ValidationIssue[] = [];
+  const issues = new IssueCollector();
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
-    issues.push({ field: 'offset', message: `must be a non-negative integer, got ${String(offset)}` });
+    issues.add('offset', `must be a non-negative integer, got ${String(offset)}`);
   }
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-    issues.push({
-      field: 'limit',
-      message: `must be an integer from 1 to 100000, got ${String(limit)}`,
-      limit: 100_000,
-    });
+    issues.add('limit', `must be an integer from 1 to 100000, got ${String(limit)}`, 100_000);
   }
-  if (issues.length > 0) throw new ValidationError(issues, 'Invalid batch request');
+  issues.throwIfAny('Invalid batch request');
 }
 
 /** Checkpoint model ids follow the index-name rule so they are safe in file names and SQL. */

@@ -44,6 +44,12 @@ export interface BackendCapabilities {
   maxMetadataBytes: number;
   /** Largest `topK` a query may ask for (Pinecone: 10,000). */
   maxTopK: number;
+  /** Largest `topK` when vectors or metadata are returned, if lower (Pinecone: 1,000). */
+  maxTopKWithPayload?: number;
+  /** Most ids one fetch or delete request may carry; default `maxBatchRecords`. */
+  maxIdsPerRequest?: number;
+  /** Largest `list` page; default 1,000. */
+  maxListPageSize?: number;
   /** Whether records live in separate namespaces. Without it, only the default namespace `''` exists. */
   namespaces: boolean;
   /** Filter operators the backend can express natively; any other is an UnsupportedFilterError. */

@@ -1,4 +1,4 @@
-import { DimensionMismatchError, ValidationError, type ValidationIssue } from './errors.js';
+import { DimensionMismatchError, IssueCollector, ValidationError } from './errors.js';
 import type { Metadata, Metric, VectorRecord, VectorRecordInput } from './types.js';
 
 /** Ids are non-empty strings of at most this many characters (Pinecone's limit). */
@@ -8,35 +8,35 @@ export const DEFAULT_MAX_METADATA_BYTES = 40 * 1024;
 /**
  * Metadata and filter keys: a letter or underscore, then letters, digits, `_` or `-`, at most 64
  * characters. Safe as a JSON key, a Qdrant payload key (no dots, which Qdrant reads as nesting) and
- * a SQL jsonb path element.
+ * a SQL jsonb path element. `__proto__` is excluded: as a plain-object key it would be lost.
  */
-export const METADATA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 export const MAX_METADATA_KEY_LENGTH = 64;
+export const METADATA_KEY_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 /** Namespaces: empty (the default namespace) or up to 64 of `A-Z a-z 0-9 _ - .`. */
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{0,64}$/;
 /** Index names: lowercase letters, digits and `-`, starting with a letter, at most 45 (Pinecone's rule). */
 export const INDEX_NAME_PATTERN = /^[a-z][a-z0-9-]{0,44}$/;
 
-/** Most issues one ValidationError lists; a batch with more bad records reports this many. */
-const MAX_ISSUES = 100;
-
-class IssueList {
-  readonly issues: ValidationIssue[] = [];
-  add(field: string, message: string, limit?: number | string): void {
-    if (this.issues.length < MAX_ISSUES)
-      this.issues.push(limit === undefined ? { field, message } : { field, message, limit });
-  }
-  get full(): boolean {
-    return this.issues.length >= MAX_ISSUES;
-  }
-  throwIfAny(summary: string): void {
-    if (this.issues.length > 0) throw new ValidationError(this.issues, summary);
-  }
-}
-
 const utf8 = new TextEncoder();
 export function utf8Length(text: string): number {
   return utf8.encode(text).length;
+}
+
+/** A plain object (`{…}` or `Object.create(null)`), not an array, Map, Date or class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * Why a string cannot be stored everywhere, or undefined when it can: PostgreSQL text and jsonb
+ * reject NUL, JSON services reject lone UTF-16 surrogates (and `pg` would silently replace them).
+ */
+export function textProblem(text: string): string | undefined {
+  if (text.includes('\0')) return 'must not contain the NUL character (\\u0000)';
+  if (!text.isWellFormed()) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
+  return undefined;
 }
 
 function describe(value: unknown): string {
@@ -45,7 +45,7 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-export function checkId(id: unknown, field: string, issues: IssueList): id is string {
+export function checkId(id: unknown, field: string, issues: IssueCollector): id is string {
   if (typeof id !== 'string') {
     issues.add(field, `must be a string, got ${describe(id)}`);
     return false;
@@ -56,6 +56,11 @@ export function checkId(id: unknown, field: string, issues: IssueList): id is st
   }
   if (id.length > MAX_ID_LENGTH) {
     issues.add(field, `has ${id.length} characters, more than the limit of ${MAX_ID_LENGTH}`, MAX_ID_LENGTH);
+    return false;
+  }
+  const problem = textProblem(id);
+  if (problem) {
+    issues.add(field, problem);
     return false;
   }
   return true;
@@ -71,7 +76,7 @@ function checkVector(
   field: string,
   dimension: number,
   metric: Metric,
-  issues: IssueList,
+  issues: IssueCollector,
 ): Float32Array | undefined {
   if (!(vector instanceof Float32Array) && !Array.isArray(vector)) {
     issues.add(field, `must be a Float32Array or an array of numbers, got ${describe(vector)}`);
@@ -107,8 +112,8 @@ function checkVector(
 }
 
 /** Checks metadata shape, key names, value types and size. Returns its byte size or -1. */
-function checkMetadata(metadata: unknown, field: string, maxBytes: number, issues: IssueList): number {
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+function checkMetadata(metadata: unknown, field: string, maxBytes: number, issues: IssueCollector): number {
+  if (!isPlainObject(metadata)) {
     issues.add(field, `must be an object of string, number, boolean or string-list values, got ${describe(metadata)}`);
     return -1;
   }
@@ -124,7 +129,15 @@ function checkMetadata(metadata: unknown, field: string, maxBytes: number, issue
       ok = false;
       continue;
     }
-    if (typeof value === 'string' || typeof value === 'boolean') continue;
+    if (typeof value === 'boolean') continue;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) {
+        issues.add(keyField, problem);
+        ok = false;
+      }
+      continue;
+    }
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
         issues.add(keyField, `must be a finite number, got ${value}`);
@@ -133,9 +146,11 @@ function checkMetadata(metadata: unknown, field: string, maxBytes: number, issue
       continue;
     }
     if (Array.isArray(value)) {
-      const bad = value.findIndex((e) => typeof e !== 'string');
+      const bad = value.findIndex((e) => typeof e !== 'string' || textProblem(e) !== undefined);
       if (bad >= 0) {
-        issues.add(`${keyField}[${bad}]`, `lists may hold only strings, got ${describe(value[bad])}`);
+        const element: unknown = value[bad];
+        const problem = typeof element === 'string' ? textProblem(element) : undefined;
+        issues.add(`${keyField}[${bad}]`, problem ?? `lists may hold only strings, got ${describe(element)}`);
         ok = false;
       }
       continue;
@@ -168,7 +183,7 @@ export function validateRecords<M extends Metadata>(
   records: readonly VectorRecordInput<M>[],
   rules: RecordRules,
 ): VectorRecord<M>[] {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   if (!Array.isArray(records)) {
     issues.add('records', `must be an array, got ${describe(records)}`);
     issues.throwIfAny('Invalid records');
@@ -198,7 +213,7 @@ export function validateRecords<M extends Metadata>(
 }
 
 export function validateVector(vector: unknown, field: string, dimension: number, metric: Metric): Float32Array {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   const out = checkVector(vector, field, dimension, metric, issues);
   issues.throwIfAny('Invalid vector');
   return out as Float32Array;
@@ -206,27 +221,73 @@ export function validateVector(vector: unknown, field: string, dimension: number
 
 /** Validates a metadata patch (for `update`): types, keys and size. */
 export function validateMetadata(metadata: unknown, field: string, maxBytes: number): void {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   checkMetadata(metadata, field, maxBytes, issues);
   issues.throwIfAny('Invalid metadata');
 }
 
+/**
+ * Checks the metadata an update leaves behind (the merge of old and new keys) against the size
+ * limit. Storage hooks call it; a too-large result is a ValidationError and nothing changes.
+ */
+export function checkMergedMetadata(merged: Metadata, maxBytes: number): void {
+  const bytes = utf8Length(JSON.stringify(merged));
+  if (bytes > maxBytes) {
+    throw new ValidationError(
+      [
+        {
+          field: 'metadata',
+          message: `the merged metadata would be ${bytes} bytes, more than the limit of ${maxBytes}`,
+          limit: maxBytes,
+        },
+      ],
+      'Invalid update',
+    );
+  }
+}
+
+/** Checks a list of ids and returns it without duplicates (first occurrence kept). */
 export function validateIds(ids: unknown, field = 'ids'): string[] {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   if (!Array.isArray(ids)) {
     issues.add(field, `must be an array of ids, got ${describe(ids)}`);
   } else {
     for (const [i, id] of ids.entries()) checkId(id, `${field}[${i}]`, issues);
   }
   issues.throwIfAny('Invalid ids');
-  return ids as string[];
+  return [...new Set(ids as string[])];
 }
 
 export function validateId(id: unknown, field = 'id'): string {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   checkId(id, field, issues);
   issues.throwIfAny('Invalid id');
   return id as string;
+}
+
+/** Checks a `list` id prefix; an empty prefix means none. */
+export function validateListPrefix(prefix: unknown): string | undefined {
+  if (prefix === undefined || prefix === '') return undefined;
+  const issues = new IssueCollector();
+  if (typeof prefix !== 'string') issues.add('prefix', `must be a string, got ${describe(prefix)}`);
+  else if (prefix.length > MAX_ID_LENGTH)
+    issues.add('prefix', `is longer than an id may be (${MAX_ID_LENGTH})`, MAX_ID_LENGTH);
+  else {
+    const problem = textProblem(prefix);
+    if (problem) issues.add('prefix', problem);
+  }
+  issues.throwIfAny('Invalid list');
+  return prefix as string;
+}
+
+/** Checks that optional flags are booleans when given (`'false'` is not false). */
+export function validateFlags(flags: Record<string, unknown>): void {
+  const issues = new IssueCollector();
+  for (const [field, value] of Object.entries(flags)) {
+    if (value !== undefined && typeof value !== 'boolean')
+      issues.add(field, `must be true or false, got ${describe(value)}`);
+  }
+  issues.throwIfAny('Invalid options');
 }
 
 export function validateTopK(topK: unknown, maxTopK: number): number {
@@ -277,7 +338,7 @@ export function validateIndexParams(
   metric: unknown,
   limits: { maxDimension: number; metrics: readonly Metric[] },
 ): { dimension: number; metric: Metric } {
-  const issues = new IssueList();
+  const issues = new IssueCollector();
   if (
     typeof dimension !== 'number' ||
     !Number.isInteger(dimension) ||
@@ -298,13 +359,19 @@ export function validateIndexParams(
 }
 
 /**
- * Estimated bytes of one record in a JSON write request: the id, each float as up to 14
- * characters of JSON text plus its comma, the metadata JSON, and field names. Conservative on
- * purpose: a chunk under this estimate fits a JSON body under the same limit.
+ * Most characters one float32 value takes in a JSON request: clients send it as a float64, whose
+ * shortest text is up to 24 characters (`-1.1754943508222875e-38`), plus a comma.
+ */
+const MAX_JSON_FLOAT_CHARS = 25;
+
+/**
+ * Upper bound of one record's bytes in a JSON write request: the escaped id, every float at its
+ * widest, the metadata JSON and field names. A chunk under this bound fits a JSON body under the
+ * same limit (Pinecone's 2 MB).
  */
 export function estimateRecordBytes(record: VectorRecord): number {
   const metadataBytes = record.metadata === undefined ? 0 : utf8Length(JSON.stringify(record.metadata));
-  return utf8Length(record.id) + record.vector.length * 15 + metadataBytes + 64;
+  return utf8Length(JSON.stringify(record.id)) + record.vector.length * MAX_JSON_FLOAT_CHARS + metadataBytes + 64;
 }
 
 /**

@@ -1,7 +1,9 @@
 import {
+  abortErrorFor,
   ClosedError,
   DimensionMismatchError,
   IndexNotFoundError,
+  isQStoreError,
   MetricMismatchError,
   PartialWriteError,
   throwIfAborted,
@@ -35,10 +37,12 @@ import type {
 } from './types.js';
 import {
   chunkRecords,
+  validateFlags,
   validateId,
   validateIds,
   validateIndexName,
   validateIndexParams,
+  validateListPrefix,
   validateMetadata,
   validateNamespace,
   validateRecords,
@@ -101,29 +105,45 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   readonly indexName: string;
   private index: IndexDescription | undefined;
   private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private ensuring: Promise<unknown> = Promise.resolve();
 
   protected constructor(indexName: string) {
     this.indexName = validateIndexName(indexName);
   }
 
   protected abstract doDescribeIndex(signal?: AbortSignal): Promise<IndexDescription | null>;
+  /**
+   * Creates the index. Another process may create it at the same moment: an "already exists"
+   * answer is success (the base then describes the index and checks dimension and metric). Must
+   * return only when the index accepts writes.
+   */
   protected abstract doCreateIndex(dimension: number, metric: Metric, signal?: AbortSignal): Promise<void>;
   protected abstract doDropIndex(signal?: AbortSignal): Promise<void>;
-  /** Writes one chunk (within the declared limits). Must be all-or-nothing for the chunk. */
+  /**
+   * Writes one chunk (within the declared limits). Must be all-or-nothing for the chunk, and
+   * visible to reads when it resolves (Qdrant: `wait: true`).
+   */
   protected abstract doUpsert(records: VectorRecord<M>[], namespace: string, signal?: AbortSignal): Promise<void>;
   protected abstract doQuery(query: NormalizedQuery): Promise<QueryMatch<M>[]>;
+  /** At most `maxIdsPerRequest` distinct ids. With `includeVectors` false, `vector` is an empty array. */
   protected abstract doFetch(
     ids: readonly string[],
     namespace: string,
     includeVectors: boolean,
     signal?: AbortSignal,
   ): Promise<VectorRecord<M>[]>;
+  /**
+   * Changes one record; false when the id does not exist (nothing is created). The hook enforces
+   * `maxMetadataBytes` on the merged metadata (see `checkMergedMetadata`).
+   */
   protected abstract doUpdate(
     id: string,
     change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
     namespace: string,
     signal?: AbortSignal,
   ): Promise<boolean>;
+  /** Deletes; ids come at most `maxIdsPerRequest` at a time. Returns the count when known. */
   protected abstract doDelete(
     target: DeleteTarget,
     namespace: string,
@@ -134,230 +154,287 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
     signal?: AbortSignal,
   ): Promise<ListPage>;
   protected abstract doStats(signal?: AbortSignal): Promise<Omit<IndexStats, 'dimension' | 'metric'>>;
+  /** Releases resources; runs once, after every call in flight has settled. */
   protected abstract doClose(): Promise<void>;
 
   protected assertOpen(): void {
     if (this.closed) throw new ClosedError(`${this.type} backend for index '${this.indexName}'`);
   }
 
-  /** The index description, looked up once and cached; IndexNotFoundError when there is none. */
-  protected async requireIndex(signal?: AbortSignal): Promise<IndexDescription> {
-    this.assertOpen();
-    throwIfAborted(signal);
-    if (this.index) return this.index;
-    const found = await this.doDescribeIndex(signal);
-    if (!found) throw new IndexNotFoundError(this.indexName);
-    this.index = found;
-    return found;
-  }
-
-  async ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
-    this.assertOpen();
-    throwIfAborted(params.signal);
-    const { dimension, metric } = validateIndexParams(params.dimension, params.metric, this.capabilities);
-    let existing = await this.doDescribeIndex(params.signal);
-    if (!existing) {
-      await this.doCreateIndex(dimension, metric, params.signal);
-      existing = (await this.doDescribeIndex(params.signal)) ?? { name: this.indexName, dimension, metric };
+  /**
+   * Admits one public call: CLOSED once `close()` has begun, ABORTED for a fired signal; registers
+   * it so that `close()` waits for it to settle before releasing resources.
+   */
+  protected admit<T>(signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+    try {
+      this.assertOpen();
+      throwIfAborted(signal);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (existing.dimension !== dimension) throw new DimensionMismatchError('dimension', existing.dimension, dimension);
-    if (existing.metric !== metric) throw new MetricMismatchError(existing.metric, metric);
-    this.index = existing;
-    return existing;
+    const running = body();
+    this.inFlight.add(running);
+    const forget = () => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
   }
 
-  async describeIndex(params: { signal?: AbortSignal } = {}): Promise<IndexDescription | null> {
-    this.assertOpen();
-    throwIfAborted(params.signal);
-    const found = await this.doDescribeIndex(params.signal);
-    this.index = found ?? undefined;
-    return found;
+  /**
+   * Runs one storage hook inside an admitted call: checks the signal right before it, and turns a
+   * failure after the signal fired into the typed abort or timeout error.
+   */
+  protected async hook<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    throwIfAborted(signal);
+    try {
+      return await run();
+    } catch (error) {
+      if (signal?.aborted && !isQStoreError(error)) throw abortErrorFor(signal);
+      throw error;
+    }
   }
 
-  async dropIndex(params: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    throwIfAborted(params.signal);
-    await this.doDropIndex(params.signal);
+  /** Forgets the cached index description, e.g. after a storage hook saw the index change. */
+  protected forgetIndex(): void {
     this.index = undefined;
   }
 
-  async upsert(params: UpsertParams<M>): Promise<UpsertResult> {
-    const index = await this.requireIndex(params.signal);
-    const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const records = validateRecords(params.records, {
-      dimension: index.dimension,
-      metric: index.metric,
-      maxMetadataBytes: this.capabilities.maxMetadataBytes,
+  /** The index description, looked up once and cached; IndexNotFoundError when there is none. */
+  protected async requireIndex(signal?: AbortSignal): Promise<IndexDescription> {
+    if (this.index) return this.index;
+    const found = await this.hook(signal, () => this.doDescribeIndex(signal));
+    if (!found) throw new IndexNotFoundError(this.indexName);
+    this.index = { ...found };
+    return this.index;
+  }
+
+  ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
+    return this.admit(params.signal, async () => {
+      const { dimension, metric } = validateIndexParams(params.dimension, params.metric, this.capabilities);
+      // Calls on one instance run one after another, so two of them never both create the index.
+      const run = this.ensuring.then(async () => {
+        let existing = await this.hook(params.signal, () => this.doDescribeIndex(params.signal));
+        if (!existing) {
+          await this.hook(params.signal, () => this.doCreateIndex(dimension, metric, params.signal));
+          existing = (await this.hook(params.signal, () => this.doDescribeIndex(params.signal))) ?? {
+            name: this.indexName,
+            dimension,
+            metric,
+          };
+        }
+        if (existing.dimension !== dimension)
+          throw new DimensionMismatchError('dimension', existing.dimension, dimension);
+        if (existing.metric !== metric) throw new MetricMismatchError(existing.metric, metric);
+        this.index = { ...existing };
+        return { ...existing };
+      });
+      this.ensuring = run.catch(() => undefined);
+      return run;
     });
-    const chunks = chunkRecords(records, this.capabilities);
-    const landed: string[] = [];
-    for (const [i, chunk] of chunks.entries()) {
-      try {
-        throwIfAborted(params.signal);
-        this.assertOpen();
-        await this.doUpsert(chunk, namespace, params.signal);
-      } catch (error) {
-        if (landed.length === 0) throw error;
-        const failed = chunks.slice(i).flatMap((c) => c.map((r) => r.id));
-        throw new PartialWriteError(landed, failed, error);
-      }
-      for (const r of chunk) landed.push(r.id);
-    }
-    return { upsertedCount: records.length, chunks: chunks.length };
   }
 
-  async query(params: QueryParams<M>): Promise<QueryResult<M>> {
-    const index = await this.requireIndex(params.signal);
-    const topK = validateTopK(params.topK, this.capabilities.maxTopK);
-    const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const vector = validateVector(params.vector, 'vector', index.dimension, index.metric);
-    const filter = this.parseSupportedFilter(params.filter);
-    if (params.exact && !this.capabilities.exactSearch) {
-      throw new ValidationError(
-        [{ field: 'exact', message: `backend '${this.type}' has no exact search` }],
-        'Invalid query',
-      );
-    }
-    const matches = await this.doQuery({
-      vector,
-      topK,
-      filter,
-      namespace,
-      includeVectors: params.includeVectors ?? false,
-      includeMetadata: params.includeMetadata ?? true,
-      exact: params.exact ?? false,
-      signal: params.signal,
+  describeIndex(params: { signal?: AbortSignal } = {}): Promise<IndexDescription | null> {
+    return this.admit(params.signal, async () => {
+      const found = await this.hook(params.signal, () => this.doDescribeIndex(params.signal));
+      this.index = found ? { ...found } : undefined;
+      return found ? { ...found } : null;
     });
-    return { matches, namespace };
   }
 
-  async fetch(params: FetchParams): Promise<FetchResult<M>> {
-    await this.requireIndex(params.signal);
-    const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const ids = [...new Set(validateIds(params.ids))];
-    const records = new Map<string, VectorRecord<M>>();
-    const pageSize = this.capabilities.maxBatchRecords;
-    for (let start = 0; start < ids.length; start += pageSize) {
-      throwIfAborted(params.signal);
-      const found = await this.doFetch(
-        ids.slice(start, start + pageSize),
-        namespace,
-        params.includeVectors ?? true,
-        params.signal,
-      );
-      for (const record of found) records.set(record.id, record);
-    }
-    return { records, namespace };
+  dropIndex(params: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.admit(params.signal, async () => {
+      await this.hook(params.signal, () => this.doDropIndex(params.signal));
+      this.index = undefined;
+    });
   }
 
-  async update(params: UpdateParams<M>): Promise<UpdateResult> {
-    const index = await this.requireIndex(params.signal);
-    const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const id = validateId(params.id);
-    const change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' } = {
-      metadataMode: params.metadataMode ?? 'merge',
-    };
-    if (change.metadataMode !== 'merge' && change.metadataMode !== 'replace') {
-      throw new ValidationError([{ field: 'metadataMode', message: "must be 'merge' or 'replace'" }], 'Invalid update');
-    }
-    if (params.vector !== undefined)
-      change.vector = validateVector(params.vector, 'vector', index.dimension, index.metric);
-    if (params.metadata !== undefined) {
-      validateMetadata(params.metadata, 'metadata', this.capabilities.maxMetadataBytes);
-      change.metadata = { ...params.metadata };
-    }
-    if (change.vector === undefined && change.metadata === undefined) {
-      throw new ValidationError(
-        [{ field: 'vector', message: 'an update needs a vector, metadata or both' }],
-        'Invalid update',
-      );
-    }
-    return { updated: await this.doUpdate(id, change, namespace, params.signal) };
-  }
-
-  async delete(params: DeleteParams<M>): Promise<DeleteResult> {
-    await this.requireIndex(params.signal);
-    const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const given = [params.ids !== undefined, params.filter !== undefined, params.all !== undefined].filter(
-      Boolean,
-    ).length;
-    if (given !== 1) {
-      throw new ValidationError(
-        [{ field: 'ids', message: 'give exactly one of ids, filter or all: true' }],
-        'Invalid delete',
-      );
-    }
-    let target: DeleteTarget;
-    if (params.ids !== undefined) {
-      const ids = [...new Set(validateIds(params.ids))];
-      let deleted = 0;
-      let known = true;
-      for (let start = 0; start < ids.length; start += this.capabilities.maxBatchRecords) {
-        throwIfAborted(params.signal);
-        const n = await this.doDelete(
-          { ids: ids.slice(start, start + this.capabilities.maxBatchRecords) },
-          namespace,
-          params.signal,
-        );
-        if (n === undefined) known = false;
-        else deleted += n;
+  upsert(params: UpsertParams<M>): Promise<UpsertResult> {
+    return this.admit(params.signal, async () => {
+      const index = await this.requireIndex(params.signal);
+      const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
+      const records = validateRecords(params.records, {
+        dimension: index.dimension,
+        metric: index.metric,
+        maxMetadataBytes: this.capabilities.maxMetadataBytes,
+      });
+      const chunks = chunkRecords(records, this.capabilities);
+      const landed: string[] = [];
+      for (const [i, chunk] of chunks.entries()) {
+        try {
+          await this.hook(params.signal, () => this.doUpsert(chunk, namespace, params.signal));
+        } catch (error) {
+          if (landed.length === 0) throw error;
+          const failed = chunks.slice(i).flatMap((c) => c.map((r) => r.id));
+          throw new PartialWriteError(landed, failed, error);
+        }
+        for (const r of chunk) landed.push(r.id);
       }
-      return known ? { deletedCount: deleted } : {};
-    }
-    if (params.filter !== undefined) {
+      return { upsertedCount: records.length, chunks: chunks.length };
+    });
+  }
+
+  query(params: QueryParams<M>): Promise<QueryResult<M>> {
+    return this.admit(params.signal, async () => {
+      const index = await this.requireIndex(params.signal);
+      validateFlags({
+        includeVectors: params.includeVectors,
+        includeMetadata: params.includeMetadata,
+        exact: params.exact,
+      });
+      const includeVectors = params.includeVectors ?? false;
+      const includeMetadata = params.includeMetadata ?? true;
+      const caps = this.capabilities;
+      const withPayload = includeVectors || includeMetadata;
+      const topK = validateTopK(params.topK, withPayload ? (caps.maxTopKWithPayload ?? caps.maxTopK) : caps.maxTopK);
+      const namespace = validateNamespace(params.namespace, caps.namespaces);
+      const vector = validateVector(params.vector, 'vector', index.dimension, index.metric);
       const filter = this.parseSupportedFilter(params.filter);
-      if (filter === undefined) {
+      if (params.exact && !caps.exactSearch) {
         throw new ValidationError(
-          [{ field: 'filter', message: 'an empty filter would delete everything; use {all: true} for that' }],
+          [{ field: 'exact', message: `backend '${this.type}' has no exact search` }],
+          'Invalid query',
+        );
+      }
+      const query: NormalizedQuery = {
+        vector,
+        topK,
+        filter,
+        namespace,
+        includeVectors,
+        includeMetadata,
+        exact: params.exact ?? false,
+        signal: params.signal,
+      };
+      const matches = await this.hook(params.signal, () => this.doQuery(query));
+      return { matches, namespace };
+    });
+  }
+
+  fetch(params: FetchParams): Promise<FetchResult<M>> {
+    return this.admit(params.signal, async () => {
+      await this.requireIndex(params.signal);
+      validateFlags({ includeVectors: params.includeVectors });
+      const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
+      const ids = validateIds(params.ids);
+      const records = new Map<string, VectorRecord<M>>();
+      for (const page of this.idPages(ids)) {
+        const found = await this.hook(params.signal, () =>
+          this.doFetch(page, namespace, params.includeVectors ?? true, params.signal),
+        );
+        for (const record of found) records.set(record.id, record);
+      }
+      return { records, namespace };
+    });
+  }
+
+  update(params: UpdateParams<M>): Promise<UpdateResult> {
+    return this.admit(params.signal, async () => {
+      const index = await this.requireIndex(params.signal);
+      const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
+      const id = validateId(params.id);
+      const change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' } = {
+        metadataMode: params.metadataMode ?? 'merge',
+      };
+      if (change.metadataMode !== 'merge' && change.metadataMode !== 'replace') {
+        throw new ValidationError(
+          [{ field: 'metadataMode', message: "must be 'merge' or 'replace'" }],
+          'Invalid update',
+        );
+      }
+      if (params.vector !== undefined)
+        change.vector = validateVector(params.vector, 'vector', index.dimension, index.metric);
+      if (params.metadata !== undefined) {
+        validateMetadata(params.metadata, 'metadata', this.capabilities.maxMetadataBytes);
+        change.metadata = { ...params.metadata };
+      }
+      if (change.vector === undefined && change.metadata === undefined) {
+        throw new ValidationError(
+          [{ field: 'vector', message: 'an update needs a vector, metadata or both' }],
+          'Invalid update',
+        );
+      }
+      return { updated: await this.hook(params.signal, () => this.doUpdate(id, change, namespace, params.signal)) };
+    });
+  }
+
+  delete(params: DeleteParams<M>): Promise<DeleteResult> {
+    return this.admit(params.signal, async () => {
+      await this.requireIndex(params.signal);
+      const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
+      const given = [params.ids !== undefined, params.filter !== undefined, params.all !== undefined].filter(
+        Boolean,
+      ).length;
+      if (given !== 1) {
+        throw new ValidationError(
+          [{ field: 'ids', message: 'give exactly one of ids, filter or all: true' }],
           'Invalid delete',
         );
       }
-      target = { filter };
-    } else {
-      if (params.all !== true) throw new ValidationError([{ field: 'all', message: 'must be true' }], 'Invalid delete');
-      target = { all: true };
-    }
-    const n = await this.doDelete(target, namespace, params.signal);
-    return n === undefined ? {} : { deletedCount: n };
+      const targets: DeleteTarget[] = [];
+      if (params.ids !== undefined) {
+        for (const page of this.idPages(validateIds(params.ids))) targets.push({ ids: page });
+      } else if (params.filter !== undefined) {
+        const filter = this.parseSupportedFilter(params.filter);
+        if (filter === undefined) {
+          throw new ValidationError(
+            [{ field: 'filter', message: 'an empty filter would delete everything; use {all: true} for that' }],
+            'Invalid delete',
+          );
+        }
+        targets.push({ filter });
+      } else {
+        if (params.all !== true)
+          throw new ValidationError([{ field: 'all', message: 'must be true' }], 'Invalid delete');
+        targets.push({ all: true });
+      }
+      let deleted: number | undefined = 0;
+      for (const target of targets) {
+        const n = await this.hook(params.signal, () => this.doDelete(target, namespace, params.signal));
+        deleted = n === undefined || deleted === undefined ? undefined : deleted + n;
+      }
+      return deleted === undefined ? {} : { deletedCount: deleted };
+    });
   }
 
   async *list(params: ListParams = {}): AsyncIterable<string> {
-    await this.requireIndex(params.signal);
+    await this.admit(params.signal, () => this.requireIndex(params.signal));
     const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
-    const limit = params.pageSize ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    const prefix = validateListPrefix(params.prefix);
+    const maxPage = this.capabilities.maxListPageSize ?? 1000;
+    const limit = params.pageSize ?? Math.min(100, maxPage);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxPage) {
       throw new ValidationError(
-        [{ field: 'pageSize', message: 'must be an integer from 1 to 1000', limit: 1000 }],
+        [{ field: 'pageSize', message: `must be an integer from 1 to ${maxPage}`, limit: maxPage }],
         'Invalid list',
       );
     }
     let cursor: string | undefined;
     do {
-      throwIfAborted(params.signal);
-      this.assertOpen();
-      const page = await this.doListPage(
-        {
-          namespace,
-          limit,
-          ...(params.prefix !== undefined && { prefix: params.prefix }),
-          ...(cursor !== undefined && { cursor }),
-        },
-        params.signal,
+      const request = {
+        namespace,
+        limit,
+        ...(prefix !== undefined && { prefix }),
+        ...(cursor !== undefined && { cursor }),
+      };
+      const page = await this.admit(params.signal, () =>
+        this.hook(params.signal, () => this.doListPage(request, params.signal)),
       );
       yield* page.ids;
       cursor = page.nextCursor;
     } while (cursor !== undefined);
   }
 
-  async stats(params: { signal?: AbortSignal } = {}): Promise<IndexStats> {
-    const index = await this.requireIndex(params.signal);
-    const counts = await this.doStats(params.signal);
-    return { dimension: index.dimension, metric: index.metric, ...counts };
+  stats(params: { signal?: AbortSignal } = {}): Promise<IndexStats> {
+    return this.admit(params.signal, async () => {
+      const index = await this.requireIndex(params.signal);
+      const counts = await this.hook(params.signal, () => this.doStats(params.signal));
+      return { dimension: index.dimension, metric: index.metric, ...counts };
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
     await this.doClose();
   }
 
@@ -367,5 +444,11 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
     const unsupported = [...collectOperators(node)].filter((op) => !this.capabilities.filterOperators.includes(op));
     if (unsupported.length > 0) throw new UnsupportedFilterError(this.type, unsupported);
     return node;
+  }
+
+  /** Ids in pages of at most `maxIdsPerRequest` (default `maxBatchRecords`). */
+  private *idPages(ids: readonly string[]): Generator<readonly string[]> {
+    const size = this.capabilities.maxIdsPerRequest ?? this.capabilities.maxBatchRecords;
+    for (let start = 0; start < ids.length; start += size) yield ids.slice(start, start + size);
   }
 }
