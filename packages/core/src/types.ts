@@ -113,7 +113,7 @@ export interface QueryResult<M extends Metadata = Metadata> {
 export interface FetchParams {
   ids: readonly string[];
   namespace?: string;
-  /** Defaults to true. */
+  /** Defaults to true. When false, each record's `vector` is an empty Float32Array. */
   includeVectors?: boolean;
   signal?: AbortSignal;
 }

@@ -165,10 +165,13 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
    * Admits one public call: CLOSED once `close()` has begun, ABORTED for a fired signal; registers
    * it so that `close()` waits for it to settle before releasing resources.
    */
-  protected admit<T>(signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+  protected admit<T>(params: { signal?: AbortSignal } | undefined, body: () => Promise<T>): Promise<T> {
     try {
       this.assertOpen();
-      throwIfAborted(signal);
+      if (typeof params !== 'object' || params === null) {
+        throw new ValidationError([{ field: 'params', message: 'must be an object of parameters' }], 'Invalid call');
+      }
+      throwIfAborted(params.signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -208,7 +211,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const { dimension, metric } = validateIndexParams(params.dimension, params.metric, this.capabilities);
       // Calls on one instance run one after another, so two of them never both create the index.
       const run = this.ensuring.then(async () => {
@@ -233,7 +236,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   describeIndex(params: { signal?: AbortSignal } = {}): Promise<IndexDescription | null> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const found = await this.hook(params.signal, () => this.doDescribeIndex(params.signal));
       this.index = found ? { ...found } : undefined;
       return found ? { ...found } : null;
@@ -241,14 +244,14 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   dropIndex(params: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       await this.hook(params.signal, () => this.doDropIndex(params.signal));
       this.index = undefined;
     });
   }
 
   upsert(params: UpsertParams<M>): Promise<UpsertResult> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const index = await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const records = validateRecords(params.records, {
@@ -273,7 +276,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   query(params: QueryParams<M>): Promise<QueryResult<M>> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const index = await this.requireIndex(params.signal);
       validateFlags({
         includeVectors: params.includeVectors,
@@ -310,7 +313,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   fetch(params: FetchParams): Promise<FetchResult<M>> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       await this.requireIndex(params.signal);
       validateFlags({ includeVectors: params.includeVectors });
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
@@ -327,7 +330,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   update(params: UpdateParams<M>): Promise<UpdateResult> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const index = await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const id = validateId(params.id);
@@ -357,7 +360,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   delete(params: DeleteParams<M>): Promise<DeleteResult> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const given = [params.ids !== undefined, params.filter !== undefined, params.all !== undefined].filter(
@@ -396,7 +399,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   async *list(params: ListParams = {}): AsyncIterable<string> {
-    await this.admit(params.signal, () => this.requireIndex(params.signal));
+    await this.admit(params, () => this.requireIndex(params.signal));
     const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
     const prefix = validateListPrefix(params.prefix);
     const maxPage = this.capabilities.maxListPageSize ?? 1000;
@@ -415,7 +418,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
         ...(prefix !== undefined && { prefix }),
         ...(cursor !== undefined && { cursor }),
       };
-      const page = await this.admit(params.signal, () =>
+      const page = await this.admit(params, () =>
         this.hook(params.signal, () => this.doListPage(request, params.signal)),
       );
       yield* page.ids;
@@ -424,7 +427,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   stats(params: { signal?: AbortSignal } = {}): Promise<IndexStats> {
-    return this.admit(params.signal, async () => {
+    return this.admit(params, async () => {
       const index = await this.requireIndex(params.signal);
       const counts = await this.hook(params.signal, () => this.doStats(params.signal));
       return { dimension: index.dimension, metric: index.metric, ...counts };

@@ -1788,6 +1788,18 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
       },
       { name: 'list with pageSize 0', run: (hh) => hh.backend.list({ pageSize: 0 }), ...validation, field: 'pageSize' },
       {
+        name: 'upsert called without a params object',
+        run: (hh) => hh.backend.upsert(unchecked<Parameters<VectorBackend['upsert']>[0]>(undefined)),
+        ...validation,
+        field: 'params',
+      },
+      {
+        name: 'query called with null',
+        run: (hh) => hh.backend.query(unchecked<Parameters<VectorBackend['query']>[0]>(null)),
+        ...validation,
+        field: 'params',
+      },
+      {
         name: 'list with a prefix that is not a string',
         run: (hh) => hh.backend.list({ prefix: unchecked<string>(5) }),
         ...validation,
