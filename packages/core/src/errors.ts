@@ -91,10 +91,6 @@ export class IssueCollector {
     return this.issues.length >= MAX_ISSUES;
   }
 
-  get size(): number {
-    return this.issues.length;
-  }
-
   /** Throws one ValidationError (or the given subclass) listing every issue, if there are any. */
   throwIfAny(summary: string, make?: (issues: ValidationIssue[]) => QStoreError): void {
     if (this.issues.length === 0) return;

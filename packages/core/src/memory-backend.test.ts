@@ -55,6 +55,13 @@ describe('MemoryBackend snapshots', () => {
   afterEach(async () => {
     for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
+  /** A snapshot-backed backend on `path` whose 2-d index holds `ids` (vectors [i + 1, 1]). */
+  async function seeded(path: string, ids: string[], metric: 'dot' | 'cosine' = 'dot'): Promise<MemoryBackend> {
+    const backend = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
+    await backend.ensureIndex({ dimension: 2, metric });
+    await backend.upsert({ records: ids.map((id, i) => ({ id, vector: [i + 1, 1] })) });
+    return backend;
+  }
 
   it('survives close and reopen with exact vectors, metadata and namespaces', async () => {
     const path = await tempFile();
@@ -79,9 +86,7 @@ describe('MemoryBackend snapshots', () => {
 
   it('writes atomically: a save that dies mid-write leaves the previous snapshot loadable', async () => {
     const path = await tempFile();
-    const backend = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
-    await backend.ensureIndex({ dimension: 2, metric: 'cosine' });
-    await backend.upsert({ records: [{ id: 'keep', vector: [1, 0] }] });
+    const backend = await seeded(path, ['keep'], 'cosine');
     await backend.save();
     const before = await readFile(path, 'utf8');
     await backend.upsert({ records: [{ id: 'new', vector: [0, 1] }] });
@@ -95,10 +100,7 @@ describe('MemoryBackend snapshots', () => {
 
   it('loads the snapshot once for concurrent first calls', async () => {
     const path = await tempFile();
-    const first = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
-    await first.ensureIndex({ dimension: 2, metric: 'dot' });
-    await first.upsert({ records: [{ id: 'a', vector: [1, 2] }] });
-    await first.close();
+    await (await seeded(path, ['a'])).close();
     const second = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
     const [described, stats] = await Promise.all([second.describeIndex(), second.stats()]);
     expect(described?.dimension).toBe(2);
@@ -107,9 +109,7 @@ describe('MemoryBackend snapshots', () => {
 
   it('persists dropIndex: the dropped index does not come back on reopen', async () => {
     const path = await tempFile();
-    const first = new MemoryBackend({ indexName: 'snap', snapshotPath: path });
-    await first.ensureIndex({ dimension: 2, metric: 'dot' });
-    await first.upsert({ records: [{ id: 'a', vector: [1, 2] }] });
+    const first = await seeded(path, ['a']);
     await first.save();
     await first.dropIndex();
     await first.close();

@@ -45,7 +45,7 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-export function checkId(id: unknown, field: string, issues: IssueCollector): id is string {
+function checkId(id: unknown, field: string, issues: IssueCollector): id is string {
   if (typeof id !== 'string') {
     issues.add(field, `must be a string, got ${describe(id)}`);
     return false;
