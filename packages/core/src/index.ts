@@ -1,3 +1,43 @@
+export {
+  bernoulliCircuit,
+  CONTEXT_NAME_PATTERN,
+  coherenceWeight,
+  contextAmplitudes,
+  contextStateCircuit,
+  correlationCircuit,
+  MAX_CONTEXTS,
+  relevance,
+} from './database/features.js';
+export type {
+  BatchInsertParams,
+  DatabaseConfig,
+  DatabaseMatch,
+  DatabaseQueryParams,
+  DatabaseQueryResult,
+  DatabaseRecord,
+  DatabaseUpdateParams,
+  DatabaseUpdateResult,
+  EntangledGroup,
+  InsertParams,
+  MigrateParams,
+  TunnelingOptions,
+  TunnelingReport,
+} from './database/quantum-database.js';
+export { QuantumDatabase } from './database/quantum-database.js';
+export type { QuantumFeature, QuantumStats } from './database/quantum-runner.js';
+export { QuantumRunner } from './database/quantum-runner.js';
+export { RESERVED_PREFIX } from './database/reserved.js';
+export type { DiversityProblem, DiversitySolution, QaoaOptions, QaoaReport } from './database/tunneling.js';
+export {
+  diversityObjective,
+  exhaustiveDiversity,
+  greedyMmr,
+  isingForm,
+  MAX_QAOA_POOL,
+  qaoaCircuit,
+  simulatedAnnealing,
+  solveQaoa,
+} from './database/tunneling.js';
 export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './errors.js';
 export {
   AbortError,
@@ -70,6 +110,7 @@ export type { Rng } from './random.js';
 export { createRng } from './random.js';
 export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';
 export { backendRegistry, createBackend, PluginRegistry } from './registry.js';
+export { prepareRealState } from './state-preparation.js';
 export type {
   CacheBackend,
   Checkpoint,
