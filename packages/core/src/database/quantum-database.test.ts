@@ -149,7 +149,7 @@ describe('QuantumDatabase: superposition contexts', () => {
       .sort((a, b) => b.score - a.score);
     expect(technical.matches.map((m) => m.id)).toEqual(expected.map((e) => e.id));
     expect(technical.matches.map((m) => m.id)).toEqual(['far-tech', 'mid-tech', 'close-biz']);
-    technical.matches.forEach((m, i) => expect(m.score).toBeCloseTo(expected[i]?.score as number, 12));
+    for (const [i, m] of technical.matches.entries()) expect(m.score).toBeCloseTo(expected[i]?.score as number, 12);
     expect(technical.matches.find((m) => m.id === 'mid-tech')?.contextProbability).toBeCloseTo(0.8, 12);
     const withFallback = await db.query({ vector: query, topK: 4, context: 'technical', contextFallbackWeight: 0.5 });
     expect(withFallback.matches.map((m) => m.id)).toContain('no-context');
