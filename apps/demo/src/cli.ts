@@ -1,24 +1,25 @@
 import { parseArgs } from 'node:util';
-import { isQStoreError } from '@q-store/core';
+import { isQStoreError, MemoryBackend } from '@q-store/core';
 import { runDemo } from './demo.js';
 
 const { values } = parseArgs({
   options: {
-    records: { type: 'string', default: '400' },
+    shots: { type: 'string', default: '1024' },
     seed: { type: 'string', default: '2026' },
+    classical: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: pnpm demo [--records N] [--seed S]');
+  console.log('usage: pnpm demo [--shots N] [--seed S] [--classical]');
   process.exit(0);
 }
 
-const records = Number(values.records);
+const shots = Number(values.shots);
 const seed = Number(values.seed);
-if (!Number.isInteger(records) || records < 5 || records > 100_000) {
-  console.error(`--records must be an integer from 5 to 100000, got ${values.records}`);
+if (!Number.isInteger(shots) || shots < 1 || shots > 1_000_000) {
+  console.error(`--shots must be an integer from 1 to 1000000, got ${values.shots}`);
   process.exit(2);
 }
 if (!Number.isInteger(seed)) {
@@ -27,7 +28,12 @@ if (!Number.isInteger(seed)) {
 }
 
 try {
-  await runDemo({ records, seed });
+  await runDemo({
+    backend: new MemoryBackend({ indexName: 'demo-corpus' }),
+    shots,
+    seed,
+    progress: process.stderr.isTTY === true,
+  });
 } catch (error) {
   console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);
   process.exitCode = 1;

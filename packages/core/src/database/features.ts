@@ -85,15 +85,13 @@ export function correlationCircuit(correlation: number): CircuitJson {
 }
 
 /**
- * Relevance in [0, 1] from a backend score, monotone in the score, so that the feature weights
+ * Relevance ≥ 0 from a backend score, monotone in the score, so that the feature weights
  * (probabilities and decay factors in [0, 1]) can multiply it:
  *
- * - cosine:    r = (1 + s) / 2
- * - dot:       r = 1 / (1 + e^(−s))
- * - euclidean: r = 1 / (1 + d), d = −s the distance
+ * - cosine, dot: r = max(s, 0) (a negative similarity counts as no relevance)
+ * - euclidean:   r = 1 / (1 + d), d = −s the distance
  */
 export function relevance(metric: Metric, score: number): number {
-  if (metric === 'cosine') return (1 + score) / 2;
-  if (metric === 'dot') return 1 / (1 + Math.exp(-score));
-  return 1 / (1 - score);
+  if (metric === 'euclidean') return 1 / (1 - score);
+  return Math.max(score, 0);
 }
