@@ -148,7 +148,7 @@ describe('QuantumDatabase: superposition contexts', () => {
       }))
       .sort((a, b) => b.score - a.score);
     expect(technical.matches.map((m) => m.id)).toEqual(expected.map((e) => e.id));
-    expect(technical.matches.map((m) => m.id)).toEqual(['far-tech', 'mid-tech', 'close-biz']);
+    expect(technical.matches.map((m) => m.id)).toEqual(['mid-tech', 'far-tech', 'close-biz']);
     for (const [i, m] of technical.matches.entries()) expect(m.score).toBeCloseTo(expected[i]?.score as number, 12);
     expect(technical.matches.find((m) => m.id === 'mid-tech')?.contextProbability).toBeCloseTo(0.8, 12);
     const withFallback = await db.query({ vector: query, topK: 4, context: 'technical', contextFallbackWeight: 0.5 });
