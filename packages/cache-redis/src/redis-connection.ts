@@ -14,14 +14,28 @@ import type { ResolvedRedisConfig } from './config.js';
 
 const AUTH_FAILURE = /\b(NOAUTH|WRONGPASS)\b|invalid password|invalid username-password/i;
 
+/**
+ * The ioredis error without what it carries besides its message: a ReplyError holds the command
+ * and its arguments, which for `HELLO`/`AUTH` include the password.
+ */
+function bareCause(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const bare = new Error(message);
+  if (error instanceof Error) {
+    bare.name = error.name;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') Object.assign(bare, { code });
+  }
+  return bare;
+}
+
 /** A q-store error for anything ioredis throws; messages name the server, never credentials. */
 export function mapRedisError(error: unknown, where: string): QStoreError {
   if (isQStoreError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (AUTH_FAILURE.test(message)) return new AuthenticationError(`redis ${where}: authentication failed`, error);
-  if (error instanceof Error && error.name === 'ReplyError')
-    return new ServiceError(`redis ${where}: ${message}`, undefined, { cause: error });
-  return new ConnectionError(`redis ${where}: ${message}`, error);
+  const cause = bareCause(error);
+  if (AUTH_FAILURE.test(cause.message)) return new AuthenticationError(`redis ${where}: authentication failed`, cause);
+  if (cause.name === 'ReplyError') return new ServiceError(`redis ${where}: ${cause.message}`, undefined, { cause });
+  return new ConnectionError(`redis ${where}: ${cause.message}`, cause);
 }
 
 /**
