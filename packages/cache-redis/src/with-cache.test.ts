@@ -213,7 +213,7 @@ describe.skipIf(skip !== undefined)('withCache', () => {
       const mutate = (matches: QueryMatch[]) => {
         const m = matches[0] as QueryMatch;
         m.vector?.fill(9);
-        (m.metadata?.tags as string[]).push('mutated');
+        (m.metadata as { tags: string[] }).tags.push('mutated');
         m.score = -1;
       };
       mutate((await cached.query(q)).matches); // the miss
