@@ -118,7 +118,12 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
     await connect(server.port);
     await warm('before');
     const hitsBefore = cached.cacheStats().l1Hits;
-    const state = new RedisStateStore({ host: '127.0.0.1', port: server.port, connectTimeoutMs: 300 });
+    const state = new RedisStateStore({
+      host: '127.0.0.1',
+      port: server.port,
+      connectTimeoutMs: 300,
+      operationTimeoutMs: 300,
+    });
     await state.ready();
 
     await server.stop('SIGKILL');

@@ -129,7 +129,7 @@ export class RedisCache implements CacheBackend {
 
   constructor(config: RedisConfig = {}) {
     const resolved = resolveRedisConfig(config, { operationTimeoutMs: DEFAULT_CACHE_TIMEOUT_MS });
-    this.connection = new RedisConnection(resolved);
+    this.connection = new RedisConnection(resolved, 'first');
     this.defaultTtlMs = resolved.ttlMs;
     this.entryPrefix = `${resolved.keyPrefix}c:`;
     this.generationPrefix = `${resolved.keyPrefix}g:`;

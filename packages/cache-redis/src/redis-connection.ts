@@ -54,13 +54,27 @@ export class RedisConnection {
   /** The last connection-level error, redacted; for diagnostics. */
   lastError: string | undefined;
 
-  constructor(config: ResolvedRedisConfig) {
+  private everReady = false;
+
+  /**
+   * @param waitForConnection while (re)connecting, a call waits for the connection up to its
+   *   timeout: `'always'` (the state store), `'first'` only before the first connection (the cache:
+   *   later it fails fast, so that reads bypass it at once during an outage), or `'never'`.
+   */
+  constructor(
+    config: ResolvedRedisConfig,
+    private readonly waitForConnection: 'always' | 'first' | 'never' = 'never',
+  ) {
     this.where = config.where;
     this.keyPrefix = config.keyPrefix;
     this.ttlMs = config.ttlMs;
     this.operationTimeoutMs = config.operationTimeoutMs;
     this.owned = config.client === undefined;
     this.client = config.client ?? new Redis(config.options ?? {});
+    this.everReady = this.client.status === 'ready';
+    this.client.on('ready', () => {
+      this.everReady = true;
+    });
     // Without a listener ioredis prints every connection error; we keep the last one instead.
     this.client.on('error', (error: unknown) => {
       this.lastError = mapRedisError(error, this.where).message;
@@ -88,13 +102,17 @@ export class RedisConnection {
   ): Promise<T> {
     this.assertOpen(what);
     throwIfAborted(options.signal);
-    if (this.client.status !== 'ready') {
-      throw new ConnectionError(
-        `redis ${this.where}: not connected (${this.client.status})${this.lastError ? `; last error: ${this.lastError}` : ''}`,
-      );
-    }
     const timeoutMs = options.timeoutMs ?? this.operationTimeoutMs;
     const signal = options.signal;
+    if (this.client.status !== 'ready') {
+      const wait = this.waitForConnection === 'always' || (this.waitForConnection === 'first' && !this.everReady);
+      const reconnecting = ['connecting', 'connect', 'reconnecting', 'wait'].includes(this.client.status);
+      if (wait && reconnecting) await this.ready({ timeoutMs, ...(signal && { signal }) });
+      else
+        throw new ConnectionError(
+          `redis ${this.where}: not connected (${this.client.status})${this.lastError ? `; last error: ${this.lastError}` : ''}`,
+        );
+    }
     let pending: Promise<T>;
     try {
       pending = call(this.client);

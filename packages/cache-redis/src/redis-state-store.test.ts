@@ -53,7 +53,7 @@ describe.skipIf(skip !== undefined)('RedisStateStore', () => {
   });
 
   it('is not a cache: with Redis unreachable its calls fail with a retryable CONNECTION error', async () => {
-    const store = new RedisStateStore({ host: '127.0.0.1', port: 1, connectTimeoutMs: 200 });
+    const store = new RedisStateStore({ host: '127.0.0.1', port: 1, connectTimeoutMs: 200, operationTimeoutMs: 300 });
     await expect(store.get('x')).rejects.toMatchObject({ code: 'CONNECTION', retryable: true });
     await expect(store.update('x', () => 1)).rejects.toMatchObject({ code: 'CONNECTION' });
     await store.close();

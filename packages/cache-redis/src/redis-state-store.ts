@@ -87,7 +87,7 @@ export class RedisStateStore implements StateStore {
 
   constructor(config: RedisConfig = {}) {
     const resolved = resolveRedisConfig(config, { operationTimeoutMs: DEFAULT_STATE_TIMEOUT_MS });
-    this.connection = new RedisConnection(resolved);
+    this.connection = new RedisConnection(resolved, 'always');
     this.prefix = `${resolved.keyPrefix}s:`;
   }
 

@@ -249,6 +249,17 @@ describe.skipIf(skip !== undefined)('withCache', () => {
     expect((await cached.fetch({ ids: ['missing'] })).records.has('missing')).toBe(true);
   });
 
+  it('used at once after creation (no ready()), the cache waits for its first connection instead of bypassing', async () => {
+    const cache = new RedisCache({ url: redis.url, keyPrefix: uniquePrefix('fresh'), operationTimeoutMs: 5000 });
+    caches.push(cache);
+    const backend = new MemoryBackend({ indexName: 'fresh' });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    const cached = withCache(backend, cache);
+    await cached.query({ vector: [1, 0], topK: 1 });
+    await cached.query({ vector: [1, 0], topK: 1 });
+    expect(cached.cacheStats()).toMatchObject({ bypasses: 0, misses: 1, l1Hits: 1 });
+  });
+
   it('closing the wrapper closes the backend, not the shared cache', async () => {
     const { cached, backend, cache } = await seeded(new MemoryBackend({ indexName: 'closing' }));
     await cached.query({ vector: [1, 0, 0], topK: 1 });
