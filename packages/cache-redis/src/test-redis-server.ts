@@ -125,8 +125,6 @@ export class TestRedisServer {
         'no',
         '--dir',
         this.dir,
-        '--enable-debug-command',
-        'local',
         ...this.args,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
