@@ -327,6 +327,39 @@ export async function openDriver(options: ConnectionOptions): Promise<SqlDriver>
   return new PgliteDriver(db, true, where, embedded.dataDir ? 'durable' : 'memory');
 }
 
+/**
+ * A driver opened on first use and shared by a component's calls; a failed open is retried on the
+ * next call. `close()` closes it only if this handle opened it (and the driver ends only what it
+ * created).
+ */
+export class LazyDriver {
+  private opening: Promise<SqlDriver> | undefined;
+  private opened: SqlDriver | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {
+    validateConnectionOptions(options);
+  }
+
+  get(): Promise<SqlDriver> {
+    this.opening ??= openDriver(this.options).then(
+      (driver) => {
+        this.opened = driver;
+        return driver;
+      },
+      (error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    await this.opened?.close();
+  }
+}
+
 const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
 
 /**

@@ -26,10 +26,9 @@ import { encodeVectorCopy } from './copy-binary.js';
 import {
   type ConnectionOptions,
   ensureVectorExtension,
-  openDriver,
+  LazyDriver,
   type SqlDriver,
   type SqlSession,
-  validateConnectionOptions,
 } from './driver.js';
 import { sqlState, toQStoreError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
@@ -186,16 +185,15 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   readonly capabilities: BackendCapabilities;
   readonly schema: string;
   private readonly options: PgvectorBackendOptions;
+  private readonly driver: LazyDriver;
   private readonly ann: ResolvedIndex;
   private readonly table: string;
   private readonly tableSql: string;
   private readonly registrySql: string;
-  private driverPromise: Promise<SqlDriver> | undefined;
-  private openedDriver: SqlDriver | undefined;
 
   constructor(options: PgvectorBackendOptions) {
     super(options.indexName);
-    validateConnectionOptions(options);
+    this.driver = new LazyDriver(options);
     this.options = options;
     this.schema = validateSchemaName(options.schema ?? 'public');
     this.ann = resolveIndexOptions(options.index);
@@ -221,24 +219,9 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     };
   }
 
-  /** Opens the connection once; a failed open is retried on the next call. */
-  private connect(): Promise<SqlDriver> {
-    this.driverPromise ??= openDriver(this.options).then(
-      (driver) => {
-        this.openedDriver = driver;
-        return driver;
-      },
-      (error: unknown) => {
-        this.driverPromise = undefined;
-        throw error;
-      },
-    );
-    return this.driverPromise;
-  }
-
   /** Runs storage work and turns driver errors into q-store errors (a vanished table: INDEX_NOT_FOUND). */
   private async run<T>(what: string, signal: AbortSignal | undefined, work: (driver: SqlDriver) => Promise<T>) {
-    const driver = await this.connect();
+    const driver = await this.driver.get();
     try {
       return await work(driver);
     } catch (error) {
@@ -661,8 +644,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   }
 
   protected async doClose(): Promise<void> {
-    if (this.driverPromise) await this.driverPromise.catch(() => undefined);
-    await this.openedDriver?.close();
+    await this.driver.close();
   }
 }
 
