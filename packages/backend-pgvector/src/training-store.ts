@@ -90,7 +90,7 @@ export class PgTrainingStore extends PgStore implements TrainingStore {
       for (let start = 0; start < data.labels.length; start += INSERT_CHUNK) {
         const features = data.features.slice(start, start + INSERT_CHUNK);
         const packed = new Float32Array(features.length * dimension);
-        features.forEach((row, i) => packed.set(row, i * dimension));
+        for (const [i, row] of features.entries()) packed.set(row, i * dimension);
         await tx.query(
           `INSERT INTO ${this.samplesSql} (dataset_id, split, position, features, label)
            SELECT $1, $2, $3::integer + (g.i - 1)::integer,
