@@ -190,6 +190,9 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   private readonly table: string;
   private readonly tableSql: string;
   private readonly registrySql: string;
+  /** PGlite has no autovacuum: rows written since this instance last ran ANALYZE, and the count then. */
+  private rowsSinceAnalyze = 0;
+  private rowsAtAnalyze = 0;
 
   constructor(options: PgvectorBackendOptions) {
     super(options.indexName);
@@ -379,8 +382,11 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
         driver.transaction(async (tx) => {
           await this.setMaintenanceMemory(tx);
           await tx.query(ann);
+          await tx.query(`ANALYZE ${this.tableSql}`);
         }, params.signal),
       );
+      this.rowsAtAnalyze += this.rowsSinceAnalyze;
+      this.rowsSinceAnalyze = 0;
     });
   }
 
@@ -456,6 +462,19 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
         );
       }, signal),
     );
+    this.rowsSinceAnalyze += records.length;
+  }
+
+  /**
+   * PGlite runs no autovacuum, so the planner would keep its empty-table statistics and never pick
+   * the vector index. Before an approximate query, re-analyse once the rows written since the last
+   * ANALYZE reach the count then (at least 1,000): a handful of ANALYZE runs over any bulk load.
+   */
+  private async analyzeIfStale(driver: SqlDriver, signal: AbortSignal | undefined): Promise<void> {
+    if (driver.dialect !== 'pglite' || this.rowsSinceAnalyze < Math.max(1000, this.rowsAtAnalyze)) return;
+    await driver.query(`ANALYZE ${this.tableSql}`, [], signal);
+    this.rowsAtAnalyze += this.rowsSinceAnalyze;
+    this.rowsSinceAnalyze = 0;
   }
 
   protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
@@ -481,6 +500,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     const sql = `SELECT ${columns.join(', ')} FROM ${this.tableSql} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
 
     const rows = await this.run('query', q.signal, async (driver) => {
+      if (approximate) await this.analyzeIfStale(driver, q.signal);
       const settings = approximate
         ? await this.searchSettings(driver, q, tuning, q.signal)
         : this.ann.type === 'none'
