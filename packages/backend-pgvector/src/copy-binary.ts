@@ -1,7 +1,7 @@
 import type { Metadata, VectorRecord } from '@q-store/core';
 
 /**
- * PostgreSQL's binary COPY format for rows `(id text, embedding vector(d), metadata jsonb)`:
+ * PostgreSQL's binary COPY format for rows `(namespace text, id text, embedding vector(d), metadata jsonb)`:
  * an 11-byte signature, flags and header-extension length, then per row a field count and each
  * field as int32 length + bytes (−1 for NULL), then a −1 trailer. All integers are big-endian.
  *
@@ -17,13 +17,15 @@ const utf8 = new TextEncoder();
 export function encodeVectorCopy<M extends Metadata>(
   records: readonly VectorRecord<M>[],
   dimension: number,
+  namespace: string,
 ): Uint8Array {
+  const space = utf8.encode(namespace);
   const ids = records.map((r) => utf8.encode(r.id));
   const metadata = records.map((r) => (r.metadata === undefined ? undefined : utf8.encode(JSON.stringify(r.metadata))));
   const vectorBytes = 4 + 4 * dimension;
   let size = 19 + 2;
   for (let i = 0; i < records.length; i++) {
-    size += 2 + 4 + (ids[i] as Uint8Array).length + 4 + vectorBytes + 4;
+    size += 2 + 4 + space.length + 4 + (ids[i] as Uint8Array).length + 4 + vectorBytes + 4;
     const m = metadata[i];
     if (m !== undefined) size += 1 + m.length;
   }
@@ -34,8 +36,12 @@ export function encodeVectorCopy<M extends Metadata>(
   for (let i = 0; i < records.length; i++) {
     const id = ids[i] as Uint8Array;
     const vector = (records[i] as VectorRecord<M>).vector;
-    view.setInt16(at, 3);
+    view.setInt16(at, 4);
     at += 2;
+    view.setInt32(at, space.length);
+    at += 4;
+    out.set(space, at);
+    at += space.length;
     view.setInt32(at, id.length);
     at += 4;
     out.set(id, at);

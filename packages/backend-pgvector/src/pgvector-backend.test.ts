@@ -226,6 +226,38 @@ describe('filter compiler', () => {
   });
 });
 
+describe('timestamps', () => {
+  it.each(['pglite', 'pg'] as const)(
+    'a replacing upsert keeps created_at and moves updated_at (%s path)',
+    async (path) => {
+      const indexName = fresh(`ts-${path}`);
+      const backend =
+        path === 'pglite'
+          ? new PgvectorBackend({ indexName, pglite: db })
+          : new PgvectorBackend({ indexName, pool: served.pool });
+      const raw = path === 'pglite' ? db : served.db;
+      await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+      await backend.upsert({ records: [{ id: 'r', vector: [1, 2], metadata: { v: 1 } }] });
+      const read = async () =>
+        (
+          await raw.query<{ created: string; updated: string }>(
+            `SELECT created_at::text AS created, updated_at::text AS updated FROM qstore_v_${indexName.replaceAll('-', '_')}`,
+          )
+        ).rows;
+      const [first] = await read();
+      await sleep(20);
+      await backend.upsert({ records: [{ id: 'r', vector: [3, 4], metadata: { v: 2 } }] });
+      const after = await read();
+      expect(after).toHaveLength(1);
+      expect(after[0]?.created).toBe(first?.created);
+      expect(after[0]?.updated).not.toBe(first?.updated);
+      expect((await backend.fetch({ ids: ['r'] })).records.get('r')?.metadata).toEqual({ v: 2 });
+      await backend.dropIndex();
+      await backend.close();
+    },
+  );
+});
+
 describe('approximate search', () => {
   const dimension = 32;
   const count = 3000;

@@ -65,12 +65,22 @@ export class SqlParams {
   }
 }
 
+/** Text of one float32 that `strtof` reads back exactly: the shortest double form when short, else 9 digits. */
+function floatText(x: number): string {
+  if (Object.is(x, -0)) return '-0';
+  const shortest = String(x);
+  // 9 significant digits always identify a float32; they are shorter than a long double form.
+  return shortest.length <= 12 ? shortest : x.toPrecision(9);
+}
+
 /**
- * pgvector's text form of a vector: `[x1,x2,…]`. Each float32 is written as the shortest decimal of
- * its exact float64 value, which pgvector's `strtof` turns back into the same float32.
+ * pgvector's text form of a vector: `[x1,x2,…]`, each float32 written so that pgvector's `strtof`
+ * gives back exactly the same float32 (−0 included).
  */
 export function vectorText(vector: Float32Array): string {
-  return `[${Array.prototype.join.call(vector, ',')}]`;
+  let out = '[';
+  for (let i = 0; i < vector.length; i++) out += (i === 0 ? '' : ',') + floatText(vector[i] as number);
+  return `${out}]`;
 }
 
 /**
