@@ -282,7 +282,14 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions = {}): Promi
     );
   }
   const [{ PGlite }, { vector }] = modules;
-  return PGlite.create(options.dataDir ?? 'memory://', { extensions: { vector } });
+  if (options.dataDir) return PGlite.create(options.dataDir, { extensions: { vector } });
+  // In memory, PostgreSQL's default posix_fallocate extension makes Emscripten's MEMFS copy the whole
+  // file on every extension (bulk loads slow down linearly with table size); writing zeros grows it
+  // geometrically instead.
+  return PGlite.create('memory://', {
+    extensions: { vector },
+    postgresqlconf: ['file_extend_method = write_zeros'],
+  });
 }
 
 function checkOneWay(options: ConnectionOptions): void {
