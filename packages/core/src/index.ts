@@ -41,6 +41,24 @@ export type {
   SetOperator,
 } from './filter-types.js';
 export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './filter-types.js';
+export type {
+  ComplexMatrix,
+  DirectiveName,
+  GateApplication,
+  GateInfo,
+  GateName,
+  OperationName,
+} from './gates.js';
+export {
+  DIRECTIVE_NAMES,
+  GATE_NAMES,
+  GATES,
+  gateMatrix,
+  gateMatrixDerivative,
+  inverseGate,
+  isDirectiveName,
+  isGateName,
+} from './gates.js';
 export type { MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBackend } from './memory-backend.js';
 export {
