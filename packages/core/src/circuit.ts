@@ -133,73 +133,90 @@ function collectCircuitIssues(
     issues.add(`${field}.operations`, `must be an array, got ${describeValue(ops)}`);
     return;
   }
-  const allowed = options.gates ? new Set(options.gates) : undefined;
-  const measured = new Set<number>();
+  const context: OperationContext = {
+    numQubits,
+    allowed: options.gates ? new Set(options.gates) : undefined,
+    measured: new Set<number>(),
+    requireBound: options.requireBound === true,
+  };
   for (let i = 0; i < ops.length && !issues.full; i++) {
-    const f = `${field}.operations[${i}]`;
-    const op: unknown = ops[i];
-    if (!isPlainObject(op)) {
-      issues.add(f, `must be an object {gate, qubits, params?}, got ${describeValue(op)}`);
-      continue;
-    }
-    for (const key of Object.keys(op)) {
-      if (key !== 'gate' && key !== 'qubits' && key !== 'params') issues.add(`${f}.${key}`, 'is not a known field');
-    }
-    const gate = op.gate;
-    const known = isGateName(gate) || isDirectiveName(gate);
-    if (!known) {
-      issues.add(`${f}.gate`, `unknown gate ${JSON.stringify(gate)}`);
-    } else if (allowed && isGateName(gate) && !allowed.has(gate)) {
-      issues.add(`${f}.gate`, `gate '${gate}' is not supported by this backend`);
-    }
-    const qubits = op.qubits;
-    if (!Array.isArray(qubits)) {
-      issues.add(`${f}.qubits`, `must be an array of qubit indices, got ${describeValue(qubits)}`);
-      continue;
-    }
-    if (known) {
-      const arity = isGateName(gate) ? GATES[gate].numQubits : gate === 'measure' ? 1 : undefined;
-      if (arity !== undefined && qubits.length !== arity) {
-        issues.add(`${f}.qubits`, `gate '${gate}' acts on ${arity} qubit(s), got ${qubits.length}`, arity);
-      } else if (arity === undefined && qubits.length === 0) {
-        issues.add(`${f}.qubits`, 'barrier needs at least one qubit', 1);
-      }
-    }
-    const seen = new Set<number>();
-    qubits.forEach((q: unknown, j) => {
-      if (typeof q !== 'number' || !Number.isInteger(q) || q < 0) {
-        issues.add(`${f}.qubits[${j}]`, `must be a non-negative integer, got ${describeValue(q)}`);
-      } else if (numQubits > 0 && q >= numQubits) {
-        issues.add(`${f}.qubits[${j}]`, `qubit ${q} is out of range for ${numQubits} qubits`, numQubits - 1);
-      } else if (seen.has(q)) {
-        issues.add(`${f}.qubits[${j}]`, `qubit ${q} appears twice in one operation`);
-      } else {
-        seen.add(q);
-      }
-    });
-    if (isGateName(gate)) {
-      for (const q of seen) {
-        if (measured.has(q)) {
-          issues.add(f, `gate '${gate}' acts on qubit ${q} after it was measured (measurements are terminal)`);
-          break;
-        }
-      }
-    } else if (gate === 'measure') {
-      for (const q of seen) measured.add(q);
-    }
-    const params = op.params ?? [];
-    if (!Array.isArray(params)) {
-      issues.add(`${f}.params`, `must be an array of angles, got ${describeValue(params)}`);
-      continue;
-    }
-    const expected = isGateName(gate) ? GATES[gate].numParams : 0;
-    if (known && params.length !== expected) {
-      issues.add(`${f}.params`, `gate '${String(gate)}' takes ${expected} angle(s), got ${params.length}`, expected);
-    }
-    params.forEach((p: unknown, j) => {
-      checkAngle(p, `${f}.params[${j}]`, issues, options.requireBound === true);
-    });
+    collectOperationIssues(ops[i], `${field}.operations[${i}]`, context, issues);
   }
+}
+
+interface OperationContext {
+  /** 0 when numQubits itself is invalid (range checks are then skipped). */
+  numQubits: number;
+  allowed: ReadonlySet<string> | undefined;
+  /** Qubits measured so far; updated by a valid `measure`. */
+  measured: Set<number>;
+  requireBound: boolean;
+}
+
+/** Checks one operation `op` (field path `f`) in the context of the circuit so far. */
+function collectOperationIssues(op: unknown, f: string, context: OperationContext, issues: IssueCollector): void {
+  const { numQubits, allowed, measured } = context;
+  const before = issues.issues.length;
+  if (!isPlainObject(op)) {
+    issues.add(f, `must be an object {gate, qubits, params?}, got ${describeValue(op)}`);
+    return;
+  }
+  for (const key of Object.keys(op)) {
+    if (key !== 'gate' && key !== 'qubits' && key !== 'params') issues.add(`${f}.${key}`, 'is not a known field');
+  }
+  const gate = op.gate;
+  const known = isGateName(gate) || isDirectiveName(gate);
+  if (!known) {
+    issues.add(`${f}.gate`, `unknown gate ${JSON.stringify(gate)}`);
+  } else if (allowed && isGateName(gate) && !allowed.has(gate)) {
+    issues.add(`${f}.gate`, `gate '${gate}' is not supported by this backend`);
+  }
+  const qubits = op.qubits;
+  if (!Array.isArray(qubits)) {
+    issues.add(`${f}.qubits`, `must be an array of qubit indices, got ${describeValue(qubits)}`);
+    return;
+  }
+  if (known) {
+    const arity = isGateName(gate) ? GATES[gate].numQubits : gate === 'measure' ? 1 : undefined;
+    if (arity !== undefined && qubits.length !== arity) {
+      issues.add(`${f}.qubits`, `gate '${gate}' acts on ${arity} qubit(s), got ${qubits.length}`, arity);
+    } else if (arity === undefined && qubits.length === 0) {
+      issues.add(`${f}.qubits`, 'barrier needs at least one qubit', 1);
+    }
+  }
+  const seen = new Set<number>();
+  qubits.forEach((q: unknown, j) => {
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 0) {
+      issues.add(`${f}.qubits[${j}]`, `must be a non-negative integer, got ${describeValue(q)}`);
+    } else if (numQubits > 0 && q >= numQubits) {
+      issues.add(`${f}.qubits[${j}]`, `qubit ${q} is out of range for ${numQubits} qubits`, numQubits - 1);
+    } else if (seen.has(q)) {
+      issues.add(`${f}.qubits[${j}]`, `qubit ${q} appears twice in one operation`);
+    } else {
+      seen.add(q);
+    }
+  });
+  if (isGateName(gate)) {
+    for (const q of seen) {
+      if (measured.has(q)) {
+        issues.add(f, `gate '${gate}' acts on qubit ${q} after it was measured (measurements are terminal)`);
+        break;
+      }
+    }
+  }
+  const params = op.params ?? [];
+  if (!Array.isArray(params)) {
+    issues.add(`${f}.params`, `must be an array of angles, got ${describeValue(params)}`);
+    return;
+  }
+  const expected = isGateName(gate) ? GATES[gate].numParams : 0;
+  if (known && params.length !== expected) {
+    issues.add(`${f}.params`, `gate '${String(gate)}' takes ${expected} angle(s), got ${params.length}`, expected);
+  }
+  params.forEach((p: unknown, j) => {
+    checkAngle(p, `${f}.params[${j}]`, issues, context.requireBound);
+  });
+  if (gate === 'measure' && issues.issues.length === before) for (const q of seen) measured.add(q);
 }
 
 function checkAngle(p: unknown, field: string, issues: IssueCollector, requireBound: boolean): void {
@@ -307,6 +324,7 @@ type Op = CircuitOperation;
 export class Circuit {
   readonly numQubits: number;
   private readonly ops: Op[] = [];
+  private readonly measured = new Set<number>();
 
   constructor(numQubits: number) {
     const issues = new IssueCollector();
@@ -339,24 +357,9 @@ export class Circuit {
     const op: Op =
       params.length > 0 ? { gate, qubits: [...qubits], params: [...params] } : { gate, qubits: [...qubits] };
     const issues = new IssueCollector();
-    // Validate the one new operation in the context of the measured qubits so far.
-    collectCircuitIssues(
-      {
-        numQubits: this.numQubits,
-        operations: [...this.ops.filter((o) => o.gate === 'measure'), op],
-      },
-      {},
-      'circuit',
-      issues,
-    );
-    if (issues.issues.length > 0) {
-      const index = this.ops.length;
-      const relabel = issues.issues.map((i) => ({
-        ...i,
-        field: i.field.replace(/^circuit\.operations\[\d+\]/, `operations[${index}]`),
-      }));
-      throw new ValidationError(relabel, `Invalid operation '${String(gate)}'`);
-    }
+    const context = { numQubits: this.numQubits, allowed: undefined, measured: this.measured, requireBound: false };
+    collectOperationIssues(op, `operations[${this.ops.length}]`, context, issues);
+    issues.throwIfAny(`Invalid operation '${String(gate)}'`);
     this.ops.push(op);
     return this;
   }
@@ -571,7 +574,10 @@ export class Circuit {
   static fromJSON(json: unknown, options: CircuitValidationOptions = {}): Circuit {
     const valid = validateCircuitJson(json, options);
     const c = new Circuit(valid.numQubits);
-    c.ops.push(...valid.operations);
+    for (const op of valid.operations) {
+      c.ops.push(op);
+      if (op.gate === 'measure') for (const q of op.qubits) c.measured.add(q);
+    }
     return c;
   }
 }

@@ -84,6 +84,9 @@ interface Token {
 
 const SYMBOLS = ['->', '==', ';', ',', '(', ')', '[', ']', '{', '}', '+', '-', '*', '/', '^'];
 
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
+const NUMBER_LITERAL = /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/y;
+
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -120,14 +123,15 @@ function tokenize(source: string): Token[] {
       continue;
     }
     const pos = at();
-    const rest = source.slice(i);
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    IDENTIFIER.lastIndex = i;
+    const id = IDENTIFIER.exec(source);
     if (id) {
       tokens.push({ kind: 'id', text: id[0], ...pos });
       i += id[0].length;
       continue;
     }
-    const num = /^(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/.exec(rest);
+    NUMBER_LITERAL.lastIndex = i;
+    const num = NUMBER_LITERAL.exec(source);
     if (num) {
       const isInt = /^\d+$/.test(num[0]);
       tokens.push({ kind: isInt ? 'int' : 'real', text: num[0], ...pos });
