@@ -20,7 +20,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { Circuit } from '../circuit.js';
+import { Circuit, formatParameterExpression } from '../circuit.js';
 import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../errors.js';
 import { estimateFromSamples } from '../estimate-from-samples.js';
 import { GATE_NAMES, GATES, type GateName, gateMatrix } from '../gates.js';
@@ -682,6 +682,81 @@ export function describeQuantumBackendConformance(options: QuantumConformanceOpt
             const partial = await b.gradient({ circuit, observables, parameters: binding, method, wrt: ['c', 'a'] });
             expect(partial.parameterNames).toEqual(['c', 'a']);
             expect((partial.gradients[1] as number[])[0]).toBeCloseTo((g.gradients[1] as number[])[2] as number, 9);
+          }
+        },
+        t,
+      );
+
+      it(
+        'gradient of a seeded random circuit over every parameterised gate agrees with finite differences',
+        async (ctx) => {
+          const b = h.backend;
+          const methods = b.capabilities.gradientMethods;
+          if (!b.gradient || methods.length === 0 || !b.capabilities.exact || !b.estimate) return skip(ctx);
+          if (b.capabilities.maxQubits < 3 || !h.supports(['h'])) return skip(ctx);
+          const rng = createRng(SEED + 1);
+          const n = 3;
+          const names = ['w0', 'w1', 'w2', 'w3', 'w4'];
+          const circuit = new Circuit(n);
+          for (let q = 0; q < n; q++) circuit.h(q);
+          const parameterised = (b.capabilities.gates as readonly GateName[]).filter((g) => GATES[g].numParams > 0);
+          for (const round of [0, 1]) {
+            for (const name of parameterised) {
+              const g = GATES[name];
+              const qubits = rng.shuffle(range(n)).slice(0, g.numQubits);
+              const params = range(g.numParams).map((k) =>
+                (k + round) % 2 === 0
+                  ? formatParameterExpression({
+                      name: rng.pick(names),
+                      coefficient: rng.float() * 2 - 1,
+                      offset: rng.float() - 0.5,
+                    })
+                  : rng.float() * 2 - 1,
+              );
+              circuit.append(name, qubits, params);
+            }
+          }
+          const json = circuit.toJSON();
+          const used = circuit.parameters;
+          const binding = Object.fromEntries(used.map((name) => [name, rng.float() * 4 - 2]));
+          const observables: Observable[] = [
+            [{ coefficient: 1, paulis: 'ZZZ' }],
+            [
+              { coefficient: 0.8, paulis: 'XYI' },
+              { coefficient: -0.6, paulis: 'IZX' },
+            ],
+          ];
+          const step = 1e-5;
+          const fd: number[][] = [];
+          for (const name of used) {
+            const plus = await b.estimate({
+              circuit: json,
+              observables,
+              parameters: { ...binding, [name]: (binding[name] as number) + step },
+            });
+            const minus = await b.estimate({
+              circuit: json,
+              observables,
+              parameters: { ...binding, [name]: (binding[name] as number) - step },
+            });
+            fd.push(observables.map((_, o) => ((plus.values[o] as number) - (minus.values[o] as number)) / (2 * step)));
+          }
+          for (const method of methods) {
+            const g = await b.gradient({ circuit: json, observables, parameters: binding, method });
+            expect(g.parameterNames).toEqual(used);
+            let largest = 0;
+            observables.forEach((_, o) => {
+              used.forEach((name, p) => {
+                const got = (g.gradients[o] as number[])[p] as number;
+                const want = (fd[p] as number[])[o] as number;
+                largest = Math.max(largest, Math.abs(want));
+                expect(
+                  Math.abs(got - want),
+                  `${method}: ∂O${o}/∂${name} = ${got}, finite differences ${want}`,
+                ).toBeLessThan(1e-6);
+              });
+            });
+            expect(largest, 'the gradient is not trivially zero').toBeGreaterThan(0.01);
           }
         },
         t,
