@@ -52,7 +52,7 @@ function ours(n: number, wasm: boolean, repeats: number): [number, number] {
   let best = Number.POSITIVE_INFINITY;
   let check = 0;
   for (let r = 0; r < repeats; r++) {
-    const ws = new Workspace(n, 1, 0, 2 ** 36, wasm);
+    const ws = new Workspace(n, 1, 2 ** 36, wasm);
     const a = ws.states[0] as Float64Array;
     a[0] = 1;
     const t0 = performance.now();
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     const bestPeer = peerSeconds.length > 0 ? Math.min(...peerSeconds) : Number.NaN;
     const line = (name: string, seconds: number, note: string, speedup: boolean) =>
       `${String(n).padEnd(4)}${String(gates).padEnd(7)}${name.padEnd(26)}${fmt(seconds).padStart(8)}${fmt((seconds * 1000) / gates).padStart(11)}${fmt(seconds / floor, 1).padStart(17)}  ${
-        speedup ? `${fmt(bestPeer / seconds, 0)}×` : ''
+        speedup ? (Number.isFinite(bestPeer) ? `${fmt(bestPeer / seconds, 0)}×` : 'no peer finished') : ''
       }${note}`;
     console.log(line('q-store (SIMD)', simd, '', true));
     console.log(line('q-store (JavaScript)', js, '', true));

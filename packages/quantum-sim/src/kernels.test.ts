@@ -12,7 +12,7 @@ const DIM = 2 ** N;
 
 /** Runs `f` on a copy of `state` inside a WebAssembly workspace and returns the result. */
 function inWasm(state: Float64Array, f: (a: Float64Array, ws: Workspace) => void): Float64Array {
-  const ws = new Workspace(N, 1, 0, 2 ** 30, true);
+  const ws = new Workspace(N, 1, 2 ** 30, true);
   expect(ws.wasm, 'WebAssembly SIMD is available on Node 20').toBeDefined();
   const a = ws.states[0] as Float64Array;
   a.set(state);

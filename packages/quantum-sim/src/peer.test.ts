@@ -182,7 +182,7 @@ const PEER_GATES: GateName[] = [
 ];
 
 function ours(circuit: CircuitJson, wasm: boolean): Float64Array {
-  const ws = new Workspace(circuit.numQubits, 1, 0, 2 ** 30, wasm);
+  const ws = new Workspace(circuit.numQubits, 1, 2 ** 30, wasm);
   const a = ws.states[0] as Float64Array;
   a[0] = 1;
   execute(a, circuit.numQubits, compileOps(circuit), ws.wasm);

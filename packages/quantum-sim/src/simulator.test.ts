@@ -6,10 +6,10 @@ import { compileOps } from './program.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
-import { maxQubitsFor, SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
+import { fitsWasm, maxQubitsFor, SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
 
 const Z = (n: number, q: number): Observable => [
-  { coefficient: 1, paulis: 'I'.repeat(n - 1 - q) + 'Z' + 'I'.repeat(q) },
+  { coefficient: 1, paulis: `${'I'.repeat(n - 1 - q)}Z${'I'.repeat(q)}` },
 ];
 
 describe('state vector', () => {
@@ -18,7 +18,7 @@ describe('state vector', () => {
     for (const wasm of [true, false]) {
       for (let trial = 0; trial < 5; trial++) {
         const n = 12;
-        const ws = new Workspace(n, 1, 0, 2 ** 30, wasm);
+        const ws = new Workspace(n, 1, 2 ** 30, wasm);
         const a = ws.states[0] as Float64Array;
         a[0] = 1;
         execute(a, n, compileOps(randomCircuit(rng, n, 300)), ws.wasm);
@@ -43,6 +43,13 @@ describe('state vector', () => {
 });
 
 describe('memory limit', () => {
+  it('the SIMD kernels take states that end below 4 GiB (one state up to 27 qubits)', () => {
+    expect(fitsWasm(stateBytes(27))).toBe(true);
+    expect(fitsWasm(stateBytes(28))).toBe(false);
+    expect(fitsWasm(2 * stateBytes(27))).toBe(false);
+    expect(fitsWasm(3 * stateBytes(26))).toBe(true);
+  });
+
   it('maxQubits follows the memory budget; 30 qubits need 16 GiB', () => {
     expect(stateBytes(30)).toBe(16 * 2 ** 30);
     expect(maxQubitsFor(24 * 2 ** 30)).toBe(30);
@@ -100,7 +107,7 @@ describe('sampling', () => {
     const sim = new StateVectorSimulator();
     const shots = 50_000;
     const [r] = await sim.sample({ circuits: [circuit], shots, seed: 3 });
-    const ws = new Workspace(3, 1, 0, 2 ** 20, false);
+    const ws = new Workspace(3, 1, 2 ** 20, false);
     const a = ws.states[0] as Float64Array;
     a[0] = 1;
     execute(a, 3, compileOps(circuit));

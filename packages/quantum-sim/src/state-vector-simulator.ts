@@ -247,7 +247,7 @@ export class StateVectorSimulator implements QuantumBackend {
   }
 
   private workspace(numQubits: number, count: number): Workspace {
-    return new Workspace(numQubits, count, 0, this.memoryLimitBytes, this.useWasm);
+    return new Workspace(numQubits, count, this.memoryLimitBytes, this.useWasm);
   }
 
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */

@@ -99,27 +99,34 @@ function kernelsModule(): object | null {
   return compiled;
 }
 
-/** Largest WebAssembly memory (32-bit addressing): 65536 pages of 64 KiB. */
-const WASM_MAX_BYTES = 65536 * 65536;
+/**
+ * WebAssembly memory is addressed with 32 bits (at most 65536 pages of 64 KiB = 4 GiB); the kernels
+ * compute end offsets as unsigned 32-bit numbers, so every state must end below 2^32.
+ */
+const WASM_MAX_BYTES = 2 ** 32;
+
+/** True when `bytes` of state vectors can live in one WebAssembly memory for the SIMD kernels. */
+export function fitsWasm(bytes: number): boolean {
+  return bytes < WASM_MAX_BYTES;
+}
 
 /**
- * Memory for one simulation: `count` state vectors on n qubits plus `extraAmplitudes` of scratch,
- * all in one WebAssembly memory when it fits in 4 GiB (so the SIMD kernels can run on them), else
- * as plain Float64Arrays (JavaScript kernels). Checks the budget before allocating anything.
+ * Memory for one simulation: `count` state vectors on n qubits, all in one WebAssembly memory when
+ * they fit below 4 GiB (so the SIMD kernels can run on them: one state up to 27 qubits), else as
+ * plain Float64Arrays (JavaScript kernels). Checks the budget before allocating anything.
  */
 export class Workspace {
   readonly states: Float64Array[];
-  readonly scratch: Float64Array;
   readonly wasm: WasmKernels | undefined;
 
-  constructor(numQubits: number, count: number, extraAmplitudes: number, limitBytes: number, useWasm = true) {
-    const bytes = count * stateBytes(numQubits) + 16 * extraAmplitudes;
+  constructor(numQubits: number, count: number, limitBytes: number, useWasm = true) {
+    const bytes = count * stateBytes(numQubits);
     if (bytes > limitBytes) {
       const what = count === 1 ? 'state vector' : `${count} state vectors`;
       throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
     }
     const len = 2 * 2 ** numQubits;
-    const module = useWasm && bytes <= WASM_MAX_BYTES ? kernelsModule() : null;
+    const module = useWasm && fitsWasm(bytes) ? kernelsModule() : null;
     if (module && wasmApi) {
       const pages = Math.max(1, Math.ceil(bytes / 65536));
       const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
@@ -128,12 +135,10 @@ export class Workspace {
       const all = new Float64Array(memory.buffer);
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
-      this.scratch = all.subarray(count * len, count * len + 2 * extraAmplitudes);
     } else {
       this.wasm = undefined;
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(new Float64Array(len));
-      this.scratch = new Float64Array(2 * extraAmplitudes);
     }
   }
 }
