@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { execute } from '../src/executor.js';
+import { applyOps } from '../src/executor.js';
 import { StateVectorSimulator } from '../src/index.js';
 import { compileOps } from '../src/program.js';
 import { Workspace } from '../src/workspace.js';
@@ -56,7 +56,7 @@ function ours(n: number, wasm: boolean, repeats: number): [number, number] {
     const a = ws.states[0] as Float64Array;
     a[0] = 1;
     const t0 = performance.now();
-    execute(a, n, compileOps(circuit), ws.wasm);
+    applyOps(a, n, compileOps(circuit), ws.wasm);
     best = Math.min(best, (performance.now() - t0) / 1000);
     check = (a[0] as number) ** 2 + (a[1] as number) ** 2;
   }

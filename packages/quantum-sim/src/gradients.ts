@@ -5,8 +5,8 @@ import {
   isGateName,
   type ParameterExpression,
   parseParameterExpression,
-  throwIfAborted,
 } from '@q-store/core';
+import { Yielder } from './executor.js';
 import { gateOp, interleave, inverseOp, type Op, opFromMatrix } from './ops.js';
 
 /** One gate of a circuit for differentiation: numeric angles plus the expression behind each. */
@@ -71,17 +71,18 @@ export interface AdjointBuffers {
  * derivative application and one inner product per observable. A parameter used by several gates
  * gets the sum of their terms. Returns gradients[o][p] in the order of `wrt`.
  */
-export function adjointSweep(
+export async function adjointSweep(
   gates: readonly DiffGate[],
   wrt: readonly string[],
   buffers: AdjointBuffers,
   signal?: AbortSignal,
-): number[][] {
+): Promise<number[][]> {
+  const yielder = new Yielder(signal);
   const { psi, mu, lambdas } = buffers;
   const position = new Map(wrt.map((name, p) => [name, p]));
   const gradients = lambdas.map(() => new Array<number>(wrt.length).fill(0));
   for (let l = gates.length - 1; l >= 0; l--) {
-    throwIfAborted(signal);
+    await yielder.tick();
     const gate = gates[l] as DiffGate;
     const op = gateOp(gate.name, gate.qubits, gate.params);
     const inv = op ? inverseOp(op) : undefined;

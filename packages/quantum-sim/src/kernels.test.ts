@@ -1,6 +1,6 @@
 import { createRng, GATE_NAMES, GATES, gateMatrix } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
-import { execute } from './executor.js';
+import { applyOps } from './executor.js';
 import { applyK } from './kernels.js';
 import { applyOp, gateOp, interleave, inverseOp } from './ops.js';
 import { compileOps } from './program.js';
@@ -80,12 +80,12 @@ describe('fusion of single-qubit runs', () => {
       const a = new Float64Array(2 * DIM);
       a[0] = 1;
       const b = Float64Array.from(a);
-      execute(a, N, fused);
-      execute(b, N, plain);
+      applyOps(a, N, fused);
+      applyOps(b, N, plain);
       expect(maxDiff(a, b)).toBeLessThan(1e-12);
       const zero = new Float64Array(2 * DIM);
       zero[0] = 1;
-      const c = inWasm(zero, (s, ws) => execute(s, N, fused, ws.wasm));
+      const c = inWasm(zero, (s, ws) => applyOps(s, N, fused, ws.wasm));
       expect(maxDiff(c, b)).toBeLessThan(1e-12);
     }
   });

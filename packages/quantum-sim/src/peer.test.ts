@@ -9,7 +9,7 @@
 import { type CircuitJson, createRng, type GateName } from '@q-store/core';
 import { jsqubits } from 'jsqubits';
 import { describe, expect, it } from 'vitest';
-import { execute } from './executor.js';
+import { applyOps } from './executor.js';
 import { compileOps } from './program.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { Workspace } from './workspace.js';
@@ -185,7 +185,7 @@ function ours(circuit: CircuitJson, wasm: boolean): Float64Array {
   const ws = new Workspace(circuit.numQubits, 1, 2 ** 30, wasm);
   const a = ws.states[0] as Float64Array;
   a[0] = 1;
-  execute(a, circuit.numQubits, compileOps(circuit), ws.wasm);
+  applyOps(a, circuit.numQubits, compileOps(circuit), ws.wasm);
   return a;
 }
 

@@ -1,7 +1,7 @@
 import { Circuit, createRng, isQStoreError, type Observable, ValidationError } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
 import { assembleKernels, kernelsModuleSource } from '../scripts/build-wasm.js';
-import { execute } from './executor.js';
+import { applyOps } from './executor.js';
 import { compileOps } from './program.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
@@ -21,7 +21,7 @@ describe('state vector', () => {
         const ws = new Workspace(n, 1, 2 ** 30, wasm);
         const a = ws.states[0] as Float64Array;
         a[0] = 1;
-        execute(a, n, compileOps(randomCircuit(rng, n, 300)), ws.wasm);
+        applyOps(a, n, compileOps(randomCircuit(rng, n, 300)), ws.wasm);
         let norm = 0;
         let spread = 0;
         for (let i = 0; i < a.length; i += 2) {
@@ -110,7 +110,7 @@ describe('sampling', () => {
     const ws = new Workspace(3, 1, 2 ** 20, false);
     const a = ws.states[0] as Float64Array;
     a[0] = 1;
-    execute(a, 3, compileOps(circuit));
+    applyOps(a, 3, compileOps(circuit));
     for (let i = 0; i < 8; i++) {
       const p = (a[2 * i] as number) ** 2 + (a[2 * i + 1] as number) ** 2;
       const observed = r?.counts[i.toString(2).padStart(3, '0')] ?? 0;
@@ -134,6 +134,30 @@ describe('sampling', () => {
       .sample({ circuits: [circuit], shots: 1, signal: controller.signal })
       .catch((e: unknown) => e);
     expect(isQStoreError(error) && error.code).toBe('ABORTED');
+  });
+
+  it('a signal that fires during a long run stops it (the run yields to the event loop)', async () => {
+    const sim = new StateVectorSimulator();
+    const long = new Circuit(18);
+    for (let layer = 0; layer < 100; layer++)
+      for (let q = 0; q < 18; q++) long.rx(q, 0.1 * layer + q).cx(q, (q + 1) % 18);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const error = await sim
+      .estimate({ circuit: long.toJSON(), observables: [Z(18, 0)], signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(isQStoreError(error) && error.code).toBe('ABORTED');
+    const ansatz = new Circuit(16);
+    for (let layer = 0; layer < 300; layer++) for (let q = 0; q < 16; q++) ansatz.ry(q, 'a').cx(q, (q + 1) % 16);
+    const timeout = await sim
+      .gradient({
+        circuit: ansatz.toJSON(),
+        observables: [Z(16, 0)],
+        parameters: { a: 0.1 },
+        signal: AbortSignal.timeout(30),
+      })
+      .catch((e: unknown) => e);
+    expect(isQStoreError(timeout) && timeout.code).toBe('TIMEOUT');
   });
 
   it('after close, calls fail with CLOSED', async () => {

@@ -21,7 +21,7 @@ import {
   validateGradientParams,
   validateSampleParams,
 } from '@q-store/core';
-import { execute } from './executor.js';
+import { execute, Yielder } from './executor.js';
 import { adjointSweep, diffGates, dotRe, finiteDifference, parameterShift } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
@@ -171,13 +171,14 @@ export class StateVectorSimulator implements QuantumBackend {
         counts = new Map();
         const runs = Math.min(prepared.shots, this.noise.trajectories);
         const ops = gateOpList(circuit);
+        const yielder = new Yielder(params.signal);
         for (let t = 0; t < runs; t++) {
           const share = Math.floor(prepared.shots / runs) + (t < prepared.shots % runs ? 1 : 0);
-          this.runTrajectory(a, n, ops, ws, rng, params.signal);
+          await this.runTrajectory(a, n, ops, ws, rng, yielder);
           for (const [i, c] of sampleIndices(a, 2 ** n, share, rng)) counts.set(i, (counts.get(i) ?? 0) + c);
         }
       } else {
-        this.run(a, circuit, ws, params.signal);
+        await this.run(a, circuit, ws, params.signal);
         counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
       }
       const byKey = countsByBitstring(counts, n);
@@ -208,7 +209,7 @@ export class StateVectorSimulator implements QuantumBackend {
     }
     const gates = diffGates(symbolic, circuit);
     if (method === 'adjoint') {
-      const { values, gradients } = this.adjoint(circuit, gates, observables, wrt, params.signal);
+      const { values, gradients } = await this.adjoint(circuit, gates, observables, wrt, params.signal);
       return { values, standardErrors: values.map(() => 0), gradients, parameterNames: [...wrt] };
     }
     // One seed for every evaluation: with noise or shots, shifted circuits share their random
@@ -251,26 +252,26 @@ export class StateVectorSimulator implements QuantumBackend {
   }
 
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
-  private run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): void {
+  private async run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): Promise<void> {
     a.fill(0);
     a[0] = 1;
-    execute(a, circuit.numQubits, compileOps(circuit, { fuse: this.fuse }), ws.wasm, signal);
+    await execute(a, circuit.numQubits, compileOps(circuit, { fuse: this.fuse }), ws.wasm, signal);
   }
 
-  private runTrajectory(
+  private async runTrajectory(
     a: Float64Array,
     n: number,
     ops: ReadonlyArray<{ op: Op | undefined; qubits: number[] }>,
     ws: Workspace,
     rng: Rng,
-    signal?: AbortSignal,
-  ): void {
+    yielder: Yielder,
+  ): Promise<void> {
     const noise = this.noise as Required<NoiseModel>;
     const dim = 2 ** n;
     a.fill(0);
     a[0] = 1;
-    ops.forEach(({ op, qubits }, i) => {
-      if (i % 16 === 0) throwIfAborted(signal);
+    for (const { op, qubits } of ops) {
+      await yielder.tick();
       if (op) applyOp(a, dim, op, ws.wasm);
       for (const q of qubits) {
         if (noise.bitFlip > 0 && rng.float() < noise.bitFlip) applyOp(a, dim, { kind: 'x', controls: 0, q }, ws.wasm);
@@ -285,7 +286,7 @@ export class StateVectorSimulator implements QuantumBackend {
           applyOp(a, dim, pauli, ws.wasm);
         }
       }
-    });
+    }
   }
 
   /** Expectation values of a bound circuit: exact, sampled (`shots`), or over noise trajectories. */
@@ -304,17 +305,18 @@ export class StateVectorSimulator implements QuantumBackend {
     const ws = this.workspace(n, 1);
     const a = ws.states[0] as Float64Array;
     if (!this.noise) {
-      this.run(a, circuit, ws, signal);
+      await this.run(a, circuit, ws, signal);
       const values = observables.map((o) => observableExpectation(a, dim, o));
       return { values, standardErrors: values.map(() => 0) };
     }
     const rng = createRng(seed ?? randomSeed());
     const runs = this.noise.trajectories;
     const ops = gateOpList(circuit);
+    const yielder = new Yielder(signal);
     const sum = new Array<number>(observables.length).fill(0);
     const sumSq = new Array<number>(observables.length).fill(0);
     for (let t = 0; t < runs; t++) {
-      this.runTrajectory(a, n, ops, ws, rng, signal);
+      await this.runTrajectory(a, n, ops, ws, rng, yielder);
       observables.forEach((o, k) => {
         const v = observableExpectation(a, dim, o);
         sum[k] = (sum[k] as number) + v;
@@ -330,18 +332,18 @@ export class StateVectorSimulator implements QuantumBackend {
     return { values, standardErrors };
   }
 
-  private adjoint(
+  private async adjoint(
     circuit: CircuitJson,
     gates: ReturnType<typeof diffGates>,
     observables: readonly Observable[],
     wrt: readonly string[],
     signal?: AbortSignal,
-  ): { values: number[]; gradients: number[][] } {
+  ): Promise<{ values: number[]; gradients: number[][] }> {
     const n = circuit.numQubits;
     const dim = 2 ** n;
     const ws = this.workspace(n, 2 + observables.length);
     const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
-    this.run(psi, circuit, ws, signal);
+    await this.run(psi, circuit, ws, signal);
     const wasm = ws.wasm;
     const dot = wasm
       ? (x: Float64Array, y: Float64Array) => wasm.dotre(x.byteOffset, y.byteOffset, dim)
@@ -351,7 +353,7 @@ export class StateVectorSimulator implements QuantumBackend {
       applyObservable(psi, lambda, dim, o);
       return dot(psi, lambda);
     });
-    const gradients = adjointSweep(
+    const gradients = await adjointSweep(
       gates,
       wrt,
       { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm) },
