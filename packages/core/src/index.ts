@@ -110,6 +110,7 @@ export type { Rng } from './random.js';
 export { createRng } from './random.js';
 export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';
 export { backendRegistry, createBackend, PluginRegistry } from './registry.js';
+export { prepareRealState } from './state-preparation.js';
 export type {
   CacheBackend,
   Checkpoint,
