@@ -1,3 +1,14 @@
+export type { Angle, CircuitValidationOptions, ParameterExpression } from './circuit.js';
+export {
+  bindCircuitJson,
+  Circuit,
+  circuitParameters,
+  formatParameterExpression,
+  MAX_CIRCUIT_QUBITS,
+  PARAMETER_NAME_PATTERN,
+  parseParameterExpression,
+  validateCircuitJson,
+} from './circuit.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -65,6 +76,7 @@ export {
   UnsupportedFilterError,
   ValidationError,
 } from './errors.js';
+export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './estimate-from-samples.js';
 export { evaluateFilter } from './filter-evaluator.js';
 export { collectOperators, filterFields, parseFilter } from './filter-parser.js';
 export type {
@@ -81,6 +93,24 @@ export type {
   SetOperator,
 } from './filter-types.js';
 export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './filter-types.js';
+export type {
+  ComplexMatrix,
+  DirectiveName,
+  GateApplication,
+  GateInfo,
+  GateName,
+  OperationName,
+} from './gates.js';
+export {
+  DIRECTIVE_NAMES,
+  GATE_NAMES,
+  GATES,
+  gateMatrix,
+  gateMatrixDerivative,
+  inverseGate,
+  isDirectiveName,
+  isGateName,
+} from './gates.js';
 export type { MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBackend } from './memory-backend.js';
 export {
@@ -91,6 +121,9 @@ export {
   validateCheckpoint,
 } from './memory-stores.js';
 export { norm, normalize, score } from './metrics.js';
+export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './observable.js';
+export type { QasmProgram, QasmRegister } from './qasm.js';
+export { parseQasm, QasmParseError, toQasm } from './qasm.js';
 export type {
   CircuitJson,
   CircuitOperation,
@@ -106,6 +139,13 @@ export type {
   SampleParams,
   SampleResult,
 } from './quantum.js';
+export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum-validation.js';
+export {
+  DEFAULT_MAX_SHOTS,
+  validateEstimateParams,
+  validateGradientParams,
+  validateSampleParams,
+} from './quantum-validation.js';
 export type { Rng } from './random.js';
 export { createRng } from './random.js';
 export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';

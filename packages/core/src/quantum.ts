@@ -5,15 +5,26 @@
  * basis-state index (IonQ's and Qiskit's convention). A bitstring key in `counts` is written with
  * qubit 0 as its rightmost character, so `'01'` on two qubits means qubit 0 = 1, qubit 1 = 0.
  *
- * The circuit model (`Circuit`, gates, parameters, OpenQASM) arrives with the simulator; this
- * contract fixes only its JSON form, which every backend accepts.
+ * The circuit model lives beside this contract: the gate table with exact matrices (`gates.ts`),
+ * the `Circuit` builder with named parameters (`circuit.ts`), Pauli-sum observables
+ * (`observable.ts`), OpenQASM 2.0 import/export (`qasm.ts`), shared request validation
+ * (`quantum-validation.ts`), and `estimateFromSamples` for backends that can only sample. Every
+ * backend accepts the JSON form below; `validateSampleParams` & co. check it the same way for all.
+ * The executable contract is `describeQuantumBackendConformance` in `@q-store/core/testing`.
  */
 
-/** One gate or measurement applied to qubits, as stored in a circuit's JSON form. */
+/**
+ * One gate, measurement or barrier applied to qubits, as stored in a circuit's JSON form. `gate` is
+ * a name of the gate table (`GATES`) or `measure` / `barrier`; `qubits` lists controls first,
+ * target last; `params` are the gate's angles (see `GATES[gate].paramNames`).
+ */
 export interface CircuitOperation {
   gate: string;
   qubits: number[];
-  /** Angles in radians: numbers, or names of symbolic parameters bound at run time. */
+  /**
+   * Angles in radians: numbers, or parameter expressions `[k*]name[ ± c]` (e.g. `'theta'`,
+   * `'2*theta'`) bound by name at run time.
+   */
   params?: Array<number | string>;
 }
 
@@ -86,6 +97,8 @@ export interface QuantumCapabilities {
   /** True when `estimate` without shots is exact (a simulator). */
   exact: boolean;
   gradientMethods: ReadonlyArray<NonNullable<GradientParams['method']>>;
+  /** Most shots per circuit (default `DEFAULT_MAX_SHOTS`). */
+  maxShots?: number;
   /** Cost of one shot in US dollars, when the service charges per shot. */
   costPerShotUsd?: number;
 }

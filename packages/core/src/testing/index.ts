@@ -1,5 +1,6 @@
 /**
- * `@q-store/core/testing`: the vector-backend conformance kit and its seeded datasets. Needs vitest
+ * `@q-store/core/testing`: the vector-backend and quantum-backend conformance kits, seeded datasets
+ * and OpenQASM programs with known outputs. Needs vitest
  * (an optional peer dependency of `@q-store/core`).
  */
 
@@ -16,4 +17,11 @@ export {
   makeFilterDataset,
   randomVector,
 } from './datasets.js';
+export { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
+export {
+  describeQuantumBackendConformance,
+  type QuantumConformanceOptions,
+  qftCircuit,
+  SIGMAS,
+} from './quantum-conformance.js';
 export { describeVectorBackendConformance, type VectorConformanceOptions } from './vector-conformance.js';

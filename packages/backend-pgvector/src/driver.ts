@@ -1,0 +1,419 @@
+import { abortErrorFor, type QStoreError, throwIfAborted, ValidationError } from '@q-store/core';
+import pg from 'pg';
+import { PgvectorExtensionMissingError, sqlState, toQStoreError } from './errors.js';
+
+/**
+ * One SQL interface over the two ways in: a `pg` pool (a PostgreSQL server) and PGlite (PostgreSQL
+ * compiled to WebAssembly, in process). Everything above this file writes the same SQL for both.
+ */
+
+export interface SqlResult<R> {
+  rows: R[];
+  /** Rows a write changed (or a read returned). */
+  rowCount: number;
+}
+
+/** Runs statements on one connection (inside a transaction when given to a transaction callback). */
+export interface SqlSession {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  /**
+   * PGlite only: runs `COPY … FROM '/dev/blob'` reading `data` as the file. Undefined on `pg`
+   * (whose COPY needs a streaming add-on; the pg path converts on the server instead).
+   */
+  copyFrom?(text: string, data: Uint8Array): Promise<number>;
+}
+
+export interface SqlDriver {
+  readonly dialect: 'pg' | 'pglite';
+  /** Where the data lives, without credentials: `postgres://user@host:5432/db`, `PGlite (memory)`. */
+  readonly where: string;
+  /** `memory` for an in-memory PGlite; `durable` for a data directory or a server. */
+  readonly persistence: 'memory' | 'durable';
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<SqlResult<R>>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. The signal
+   * is checked before every statement, so work aborted while it waited for a connection (or for
+   * PGlite's lock) never starts; an abort during a statement on `pg` destroys the connection, which
+   * rolls the transaction back on the server.
+   */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Ends the pool or closes the PGlite instance only if this driver created it. */
+  close(): Promise<void>;
+}
+
+/** The parts of a PGlite instance q-store uses (so PGlite stays an optional peer dependency). */
+export interface PgliteLike {
+  query<T>(
+    query: string,
+    // biome-ignore lint/suspicious/noExplicitAny: PGlite declares its parameters as any[]
+    params?: any[],
+    options?: { blob?: Blob },
+  ): Promise<{ rows: T[]; affectedRows?: number; rowCount?: number }>;
+  transaction<T>(callback: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface PgliteTransactionLike {
+  query<T>(
+    query: string,
+    // biome-ignore lint/suspicious/noExplicitAny: PGlite declares its parameters as any[]
+    params?: any[],
+    options?: { blob?: Blob },
+  ): Promise<{ rows: T[]; affectedRows?: number; rowCount?: number }>;
+}
+
+/**
+ * How a component reaches PostgreSQL. Exactly one of:
+ *
+ * - `pool`: your `pg.Pool`; q-store checks clients out and always releases them, and never ends it.
+ * - `connectionString`: q-store creates a `pg.Pool` (with `poolConfig`) and ends it on `close()`.
+ * - `pglite`: your PGlite instance, created with the pgvector extension; never closed by q-store.
+ * - `embedded`: q-store creates a PGlite instance with pgvector, persisted in `dataDir` (in memory
+ *   without one), and closes it on `close()`. One data directory must be open in one instance only:
+ *   to share it between a backend and the stores, open it once with `openEmbeddedPostgres` and pass
+ *   it as `pglite` to each.
+ */
+export type ConnectionOptions =
+  | { pool: pg.Pool; connectionString?: never; pglite?: never; embedded?: never }
+  | {
+      connectionString: string;
+      poolConfig?: Omit<pg.PoolConfig, 'connectionString'>;
+      pool?: never;
+      pglite?: never;
+      embedded?: never;
+    }
+  | { pglite: PgliteLike; pool?: never; connectionString?: never; embedded?: never }
+  | { embedded: EmbeddedOptions | true; pool?: never; connectionString?: never; pglite?: never };
+
+export interface EmbeddedOptions {
+  /** Directory of the database files; created when missing. Without it the database lives in memory. */
+  dataDir?: string;
+}
+
+/** `postgres://user@host:port/db` from a connection string, with any password left out. */
+export function describeConnectionString(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
+    return `${url.protocol}//${user}${url.host}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL (unparsable connection string)';
+  }
+}
+
+function describePool(pool: pg.Pool): string {
+  const options = (pool as unknown as { options?: pg.PoolConfig }).options ?? {};
+  if (typeof options.connectionString === 'string') return describeConnectionString(options.connectionString);
+  const host = typeof options.host === 'string' ? options.host : 'localhost';
+  return `postgres://${typeof options.user === 'string' ? `${options.user}@` : ''}${host}:${options.port ?? 5432}/${options.database ?? ''}`;
+}
+
+/**
+ * Resolves `work`, or rejects with the typed abort error as soon as the signal fires. Work that
+ * finishes after an abort is handed to `onLate` (e.g. to release a pool client nobody waits for).
+ */
+export function raceAbort<T>(work: Promise<T>, signal?: AbortSignal, onLate?: (value: T) => void): Promise<T> {
+  if (!signal) return work;
+  const late = () =>
+    work.then(
+      (value) => onLate?.(value),
+      () => undefined,
+    );
+  if (signal.aborted) {
+    late();
+    return Promise.reject(abortErrorFor(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      late();
+      reject(abortErrorFor(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+class PgDriver implements SqlDriver {
+  readonly dialect = 'pg';
+  readonly persistence = 'durable';
+  private ended = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly owned: boolean,
+    readonly where: string,
+  ) {}
+
+  /**
+   * Checks a client out for `fn` and always gives it back: released normally, or destroyed
+   * (`release(error)`) when a statement was abandoned on abort or the connection failed, so a
+   * half-used connection never returns to the pool.
+   */
+  private async withClient<T>(signal: AbortSignal | undefined, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    throwIfAborted(signal);
+    const client = await raceAbort(this.pool.connect(), signal, (late) => late.release());
+    let broken: Error | undefined;
+    const session: SqlSession = {
+      query: async <R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> => {
+        throwIfAborted(signal);
+        const running = client.query(text, params as unknown[]);
+        try {
+          const result = await raceAbort(running, signal);
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+        } catch (error) {
+          if (signal?.aborted) broken = new Error('statement abandoned on abort');
+          else if (sqlState(error) === undefined) broken = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        }
+      },
+    };
+    try {
+      return await fn(session);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  query<R>(text: string, params: readonly unknown[] = [], signal?: AbortSignal): Promise<SqlResult<R>> {
+    return this.withClient(signal, (session) => session.query<R>(text, params));
+  }
+
+  transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.withClient(signal, async (session) => {
+      await session.query('BEGIN');
+      let result: T;
+      try {
+        result = await fn(session);
+      } catch (error) {
+        // After an abort the connection is destroyed instead, which rolls back on the server.
+        if (!signal?.aborted) await session.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      await session.query('COMMIT');
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned || this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+}
+
+type PgliteResult = { rows: unknown[]; affectedRows?: number; rowCount?: number };
+
+function fromPglite<R>(result: PgliteResult): SqlResult<R> {
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+}
+
+class PgliteDriver implements SqlDriver {
+  readonly dialect = 'pglite';
+
+  constructor(
+    private readonly db: PgliteLike,
+    private readonly owned: boolean,
+    readonly where: string,
+    readonly persistence: 'memory' | 'durable',
+  ) {}
+
+  query<R>(text: string, params: readonly unknown[] = [], signal?: AbortSignal): Promise<SqlResult<R>> {
+    throwIfAborted(signal);
+    return raceAbort(this.db.query(text, [...params]).then(fromPglite<R>), signal);
+  }
+
+  transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal);
+    const work = this.db.transaction(async (tx) => {
+      const session: SqlSession = {
+        query: async <R>(text: string, params: readonly unknown[] = []) => {
+          throwIfAborted(signal);
+          return fromPglite<R>(await tx.query(text, [...params]));
+        },
+        copyFrom: async (text: string, data: Uint8Array) => {
+          throwIfAborted(signal);
+          const result = await tx.query(text, [], { blob: new Blob([data as Uint8Array<ArrayBuffer>]) });
+          return result.affectedRows ?? result.rowCount ?? 0;
+        },
+      };
+      return fn(session);
+    });
+    return raceAbort(work, signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned && !this.db.closed) await this.db.close();
+  }
+}
+
+/**
+ * Opens a PGlite database with the pgvector extension loaded: in memory, or persisted in `dataDir`.
+ * Needs the optional peer dependencies `@electric-sql/pglite` (0.5.14) and
+ * `@electric-sql/pglite-pgvector` (0.0.15). Close it with `db.close()` when done.
+ */
+export async function openEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<PgliteLike> {
+  let modules: [typeof import('@electric-sql/pglite'), typeof import('@electric-sql/pglite-pgvector')];
+  try {
+    modules = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
+  } catch (error) {
+    throw new ValidationError(
+      [
+        {
+          field: 'embedded',
+          message:
+            'the embedded mode needs the packages @electric-sql/pglite@0.5.14 and @electric-sql/pglite-pgvector@0.0.15: install them next to @q-store/backend-pgvector',
+        },
+      ],
+      `Embedded PostgreSQL unavailable (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const [{ PGlite }, { vector }] = modules;
+  if (options.dataDir) return PGlite.create(options.dataDir, { extensions: { vector } });
+  // In memory, PostgreSQL's default posix_fallocate extension makes Emscripten's MEMFS copy the whole
+  // file on every extension (bulk loads slow down linearly with table size); writing zeros grows it
+  // geometrically instead.
+  return PGlite.create('memory://', {
+    extensions: { vector },
+    postgresqlconf: ['file_extend_method = write_zeros'],
+  });
+}
+
+function checkOneWay(options: ConnectionOptions): void {
+  const given = (['pool', 'connectionString', 'pglite', 'embedded'] as const).filter(
+    (key) => (options as Record<string, unknown>)[key] !== undefined,
+  );
+  if (given.length !== 1) {
+    throw new ValidationError(
+      [
+        {
+          field: 'connection',
+          message: `give exactly one of pool, connectionString, pglite or embedded; got ${given.length === 0 ? 'none' : given.join(', ')}`,
+        },
+      ],
+      'Invalid connection options',
+    );
+  }
+}
+
+/** Checks the connection options without connecting (so constructors can fail early). */
+export function validateConnectionOptions(options: ConnectionOptions): void {
+  checkOneWay(options);
+  if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
+    throw new ValidationError([{ field: 'connectionString', message: 'must be a string' }]);
+  }
+}
+
+/** Opens the driver for a component's connection options. */
+export async function openDriver(options: ConnectionOptions): Promise<SqlDriver> {
+  validateConnectionOptions(options);
+  if (options.pool !== undefined) return new PgDriver(options.pool, false, describePool(options.pool));
+  if (options.connectionString !== undefined) {
+    const pool = new pg.Pool({ ...options.poolConfig, connectionString: options.connectionString });
+    // An idle client's network error must not crash the process; the next checkout reports it.
+    pool.on('error', () => undefined);
+    return new PgDriver(pool, true, describeConnectionString(options.connectionString));
+  }
+  if (options.pglite !== undefined) return new PgliteDriver(options.pglite, false, 'PGlite', 'durable');
+  const embedded = options.embedded === true ? {} : (options.embedded ?? {});
+  const db = await openEmbeddedPostgres(embedded);
+  const where = embedded.dataDir ? `PGlite (${embedded.dataDir})` : 'PGlite (memory)';
+  return new PgliteDriver(db, true, where, embedded.dataDir ? 'durable' : 'memory');
+}
+
+/**
+ * A driver opened on first use and shared by a component's calls; a failed open is retried on the
+ * next call. `close()` closes it only if this handle opened it (and the driver ends only what it
+ * created).
+ */
+export class LazyDriver {
+  private opening: Promise<SqlDriver> | undefined;
+  private opened: SqlDriver | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {
+    validateConnectionOptions(options);
+  }
+
+  get(): Promise<SqlDriver> {
+    this.opening ??= openDriver(this.options).then(
+      (driver) => {
+        this.opened = driver;
+        return driver;
+      },
+      (error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    await this.opened?.close();
+  }
+}
+
+const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
+
+/**
+ * Makes sure the `vector` extension exists in the database (creating it when allowed) and returns
+ * its version. Cached per driver; a failure is not cached. A server without pgvector gives a
+ * {@link PgvectorExtensionMissingError} that names the fix.
+ */
+export function ensureVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
+  let found = vectorVersions.get(driver);
+  if (!found) {
+    found = createVectorExtension(driver, signal);
+    vectorVersions.set(driver, found);
+    found.catch(() => vectorVersions.delete(driver));
+  }
+  return raceAbort(found, signal);
+}
+
+async function createVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
+  const version = async () =>
+    (
+      await driver.query<{ extversion: string }>(
+        "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+        [],
+        signal,
+      )
+    ).rows[0]?.extversion;
+  try {
+    const existing = await version();
+    if (existing !== undefined) return existing;
+    await driver.query('CREATE EXTENSION IF NOT EXISTS vector', [], signal);
+    return (await version()) ?? 'unknown';
+  } catch (error) {
+    throw vectorExtensionError(error, driver, signal);
+  }
+}
+
+function vectorExtensionError(error: unknown, driver: SqlDriver, signal?: AbortSignal): QStoreError {
+  const state = sqlState(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // 58P01: no control file (PostgreSQL ≤ 15); 0A000 "is not available" (16+).
+  if (state === '58P01' || (state === '0A000' && /not available|control file/i.test(message))) {
+    return new PgvectorExtensionMissingError(
+      driver.where,
+      driver.dialect === 'pglite' ? 'pglite-without-extension' : 'not-installed',
+      error,
+    );
+  }
+  if (state === '42501') return new PgvectorExtensionMissingError(driver.where, 'no-privilege', error);
+  return toQStoreError(error, 'enable the vector extension', driver.where, signal);
+}

@@ -1,0 +1,27 @@
+export { CHECKPOINTS_TABLE, PgCheckpointStore } from './checkpoint-store.js';
+export type {
+  ConnectionOptions,
+  EmbeddedOptions,
+  PgliteLike,
+  PgliteTransactionLike,
+  SqlDriver,
+  SqlResult,
+  SqlSession,
+} from './driver.js';
+export { describeConnectionString, openEmbeddedPostgres } from './driver.js';
+export { PgvectorExtensionMissingError } from './errors.js';
+export { compileFilter } from './filter-compiler.js';
+export type { PgvectorBackendOptions, PgvectorQueryParams, VectorIndexOptions } from './pgvector-backend.js';
+export {
+  INDEX_REGISTRY_TABLE,
+  MAX_INDEXED_HALFVEC_DIMENSION,
+  MAX_INDEXED_VECTOR_DIMENSION,
+  MAX_VECTOR_DIMENSION,
+  PgvectorBackend,
+} from './pgvector-backend.js';
+export type { PgvectorBackendConfig } from './registry.js';
+export { registerPgvector } from './registry.js';
+export { SCHEMA_NAME_PATTERN, SqlParams, vectorTableName } from './sql.js';
+export { PgStateStore, STATE_TABLE } from './state-store.js';
+export type { PgStoreOptions } from './store-base.js';
+export { DATASETS_TABLE, PgTrainingStore, SAMPLES_TABLE } from './training-store.js';

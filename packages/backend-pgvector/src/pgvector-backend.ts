@@ -1,0 +1,695 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  type BackendCapabilities,
+  BaseVectorBackend,
+  checkMergedMetadata,
+  DEFAULT_MAX_METADATA_BYTES,
+  type DeleteTarget,
+  FILTER_OPERATORS,
+  type IndexDescription,
+  IndexNotFoundError,
+  type IndexStats,
+  IssueCollector,
+  type ListPage,
+  METRICS,
+  type Metadata,
+  type Metric,
+  type NormalizedQuery,
+  type QueryMatch,
+  type QueryParams,
+  type QueryResult,
+  StorageError,
+  ValidationError,
+  type VectorRecord,
+} from '@q-store/core';
+import { encodeVectorCopy } from './copy-binary.js';
+import {
+  type ConnectionOptions,
+  ensureVectorExtension,
+  LazyDriver,
+  type SqlDriver,
+  type SqlSession,
+} from './driver.js';
+import { sqlState, toQStoreError } from './errors.js';
+import { compileFilter } from './filter-compiler.js';
+import {
+  decodeVectorSend,
+  qualified,
+  quoteIdent,
+  SqlParams,
+  validateSchemaName,
+  vectorTableName,
+  vectorText,
+} from './sql.js';
+
+/** pgvector's largest `vector` dimension. */
+export const MAX_VECTOR_DIMENSION = 16_000;
+/** Largest dimension an HNSW or IVFFlat index takes on `vector` columns. */
+export const MAX_INDEXED_VECTOR_DIMENSION = 2_000;
+/** Largest dimension an index takes on `halfvec` (half-precision) expressions. */
+export const MAX_INDEXED_HALFVEC_DIMENSION = 4_000;
+/**
+ * Up to this dimension vectors are stored inline in the row (`STORAGE PLAIN`, at most 6 KB), so an
+ * exact scan reads them without TOAST lookups (3–4× faster at 768 dimensions); above it, out of line.
+ */
+export const MAX_INLINE_DIMENSION = 1_500;
+/** Name of the table that records each index's dimension and metric. */
+export const INDEX_REGISTRY_TABLE = 'qstore_indexes';
+
+/**
+ * The approximate-nearest-neighbour index on the vector column.
+ *
+ * - `hnsw` (default): `m` links per node (default 16), `efConstruction` candidates while building
+ *   (default 64), `efSearch` candidates per query (default 40; raised to `topK` when that is larger,
+ *   up to pgvector's 1,000).
+ * - `ivfflat`: `lists` clusters (default 100; pgvector suggests rows/1000), `probes` lists searched
+ *   per query (default 1). Build it after loading data (`deferBuild: true`, then `buildIndex()`):
+ *   the lists are chosen from the rows present at build time.
+ * - `none`: exact search only (sequential scan); allows up to 16,000 dimensions.
+ *
+ * Up to 2,000 dimensions the index is on the `vector` column; from 2,001 to 4,000 it is on the
+ * column cast to `halfvec` (half precision) and results are re-scored on the full-precision vectors.
+ * `deferBuild: true` makes `ensureIndex` create only the table; `buildIndex()` then builds the index
+ * (loading first and building after is several times faster for bulk loads).
+ */
+export type VectorIndexOptions =
+  | { type: 'hnsw'; m?: number; efConstruction?: number; efSearch?: number; deferBuild?: boolean }
+  | { type: 'ivfflat'; lists?: number; probes?: number; deferBuild?: boolean }
+  | { type: 'none' };
+
+export type PgvectorBackendOptions = ConnectionOptions & {
+  indexName: string;
+  /** PostgreSQL schema of the tables (default `public`); created when missing. */
+  schema?: string;
+  index?: VectorIndexOptions;
+  /** `maintenance_work_mem` while building the index, e.g. `'512MB'` (default: the server's). */
+  maintenanceWorkMem?: string;
+};
+
+/** `query` parameters plus per-query search settings of the approximate index. */
+export interface PgvectorQueryParams<M extends Metadata = Metadata> extends QueryParams<M> {
+  /** HNSW candidates for this query (1–1,000); default the index option, raised to topK. */
+  efSearch?: number;
+  /** IVFFlat lists searched for this query (1–32,768). */
+  probes?: number;
+}
+
+interface ResolvedIndex {
+  type: 'hnsw' | 'ivfflat' | 'none';
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  lists: number;
+  probes: number;
+  deferBuild: boolean;
+}
+
+interface QueryTuning {
+  efSearch?: number;
+  probes?: number;
+}
+
+/** Distance operator, operator-class suffix, and distance → score for each metric (higher is better). */
+const METRIC_SQL: Record<Metric, { operator: string; ops: string; score: (distance: number) => number }> = {
+  // <=> is cosine distance 1 − cos: score = 1 − distance.
+  cosine: { operator: '<=>', ops: 'cosine_ops', score: (d) => 1 - d },
+  // <#> is the negated inner product: score = a·b = −distance.
+  dot: { operator: '<#>', ops: 'ip_ops', score: (d) => 0 - d },
+  // <-> is the Euclidean distance: score = −distance (0, not −0, for identical vectors).
+  euclidean: { operator: '<->', ops: 'l2_ops', score: (d) => 0 - d },
+};
+
+const tuningScope = new AsyncLocalStorage<QueryTuning>();
+
+function intIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function resolveIndexOptions(index: VectorIndexOptions | undefined): ResolvedIndex {
+  const issues = new IssueCollector();
+  const options = (index ?? { type: 'hnsw' }) as Record<string, unknown>;
+  const type = options.type;
+  if (type !== 'hnsw' && type !== 'ivfflat' && type !== 'none') {
+    issues.add('index.type', `must be 'hnsw', 'ivfflat' or 'none', got ${JSON.stringify(type)}`);
+  }
+  const pick = (key: string, fallback: number, min: number, max: number): number => {
+    const value = options[key];
+    if (value === undefined) return fallback;
+    if (!intIn(value, min, max)) issues.add(`index.${key}`, `must be an integer from ${min} to ${max}`, max);
+    return value as number;
+  };
+  const resolved: ResolvedIndex = {
+    type: type as ResolvedIndex['type'],
+    m: pick('m', 16, 2, 100),
+    efConstruction: pick('efConstruction', 64, 4, 1000),
+    efSearch: pick('efSearch', 40, 1, 1000),
+    lists: pick('lists', 100, 1, 32_768),
+    probes: pick('probes', 1, 1, 32_768),
+    deferBuild: options.deferBuild === true,
+  };
+  if (options.deferBuild !== undefined && typeof options.deferBuild !== 'boolean') {
+    issues.add('index.deferBuild', 'must be true or false');
+  }
+  if (resolved.type === 'hnsw' && resolved.efConstruction < 2 * resolved.m) {
+    issues.add('index.efConstruction', `must be at least 2 × m (${2 * resolved.m})`, 2 * resolved.m);
+  }
+  issues.throwIfAny('Invalid index options');
+  return resolved;
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
+  return a > major || (a === major && b >= minor);
+}
+
+interface IndexRow {
+  dimension: number;
+  metric: Metric;
+}
+
+/**
+ * VectorBackend on PostgreSQL with pgvector, through a `pg` pool or an embedded PGlite.
+ *
+ * One index is one table `qstore_v_<name>` in the schema: `namespace text, id text` (primary key
+ * together, ids compared byte-wise), `embedding vector(d)`, `metadata jsonb`, `created_at`,
+ * `updated_at`; plus a row in `qstore_indexes` with the dimension and metric. Scores follow core's
+ * formulas, computed by pgvector from the stored float32 values (higher is better):
+ *
+ * - cosine: 1 − (a <=> b) = a·b / (‖a‖ ‖b‖)
+ * - dot: −(a <#> b) = a·b
+ * - euclidean: −(a <-> b) = −‖a − b‖₂
+ *
+ * `query({exact: true})` scans every row of the namespace (index scans disabled for the query);
+ * otherwise the HNSW or IVFFlat index answers, with pgvector's iterative scans (0.8+) continuing
+ * until `topK` rows pass the namespace and metadata filter. Writes go in one transaction per chunk:
+ * on PGlite, the replaced versions are deleted (their `created_at` kept) and the chunk is loaded with
+ * binary `COPY`; on `pg`, one `INSERT … SELECT FROM unnest(…) ON CONFLICT (namespace, id) DO UPDATE`
+ * converts the vectors on the server.
+ */
+export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M> {
+  readonly type = 'pgvector';
+  readonly capabilities: BackendCapabilities;
+  readonly schema: string;
+  private readonly options: PgvectorBackendOptions;
+  private readonly driver: LazyDriver;
+  private readonly ann: ResolvedIndex;
+  private readonly table: string;
+  private readonly tableSql: string;
+  private readonly registrySql: string;
+  /** PGlite has no autovacuum: rows written since this instance last ran ANALYZE, and the count then. */
+  private rowsSinceAnalyze = 0;
+  private rowsAtAnalyze = 0;
+
+  constructor(options: PgvectorBackendOptions) {
+    super(options.indexName);
+    this.driver = new LazyDriver(options);
+    this.options = options;
+    this.schema = validateSchemaName(options.schema ?? 'public');
+    this.ann = resolveIndexOptions(options.index);
+    if (options.maintenanceWorkMem !== undefined && !/^\d{1,7}\s?(kB|MB|GB)$/.test(options.maintenanceWorkMem)) {
+      throw new ValidationError([{ field: 'maintenanceWorkMem', message: "must look like '512MB' (kB, MB or GB)" }]);
+    }
+    this.table = vectorTableName(this.indexName);
+    this.tableSql = qualified(this.schema, this.table);
+    this.registrySql = qualified(this.schema, INDEX_REGISTRY_TABLE);
+    this.capabilities = {
+      metrics: METRICS,
+      maxDimension: this.ann.type === 'none' ? MAX_VECTOR_DIMENSION : MAX_INDEXED_HALFVEC_DIMENSION,
+      maxBatchRecords: 1000,
+      maxBatchBytes: 16 * 1024 * 1024,
+      maxMetadataBytes: DEFAULT_MAX_METADATA_BYTES,
+      maxTopK: 10_000,
+      maxIdsPerRequest: 1000,
+      maxListPageSize: 10_000,
+      namespaces: true,
+      filterOperators: FILTER_OPERATORS,
+      persistence: persistenceOf(options),
+      exactSearch: true,
+    };
+  }
+
+  /** Runs storage work and turns driver errors into q-store errors (a vanished table: INDEX_NOT_FOUND). */
+  private async run<T>(what: string, signal: AbortSignal | undefined, work: (driver: SqlDriver) => Promise<T>) {
+    const driver = await this.driver.get();
+    try {
+      return await work(driver);
+    } catch (error) {
+      if (sqlState(error) === '42P01' && !signal?.aborted) {
+        this.forgetIndex();
+        throw new IndexNotFoundError(this.indexName);
+      }
+      throw toQStoreError(error, `${what} on index '${this.indexName}'`, driver.where, signal);
+    }
+  }
+
+  /** Serialises DDL on this schema across processes (a transaction-scoped advisory lock). */
+  private lockDdl(session: SqlSession): Promise<unknown> {
+    return session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store ddl ${this.schema}`]);
+  }
+
+  private annIndexName(): string {
+    return `${this.table}_ann`;
+  }
+
+  private usesHalfvec(dimension: number): boolean {
+    return dimension > MAX_INDEXED_VECTOR_DIMENSION;
+  }
+
+  /** The indexed expression and operator class for a dimension and metric. */
+  private annTarget(dimension: number, metric: Metric): { expression: string; ops: string } {
+    const half = this.usesHalfvec(dimension);
+    return {
+      expression: half ? `(embedding::halfvec(${dimension}))` : 'embedding',
+      ops: `${half ? 'halfvec' : 'vector'}_${METRIC_SQL[metric].ops}`,
+    };
+  }
+
+  private annIndexSql(dimension: number, metric: Metric): string | undefined {
+    const { expression, ops } = this.annTarget(dimension, metric);
+    const name = quoteIdent(this.annIndexName());
+    if (this.ann.type === 'hnsw') {
+      return `CREATE INDEX IF NOT EXISTS ${name} ON ${this.tableSql} USING hnsw (${expression} ${ops}) WITH (m = ${this.ann.m}, ef_construction = ${this.ann.efConstruction})`;
+    }
+    if (this.ann.type === 'ivfflat') {
+      return `CREATE INDEX IF NOT EXISTS ${name} ON ${this.tableSql} USING ivfflat (${expression} ${ops}) WITH (lists = ${this.ann.lists})`;
+    }
+    return undefined;
+  }
+
+  private async setMaintenanceMemory(session: SqlSession): Promise<void> {
+    if (this.options.maintenanceWorkMem !== undefined) {
+      await session.query("SELECT set_config('maintenance_work_mem', $1, true)", [this.options.maintenanceWorkMem]);
+    }
+  }
+
+  protected async doDescribeIndex(signal?: AbortSignal): Promise<IndexDescription | null> {
+    return this.run('describeIndex', signal, async (driver) => {
+      try {
+        const { rows } = await driver.query<IndexRow>(
+          `SELECT dimension, metric FROM ${this.registrySql} WHERE name = $1 AND to_regclass($2) IS NOT NULL`,
+          [this.indexName, `${quoteIdent(this.schema)}.${quoteIdent(this.table)}`],
+          signal,
+        );
+        const row = rows[0];
+        return row ? { name: this.indexName, dimension: row.dimension, metric: row.metric } : null;
+      } catch (error) {
+        // No registry table (or no schema) yet: no index either.
+        if (sqlState(error) === '42P01' || sqlState(error) === '3F000') return null;
+        throw error;
+      }
+    });
+  }
+
+  protected async doCreateIndex(dimension: number, metric: Metric, signal?: AbortSignal): Promise<void> {
+    if (this.ann.type !== 'none' && dimension > MAX_INDEXED_HALFVEC_DIMENSION) {
+      throw new ValidationError([
+        {
+          field: 'dimension',
+          message: `pgvector indexes hold at most ${MAX_INDEXED_HALFVEC_DIMENSION} dimensions (as halfvec); use index: {type: 'none'} for exact search up to ${MAX_VECTOR_DIMENSION}`,
+          limit: MAX_INDEXED_HALFVEC_DIMENSION,
+        },
+      ]);
+    }
+    await this.run('ensureIndex', signal, async (driver) => {
+      await ensureVectorExtension(driver, signal);
+      await driver.transaction(async (tx) => {
+        await this.lockDdl(tx);
+        if (this.schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+        await tx.query(
+          `CREATE TABLE IF NOT EXISTS ${this.registrySql} (
+            name text PRIMARY KEY,
+            table_name text NOT NULL,
+            dimension integer NOT NULL,
+            metric text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+          )`,
+        );
+        const { rows } = await tx.query<{ registered: boolean; table_exists: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM ${this.registrySql} WHERE name = $1) AS registered,
+                  to_regclass($2) IS NOT NULL AS table_exists`,
+          [this.indexName, `${quoteIdent(this.schema)}.${quoteIdent(this.table)}`],
+        );
+        const state = rows[0];
+        if (state?.registered && state.table_exists) return; // created meanwhile: the base compares
+        if (state?.table_exists) {
+          throw new StorageError(
+            `ensureIndex: table ${this.schema}.${this.table} exists but is not a registered q-store index; drop or rename it first`,
+          );
+        }
+        await tx.query(
+          `CREATE TABLE ${this.tableSql} (
+            namespace text NOT NULL DEFAULT '',
+            id text COLLATE "C" NOT NULL,
+            embedding vector(${dimension}) NOT NULL,
+            metadata jsonb,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, id)
+          )`,
+        );
+        if (dimension <= MAX_INLINE_DIMENSION) {
+          // Keep vectors in the row instead of TOAST: scans read them without a second lookup.
+          await tx.query(`ALTER TABLE ${this.tableSql} ALTER COLUMN embedding SET STORAGE PLAIN`);
+        }
+        const ann = this.annIndexSql(dimension, metric);
+        if (ann !== undefined && !this.ann.deferBuild) {
+          await this.setMaintenanceMemory(tx);
+          await tx.query(ann);
+        }
+        await tx.query(
+          `INSERT INTO ${this.registrySql} (name, table_name, dimension, metric) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (name) DO UPDATE SET table_name = EXCLUDED.table_name, dimension = EXCLUDED.dimension,
+             metric = EXCLUDED.metric, created_at = now()`,
+          [this.indexName, this.table, dimension, metric],
+        );
+      }, signal);
+    });
+  }
+
+  protected async doDropIndex(signal?: AbortSignal): Promise<void> {
+    await this.run('dropIndex', signal, (driver) =>
+      driver.transaction(async (tx) => {
+        await this.lockDdl(tx);
+        await tx.query(`DROP TABLE IF EXISTS ${this.tableSql}`);
+        const { rows } = await tx.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+          this.registrySql,
+        ]);
+        if (rows[0]?.exists) await tx.query(`DELETE FROM ${this.registrySql} WHERE name = $1`, [this.indexName]);
+      }, signal),
+    );
+  }
+
+  /**
+   * Builds the approximate index declared in the options (HNSW or IVFFlat) if it is not there yet:
+   * after a bulk load into an index created with `deferBuild: true`. Nothing to do for `none`.
+   */
+  buildIndex(params: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.admit(params, async () => {
+      const { dimension, metric } = await this.requireIndex(params.signal);
+      const ann = this.annIndexSql(dimension, metric);
+      if (ann === undefined) return;
+      await this.run('buildIndex', params.signal, (driver) =>
+        driver.transaction(async (tx) => {
+          await this.setMaintenanceMemory(tx);
+          await tx.query(ann);
+          await tx.query(`ANALYZE ${this.tableSql}`);
+        }, params.signal),
+      );
+      this.rowsAtAnalyze += this.rowsSinceAnalyze;
+      this.rowsSinceAnalyze = 0;
+    });
+  }
+
+  /** Whether the approximate index exists (false before `buildIndex` with `deferBuild`). */
+  hasApproximateIndex(params: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return this.admit(params, async () => {
+      await this.requireIndex(params.signal);
+      return this.run('hasApproximateIndex', params.signal, async (driver) => {
+        const { rows } = await driver.query<{ exists: boolean }>(
+          'SELECT to_regclass($1) IS NOT NULL AS exists',
+          [`${quoteIdent(this.schema)}.${quoteIdent(this.annIndexName())}`],
+          params.signal,
+        );
+        return rows[0]?.exists === true;
+      });
+    });
+  }
+
+  override query(params: PgvectorQueryParams<M>): Promise<QueryResult<M>> {
+    const tuning: QueryTuning = {};
+    if (typeof params === 'object' && params !== null) {
+      const issues = new IssueCollector();
+      if (params.efSearch !== undefined) {
+        if (intIn(params.efSearch, 1, 1000)) tuning.efSearch = params.efSearch;
+        else issues.add('efSearch', 'must be an integer from 1 to 1000', 1000);
+      }
+      if (params.probes !== undefined) {
+        if (intIn(params.probes, 1, 32_768)) tuning.probes = params.probes;
+        else issues.add('probes', 'must be an integer from 1 to 32768', 32_768);
+      }
+      try {
+        issues.throwIfAny('Invalid query');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return tuningScope.run(tuning, () => super.query(params));
+  }
+
+  protected async doUpsert(records: VectorRecord<M>[], namespace: string, signal?: AbortSignal): Promise<void> {
+    const { dimension } = await this.requireIndex(signal);
+    const conflict = `ON CONFLICT (namespace, id) DO UPDATE SET embedding = EXCLUDED.embedding,
+      metadata = EXCLUDED.metadata, updated_at = now()`;
+    await this.run('upsert', signal, (driver) =>
+      driver.transaction(async (tx) => {
+        if (tx.copyFrom) {
+          // PGlite: drop the versions being replaced (keeping their created_at), then binary COPY
+          // straight into the table; no staging copy, no text parsing.
+          const { rows: replaced } = await tx.query<{ id: string; created_at: string }>(
+            `DELETE FROM ${this.tableSql} WHERE namespace = $1 AND id = ANY($2::text[])
+             RETURNING id, created_at::text AS created_at`,
+            [namespace, records.map((r) => r.id)],
+          );
+          await tx.copyFrom(
+            `COPY ${this.tableSql} (namespace, id, embedding, metadata) FROM '/dev/blob' WITH (FORMAT binary)`,
+            encodeVectorCopy(records, dimension, namespace),
+          );
+          if (replaced.length > 0) {
+            await tx.query(
+              `UPDATE ${this.tableSql} AS t SET created_at = r.created_at::timestamptz
+               FROM unnest($2::text[], $3::text[]) AS r(id, created_at) WHERE t.namespace = $1 AND t.id = r.id`,
+              [namespace, replaced.map((r) => r.id), replaced.map((r) => r.created_at)],
+            );
+          }
+          return;
+        }
+        // pg: one statement; the server converts the vector text and the JSON.
+        await tx.query(
+          `INSERT INTO ${this.tableSql} (namespace, id, embedding, metadata)
+           SELECT $1, u.id, u.embedding::vector(${dimension}), u.metadata::jsonb
+           FROM unnest($2::text[], $3::text[], $4::text[]) AS u(id, embedding, metadata) ${conflict}`,
+          [
+            namespace,
+            records.map((r) => r.id),
+            records.map((r) => vectorText(r.vector)),
+            records.map((r) => (r.metadata === undefined ? null : JSON.stringify(r.metadata))),
+          ],
+        );
+      }, signal),
+    );
+    this.rowsSinceAnalyze += records.length;
+  }
+
+  /**
+   * PGlite runs no autovacuum, so the planner would keep its empty-table statistics and never pick
+   * the vector index. Before an approximate query, re-analyse once the rows written since the last
+   * ANALYZE reach the count then (at least 1,000): a handful of ANALYZE runs over any bulk load.
+   */
+  private async analyzeIfStale(driver: SqlDriver, signal: AbortSignal | undefined): Promise<void> {
+    if (driver.dialect !== 'pglite' || this.rowsSinceAnalyze < Math.max(1000, this.rowsAtAnalyze)) return;
+    await driver.query(`ANALYZE ${this.tableSql}`, [], signal);
+    this.rowsAtAnalyze += this.rowsSinceAnalyze;
+    this.rowsSinceAnalyze = 0;
+  }
+
+  protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
+    const { dimension, metric } = await this.requireIndex(q.signal);
+    const { operator, score } = METRIC_SQL[metric];
+    const tuning = tuningScope.getStore() ?? {};
+    const params = new SqlParams();
+    const vector = params.add(vectorText(q.vector));
+    const distance = `embedding ${operator} ${vector}::vector(${dimension})`;
+    const where = [`namespace = ${params.add(q.namespace)}`];
+    if (q.filter) where.push(compileFilter(q.filter, params, 'metadata'));
+    const columns = ['id', `${distance} AS distance`];
+    if (q.includeMetadata) columns.push('metadata');
+    if (q.includeVectors) columns.push('vector_send(embedding) AS vector');
+    const limit = params.add(q.topK);
+    const approximate = !q.exact && this.ann.type !== 'none';
+    const order =
+      approximate && this.usesHalfvec(dimension)
+        ? `embedding::halfvec(${dimension}) ${operator} ${vector}::halfvec(${dimension})`
+        : approximate
+          ? distance
+          : 'distance, id';
+    const sql = `SELECT ${columns.join(', ')} FROM ${this.tableSql} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+
+    const rows = await this.run('query', q.signal, async (driver) => {
+      if (approximate) await this.analyzeIfStale(driver, q.signal);
+      const settings = approximate
+        ? await this.searchSettings(driver, q, tuning, q.signal)
+        : this.ann.type === 'none'
+          ? []
+          : [['enable_indexscan', 'off'] as const];
+      if (settings.length === 0) {
+        return (
+          await driver.query<{ id: string; distance: number; metadata?: M | null; vector?: Uint8Array }>(
+            sql,
+            params.values,
+            q.signal,
+          )
+        ).rows;
+      }
+      return driver.transaction(async (tx) => {
+        const set = new SqlParams();
+        const calls = settings.map(([name, value]) => `set_config(${set.add(name)}, ${set.add(value)}, true)`);
+        await tx.query(`SELECT ${calls.join(', ')}`, set.values);
+        return (
+          await tx.query<{ id: string; distance: number; metadata?: M | null; vector?: Uint8Array }>(sql, params.values)
+        ).rows;
+      }, q.signal);
+    });
+    const matches = rows.map((row) => {
+      const match: QueryMatch<M> = { id: row.id, score: score(Number(row.distance)) };
+      if (q.includeVectors && row.vector) match.vector = decodeVectorSend(row.vector);
+      if (q.includeMetadata && row.metadata !== null && row.metadata !== undefined) match.metadata = row.metadata;
+      return match;
+    });
+    // Best first, ties by id: the index returns candidates in (approximately) this order already.
+    return matches.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Session settings for an approximate query: candidate list size and iterative scans. */
+  private async searchSettings(
+    driver: SqlDriver,
+    q: NormalizedQuery,
+    tuning: QueryTuning,
+    signal: AbortSignal | undefined,
+  ): Promise<Array<readonly [string, string]>> {
+    const iterative = versionAtLeast(await ensureVectorExtension(driver, signal), 0, 8);
+    if (this.ann.type === 'hnsw') {
+      const efSearch = Math.min(1000, Math.max(tuning.efSearch ?? this.ann.efSearch, q.topK));
+      return [
+        ['hnsw.ef_search', String(efSearch)],
+        ...(iterative ? ([['hnsw.iterative_scan', 'strict_order']] as const) : []),
+      ];
+    }
+    return [
+      ['ivfflat.probes', String(tuning.probes ?? this.ann.probes)],
+      ...(iterative ? ([['ivfflat.iterative_scan', 'relaxed_order']] as const) : []),
+    ];
+  }
+
+  protected async doFetch(
+    ids: readonly string[],
+    namespace: string,
+    includeVectors: boolean,
+    signal?: AbortSignal,
+  ): Promise<VectorRecord<M>[]> {
+    const { rows } = await this.run('fetch', signal, (driver) =>
+      driver.query<{ id: string; metadata: M | null; vector?: Uint8Array }>(
+        `SELECT id, metadata${includeVectors ? ', vector_send(embedding) AS vector' : ''}
+         FROM ${this.tableSql} WHERE namespace = $1 AND id = ANY($2::text[])`,
+        [namespace, [...ids]],
+        signal,
+      ),
+    );
+    return rows.map((row) => {
+      const record: VectorRecord<M> = {
+        id: row.id,
+        vector: includeVectors && row.vector ? decodeVectorSend(row.vector) : new Float32Array(0),
+      };
+      if (row.metadata !== null) record.metadata = row.metadata;
+      return record;
+    });
+  }
+
+  protected async doUpdate(
+    id: string,
+    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
+    namespace: string,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const { dimension } = await this.requireIndex(signal);
+    return this.run('update', signal, (driver) =>
+      driver.transaction(async (tx) => {
+        const { rows } = await tx.query<{ metadata: Metadata | null }>(
+          `SELECT metadata FROM ${this.tableSql} WHERE namespace = $1 AND id = $2 FOR UPDATE`,
+          [namespace, id],
+        );
+        const row = rows[0];
+        if (!row) return false;
+        const params = new SqlParams();
+        const sets = ['updated_at = now()'];
+        if (change.vector) sets.push(`embedding = ${params.add(vectorText(change.vector))}::vector(${dimension})`);
+        if (change.metadata !== undefined) {
+          const merged = (
+            change.metadataMode === 'replace' ? change.metadata : { ...(row.metadata ?? {}), ...change.metadata }
+          ) as Metadata;
+          checkMergedMetadata(merged, this.capabilities.maxMetadataBytes);
+          sets.push(`metadata = ${params.add(JSON.stringify(merged))}::jsonb`);
+        }
+        await tx.query(
+          `UPDATE ${this.tableSql} SET ${sets.join(', ')} WHERE namespace = ${params.add(namespace)} AND id = ${params.add(id)}`,
+          params.values,
+        );
+        return true;
+      }, signal),
+    );
+  }
+
+  protected async doDelete(target: DeleteTarget, namespace: string, signal?: AbortSignal): Promise<number> {
+    const params = new SqlParams();
+    const where = [`namespace = ${params.add(namespace)}`];
+    if ('ids' in target) where.push(`id = ANY(${params.add([...target.ids])}::text[])`);
+    else if ('filter' in target) where.push(compileFilter(target.filter, params, 'metadata'));
+    return this.run('delete', signal, (driver) =>
+      driver.transaction(
+        async (tx) =>
+          (await tx.query(`DELETE FROM ${this.tableSql} WHERE ${where.join(' AND ')}`, params.values)).rowCount,
+        signal,
+      ),
+    );
+  }
+
+  protected async doListPage(
+    request: { namespace: string; prefix?: string; limit: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<ListPage> {
+    const params = new SqlParams();
+    const where = [`namespace = ${params.add(request.namespace)}`];
+    if (request.prefix !== undefined) where.push(`starts_with(id, ${params.add(request.prefix)})`);
+    if (request.cursor !== undefined) where.push(`id > ${params.add(request.cursor)}`);
+    const { rows } = await this.run('list', signal, (driver) =>
+      driver.query<{ id: string }>(
+        `SELECT id FROM ${this.tableSql} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${params.add(request.limit + 1)}`,
+        params.values,
+        signal,
+      ),
+    );
+    const ids = rows.slice(0, request.limit).map((row) => row.id);
+    return rows.length > request.limit ? { ids, nextCursor: ids[ids.length - 1] as string } : { ids };
+  }
+
+  protected async doStats(signal?: AbortSignal): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
+    const { rows } = await this.run('stats', signal, (driver) =>
+      driver.query<{ namespace: string; count: number }>(
+        `SELECT namespace, count(*)::integer AS count FROM ${this.tableSql} GROUP BY namespace`,
+        [],
+        signal,
+      ),
+    );
+    const namespaces: IndexStats['namespaces'] = {};
+    let total = 0;
+    for (const row of rows) {
+      namespaces[row.namespace] = { recordCount: row.count };
+      total += row.count;
+    }
+    return { totalRecordCount: total, namespaces };
+  }
+
+  protected async doClose(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+function persistenceOf(options: ConnectionOptions): BackendCapabilities['persistence'] {
+  if (options.embedded !== undefined) {
+    return options.embedded !== true && options.embedded.dataDir ? 'durable' : 'memory';
+  }
+  if (options.pglite !== undefined) {
+    const dataDir = (options.pglite as { dataDir?: unknown }).dataDir;
+    return typeof dataDir === 'string' && dataDir !== '' && !dataDir.startsWith('memory://') ? 'durable' : 'memory';
+  }
+  return 'durable';
+}

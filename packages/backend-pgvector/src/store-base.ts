@@ -1,0 +1,95 @@
+import { ClosedError, throwIfAborted } from '@q-store/core';
+import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
+import { toQStoreError } from './errors.js';
+import { qualified, quoteIdent, validateSchemaName } from './sql.js';
+
+export type PgStoreOptions = ConnectionOptions & {
+  /** PostgreSQL schema of the tables (default `public`); created when missing. */
+  schema?: string;
+};
+
+/**
+ * Shared plumbing of the PostgreSQL stores: one connection (opened on first use), the tables
+ * created once (idempotently, under a schema-wide advisory lock so concurrent processes do not
+ * race), typed errors, and the closed state. These stores need plain PostgreSQL, not pgvector.
+ */
+export abstract class PgStore {
+  readonly schema: string;
+  private readonly driver: LazyDriver;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  protected constructor(
+    options: PgStoreOptions,
+    private readonly label: string,
+  ) {
+    this.driver = new LazyDriver(options);
+    this.schema = validateSchemaName(options.schema ?? 'public');
+  }
+
+  /** `"schema"."table"`. */
+  protected table(name: string): string {
+    return qualified(this.schema, name);
+  }
+
+  /** The DDL of this store's tables (`CREATE TABLE IF NOT EXISTS …`), run once per instance. */
+  protected abstract schemaStatements(): string[];
+
+  private createTables(driver: SqlDriver, signal?: AbortSignal): Promise<void> {
+    this.ready ??= driver
+      .transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store ddl ${this.schema}`]);
+        if (this.schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+        for (const statement of this.schemaStatements()) await tx.query(statement);
+      }, signal)
+      .catch((error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      });
+    return this.ready;
+  }
+
+  /**
+   * Runs one public call: CLOSED after `close()`, ABORTED for a fired signal, the tables created
+   * first, driver errors mapped to q-store errors. `close()` waits for calls in flight.
+   */
+  protected call<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    work: (driver: SqlDriver) => Promise<T>,
+  ): Promise<T> {
+    const running = (async () => {
+      if (this.closed) throw new ClosedError(this.label);
+      throwIfAborted(signal);
+      const driver = await this.driver.get();
+      try {
+        await this.createTables(driver, signal);
+        return await work(driver);
+      } catch (error) {
+        throw toQStoreError(error, `${this.label} ${what}`, driver.where, signal);
+      }
+    })();
+    this.inFlight.add(running);
+    const forget = () => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  /** Like {@link call}, in one transaction. */
+  protected inTransaction<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    work: (tx: SqlSession) => Promise<T>,
+  ): Promise<T> {
+    return this.call(what, signal, (driver) => driver.transaction(work, signal));
+  }
+
+  /** Ends what this store opened (never a pool or PGlite instance you passed in). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.driver.close();
+  }
+}

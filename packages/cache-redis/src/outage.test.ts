@@ -1,0 +1,216 @@
+import { createServer, type Server, Socket } from 'node:net';
+import { MemoryBackend } from '@q-store/core';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisCache } from './redis-cache.js';
+import { RedisStateStore } from './redis-state-store.js';
+import { freePort, ownServerUnavailableReason, TestRedisServer } from './test-redis-server.js';
+import { type CachedVectorBackend, withCache } from './with-cache.js';
+
+const skip = ownServerUnavailableReason();
+if (skip) console.warn(`@q-store/cache-redis: skipping the outage tests: ${skip}`);
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A TCP proxy in front of Redis that can cut every connection (a network partition) and heal. */
+class Partition {
+  private readonly sockets = new Set<Socket>();
+  private cut = false;
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async open(targetPort: number): Promise<Partition> {
+    const port = await freePort();
+    const server = createServer();
+    const partition = new Partition(server, port);
+    server.on('connection', (client) => {
+      if (partition.cut) {
+        client.destroy();
+        return;
+      }
+      const upstream = new Socket();
+      for (const s of [client, upstream]) {
+        partition.sockets.add(s);
+        s.on('close', () => partition.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      upstream.connect(targetPort, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return partition;
+  }
+
+  sever(): void {
+    this.cut = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  heal(): void {
+    this.cut = false;
+  }
+
+  close(): Promise<void> {
+    this.sever();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
+  let server: TestRedisServer;
+  let admin: Redis;
+  let cache: RedisCache;
+  let backend: MemoryBackend;
+  let cached: CachedVectorBackend;
+  let rejections: unknown[];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  const q = { vector: [0, 1, 0], topK: 1 };
+  const top = async () => (await cached.query(q)).matches[0]?.id;
+
+  async function connect(port: number): Promise<void> {
+    cache = new RedisCache({ host: '127.0.0.1', port, operationTimeoutMs: 200, connectTimeoutMs: 300 });
+    await cache.ready();
+    backend = new MemoryBackend({ indexName: 'outage' });
+    await backend.ensureIndex({ dimension: 3, metric: 'cosine' });
+    await backend.upsert({ records: [{ id: 'before', vector: [0.2, 1, 0] }] });
+    cached = withCache(backend, cache);
+  }
+
+  /** Caches the query's answer in both levels and checks that the Redis entry landed. */
+  async function warm(expected: string): Promise<void> {
+    expect(await top()).toBe(expected);
+    const sharedOnly = withCache(backend, cache, { l1: false });
+    await waitFor('the entry to land in Redis', async () => {
+      const hits = sharedOnly.cacheStats().l2Hits;
+      await sharedOnly.query(q);
+      return sharedOnly.cacheStats().l2Hits > hits;
+    });
+    expect(await top()).toBe(expected);
+  }
+
+  beforeEach(async () => {
+    rejections = [];
+    process.on('unhandledRejection', onRejection);
+    server = await TestRedisServer.start();
+    admin = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => 100 });
+    admin.on('error', () => undefined);
+  });
+  afterEach(async () => {
+    process.off('unhandledRejection', onRejection);
+    admin.disconnect();
+    await cached?.close();
+    await cache?.close();
+    await server.dispose();
+  });
+  afterAll(() => undefined);
+
+  it('killed mid-run: queries and writes still work (counted as bypasses); after a restart it reconnects, serves nothing stale and caches again', async () => {
+    await connect(server.port);
+    await warm('before');
+    const hitsBefore = cached.cacheStats().l1Hits;
+    const state = new RedisStateStore({
+      host: '127.0.0.1',
+      port: server.port,
+      connectTimeoutMs: 300,
+      operationTimeoutMs: 300,
+    });
+    await state.ready();
+
+    await server.stop('SIGKILL');
+    const bypassesBefore = cached.cacheStats().bypasses;
+    expect(await cached.query(q)).toEqual(await backend.query(q));
+    await cached.upsert({ records: [{ id: 'during', vector: [0, 1, 0] }] });
+    expect((await backend.fetch({ ids: ['during'] })).records.has('during')).toBe(true);
+    expect(await top()).toBe('during');
+    expect((await cached.fetch({ ids: ['during', 'before'] })).records.size).toBe(2);
+    const stats = cached.cacheStats();
+    expect(stats.bypasses).toBeGreaterThanOrEqual(bypassesBefore + 2);
+    expect(stats.bumpFailures).toBeGreaterThanOrEqual(1);
+    expect(stats.l1Hits).toBe(hitsBefore);
+    await expect(state.get('x')).rejects.toMatchObject({ retryable: true });
+    expect(cache.stats().status).not.toBe('ready');
+
+    await server.restart();
+    await waitFor('the client to reconnect', () => cache.status === 'ready');
+    expect(await top()).toBe('during');
+    const hits = cached.cacheStats().l1Hits;
+    expect(await top()).toBe('during');
+    expect(cached.cacheStats().l1Hits).toBe(hits + 1);
+    await waitFor('the state store to reconnect', () => state.connection.status === 'ready');
+    await state.set('x', 1);
+    expect(await state.get('x')).toBe(1);
+    await state.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rejections).toEqual([]);
+  });
+
+  it('restarted from an older snapshot: entries that later writes had replaced are not served', async () => {
+    await connect(server.port);
+    await warm('before');
+    await admin.save(); // the snapshot holds the entry and the generation of this moment
+    await cached.upsert({ records: [{ id: 'after-save', vector: [0, 1, 0] }] });
+    expect(await top()).toBe('after-save');
+
+    await server.stop('SIGKILL');
+    await server.restart(); // loads the snapshot: the old generation and the old entry are back
+    await waitFor('the client to reconnect', () => cache.status === 'ready');
+    expect(await admin.dbsize()).toBeGreaterThan(0);
+    expect(await top()).toBe('after-save');
+    expect(cache.stats().restartsDetected).toBe(1);
+    expect(await top()).toBe('after-save');
+    expect(cached.cacheStats().l1Hits).toBeGreaterThan(0);
+    expect(rejections).toEqual([]);
+  });
+
+  it('a write during a partition (its bump lost) is not hidden after the network heals', async () => {
+    const partition = await Partition.open(server.port);
+    try {
+      await connect(partition.port);
+      await warm('before');
+      partition.sever();
+      await waitFor('the client to notice', () => cache.status !== 'ready');
+      await cached.upsert({ records: [{ id: 'partitioned', vector: [0, 1, 0] }] });
+      expect(cached.cacheStats().bumpFailures).toBe(1);
+      expect(await top()).toBe('partitioned');
+      partition.heal();
+      await waitFor('the client to reconnect', () => cache.status === 'ready');
+      // Same server, same entries, same generation: only the remembered bump keeps this fresh.
+      expect(await top()).toBe('partitioned');
+      expect(cache.stats().restartsDetected).toBe(0);
+      const hits = cached.cacheStats().l1Hits;
+      expect(await top()).toBe('partitioned');
+      expect(cached.cacheStats().l1Hits).toBe(hits + 1);
+      expect(rejections).toEqual([]);
+    } finally {
+      await partition.close();
+    }
+  });
+
+  it('slow (CLIENT PAUSE): queries bypass after the timeout, writes land, caching resumes', async () => {
+    await connect(server.port);
+    await warm('before');
+    await admin.call('CLIENT', 'PAUSE', '1000', 'ALL');
+    const bypasses = cached.cacheStats().bypasses;
+    expect(await top()).toBe('before');
+    await cached.upsert({ records: [{ id: 'slow', vector: [0, 1, 0] }] });
+    expect(await top()).toBe('slow');
+    expect(cached.cacheStats().bypasses).toBe(bypasses + 2);
+    expect(cache.stats().timeouts).toBeGreaterThanOrEqual(2);
+    await waitFor('the pause to end', async () => (await admin.ping()) === 'PONG');
+    await waitFor('caching to resume', async () => {
+      expect(await top()).toBe('slow');
+      return cached.cacheStats().l1Hits + cached.cacheStats().l2Hits > 1;
+    });
+    expect(rejections).toEqual([]);
+  });
+});

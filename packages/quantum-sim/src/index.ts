@@ -1,0 +1,3 @@
+export type { NoiseModel, StateVectorSimulatorOptions } from './state-vector-simulator.js';
+export { StateVectorSimulator } from './state-vector-simulator.js';
+export { defaultMemoryLimitBytes, maxQubitsFor, SimulatorCapacityError, stateBytes } from './workspace.js';

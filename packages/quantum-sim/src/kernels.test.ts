@@ -1,0 +1,120 @@
+import { createRng, GATE_NAMES, GATES, gateMatrix } from '@q-store/core';
+import { describe, expect, it } from 'vitest';
+import { applyOps } from './executor.js';
+import { applyK } from './kernels.js';
+import { applyOp, gateOp, interleave, inverseOp } from './ops.js';
+import { compileOps } from './program.js';
+import { maxDiff, pickQubits, randomCircuit, randomState } from './random-circuits.test-helper.js';
+import { Workspace } from './workspace.js';
+
+const N = 6;
+const DIM = 2 ** N;
+
+/** Runs `f` on a copy of `state` inside a WebAssembly workspace and returns the result. */
+function inWasm(state: Float64Array, f: (a: Float64Array, ws: Workspace) => void): Float64Array {
+  const ws = new Workspace(N, 1, 2 ** 30, true);
+  expect(ws.wasm, 'WebAssembly SIMD is available on Node 20').toBeDefined();
+  const a = ws.states[0] as Float64Array;
+  a.set(state);
+  f(a, ws);
+  return Float64Array.from(a);
+}
+
+describe('specialised kernels agree with the generic matrix application of gateMatrix', () => {
+  for (const name of GATE_NAMES) {
+    it(`${name}: JavaScript and SIMD kernels = applyK(gateMatrix) on random states and qubits`, () => {
+      const rng = createRng(1000 + GATE_NAMES.indexOf(name));
+      const info = GATES[name];
+      for (let trial = 0; trial < 12; trial++) {
+        const qubits = pickQubits(rng, N, info.numQubits);
+        const params = Array.from({ length: info.numParams }, () => (rng.float() * 2 - 1) * 7);
+        const state = randomState(rng, N);
+        const reference = Float64Array.from(state);
+        applyK(reference, DIM, qubits, interleave(gateMatrix(name, params)));
+        const op = gateOp(name, qubits, params);
+        const js = Float64Array.from(state);
+        if (op) applyOp(js, DIM, op);
+        expect(maxDiff(js, reference)).toBeLessThan(1e-12);
+        const simd = inWasm(state, (a, ws) => {
+          if (op) applyOp(a, DIM, op, ws.wasm);
+        });
+        expect(maxDiff(simd, reference)).toBeLessThan(1e-12);
+        // the inverse op undoes the gate
+        if (op) applyOp(js, DIM, inverseOp(op));
+        expect(maxDiff(js, state)).toBeLessThan(1e-12);
+      }
+    });
+  }
+
+  it('a gate that moves amplitude changes the state (the comparison is not vacuous)', () => {
+    const state = randomState(createRng(5), N);
+    const a = Float64Array.from(state);
+    applyOp(a, DIM, gateOp('ry', [3], [0.4]) as NonNullable<ReturnType<typeof gateOp>>);
+    expect(maxDiff(a, state)).toBeGreaterThan(1e-3);
+  });
+
+  it('classifies gates into their fast kernels', () => {
+    expect(gateOp('cx', [2, 0], [])).toEqual({ kind: 'x', controls: 4, q: 0 });
+    expect(gateOp('ccx', [0, 3, 1], [])).toEqual({ kind: 'x', controls: 9, q: 1 });
+    expect(gateOp('cz', [1, 4], [])).toMatchObject({ kind: 'phase', mask: 18, re: -1 });
+    expect(gateOp('ry', [1], [0.3])?.kind).toBe('r1');
+    expect(gateOp('rz', [1], [0.3])?.kind).toBe('d1');
+    expect(gateOp('t', [1], [])?.kind).toBe('phase');
+    expect(gateOp('rzz', [1, 2], [0.3])?.kind).toBe('d2');
+    expect(gateOp('cry', [1, 2], [0.3])?.kind).toBe('cu1');
+    expect(gateOp('rxx', [1, 2], [0.3])?.kind).toBe('u2');
+    expect(gateOp('swap', [1, 2], [])?.kind).toBe('swap');
+    expect(gateOp('rx', [0], [0])).toBeUndefined();
+  });
+});
+
+describe('fusion of single-qubit runs', () => {
+  it('fused and unfused circuits give the same state on random circuits (JS and SIMD)', () => {
+    const rng = createRng(77);
+    for (let trial = 0; trial < 20; trial++) {
+      const circuit = randomCircuit(rng, N, 80);
+      if (trial % 3 === 0) circuit.operations.splice(40, 0, { gate: 'barrier', qubits: [0, 1, 2] });
+      const fused = compileOps(circuit, { fuse: true });
+      const plain = compileOps(circuit, { fuse: false });
+      expect(fused.length).toBeLessThanOrEqual(plain.length);
+      const a = new Float64Array(2 * DIM);
+      a[0] = 1;
+      const b = Float64Array.from(a);
+      applyOps(a, N, fused);
+      applyOps(b, N, plain);
+      expect(maxDiff(a, b)).toBeLessThan(1e-12);
+      const zero = new Float64Array(2 * DIM);
+      zero[0] = 1;
+      const c = inWasm(zero, (s, ws) => applyOps(s, N, fused, ws.wasm));
+      expect(maxDiff(c, b)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('merges a run on one qubit into one op and drops an identity run', () => {
+    const circuit = {
+      numQubits: 2,
+      operations: [
+        { gate: 'h', qubits: [0] },
+        { gate: 'rz', qubits: [0], params: [0.3] },
+        { gate: 'h', qubits: [0] },
+        { gate: 'x', qubits: [1] },
+        { gate: 'x', qubits: [1] },
+      ],
+    };
+    const ops = compileOps(circuit);
+    expect(ops).toHaveLength(1);
+    expect(ops[0]).toMatchObject({ kind: 'u1', q: 0 });
+  });
+
+  it('does not fuse across a two-qubit gate on the same qubit', () => {
+    const circuit = {
+      numQubits: 2,
+      operations: [
+        { gate: 'h', qubits: [0] },
+        { gate: 'cx', qubits: [0, 1] },
+        { gate: 'h', qubits: [0] },
+      ],
+    };
+    expect(compileOps(circuit).map((o) => o.kind)).toEqual(['r1', 'x', 'r1']);
+  });
+});

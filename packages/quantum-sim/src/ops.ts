@@ -1,0 +1,255 @@
+import { type ComplexMatrix, GATES, type GateName, gateMatrix } from '@q-store/core';
+import {
+  apply1,
+  apply1Real,
+  apply2,
+  applyControlled1,
+  applyDiag1,
+  applyDiag2,
+  applyK,
+  applyPhase,
+  applySwap,
+  applyX,
+} from './kernels.js';
+import type { WasmKernels } from './workspace.js';
+
+/**
+ * One kernel call: a gate (or a fused run of gates) in the form its fastest kernel takes. Built
+ * from the canonical matrices of `@q-store/core`'s gate table (`gateMatrix`), classified by
+ * structure: a diagonal becomes a phase or diagonal kernel, a controlled gate touches only its
+ * control-set subspace, a real 2×2 skips the imaginary products.
+ */
+export type Op =
+  | { kind: 'u1'; q: number; m: Float64Array }
+  | { kind: 'r1'; q: number; m: Float64Array }
+  | { kind: 'd1'; q: number; m: Float64Array }
+  | { kind: 'phase'; mask: number; re: number; im: number }
+  | { kind: 'x'; controls: number; q: number }
+  | { kind: 'cu1'; controls: number; q: number; m: Float64Array }
+  | { kind: 'swap'; q0: number; q1: number }
+  | { kind: 'd2'; q0: number; q1: number; m: Float64Array }
+  | { kind: 'u2'; q0: number; q1: number; m: Float64Array }
+  | { kind: 'uk'; qubits: number[]; m: Float64Array };
+
+const EPS = 1e-15;
+
+/** Interleaves a ComplexMatrix into (re, im) pairs row-major. */
+export function interleave(m: ComplexMatrix): Float64Array {
+  const out = new Float64Array(2 * m.dim * m.dim);
+  for (let i = 0; i < m.dim * m.dim; i++) {
+    out[2 * i] = m.re[i] as number;
+    out[2 * i + 1] = m.im[i] as number;
+  }
+  return out;
+}
+
+function isZero(re: number, im: number): boolean {
+  return Math.abs(re) < EPS && Math.abs(im) < EPS;
+}
+
+function isOne(re: number, im: number): boolean {
+  return Math.abs(re - 1) < EPS && Math.abs(im) < EPS;
+}
+
+/** The fastest op for a 2×2 matrix m (8 numbers) on qubit q; undefined when m is the identity. */
+export function op1(q: number, m: Float64Array, controls = 0): Op | undefined {
+  const [m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i] = m as unknown as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const diagonal = isZero(m01r, m01i) && isZero(m10r, m10i);
+  if (diagonal) {
+    if (isOne(m00r, m00i)) {
+      if (isOne(m11r, m11i)) return undefined;
+      return { kind: 'phase', mask: controls | (1 << q), re: m11r, im: m11i };
+    }
+    if (controls === 0) return { kind: 'd1', q, m: Float64Array.of(m00r, m00i, m11r, m11i) };
+  }
+  if (isZero(m00r, m00i) && isZero(m11r, m11i) && isOne(m01r, m01i) && isOne(m10r, m10i)) {
+    return { kind: 'x', controls, q };
+  }
+  if (controls !== 0) return { kind: 'cu1', controls, q, m };
+  if (Math.abs(m00i) < EPS && Math.abs(m01i) < EPS && Math.abs(m10i) < EPS && Math.abs(m11i) < EPS) {
+    return { kind: 'r1', q, m: Float64Array.of(m00r, m01r, m10r, m11r) };
+  }
+  return { kind: 'u1', q, m };
+}
+
+/** The fastest op for a dense matrix (interleaved, 2^k × 2^k) on `qubits`; undefined for the identity. */
+export function opFromMatrix(qubits: readonly number[], m: Float64Array): Op | undefined {
+  const k = qubits.length;
+  if (k === 1) return op1(qubits[0] as number, m);
+  const dim = 1 << k;
+  let diagonal = true;
+  for (let r = 0; r < dim && diagonal; r++) {
+    for (let c = 0; c < dim; c++) {
+      if (r !== c && !isZero(m[2 * (r * dim + c)] as number, m[2 * (r * dim + c) + 1] as number)) {
+        diagonal = false;
+        break;
+      }
+    }
+  }
+  if (k === 2) {
+    const [q0, q1] = qubits as [number, number];
+    if (diagonal) {
+      const full = Float64Array.of(
+        m[0] as number,
+        m[1] as number,
+        m[10] as number,
+        m[11] as number,
+        m[20] as number,
+        m[21] as number,
+        m[30] as number,
+        m[31] as number,
+      );
+      if (isOne(full[0] as number, full[1] as number) && isOne(full[2] as number, full[3] as number)) {
+        if (isOne(full[4] as number, full[5] as number)) {
+          if (isOne(full[6] as number, full[7] as number)) return undefined;
+          return { kind: 'phase', mask: (1 << q0) | (1 << q1), re: full[6] as number, im: full[7] as number };
+        }
+      }
+      return { kind: 'd2', q0, q1, m: full };
+    }
+    return { kind: 'u2', q0, q1, m };
+  }
+  return { kind: 'uk', qubits: [...qubits], m };
+}
+
+/** The op for a gate of the core table on `qubits` with numeric angles. */
+export function gateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
+  const info = GATES[name];
+  const m = interleave(gateMatrix(name, params));
+  if (name === 'swap') return { kind: 'swap', q0: qubits[0] as number, q1: qubits[1] as number };
+  if (info.numControls > 0) {
+    // Controls are the low matrix bits; the target block sits at indices ctrl and ctrl | t.
+    const nc = info.numControls;
+    const dim = 1 << (nc + 1);
+    const ctrl = (1 << nc) - 1;
+    const t = 1 << nc;
+    const rows = [ctrl, ctrl | t];
+    const block = new Float64Array(8);
+    for (let r = 0; r < 2; r++) {
+      for (let c = 0; c < 2; c++) {
+        const idx = 2 * ((rows[r] as number) * dim + (rows[c] as number));
+        block[2 * (2 * r + c)] = m[idx] as number;
+        block[2 * (2 * r + c) + 1] = m[idx + 1] as number;
+      }
+    }
+    let controls = 0;
+    for (let j = 0; j < nc; j++) controls |= 1 << (qubits[j] as number);
+    return op1(qubits[nc] as number, block, controls);
+  }
+  return opFromMatrix(qubits, m);
+}
+
+function conj2(m: Float64Array, n: number): Float64Array {
+  // Conjugate transpose of an n × n interleaved matrix.
+  const out = new Float64Array(2 * n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      out[2 * (c * n + r)] = m[2 * (r * n + c)] as number;
+      out[2 * (c * n + r) + 1] = -(m[2 * (r * n + c) + 1] as number);
+    }
+  }
+  return out;
+}
+
+/** The inverse (conjugate transpose) of a unitary op. */
+export function inverseOp(op: Op): Op {
+  switch (op.kind) {
+    case 'u1':
+      return { kind: 'u1', q: op.q, m: conj2(op.m, 2) };
+    case 'r1':
+      return {
+        kind: 'r1',
+        q: op.q,
+        m: Float64Array.of(op.m[0] as number, op.m[2] as number, op.m[1] as number, op.m[3] as number),
+      };
+    case 'd1':
+      return { kind: 'd1', q: op.q, m: op.m.map((v, i) => (i % 2 === 1 ? -v : v)) };
+    case 'phase':
+      return { kind: 'phase', mask: op.mask, re: op.re, im: -op.im };
+    case 'x':
+    case 'swap':
+      return op;
+    case 'cu1':
+      return { kind: 'cu1', controls: op.controls, q: op.q, m: conj2(op.m, 2) };
+    case 'd2':
+      return { kind: 'd2', q0: op.q0, q1: op.q1, m: op.m.map((v, i) => (i % 2 === 1 ? -v : v)) };
+    case 'u2':
+      return { kind: 'u2', q0: op.q0, q1: op.q1, m: conj2(op.m, 4) };
+    case 'uk':
+      return { kind: 'uk', qubits: op.qubits, m: conj2(op.m, 1 << op.qubits.length) };
+  }
+}
+
+/**
+ * Applies `op` to the interleaved state `a` of `dim` amplitudes. With `wasm` (and `a` inside its
+ * memory) the SIMD kernels run the common cases: real and complex 2×2, diagonal 2×2, CNOT.
+ */
+export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels): void {
+  switch (op.kind) {
+    case 'u1': {
+      const m = op.m;
+      if (wasm) {
+        wasm.u1(
+          a.byteOffset,
+          dim,
+          op.q,
+          m[0] as number,
+          m[1] as number,
+          m[2] as number,
+          m[3] as number,
+          m[4] as number,
+          m[5] as number,
+          m[6] as number,
+          m[7] as number,
+        );
+      } else {
+        apply1(a, dim, op.q, m);
+      }
+      return;
+    }
+    case 'r1':
+      if (wasm)
+        wasm.r1(a.byteOffset, dim, op.q, op.m[0] as number, op.m[1] as number, op.m[2] as number, op.m[3] as number);
+      else apply1Real(a, dim, op.q, op.m);
+      return;
+    case 'd1':
+      if (wasm)
+        wasm.d1(a.byteOffset, dim, op.q, op.m[0] as number, op.m[1] as number, op.m[2] as number, op.m[3] as number);
+      else applyDiag1(a, dim, op.q, op.m);
+      return;
+    case 'phase':
+      applyPhase(a, dim, op.mask, op.re, op.im);
+      return;
+    case 'x':
+      if (wasm && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0) {
+        wasm.cx(a.byteOffset, dim, 31 - Math.clz32(op.controls), op.q);
+      } else {
+        applyX(a, dim, op.controls, op.q);
+      }
+      return;
+    case 'cu1':
+      applyControlled1(a, dim, op.controls, op.q, op.m);
+      return;
+    case 'swap':
+      applySwap(a, dim, op.q0, op.q1);
+      return;
+    case 'd2':
+      applyDiag2(a, dim, op.q0, op.q1, op.m);
+      return;
+    case 'u2':
+      apply2(a, dim, op.q0, op.q1, op.m);
+      return;
+    case 'uk':
+      applyK(a, dim, op.qubits, op.m);
+      return;
+  }
+}

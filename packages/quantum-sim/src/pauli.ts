@@ -1,0 +1,120 @@
+import type { Observable, PauliTerm } from '@q-store/core';
+
+/**
+ * A Pauli string as bit masks: P|i⟩ = i^{ny} · (−1)^{popcount(i & zMask)} · |i ⊕ xMask⟩, where
+ * xMask holds the X and Y qubits, zMask the Y and Z qubits and ny counts the Y's
+ * (X|b⟩ = |1−b⟩, Y|b⟩ = i·(−1)^b·|1−b⟩, Z|b⟩ = (−1)^b·|b⟩).
+ */
+export interface PauliMasks {
+  xMask: number;
+  zMask: number;
+  ny: number;
+}
+
+export function pauliMasks(paulis: string): PauliMasks {
+  let xMask = 0;
+  let zMask = 0;
+  let ny = 0;
+  const n = paulis.length;
+  for (let q = 0; q < n; q++) {
+    const ch = paulis[n - 1 - q];
+    if (ch === 'X' || ch === 'Y') xMask |= 1 << q;
+    if (ch === 'Z' || ch === 'Y') zMask |= 1 << q;
+    if (ch === 'Y') ny++;
+  }
+  return { xMask, zMask, ny };
+}
+
+function parity(x: number): number {
+  let v = x;
+  v ^= v >>> 16;
+  v ^= v >>> 8;
+  v ^= v >>> 4;
+  v ^= v >>> 2;
+  v ^= v >>> 1;
+  return v & 1;
+}
+
+/** i^ny as [re, im]. */
+function powI(ny: number): [number, number] {
+  switch (ny & 3) {
+    case 0:
+      return [1, 0];
+    case 1:
+      return [0, 1];
+    case 2:
+      return [-1, 0];
+    default:
+      return [0, -1];
+  }
+}
+
+/**
+ * ⟨ψ|P|ψ⟩ for one Pauli string, in one pass over the state without copying it:
+ * Σ_i conj(ψ[i ⊕ x]) · (−1)^{popcount(i & z)} · ψ[i], times i^{ny}; the result is real.
+ */
+export function pauliExpectation(a: Float64Array, dim: number, term: PauliMasks): number {
+  const { xMask, zMask, ny } = term;
+  let sr = 0;
+  let si = 0;
+  if (xMask === 0) {
+    for (let i = 0; i < dim; i++) {
+      const p = 2 * i;
+      const w = (a[p] as number) ** 2 + (a[p + 1] as number) ** 2;
+      sr += parity(i & zMask) ? -w : w;
+    }
+    return sr;
+  }
+  for (let i = 0; i < dim; i++) {
+    const p = 2 * i;
+    const q = 2 * (i ^ xMask);
+    const ar = a[p] as number;
+    const ai = a[p + 1] as number;
+    const br = a[q] as number;
+    const bi = a[q + 1] as number;
+    // conj(b) · a
+    const re = br * ar + bi * ai;
+    const im = br * ai - bi * ar;
+    if (parity(i & zMask)) {
+      sr -= re;
+      si -= im;
+    } else {
+      sr += re;
+      si += im;
+    }
+  }
+  const [pr, pi] = powI(ny);
+  return pr * sr - pi * si;
+}
+
+/** ⟨ψ|O|ψ⟩ = Σ_k c_k ⟨ψ|P_k|ψ⟩. */
+export function observableExpectation(a: Float64Array, dim: number, observable: Observable): number {
+  let sum = 0;
+  for (const term of observable) sum += term.coefficient * pauliExpectation(a, dim, pauliMasks(term.paulis));
+  return sum;
+}
+
+/** out ← O·ψ = Σ_k c_k P_k ψ (out must not alias a). */
+export function applyObservable(
+  a: Float64Array,
+  out: Float64Array,
+  dim: number,
+  observable: readonly PauliTerm[],
+): void {
+  out.fill(0);
+  for (const term of observable) {
+    const { xMask, zMask, ny } = pauliMasks(term.paulis);
+    const [pr, pi] = powI(ny);
+    const cr = term.coefficient * pr;
+    const ci = term.coefficient * pi;
+    for (let i = 0; i < dim; i++) {
+      const p = 2 * i;
+      const q = 2 * (i ^ xMask);
+      const sign = parity(i & zMask) ? -1 : 1;
+      const ar = sign * (a[p] as number);
+      const ai = sign * (a[p + 1] as number);
+      out[q] = (out[q] as number) + cr * ar - ci * ai;
+      out[q + 1] = (out[q + 1] as number) + cr * ai + ci * ar;
+    }
+  }
+}

@@ -1,0 +1,374 @@
+import {
+  bindCircuitJson,
+  type CircuitJson,
+  ClosedError,
+  createRng,
+  type EstimateParams,
+  type EstimateResult,
+  estimateFromSamples,
+  GATE_NAMES,
+  type GradientParams,
+  type GradientResult,
+  IssueCollector,
+  type Observable,
+  type QuantumBackend,
+  type QuantumCapabilities,
+  type Rng,
+  type SampleParams,
+  type SampleResult,
+  throwIfAborted,
+  validateEstimateParams,
+  validateGradientParams,
+  validateSampleParams,
+} from '@q-store/core';
+import { execute, Yielder } from './executor.js';
+import { adjointSweep, diffGates, dotRe, finiteDifference, parameterShift } from './gradients.js';
+import { applyOp, gateOp, type Op } from './ops.js';
+import { applyObservable, observableExpectation } from './pauli.js';
+import { boundGates, compileOps } from './program.js';
+import { countsByBitstring, sampleIndices } from './sampling.js';
+import { defaultMemoryLimitBytes, maxQubitsFor, SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
+
+/**
+ * Noise applied by Monte-Carlo **trajectories** (not a density matrix): after every gate, each
+ * qubit the gate acted on independently suffers
+ * - a bit flip X with probability `bitFlip`, then
+ * - a depolarizing error with probability `depolarizing`: X, Y or Z, each with probability p/3
+ *   (so ⟨Z⟩ of a qubit shrinks by the factor 1 − 4p/3 per gate, and by 1 − 2p per bit flip).
+ * Each trajectory is a pure-state run with its own random Pauli insertions, drawn from the call's
+ * seed. Results are unbiased estimates of the noisy channel's statistics, not exact values.
+ */
+export interface NoiseModel {
+  /** Depolarizing probability per qubit per gate, in [0, 1]. */
+  depolarizing?: number;
+  /** Bit-flip probability per qubit per gate, in [0, 1]. */
+  bitFlip?: number;
+  /**
+   * Trajectories per circuit (default 256). `sample` runs min(shots, trajectories) trajectories and
+   * splits the shots evenly between them; `estimate` without shots averages the exact expectation
+   * of each trajectory (standard error = sample standard deviation / √trajectories).
+   */
+  trajectories?: number;
+}
+
+export interface StateVectorSimulatorOptions {
+  /**
+   * Memory budget in bytes for state vectors (default 75 % of `os.totalmem()`). A request that
+   * would need more throws SimulatorCapacityError before allocating; `capabilities.maxQubits` is
+   * the largest n whose state (16·2^n bytes) fits.
+   */
+  memoryLimitBytes?: number;
+  /** Optional noise by trajectories; results are then estimates and `capabilities.exact` is false. */
+  noise?: NoiseModel;
+  /** Use the WebAssembly SIMD kernels when available (default true); false forces plain JavaScript. */
+  wasm?: boolean;
+  /** Fuse runs of single-qubit gates (default true). */
+  fuse?: boolean;
+  /** Step of `gradient({method: 'finite-difference'})` (default 1e-5 exact, 0.05 with shots or noise). */
+  finiteDifferenceStep?: number;
+}
+
+const DEFAULT_TRAJECTORIES = 256;
+
+function validateOptions(options: StateVectorSimulatorOptions): void {
+  const issues = new IssueCollector();
+  const prob = (v: unknown, field: string) => {
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1))) {
+      issues.add(field, `must be a probability in [0, 1], got ${String(v)}`);
+    }
+  };
+  if (options.memoryLimitBytes !== undefined && !(options.memoryLimitBytes > 0)) {
+    issues.add('memoryLimitBytes', `must be a positive number of bytes, got ${String(options.memoryLimitBytes)}`);
+  }
+  if (options.noise !== undefined) {
+    prob(options.noise.depolarizing, 'noise.depolarizing');
+    prob(options.noise.bitFlip, 'noise.bitFlip');
+    const t = options.noise.trajectories;
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1)) {
+      issues.add('noise.trajectories', `must be a positive integer, got ${String(t)}`, 1);
+    }
+  }
+  const step = options.finiteDifferenceStep;
+  if (step !== undefined && !(typeof step === 'number' && step > 0 && Number.isFinite(step))) {
+    issues.add('finiteDifferenceStep', `must be a positive number, got ${String(step)}`);
+  }
+  issues.throwIfAny('Invalid simulator options');
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+const PAULI_Y: Float64Array = Float64Array.of(0, 0, 0, -1, 0, 1, 0, 0);
+
+/**
+ * A dense state-vector simulator implementing {@link QuantumBackend}.
+ *
+ * - `sample`: runs each circuit on |0…0⟩ and draws `shots` bitstrings of all qubits (qubit 0
+ *   rightmost) from |ψ_i|², seeded. `measure` operations are terminal and only mark intent.
+ * - `estimate`: exact ⟨ψ|O|ψ⟩ per observable without `shots` (standard errors 0); with `shots`,
+ *   core's `estimateFromSamples` over this sampler (basis rotations, shot averages, standard errors).
+ * - `gradient`: `adjoint` (default when exact and without shots), `parameter-shift` (the default
+ *   with shots or noise) and `finite-difference`.
+ * - With `noise`, every result comes from trajectories (see {@link NoiseModel}); `name` ends in
+ *   `+trajectories` and `capabilities.exact` is false.
+ */
+export class StateVectorSimulator implements QuantumBackend {
+  readonly name: string;
+  readonly capabilities: QuantumCapabilities;
+  private readonly memoryLimitBytes: number;
+  private readonly noise: Required<NoiseModel> | undefined;
+  private readonly useWasm: boolean;
+  private readonly fuse: boolean;
+  private readonly finiteDifferenceStep: number | undefined;
+  private closed = false;
+
+  constructor(options: StateVectorSimulatorOptions = {}) {
+    validateOptions(options);
+    this.memoryLimitBytes = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
+    this.noise = options.noise
+      ? {
+          depolarizing: options.noise.depolarizing ?? 0,
+          bitFlip: options.noise.bitFlip ?? 0,
+          trajectories: options.noise.trajectories ?? DEFAULT_TRAJECTORIES,
+        }
+      : undefined;
+    this.useWasm = options.wasm ?? true;
+    this.fuse = options.fuse ?? true;
+    this.finiteDifferenceStep = options.finiteDifferenceStep;
+    this.name = this.noise ? 'state-vector+trajectories' : 'state-vector';
+    this.capabilities = Object.freeze({
+      maxQubits: Math.max(1, maxQubitsFor(this.memoryLimitBytes)),
+      gates: GATE_NAMES,
+      exact: this.noise === undefined,
+      gradientMethods: this.noise
+        ? (['parameter-shift', 'finite-difference'] as const)
+        : (['adjoint', 'parameter-shift', 'finite-difference'] as const),
+    });
+  }
+
+  /** The noise model, when results come from trajectories. */
+  get noiseModel(): Readonly<Required<NoiseModel>> | undefined {
+    return this.noise;
+  }
+
+  async sample(params: SampleParams): Promise<SampleResult[]> {
+    this.checkOpen();
+    const circuits: unknown = params?.circuits;
+    if (Array.isArray(circuits)) {
+      for (let i = 0; i < circuits.length; i++) this.checkCapacity(circuits[i], `circuits[${i}].numQubits`);
+    }
+    const prepared = validateSampleParams(params, this.capabilities);
+    const rng = createRng(prepared.seed ?? randomSeed());
+    const results: SampleResult[] = [];
+    for (const circuit of prepared.circuits) {
+      throwIfAborted(params.signal);
+      const n = circuit.numQubits;
+      const ws = this.workspace(n, 1);
+      const a = ws.states[0] as Float64Array;
+      let counts: Map<number, number>;
+      if (this.noise) {
+        counts = new Map();
+        const runs = Math.min(prepared.shots, this.noise.trajectories);
+        const ops = gateOpList(circuit);
+        const yielder = new Yielder(params.signal);
+        for (let t = 0; t < runs; t++) {
+          const share = Math.floor(prepared.shots / runs) + (t < prepared.shots % runs ? 1 : 0);
+          await this.runTrajectory(a, n, ops, ws, rng, yielder);
+          for (const [i, c] of sampleIndices(a, 2 ** n, share, rng)) counts.set(i, (counts.get(i) ?? 0) + c);
+        }
+      } else {
+        await this.run(a, circuit, ws, params.signal);
+        counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
+      }
+      const byKey = countsByBitstring(counts, n);
+      const probabilities: Record<string, number> = {};
+      for (const [k, c] of Object.entries(byKey)) probabilities[k] = c / prepared.shots;
+      results.push({ counts: byKey, probabilities, shots: prepared.shots });
+    }
+    return results;
+  }
+
+  async estimate(params: EstimateParams): Promise<EstimateResult> {
+    this.checkOpen();
+    this.checkCapacity(params?.circuit, 'circuit.numQubits');
+    const prepared = validateEstimateParams(params, this.capabilities);
+    return this.evaluate(prepared.circuit, prepared.observables, prepared.shots, prepared.seed, params.signal);
+  }
+
+  async gradient(params: GradientParams): Promise<GradientResult> {
+    this.checkOpen();
+    this.checkCapacity(params?.circuit, 'circuit.numQubits');
+    const prepared = validateGradientParams(params, this.capabilities);
+    const { circuit, observables, shots, seed, wrt, symbolic, binding } = prepared;
+    const method = prepared.method ?? (this.noise || shots !== undefined ? 'parameter-shift' : 'adjoint');
+    if (method === 'adjoint' && shots !== undefined) {
+      const issues = new IssueCollector();
+      issues.add('shots', "the adjoint method is exact and takes no shots; use method 'parameter-shift'");
+      issues.throwIfAny('Invalid gradient request');
+    }
+    const gates = diffGates(symbolic, circuit);
+    if (method === 'adjoint') {
+      const { values, gradients } = await this.adjoint(circuit, gates, observables, wrt, params.signal);
+      return { values, standardErrors: values.map(() => 0), gradients, parameterNames: [...wrt] };
+    }
+    // One seed for every evaluation: with noise or shots, shifted circuits share their random
+    // numbers (common random numbers), which keeps the differences' variance low.
+    const evalSeed = seed ?? randomSeed();
+    const evaluate = async (c: CircuitJson) =>
+      (await this.evaluate(c, observables, shots, evalSeed, params.signal)).values;
+    const center = await this.evaluate(circuit, observables, shots, evalSeed, params.signal);
+    const gradients =
+      method === 'parameter-shift'
+        ? await parameterShift(circuit, gates, wrt, observables.length, evaluate)
+        : await finiteDifference(
+            binding,
+            wrt,
+            observables.length,
+            this.finiteDifferenceStep ?? (this.noise || shots !== undefined ? 0.05 : 1e-5),
+            (b) => evaluate(bindCircuitJson(symbolic, b, { complete: true })),
+          );
+    return { values: center.values, standardErrors: center.standardErrors, gradients, parameterNames: [...wrt] };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError('StateVectorSimulator');
+  }
+
+  /** A circuit wider than the memory allows: SimulatorCapacityError (bytes and limit) before validation. */
+  private checkCapacity(circuit: unknown, field: string): void {
+    const n = (circuit as { numQubits?: unknown } | undefined)?.numQubits;
+    if (typeof n === 'number' && Number.isInteger(n) && n > this.capabilities.maxQubits) {
+      throw new SimulatorCapacityError(n, stateBytes(n), this.memoryLimitBytes, field);
+    }
+  }
+
+  private workspace(numQubits: number, count: number): Workspace {
+    return new Workspace(numQubits, count, this.memoryLimitBytes, this.useWasm);
+  }
+
+  /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
+  private async run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): Promise<void> {
+    a.fill(0);
+    a[0] = 1;
+    await execute(a, circuit.numQubits, compileOps(circuit, { fuse: this.fuse }), ws.wasm, signal);
+  }
+
+  private async runTrajectory(
+    a: Float64Array,
+    n: number,
+    ops: ReadonlyArray<{ op: Op | undefined; qubits: number[] }>,
+    ws: Workspace,
+    rng: Rng,
+    yielder: Yielder,
+  ): Promise<void> {
+    const noise = this.noise as Required<NoiseModel>;
+    const dim = 2 ** n;
+    a.fill(0);
+    a[0] = 1;
+    for (const { op, qubits } of ops) {
+      await yielder.tick();
+      if (op) applyOp(a, dim, op, ws.wasm);
+      for (const q of qubits) {
+        if (noise.bitFlip > 0 && rng.float() < noise.bitFlip) applyOp(a, dim, { kind: 'x', controls: 0, q }, ws.wasm);
+        if (noise.depolarizing > 0 && rng.float() < noise.depolarizing) {
+          const which = rng.int(0, 2);
+          const pauli: Op =
+            which === 0
+              ? { kind: 'x', controls: 0, q }
+              : which === 1
+                ? { kind: 'u1', q, m: PAULI_Y }
+                : { kind: 'phase', mask: 1 << q, re: -1, im: 0 };
+          applyOp(a, dim, pauli, ws.wasm);
+        }
+      }
+    }
+  }
+
+  /** Expectation values of a bound circuit: exact, sampled (`shots`), or over noise trajectories. */
+  private async evaluate(
+    circuit: CircuitJson,
+    observables: readonly Observable[],
+    shots: number | undefined,
+    seed: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<EstimateResult> {
+    if (shots !== undefined) {
+      return estimateFromSamples(this, { circuit, observables, shots, seed: seed ?? randomSeed(), signal });
+    }
+    const n = circuit.numQubits;
+    const dim = 2 ** n;
+    const ws = this.workspace(n, 1);
+    const a = ws.states[0] as Float64Array;
+    if (!this.noise) {
+      await this.run(a, circuit, ws, signal);
+      const values = observables.map((o) => observableExpectation(a, dim, o));
+      return { values, standardErrors: values.map(() => 0) };
+    }
+    const rng = createRng(seed ?? randomSeed());
+    const runs = this.noise.trajectories;
+    const ops = gateOpList(circuit);
+    const yielder = new Yielder(signal);
+    const sum = new Array<number>(observables.length).fill(0);
+    const sumSq = new Array<number>(observables.length).fill(0);
+    for (let t = 0; t < runs; t++) {
+      await this.runTrajectory(a, n, ops, ws, rng, yielder);
+      observables.forEach((o, k) => {
+        const v = observableExpectation(a, dim, o);
+        sum[k] = (sum[k] as number) + v;
+        sumSq[k] = (sumSq[k] as number) + v * v;
+      });
+    }
+    const values = sum.map((s) => s / runs);
+    const standardErrors = values.map((mean, k) => {
+      if (runs < 2) return Number.POSITIVE_INFINITY;
+      const variance = Math.max(0, ((sumSq[k] as number) - runs * mean * mean) / (runs - 1));
+      return Math.sqrt(variance / runs);
+    });
+    return { values, standardErrors };
+  }
+
+  private async adjoint(
+    circuit: CircuitJson,
+    gates: ReturnType<typeof diffGates>,
+    observables: readonly Observable[],
+    wrt: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ values: number[]; gradients: number[][] }> {
+    const n = circuit.numQubits;
+    const dim = 2 ** n;
+    const ws = this.workspace(n, 2 + observables.length);
+    const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
+    await this.run(psi, circuit, ws, signal);
+    const wasm = ws.wasm;
+    const dot = wasm
+      ? (x: Float64Array, y: Float64Array) => wasm.dotre(x.byteOffset, y.byteOffset, dim)
+      : (x: Float64Array, y: Float64Array) => dotRe(x, y);
+    const values = observables.map((o, k) => {
+      const lambda = lambdas[k] as Float64Array;
+      applyObservable(psi, lambda, dim, o);
+      return dot(psi, lambda);
+    });
+    const gradients = await adjointSweep(
+      gates,
+      wrt,
+      { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm) },
+      signal,
+    );
+    return { values, gradients };
+  }
+}
+
+/** Unfused kernel ops of a bound circuit with the qubits of each gate (for noise after each gate). */
+function gateOpList(circuit: CircuitJson): Array<{ op: Op | undefined; qubits: number[] }> {
+  const out: Array<{ op: Op | undefined; qubits: number[] }> = [];
+  for (const g of boundGates(circuit)) {
+    if ('barrier' in g) continue;
+    out.push({ op: gateOp(g.name, g.qubits, g.params), qubits: g.qubits });
+  }
+  return out;
+}

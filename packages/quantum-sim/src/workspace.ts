@@ -1,0 +1,144 @@
+import { totalmem } from 'node:os';
+import { ValidationError } from '@q-store/core';
+import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
+
+/** Bytes of one state vector on n qubits: 2^n amplitudes of two float64 numbers. */
+export function stateBytes(numQubits: number): number {
+  return 16 * 2 ** numQubits;
+}
+
+/**
+ * The default memory budget: 75 % of the machine's physical memory (`os.totalmem()`), so that a
+ * 24 GiB machine runs 30 qubits (16 GiB per state).
+ */
+export function defaultMemoryLimitBytes(): number {
+  return Math.floor(totalmem() * 0.75);
+}
+
+/** Most qubits whose state vector fits `limitBytes`, capped at 30 (amplitude indices are 31-bit). */
+export function maxQubitsFor(limitBytes: number): number {
+  let n = 0;
+  while (n < 30 && stateBytes(n + 1) <= limitBytes) n++;
+  return n;
+}
+
+/**
+ * A simulation would need more memory than the configured limit. Thrown before anything is
+ * allocated. A ValidationError (code `VALIDATION`, as for any input beyond a backend's declared
+ * limits) whose issue names the field (`circuit.numQubits`, `circuits[i].numQubits`), the bytes
+ * needed and the limit; `numQubits`, `bytesNeeded` and `limitBytes` carry the numbers.
+ */
+export class SimulatorCapacityError extends ValidationError {
+  constructor(
+    readonly numQubits: number,
+    readonly bytesNeeded: number,
+    readonly limitBytes: number,
+    field = 'circuit.numQubits',
+    what = 'state vector',
+  ) {
+    super(
+      [
+        {
+          field,
+          message:
+            `${numQubits} qubits need ${bytesNeeded} bytes for the ${what} (${formatBytes(bytesNeeded)}), ` +
+            `more than the simulator's memory limit of ${limitBytes} bytes (${formatBytes(limitBytes)}); ` +
+            `at most ${maxQubitsFor(limitBytes)} qubits fit`,
+          limit: limitBytes,
+        },
+      ],
+      'Not enough memory',
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** The exported functions of kernels.wat (offsets in bytes into the workspace memory). */
+export interface WasmKernels {
+  r1(base: number, dim: number, t: number, m00: number, m01: number, m10: number, m11: number): void;
+  u1(
+    base: number,
+    dim: number,
+    t: number,
+    m00r: number,
+    m00i: number,
+    m01r: number,
+    m01i: number,
+    m10r: number,
+    m10i: number,
+    m11r: number,
+    m11i: number,
+  ): void;
+  d1(base: number, dim: number, t: number, d0r: number, d0i: number, d1r: number, d1i: number): void;
+  cx(base: number, dim: number, c: number, t: number): void;
+  dotre(a: number, b: number, dim: number): number;
+}
+
+/** The part of the WebAssembly JS API used here (typed locally: Node's types do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+let compiled: object | null | undefined;
+
+function kernelsModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      if (!wasmApi) throw new Error('no WebAssembly');
+      compiled = new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null; // no WebAssembly SIMD here: the JavaScript kernels do the work
+    }
+  }
+  return compiled;
+}
+
+/**
+ * WebAssembly memory is addressed with 32 bits (at most 65536 pages of 64 KiB = 4 GiB); the kernels
+ * compute end offsets as unsigned 32-bit numbers, so every state must end below 2^32.
+ */
+const WASM_MAX_BYTES = 2 ** 32;
+
+/** True when `bytes` of state vectors can live in one WebAssembly memory for the SIMD kernels. */
+export function fitsWasm(bytes: number): boolean {
+  return bytes < WASM_MAX_BYTES;
+}
+
+/**
+ * Memory for one simulation: `count` state vectors on n qubits, all in one WebAssembly memory when
+ * they fit below 4 GiB (so the SIMD kernels can run on them: one state up to 27 qubits), else as
+ * plain Float64Arrays (JavaScript kernels). Checks the budget before allocating anything.
+ */
+export class Workspace {
+  readonly states: Float64Array[];
+  readonly wasm: WasmKernels | undefined;
+
+  constructor(numQubits: number, count: number, limitBytes: number, useWasm = true) {
+    const bytes = count * stateBytes(numQubits);
+    if (bytes > limitBytes) {
+      const what = count === 1 ? 'state vector' : `${count} state vectors`;
+      throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
+    }
+    const len = 2 * 2 ** numQubits;
+    const module = useWasm && fitsWasm(bytes) ? kernelsModule() : null;
+    if (module && wasmApi) {
+      const pages = Math.max(1, Math.ceil(bytes / 65536));
+      const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+      const instance = new wasmApi.Instance(module, { env: { memory } });
+      this.wasm = instance.exports as unknown as WasmKernels;
+      const all = new Float64Array(memory.buffer);
+      this.states = [];
+      for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
+    } else {
+      this.wasm = undefined;
+      this.states = [];
+      for (let i = 0; i < count; i++) this.states.push(new Float64Array(len));
+    }
+  }
+}
