@@ -25,6 +25,8 @@ export interface DemoOptions {
   print?: (line: string) => void;
   /** Draw the ingest progress bar (TTY only); default false. */
   progress?: boolean;
+  /** Runs after the bulk load, e.g. to build the HNSW index. */
+  afterIngest?: () => Promise<void>;
 }
 
 export interface Doc extends Metadata {
@@ -90,7 +92,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       onProgress: ({ inserted: done }) => bar?.update(done),
     });
     bar?.stop();
-    print(`ingested ${inserted} records in ${(performance.now() - started).toFixed(0)} ms (batches of 50)`);
+    await options.afterIngest?.();
+    print(
+      `ingested ${inserted} records in ${(performance.now() - started).toFixed(0)} ms (batches of 50, then the index)`,
+    );
 
     // ------------------------------------------------------------------ queries side by side
     const query = 'how does the telescope see galaxies in infrared light';
@@ -118,6 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           .join(''),
       );
     }
+    print('  (plain and filter: cosine similarity; context: cos·|α_c|²; tunneling: cos, chosen by the QUBO)');
     const shown = new Map<string, string>();
     for (const [, matches] of columns) for (const m of matches) shown.set(m.id, m.metadata?.text ?? '');
     for (const [id, text] of shown) print(`    ${id}  ${text.length > 96 ? `${text.slice(0, 95)}…` : text}`);
