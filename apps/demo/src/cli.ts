@@ -1,24 +1,31 @@
 import { parseArgs } from 'node:util';
 import { isQStoreError } from '@q-store/core';
+import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { runDemo } from './demo.js';
+import { openEmbeddedPgvector } from './stores.js';
 
 const { values } = parseArgs({
   options: {
-    records: { type: 'string', default: '400' },
+    shots: { type: 'string', default: '1024' },
     seed: { type: 'string', default: '2026' },
+    classical: { type: 'boolean', default: false },
+    data: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: pnpm demo [--records N] [--seed S]');
+  console.log(`usage: pnpm demo [--shots N] [--seed S] [--classical] [--data DIR]
+
+Runs the QuantumDatabase scenario on the embedded defaults: pgvector on PGlite (in memory, or in
+DIR with --data) and the quantum-sim state-vector simulator (--classical: no quantum backend).`);
   process.exit(0);
 }
 
-const records = Number(values.records);
+const shots = Number(values.shots);
 const seed = Number(values.seed);
-if (!Number.isInteger(records) || records < 5 || records > 100_000) {
-  console.error(`--records must be an integer from 5 to 100000, got ${values.records}`);
+if (!Number.isInteger(shots) || shots < 1 || shots > 1_000_000) {
+  console.error(`--shots must be an integer from 1 to 1000000, got ${values.shots}`);
   process.exit(2);
 }
 if (!Number.isInteger(seed)) {
@@ -26,9 +33,25 @@ if (!Number.isInteger(seed)) {
   process.exit(2);
 }
 
+const stores = await openEmbeddedPgvector({
+  indexName: 'demo-corpus',
+  ...(values.data ? { dataDir: values.data } : {}),
+});
+const quantum = values.classical ? undefined : new StateVectorSimulator();
 try {
-  await runDemo({ records, seed });
+  await runDemo({
+    backend: stores.backend,
+    stateStore: stores.stateStore,
+    ...(quantum ? { quantum } : {}),
+    shots,
+    seed,
+    progress: process.stderr.isTTY === true,
+    afterIngest: stores.buildIndex,
+  });
 } catch (error) {
   console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);
   process.exitCode = 1;
+} finally {
+  await quantum?.close();
+  await stores.close();
 }

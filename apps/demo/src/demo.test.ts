@@ -1,21 +1,61 @@
-import { evaluateFilter, parseFilter } from '@q-store/core';
+import { MemoryBackend } from '@q-store/core';
+import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from './demo.js';
+import { type DemoResult, runDemo } from './demo.js';
+import { openEmbeddedPgvector } from './stores.js';
 
-describe('demo', () => {
-  it('runs end to end on the in-memory backend: every record lands and the filter holds', async () => {
+function checkScenario(result: DemoResult): void {
+  expect(result.inserted).toBe(300);
+  expect(result.plain[0]?.metadata?.topic).toBe('astronomy');
+  for (const m of result.filtered) expect(m.metadata?.year).toBeGreaterThanOrEqual(2022);
+  expect(result.filtered.map((m) => m.id)).not.toEqual(result.plain.map((m) => m.id));
+  expect(result.context.map((m) => m.id)).not.toEqual(result.plain.map((m) => m.id));
+  for (const m of result.context) expect(m.contextProbability).toBeGreaterThan(0);
+  // Tunneling removes near-duplicates: a different top 5 with a higher objective than the plain one.
+  const report = result.tunneling.tunneling;
+  expect(result.tunneling.matches.map((m) => m.id)).not.toEqual(result.plain.map((m) => m.id));
+  expect(report?.objective).toBeGreaterThan((report?.plainObjective ?? Number.POSITIVE_INFINITY) + 1);
+  expect(result.entanglement.after).toBeGreaterThan(result.entanglement.before);
+  expect(result.entanglement.yearCopied).toBe(true);
+  expect(result.decoherence.visibleAfter6h).toBe(0);
+  expect(result.decoherence.purged).toBe(3);
+  expect(result.totalRecordCount).toBe(300);
+}
+
+describe('demo scenario', () => {
+  it('classically on MemoryBackend: exact feature values', async () => {
+    const result = await runDemo({ backend: new MemoryBackend({ indexName: 'demo-test' }), print: () => undefined });
+    checkScenario(result);
+    expect(result.tunneling.tunneling?.solver).toBe('simulated-annealing');
+    expect(result.entanglement.correlation).toBe(0.6);
+    for (const w of result.decoherence.weightsAfter2h) expect(w).toBeCloseTo(Math.exp(-2), 12);
+    expect(result.quantumStats.quantumCalls).toBe(0);
+  });
+
+  it('on the embedded defaults (pgvector on PGlite, quantum-sim): estimates within shot noise, no fallback', async () => {
+    const stores = await openEmbeddedPgvector({ indexName: 'demo-test' });
+    const quantum = new StateVectorSimulator();
     const lines: string[] = [];
-    const result = await runDemo({ records: 300, seed: 7, print: (l) => lines.push(l) });
-    expect(result.inserted).toBe(300);
-    expect(result.totalRecordCount).toBe(300);
-    expect(result.chunks).toBeGreaterThanOrEqual(1);
-    // The query sits on the garden centre: the unfiltered top 5 are garden items.
-    expect(result.plain.map((m) => m.metadata?.category)).toEqual(Array(5).fill('garden'));
-    // Every filtered match satisfies the filter, and the filter changed the answer.
-    const ast = parseFilter(result.filter);
-    expect(result.filtered.length).toBeGreaterThan(0);
-    for (const m of result.filtered) expect(evaluateFilter(ast, m.metadata)).toBe(true);
-    expect(result.filtered.map((m) => m.id)).not.toEqual(result.plain.map((m) => m.id));
-    expect(lines.join('\n')).toContain('300 records');
+    try {
+      const result = await runDemo({
+        backend: stores.backend,
+        stateStore: stores.stateStore,
+        quantum,
+        afterIngest: stores.buildIndex,
+        print: (line) => lines.push(line),
+      });
+      checkScenario(result);
+      expect(result.tunneling.tunneling?.solver).toBe('qaoa');
+      expect(result.tunneling.tunneling?.circuits).toBeGreaterThan(0);
+      // 1024 shots: the correlation estimate 2·P(agree) − 1 has σ ≈ 0.025, each decay weight σ ≈ 0.011.
+      expect(Math.abs(result.entanglement.correlation - 0.6)).toBeLessThan(0.125);
+      for (const w of result.decoherence.weightsAfter2h) expect(Math.abs(w - Math.exp(-2))).toBeLessThan(0.055);
+      expect(result.quantumStats.quantumCalls).toBeGreaterThanOrEqual(4);
+      expect(result.quantumStats.fallbacks).toBe(0);
+      expect(lines.join('\n')).toContain("store: pgvector 'demo-test'");
+    } finally {
+      await quantum.close();
+      await stores.close();
+    }
   });
 });

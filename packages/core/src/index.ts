@@ -9,6 +9,46 @@ export {
   parseParameterExpression,
   validateCircuitJson,
 } from './circuit.js';
+export {
+  bernoulliCircuit,
+  CONTEXT_NAME_PATTERN,
+  coherenceWeight,
+  contextAmplitudes,
+  contextStateCircuit,
+  correlationCircuit,
+  MAX_CONTEXTS,
+  relevance,
+} from './database/features.js';
+export type {
+  BatchInsertParams,
+  DatabaseConfig,
+  DatabaseMatch,
+  DatabaseQueryParams,
+  DatabaseQueryResult,
+  DatabaseRecord,
+  DatabaseUpdateParams,
+  DatabaseUpdateResult,
+  EntangledGroup,
+  InsertParams,
+  MigrateParams,
+  TunnelingOptions,
+  TunnelingReport,
+} from './database/quantum-database.js';
+export { QuantumDatabase } from './database/quantum-database.js';
+export type { QuantumFeature, QuantumStats } from './database/quantum-runner.js';
+export { QuantumRunner } from './database/quantum-runner.js';
+export { RESERVED_PREFIX } from './database/reserved.js';
+export type { DiversityProblem, DiversitySolution, QaoaOptions, QaoaReport } from './database/tunneling.js';
+export {
+  diversityObjective,
+  exhaustiveDiversity,
+  greedyMmr,
+  isingForm,
+  MAX_QAOA_POOL,
+  qaoaCircuit,
+  simulatedAnnealing,
+  solveQaoa,
+} from './database/tunneling.js';
 export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './errors.js';
 export {
   AbortError,
