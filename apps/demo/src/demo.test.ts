@@ -30,7 +30,7 @@ describe('demo scenario', () => {
     expect(result.entanglement.correlation).toBe(0.6);
     for (const w of result.decoherence.weightsAfter2h) expect(w).toBeCloseTo(Math.exp(-2), 12);
     expect(result.quantumStats.quantumCalls).toBe(0);
-  });
+  }, 30_000);
 
   it('on the embedded defaults (pgvector on PGlite, quantum-sim): estimates within shot noise, no fallback', async () => {
     const stores = await openEmbeddedPgvector({ indexName: 'demo-test' });
@@ -57,5 +57,5 @@ describe('demo scenario', () => {
       await quantum.close();
       await stores.close();
     }
-  });
+  }, 120_000);
 });

@@ -12,6 +12,7 @@
  *   L1 hit   — through withCache (in-process LRU): generation read from Redis + a copy.
  * Goal: a hit's p50 at most 1 ms. Add a backend by adding an entry to `backends` below.
  */
+import { PgvectorBackend } from '@q-store/backend-pgvector';
 import { createRng, MemoryBackend, type VectorBackend } from '@q-store/core';
 import { RedisCache } from '../src/redis-cache.js';
 import { testRedis, uniquePrefix } from '../src/test-redis-server.js';
@@ -48,7 +49,28 @@ const backends: BenchBackend[] = [
       return backend;
     },
   },
-  // pgvector: add `{ name: 'pgvector', create: ... }` once @q-store/backend-pgvector has landed.
+  {
+    name: 'pgvector (embedded PGlite, HNSW)',
+    async create(vectors) {
+      const backend = new PgvectorBackend({
+        indexName: 'bench',
+        embedded: {},
+        index: { type: 'hnsw', deferBuild: true },
+      });
+      await backend.ensureIndex({ dimension: DIMENSION, metric: 'cosine' });
+      for (let start = 0; start < vectors.length; start += 1000) {
+        await backend.upsert({
+          records: vectors.slice(start, start + 1000).map((vector, i) => ({
+            id: `r${start + i}`,
+            vector,
+            metadata: { group: (start + i) % 7, label: `item ${start + i}` },
+          })),
+        });
+      }
+      await backend.buildIndex();
+      return backend;
+    },
+  },
 ];
 
 function randomVectors(count: number, seed: number): Float32Array[] {
