@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ClosedError, IssueCollector, NotFoundError, PartialWriteError, ValidationError } from '../errors.js';
+import {
+  ClosedError,
+  IssueCollector,
+  NotFoundError,
+  PartialWriteError,
+  throwIfAborted,
+  ValidationError,
+} from '../errors.js';
 import { filterFields, parseFilter } from '../filter-parser.js';
-import type { Filter } from '../filter-types.js';
+import type { Filter, FilterOperator } from '../filter-types.js';
 import { MemoryStateStore } from '../memory-stores.js';
 import { normalize, score as similarityOf } from '../metrics.js';
 import type { QuantumBackend } from '../quantum.js';
@@ -9,7 +16,14 @@ import type { PluginConfig } from '../registry.js';
 import { createBackend } from '../registry.js';
 import type { CacheBackend, JsonValue, StateStore } from '../stores.js';
 import type { IndexStats, Metadata, Metric, QueryMatch, VectorRecord } from '../types.js';
-import { validateId, validateIds, validateVector } from '../validation.js';
+import {
+  validateId,
+  validateIds,
+  validateMetadata,
+  validateNamespace,
+  validateTopK,
+  validateVector,
+} from '../validation.js';
 import type { VectorBackend } from '../vector-backend.js';
 import {
   bernoulliCircuit,
@@ -206,6 +220,12 @@ export interface MigrateParams {
 
 const GROUP_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
+function checkGroupId(groupId: unknown): void {
+  if (typeof groupId !== 'string' || !GROUP_ID_PATTERN.test(groupId)) {
+    throw new ValidationError([{ field: 'groupId', message: `must match ${GROUP_ID_PATTERN}` }]);
+  }
+}
+
 /**
  * One API over any VectorBackend, with an optional cache and an optional quantum backend. The
  * quantum features compute these formulas (the classical path is exact; the quantum path estimates
@@ -286,7 +306,12 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const owns = !('query' in config.backend);
     const backend = owns ? await createBackend(config.backend as PluginConfig) : (config.backend as VectorBackend);
     const metric = config.metric ?? 'cosine';
-    await backend.ensureIndex({ dimension: config.dimension, metric });
+    try {
+      await backend.ensureIndex({ dimension: config.dimension, metric });
+    } catch (error) {
+      if (owns) await backend.close();
+      throw error;
+    }
     const db = new QuantumDatabase<M>(backend, owns, config.stateStore ?? new MemoryStateStore(), !config.stateStore, {
       dimension: config.dimension,
       metric,
@@ -307,10 +332,11 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       ...(config.quantum ? { quantum: config.quantum } : {}),
     });
     db.decoherenceSeen =
-      (await db.stateStore.get<{ decoherence?: boolean }>(db.stateKey('settings')))?.decoherence === true;
+      (await db.stateStore.get<{ decoherence?: boolean }>(db.stateKey('settings')))?.decoherence === true ||
+      (await db.probeDecoherence());
     if (config.decoherenceSweepMs) {
       db.sweepTimer = setInterval(() => {
-        db.applyDecoherence().catch(() => undefined);
+        db.sweep().catch(() => undefined);
       }, config.decoherenceSweepMs);
       db.sweepTimer.unref?.();
     }
@@ -339,22 +365,40 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValidationError([{ field: 'batchSize', message: `must be a positive integer, got ${batchSize}` }]);
     }
+    throwIfAborted(params.signal);
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
+    if (!Array.isArray(params.records)) {
+      throw new ValidationError([{ field: 'records', message: 'must be an array of records' }]);
+    }
     const now = this.now();
     const issues = new IssueCollector();
     const records: VectorRecord[] = [];
     let decays = false;
+    // Every record is checked before the first write, so a bad record anywhere writes nothing.
     params.records.forEach((input, i) => {
       const field = `records[${i}]`;
-      try {
+      const collect = (check: () => void) => {
+        try {
+          check();
+        } catch (error) {
+          if (error instanceof ValidationError)
+            for (const issue of error.issues) issues.add(issue.field, issue.message);
+          else throw error;
+        }
+      };
+      collect(() => {
+        const id = validateId(input.id, `${field}.id`);
         const state = this.stateFor(input, now, field);
         if (state.coherenceTimeMs !== undefined || state.expiresAtMs !== NEVER_EXPIRES) decays = true;
-        if (input.metadata) assertNoReservedKeys(Object.keys(input.metadata), `${field}.metadata`);
+        if (input.metadata !== undefined) {
+          validateMetadata(input.metadata, `${field}.metadata`, Number.POSITIVE_INFINITY);
+          assertNoReservedKeys(Object.keys(input.metadata), `${field}.metadata`);
+        }
         const vector = validateVector(input.vector, `${field}.vector`, this.settings.dimension, this.settings.metric);
-        records.push({ id: input.id, vector, metadata: { ...(input.metadata ?? {}), ...encodeState(state) } });
-      } catch (error) {
-        if (error instanceof ValidationError) for (const issue of error.issues) issues.add(issue.field, issue.message);
-        else throw error;
-      }
+        const metadata = { ...(input.metadata ?? {}), ...encodeState(state) };
+        validateMetadata(metadata, `${field}.metadata`, this.backend.capabilities.maxMetadataBytes);
+        records.push({ id, vector, metadata });
+      });
     });
     issues.throwIfAny('invalid records');
     if (decays && !this.decoherenceSeen) {
@@ -373,6 +417,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
           await this.backend.upsert({ records: batch, namespace, ...(params.signal ? { signal: params.signal } : {}) });
         } catch (error) {
           const alsoLanded = error instanceof PartialWriteError ? error.landedIds : [];
+          if (landed.length === 0 && alsoLanded.length === 0) throw error; // nothing landed: the cause as it is
           const failed = records.slice(start).map((r) => r.id);
           throw new PartialWriteError(
             [...landed, ...alsoLanded],
@@ -399,55 +444,77 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     this.assertOpen();
     const id = validateId(params.id);
     const namespace = params.namespace ?? this.settings.namespace;
-    if (params.metadata) assertNoReservedKeys(Object.keys(params.metadata), 'metadata');
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
+    if (params.metadata !== undefined) {
+      validateMetadata(params.metadata, 'metadata', Number.POSITIVE_INFINITY);
+      assertNoReservedKeys(Object.keys(params.metadata), 'metadata');
+    }
+    if (params.metadataMode !== undefined && params.metadataMode !== 'merge' && params.metadataMode !== 'replace') {
+      throw new ValidationError([{ field: 'metadataMode', message: "must be 'merge' or 'replace'" }]);
+    }
+    const newVector =
+      params.vector === undefined
+        ? undefined
+        : validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
     const signalPart = params.signal ? { signal: params.signal } : {};
+    throwIfAborted(params.signal);
     try {
       const partners = await this.partnersOf(id, namespace);
       const current = (await this.backend.fetch({ ids: [id, ...partners.keys()], namespace, ...signalPart })).records;
       const old = current.get(id);
       if (!old || this.isExpired(old.metadata)) return { updated: false, partnersUpdated: [] };
       const { state } = splitMetadata(old.metadata);
-      const newVector =
-        params.vector === undefined
-          ? undefined
-          : validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
-      let metadata: Metadata | undefined;
-      if (params.metadata !== undefined || params.metadataMode === 'replace') {
-        // Replace keeps the record's quantum state: only user keys are replaced.
-        metadata =
-          params.metadataMode === 'replace'
-            ? { ...(params.metadata as Metadata), ...encodeState(state) }
-            : (params.metadata as Metadata);
-      }
-      const result = await this.backend.update({
-        id,
-        namespace,
-        ...(newVector ? { vector: newVector } : {}),
-        ...(metadata ? { metadata, metadataMode: params.metadataMode ?? 'merge' } : {}),
-        ...signalPart,
-      });
-      if (!result.updated) return { updated: false, partnersUpdated: [] };
+      const userMetadata = (params.metadata ?? {}) as Metadata;
+      // Replace keeps the record's quantum state: only user keys are replaced.
+      const metadata =
+        params.metadataMode === 'replace'
+          ? { ...userMetadata, ...encodeState(state) }
+          : params.metadata === undefined
+            ? undefined
+            : userMetadata;
       const moved: VectorRecord[] = [];
+      const cosine = this.settings.metric === 'cosine';
+      const unit = (v: Float32Array) => (cosine ? normalize(v) : v);
       for (const [partnerId, link] of partners) {
         const partner = current.get(partnerId);
         if (!partner || this.isExpired(partner.metadata)) continue;
         const copied: Metadata = {};
         for (const key of link.propagateKeys) {
-          const value = (params.metadata as Metadata | undefined)?.[key];
+          const value = userMetadata[key];
           if (value !== undefined) copied[key] = value;
         }
         if (!newVector && Object.keys(copied).length === 0) continue;
         let vector = partner.vector;
         if (newVector) {
+          // Under cosine only directions matter: the move uses unit vectors, so rescaling the
+          // updated record moves nothing.
+          const [vj, vNew, vOld] = [unit(partner.vector), unit(newVector), unit(old.vector)];
           const next = new Float64Array(vector.length);
           for (let d = 0; d < vector.length; d++) {
-            next[d] = (vector[d] as number) + link.correlation * ((newVector[d] as number) - (old.vector[d] as number));
+            next[d] = (vj[d] as number) + link.correlation * ((vNew[d] as number) - (vOld[d] as number));
           }
-          vector = this.settings.metric === 'cosine' ? normalize(next) : Float32Array.from(next);
+          vector = cosine ? normalize(next) : Float32Array.from(next);
         }
         moved.push({ id: partnerId, vector, metadata: { ...(partner.metadata ?? {}), ...copied } });
       }
-      if (moved.length > 0) await this.backend.upsert({ records: moved, namespace, ...signalPart });
+      if (moved.length === 0) {
+        const result = await this.backend.update({
+          id,
+          namespace,
+          ...(newVector ? { vector: newVector } : {}),
+          ...(metadata ? { metadata, metadataMode: params.metadataMode ?? 'merge' } : {}),
+          ...signalPart,
+        });
+        return { updated: result.updated, partnersUpdated: [] };
+      }
+      // The record and its partners in one write: a backend writes one chunk all or nothing.
+      const record: VectorRecord = {
+        id,
+        vector: newVector ?? old.vector,
+        metadata:
+          params.metadataMode === 'replace' ? (metadata as Metadata) : { ...(old.metadata ?? {}), ...userMetadata },
+      };
+      await this.backend.upsert({ records: [record, ...moved], namespace, ...signalPart });
       return { updated: true, partnersUpdated: moved.map((r) => r.id) };
     } finally {
       await this.bumpCache(namespace);
@@ -475,7 +542,13 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
         this.checkFilter(params.filter);
         return await this.backend.delete({ filter: params.filter as Filter<Metadata>, namespace, ...signalPart });
       }
-      return await this.backend.delete({ all: true, namespace, ...signalPart });
+      const result = await this.backend.delete({ all: true, namespace, ...signalPart });
+      for (const prefix of [this.groupKey(namespace, ''), this.memberKey(namespace, '')]) {
+        const keys: string[] = [];
+        for await (const key of this.stateStore.keys({ prefix })) keys.push(key);
+        for (const key of keys) await this.stateStore.delete(key);
+      }
+      return result;
     } finally {
       await this.bumpCache(namespace);
     }
@@ -512,8 +585,10 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     this.checkFilter(params.filter);
     const includeMetadata = params.includeMetadata ?? true;
     const includeVectors = params.includeVectors ?? false;
-    const useQuantum = (params.quantum ?? this.settings.enableQuantum) && this.runner.backend !== undefined;
-    const quantumInfo = { requested: params.quantum ?? this.settings.enableQuantum, used: false, fallback: false };
+    const caps = this.backend.capabilities;
+    const topK = validateTopK(params.topK, caps.maxTopK);
+    const useQuantum = this.useQuantum(params.quantum);
+    const quantumInfo = { requested: useQuantum, used: false, fallback: false };
     const signalPart = params.signal ? { signal: params.signal } : {};
     const reranks = params.context !== undefined || Boolean(params.tunneling) || this.decoherenceSeen;
 
@@ -521,7 +596,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       const raw = await this.cachedQuery(
         {
           vector: params.vector,
-          topK: params.topK,
+          topK: topK,
           namespace,
           includeVectors,
           includeMetadata,
@@ -536,28 +611,27 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       };
     }
 
-    const caps = this.backend.capabilities;
     const tunneling = params.tunneling ? (params.tunneling === true ? {} : params.tunneling) : undefined;
     if (params.context !== undefined && (typeof params.context !== 'string' || params.context.length === 0)) {
       throw new ValidationError([{ field: 'context', message: 'must be a non-empty context name' }]);
     }
     const fallbackWeight = params.contextFallbackWeight ?? 0;
-    if (!(fallbackWeight >= 0 && fallbackWeight <= 1)) {
+    if (typeof fallbackWeight !== 'number' || !(fallbackWeight >= 0 && fallbackWeight <= 1)) {
       throw new ValidationError([
         { field: 'contextFallbackWeight', message: `must be in [0, 1], got ${fallbackWeight}` },
       ]);
     }
     const lambda = tunneling?.lambda ?? this.settings.tunnelingLambda;
-    if (!(lambda >= 0 && Number.isFinite(lambda))) {
+    if (typeof lambda !== 'number' || !(lambda >= 0 && Number.isFinite(lambda))) {
       throw new ValidationError([{ field: 'tunneling.lambda', message: `must be a finite number ≥ 0, got ${lambda}` }]);
     }
     const maxPool = caps.maxTopKWithPayload ?? caps.maxTopK;
-    let poolSize = Math.min(maxPool, Math.max(params.topK * this.settings.candidateMultiplier, params.topK));
+    let poolSize = Math.min(maxPool, Math.max(topK * this.settings.candidateMultiplier, topK));
     if (tunneling) {
-      poolSize = tunneling.poolSize ?? Math.min(maxPool, Math.max(16, 3 * params.topK));
-      if (!Number.isInteger(poolSize) || poolSize < params.topK || poolSize > maxPool) {
+      poolSize = tunneling.poolSize ?? Math.min(maxPool, Math.max(16, 3 * topK));
+      if (!Number.isInteger(poolSize) || poolSize < topK || poolSize > maxPool) {
         throw new ValidationError([
-          { field: 'tunneling.poolSize', message: `must be an integer from topK (${params.topK}) to ${maxPool}` },
+          { field: 'tunneling.poolSize', message: `must be an integer from topK (${topK}) to ${maxPool}` },
         ]);
       }
     }
@@ -567,8 +641,12 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const operators = new Set(caps.filterOperators);
     const clauses: Filter<Metadata>[] = [];
     if (params.filter) clauses.push(params.filter as Filter<Metadata>);
-    const canAnd = operators.has('$and') || clauses.length === 0;
-    if (this.decoherenceSeen && operators.has('$gt') && canAnd) clauses.push({ [KEY_EXPIRES]: { $gt: now } });
+    // Records written straight to the backend have no expiry key: they never expire.
+    if (this.decoherenceSeen && ['$gt', '$or', '$exists'].every((op) => operators.has(op as FilterOperator))) {
+      if (operators.has('$and') || clauses.length === 0) {
+        clauses.push({ $or: [{ [KEY_EXPIRES]: { $gt: now } }, { [KEY_EXPIRES]: { $exists: false } }] });
+      }
+    }
     if (
       params.context !== undefined &&
       fallbackWeight === 0 &&
@@ -631,7 +709,12 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const scores = candidates.map(
       (c, i) => relevance(this.settings.metric, c.score) * (contextProbabilities?.[i] ?? 1) * (coherence?.[i] ?? 1),
     );
-    const keep = (i: number) => (contextProbabilities?.[i] ?? 1) > 0;
+    // Membership follows the exact amplitudes, so a shot estimate of 0 does not drop a record.
+    const keep = (i: number) => {
+      if (params.context === undefined) return true;
+      const amplitude = states[i]?.state.amplitudes?.[params.context];
+      return amplitude === undefined ? fallbackWeight > 0 : amplitude > 0;
+    };
     const matchAt = (i: number): DatabaseMatch<M> => {
       const c = candidates[i] as QueryMatch;
       const match = toMatch<M>(c, scores[i] as number, includeMetadata, includeVectors);
@@ -644,8 +727,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       .filter(keep)
       .sort((a, b) => (scores[b] as number) - (scores[a] as number));
 
-    if (!tunneling || ranked.length <= params.topK) {
-      return { matches: ranked.slice(0, params.topK).map(matchAt), namespace, quantum: quantumInfo };
+    if (!tunneling || ranked.length <= topK) {
+      return { matches: ranked.slice(0, topK).map(matchAt), namespace, quantum: quantumInfo };
     }
     const pool = ranked;
     const n = pool.length;
@@ -663,12 +746,17 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       relevance: Float64Array.from(pool, (i) => scores[i] as number),
       similarity,
       lambda,
-      k: params.topK,
+      k: topK,
     };
     const seed = this.settings.seed ?? 0x7a11;
     const classical = () => simulatedAnnealing(problem, { seed });
     let solution: DiversitySolution & { circuits?: number };
-    if (useQuantum && n <= MAX_QAOA_POOL) {
+    const quantumCaps = this.runner.backend?.capabilities;
+    const qaoaFits =
+      quantumCaps !== undefined &&
+      n <= Math.min(MAX_QAOA_POOL, quantumCaps.maxQubits) &&
+      ['h', 'rzz', 'rz', 'rx'].every((gate) => quantumCaps.gates.includes(gate));
+    if (useQuantum && qaoaFits) {
       const { value, quantum } = await this.runner.run(
         'tunneling',
         (backend, signal) => solveQaoa(problem, backend, { shots: this.settings.shots, seed: this.nextSeed(), signal }),
@@ -679,7 +767,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       quantumInfo.used ||= quantum;
       quantumInfo.fallback ||= !quantum;
     } else solution = classical();
-    const plain = Array.from({ length: params.topK }, (_, i) => i);
+    const plain = Array.from({ length: topK }, (_, i) => i);
     return {
       matches: solution.selected.map((position) => matchAt(pool[position] as number)),
       namespace,
@@ -756,6 +844,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   }
 
   async getEntangledGroup(groupId: string, options: { namespace?: string } = {}): Promise<EntangledGroup | undefined> {
+    this.assertOpen();
+    checkGroupId(groupId);
     const namespace = options.namespace ?? this.settings.namespace;
     return (await this.stateStore.get<JsonValue>(this.groupKey(namespace, groupId))) as unknown as
       | EntangledGroup
@@ -763,6 +853,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   }
 
   async deleteEntangledGroup(groupId: string, options: { namespace?: string } = {}): Promise<boolean> {
+    this.assertOpen();
+    checkGroupId(groupId);
     const namespace = options.namespace ?? this.settings.namespace;
     const group = await this.getEntangledGroup(groupId, { namespace });
     if (!group) return false;
@@ -776,7 +868,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { namespace?: string } = {},
   ): Promise<Array<{ id: string; correlation: number; groups: string[] }>> {
     this.assertOpen();
-    const partners = await this.partnersOf(validateId(id), options.namespace ?? this.settings.namespace);
+    const namespace = options.namespace ?? this.settings.namespace;
+    const partners = await this.livePartners(validateId(id), namespace);
     return [...partners].map(([partnerId, link]) => ({
       id: partnerId,
       correlation: link.correlation,
@@ -794,9 +887,9 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { namespace?: string; quantum?: boolean; signal?: AbortSignal } = {},
   ): Promise<number> {
     this.assertOpen();
-    const partners = await this.partnersOf(validateId(a, 'a'), options.namespace ?? this.settings.namespace);
+    const partners = await this.livePartners(validateId(a, 'a'), options.namespace ?? this.settings.namespace);
     const exact = partners.get(validateId(b, 'b'))?.correlation ?? 0;
-    if (!(options.quantum ?? this.settings.enableQuantum) || !this.runner.backend) return exact;
+    if (!this.useQuantum(options.quantum)) return exact;
     const { value } = await this.runner.run(
       'entanglement',
       async (backend, signal) => {
@@ -908,6 +1001,47 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Whether the backend already holds a record that can expire (inserted by another database, or
+   * copied by `migrate` without its settings): one filtered top-1 query per namespace.
+   */
+  private async probeDecoherence(): Promise<boolean> {
+    const caps = this.backend.capabilities;
+    if (!caps.filterOperators.includes('$lt')) return false;
+    const probe = new Float32Array(this.settings.dimension);
+    probe[0] = 1;
+    const stats = await this.backend.stats();
+    for (const namespace of Object.keys(stats.namespaces)) {
+      const found = await this.backend.query({
+        vector: probe,
+        topK: 1,
+        namespace,
+        includeMetadata: false,
+        filter: { [KEY_EXPIRES]: { $lt: NEVER_EXPIRES } },
+      });
+      if (found.matches.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** The decoherence sweep: `applyDecoherence` in every namespace the backend reports. */
+  private async sweep(): Promise<void> {
+    if (this.closed || !this.decoherenceSeen) return;
+    const stats = await this.backend.stats();
+    for (const namespace of Object.keys(stats.namespaces)) await this.applyDecoherence({ namespace });
+  }
+
+  /** Whether a call runs on the quantum backend; asking for it without one is an error. */
+  private useQuantum(flag: boolean | undefined): boolean {
+    if (flag !== undefined && typeof flag !== 'boolean') {
+      throw new ValidationError([{ field: 'quantum', message: 'must be a boolean' }]);
+    }
+    if (flag === true && !this.runner.backend) {
+      throw new ValidationError([{ field: 'quantum', message: 'no quantum backend is configured (config.quantum)' }]);
+    }
+    return (flag ?? this.settings.enableQuantum) && this.runner.backend !== undefined;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new ClosedError(`QuantumDatabase on index '${this.backend.indexName}'`);
   }
@@ -983,6 +1117,19 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     return partners;
   }
 
+  /**
+   * Partners that still exist: records removed by a filter delete or by decoherence leave their
+   * groups' documents untouched (the backend cannot say which ids it removed), so lookups check.
+   */
+  private async livePartners(id: string, namespace: string) {
+    const partners = await this.partnersOf(id, namespace);
+    if (partners.size === 0) return partners;
+    const found = await this.fetch({ ids: [id, ...partners.keys()], namespace });
+    if (!found.has(id)) return new Map<string, { correlation: number; propagateKeys: string[]; groups: string[] }>();
+    for (const partnerId of [...partners.keys()]) if (!found.has(partnerId)) partners.delete(partnerId);
+    return partners;
+  }
+
   private async unlink(id: string, namespace: string, groupId: string): Promise<void> {
     await this.stateStore.update<string[]>(this.memberKey(namespace, id), (current) => {
       const rest = (current ?? []).filter((g) => g !== groupId);
@@ -993,12 +1140,18 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   private async leaveGroups(id: string, namespace: string): Promise<void> {
     const groupIds = (await this.stateStore.get<string[]>(this.memberKey(namespace, id))) ?? [];
     for (const groupId of groupIds) {
+      let dissolved: string[] = [];
       await this.stateStore.update<JsonValue>(this.groupKey(namespace, groupId), (current) => {
+        dissolved = [];
         if (!current) return undefined;
         const group = current as unknown as EntangledGroup;
         const ids = group.ids.filter((member) => member !== id);
-        return ids.length >= 2 ? ({ ...group, ids } as unknown as JsonValue) : undefined;
+        if (ids.length >= 2) return { ...group, ids } as unknown as JsonValue;
+        dissolved = ids;
+        return undefined;
       });
+      // A group left with one member is gone: its last member must not point at the id any more.
+      for (const member of dissolved) await this.unlink(member, namespace, groupId);
     }
     await this.stateStore.delete(this.memberKey(namespace, id));
   }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { throwIfAborted, ValidationError } from '../errors.js';
 import type { CircuitJson, QuantumBackend } from '../quantum.js';
 import { createRng } from '../random.js';
 
@@ -275,7 +275,7 @@ export interface QaoaOptions {
   shots: number;
   seed?: number;
   signal?: AbortSignal;
-  /** Grid points for γ (β gets half as many); default 8. */
+  /** Grid points per angle (γ and β); default 8, so 64 circuits in the scan. */
   grid?: number;
 }
 
@@ -284,9 +284,11 @@ export interface QaoaReport extends DiversitySolution {
   circuits: number;
   /** Share of final samples that chose exactly k candidates. */
   feasibleFraction: number;
-  /** The best angles found and ⟨C⟩ estimated there from samples. */
+  /** The best angles found, and ⟨C⟩ there estimated from a fresh set of samples. */
   angles: { gamma: number; beta: number };
   expectedCost: number;
+  /** ⟨C⟩ of the uniform superposition (γ = 0), the Ising offset: what QAOA must improve on. */
+  uniformCost: number;
 }
 
 /**
@@ -343,6 +345,7 @@ export async function solveQaoa(
   let lastFeasibleFraction = 0;
   let mostFrequent = 0;
   const evaluate = async (angleSets: Array<{ gamma: number; beta: number }>, seedOffset: number) => {
+    throwIfAborted(options.signal);
     const circuits = angleSets.map((a) => qaoaCircuit(ising, [a]));
     circuitsRun += circuits.length;
     const results = await backend.sample({
@@ -375,9 +378,11 @@ export async function solveQaoa(
   };
   const gridSize = options.grid ?? 8;
   const grid: Array<{ gamma: number; beta: number }> = [];
+  // ⟨C⟩(γ, β) = ⟨C⟩(−γ, −β) and RX(2β) has period π in β up to a phase, so γ > 0 with β over
+  // (0, π) covers every angle pair once.
   for (let g = 1; g <= gridSize; g++) {
-    for (let b = 1; b <= Math.max(2, gridSize / 2); b++) {
-      grid.push({ gamma: (g * Math.PI) / (gridSize + 1) / scale, beta: (b * Math.PI) / 2 / (gridSize / 2 + 1) });
+    for (let b = 1; b <= gridSize; b++) {
+      grid.push({ gamma: (g * Math.PI) / (gridSize + 1) / scale, beta: (b * Math.PI) / (gridSize + 1) });
     }
   }
   const gridCosts = await evaluate(grid, 0);
@@ -386,7 +391,7 @@ export async function solveQaoa(
   let angles = grid[bestAt] as { gamma: number; beta: number };
   let expectedCost = gridCosts[bestAt] as number;
   const dg = Math.PI / (gridSize + 1) / scale / 2;
-  const db = Math.PI / 2 / (gridSize / 2 + 1) / 2;
+  const db = Math.PI / (gridSize + 1) / 2;
   const refine: Array<{ gamma: number; beta: number }> = [];
   for (const sg of [-1, 0, 1]) {
     for (const sb of [-1, 0, 1]) {
@@ -400,7 +405,8 @@ export async function solveQaoa(
       angles = refine[i] as { gamma: number; beta: number };
     }
   }
-  await evaluate([angles], 2);
+  // Re-estimated on fresh samples: the scan's minimum is biased low by the choice itself.
+  expectedCost = (await evaluate([angles], 2))[0] as number;
   const feasibleFraction = lastFeasibleFraction;
   let chosen: number[];
   if (bestFeasible) {
@@ -418,6 +424,7 @@ export async function solveQaoa(
     feasibleFraction,
     angles,
     expectedCost,
+    uniformCost: ising.offset,
   };
 }
 
