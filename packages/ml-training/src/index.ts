@@ -1,0 +1,1 @@
+// @q-store/ml-training — public API (each module adds its own export lines).
