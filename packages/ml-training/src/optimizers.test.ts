@@ -9,7 +9,7 @@ const f = (p: Float64Array) => p.reduce((s, x, i) => s + (weights[i] as number) 
 const grad = (p: Float64Array) =>
   Float64Array.from(p, (x, i) => 2 * (weights[i] as number) * (x - (target[i] as number)));
 
-function run(optimizer: GradientOptimizer, steps: number, start = new Float64Array(3)): Float64Array {
+function run(optimizer: GradientOptimizer, steps: number, start: Float64Array = new Float64Array(3)): Float64Array {
   const p = Float64Array.from(start);
   for (let k = 0; k < steps; k++) optimizer.step(p, grad(p));
   return p;
