@@ -50,9 +50,9 @@ describe('Iris accuracy (state-vector simulator)', () => {
 
   it('versicolor vs virginica: at least 0.9 test accuracy', async () => {
     const { result, final, testSize } = await trainIris(['versicolor', 'virginica'], {
-      layers: 2,
+      layers: 3,
       epochs: 20,
-      learningRate: 0.1,
+      learningRate: 0.05,
     });
     expect(testSize).toBe(20);
     expect(final.accuracy).toBeGreaterThanOrEqual(0.9);
