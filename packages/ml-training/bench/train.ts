@@ -60,7 +60,8 @@ function softmaxRegression(
       const sum = e.reduce((a, b) => a + b, 0);
       e.forEach((ec, c) => {
         const g = ec / sum - (c === trainY[i] ? 1 : 0);
-        for (let j = 0; j <= d; j++) (grad[c] as Float64Array)[j] += g * (j < d ? (x[j] as number) : 1);
+        const row = grad[c] as Float64Array;
+        for (let j = 0; j <= d; j++) row[j] = (row[j] as number) + g * (j < d ? (x[j] as number) : 1);
       });
     });
     w.forEach((wc, c) => {
