@@ -2,6 +2,11 @@ import { parseArgs } from 'node:util';
 import { isQStoreError } from '@q-store/core';
 import { runDemo } from './demo.js';
 
+if (process.argv[2] === 'train') {
+  await (await import('./train.js')).main(process.argv.slice(3));
+  process.exit();
+}
+
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '400' },
