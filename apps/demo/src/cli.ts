@@ -4,6 +4,11 @@ import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { runDemo } from './demo.js';
 import { openEmbeddedPgvector } from './stores.js';
 
+if (process.argv[2] === 'train') {
+  await (await import('./train.js')).main(process.argv.slice(3));
+  process.exit();
+}
+
 const { values } = parseArgs({
   options: {
     shots: { type: 'string', default: '1024' },
@@ -16,6 +21,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`usage: pnpm demo [--shots N] [--seed S] [--classical] [--data DIR]
+       pnpm demo train [--help]
 
 Runs the QuantumDatabase scenario on the embedded defaults: pgvector on PGlite (in memory, or in
 DIR with --data) and the quantum-sim state-vector simulator (--classical: no quantum backend).`);

@@ -1,0 +1,256 @@
+import {
+  AbortError,
+  type CacheBackend,
+  type DatasetManifest,
+  IssueCollector,
+  NotFoundError,
+  type TrainingBatch,
+  type TrainingStore,
+  throwIfAborted,
+} from '@q-store/core';
+import { DATASET_VERSION_KEY } from './datasets.js';
+
+/** Options of {@link createDataLoader}. */
+export interface DataLoaderOptions {
+  /** Split to read; default `train`. */
+  split?: string;
+  /** Samples per batch, 1–100000. */
+  batchSize: number;
+  /** Read in a seeded random order that changes every epoch. Default false (stored order). */
+  shuffle?: boolean;
+  /** Seed of the shuffles (an integer from −2³¹ to 2³¹−1). Default 0. */
+  seed?: number;
+  /** Batches requested from the store concurrently, ahead of the consumer. Default 1. */
+  numWorkers?: number;
+  /** Leave out a last batch smaller than `batchSize`. Default false. */
+  dropLast?: boolean;
+  /** A batch cache: batches are read from it first and written to it after a store read. */
+  cache?: CacheBackend;
+  /** Time to live of cached batches in ms; default the cache's own. */
+  cacheTtlMs?: number;
+  /** The epoch the next iteration reads; default 0. */
+  epoch?: number;
+  signal?: AbortSignal;
+}
+
+/** Counters of a loader since it was created. */
+export interface DataLoaderStats {
+  /** `loadTrainingBatch` calls made. */
+  storeReads: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Cache calls that failed; the batch was read from the store instead. */
+  cacheErrors: number;
+}
+
+/** One epoch's batches. */
+export interface EpochBatches extends AsyncIterable<TrainingBatch> {
+  readonly epoch: number;
+}
+
+/** A data loader over one split of a stored dataset (see {@link createDataLoader}). */
+export interface DataLoader extends AsyncIterable<TrainingBatch> {
+  readonly datasetId: string;
+  readonly split: string;
+  readonly manifest: DatasetManifest;
+  /** Samples in the split. */
+  readonly sampleCount: number;
+  /** Batches per epoch: `ceil(n / batchSize)`, or `floor(n / batchSize)` with `dropLast`. */
+  readonly length: number;
+  /** The epoch the next `for await` over the loader reads. */
+  readonly currentEpoch: number;
+  /** Sets the epoch the next `for await` over the loader reads (e.g. when resuming). */
+  setEpoch(epoch: number): void;
+  /** The batches of epoch `e`, without touching `currentEpoch`. Iterating it twice gives the same batches. */
+  epoch(epoch: number): EpochBatches;
+  /** The shuffle seed used for epoch `e` (undefined without shuffling). */
+  epochSeed(epoch: number): number | undefined;
+  stats(): DataLoaderStats;
+}
+
+/**
+ * The shuffle seed of an epoch: a 32-bit mix (murmur3's finaliser) of the loader's seed and the
+ * epoch number, mapped to a signed 32-bit integer. Epoch 0 does not reuse the seed itself.
+ */
+export function deriveEpochSeed(seed: number, epoch: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+function checkOptions(options: DataLoaderOptions): void {
+  const issues = new IssueCollector();
+  const int = (field: string, value: unknown, min: number, max: number) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+      issues.add(field, `must be an integer from ${min} to ${max}, got ${String(value)}`, max);
+  };
+  int('batchSize', options?.batchSize, 1, 100_000);
+  if (options?.numWorkers !== undefined) int('numWorkers', options.numWorkers, 1, 64);
+  if (options?.seed !== undefined) int('seed', options.seed, -(2 ** 31), 2 ** 31 - 1);
+  if (options?.epoch !== undefined) int('epoch', options.epoch, 0, Number.MAX_SAFE_INTEGER);
+  if (options?.cacheTtlMs !== undefined && !(Number.isFinite(options.cacheTtlMs) && options.cacheTtlMs > 0))
+    issues.add('cacheTtlMs', `must be a positive number, got ${String(options.cacheTtlMs)}`);
+  issues.throwIfAny('Invalid data loader options');
+}
+
+function copyBatch(batch: TrainingBatch): TrainingBatch {
+  return { features: batch.features.map((f) => f.slice()), labels: [...batch.labels], indices: [...batch.indices] };
+}
+
+/**
+ * A data loader over one split of a dataset in any {@link TrainingStore} (the seed's
+ * `load_training_batch`), read through the store's batch API.
+ *
+ * - One `for await` is one epoch of `length` batches of `batchSize` samples (the last smaller
+ *   unless `dropLast`). Each iteration over the loader reads the epoch `currentEpoch` and then
+ *   advances it; `setEpoch(e)` sets it (to resume), `epoch(e)` reads a given epoch.
+ * - `shuffle`: epoch e reads the samples in the order `shufflePermutation(n, deriveEpochSeed(seed, e))`
+ *   (the stores apply it, the same on every store), so the order is deterministic for a seed, the
+ *   same on memory and PostgreSQL stores, and different from epoch to epoch. Without `shuffle`
+ *   every epoch reads the stored order.
+ * - `numWorkers`: that many batch reads are in flight at once, ahead of the consumer; batches are
+ *   still yielded in order. Breaking out of the loop aborts the reads in flight.
+ * - `cache`: batch k is looked up under `ml-training/batch/<dataset>/<split>/<version>/<batchSize>/<order>/<k>`,
+ *   where version is the manifest's creation time and `datasetVersion` (fresh on every
+ *   `storeDataset`) and sample count, and order is `stored` or the epoch's shuffle seed. A cache
+ *   error falls back to the store (counted in `stats().cacheErrors`). Yielded batches are copies.
+ *
+ * Reads the manifest once (a NotFoundError for a missing dataset or split).
+ */
+export async function createDataLoader(
+  store: TrainingStore,
+  datasetId: string,
+  options: DataLoaderOptions,
+): Promise<DataLoader> {
+  checkOptions(options);
+  const split = options.split ?? 'train';
+  const signal = options.signal;
+  const manifest = await store.getManifest(datasetId, { ...(signal && { signal }) });
+  if (!manifest) throw new NotFoundError(`dataset '${datasetId}'`);
+  const sampleCount = manifest.splits[split];
+  if (sampleCount === undefined) throw new NotFoundError(`dataset '${datasetId}' split '${split}'`);
+  const batchSize = options.batchSize;
+  const shuffle = options.shuffle ?? false;
+  const seed = options.seed ?? 0;
+  const numWorkers = options.numWorkers ?? 1;
+  const dropLast = options.dropLast ?? false;
+  const cache = options.cache;
+  const length = dropLast ? Math.floor(sampleCount / batchSize) : Math.ceil(sampleCount / batchSize);
+  const version = `${manifest.createdAt}|${String(manifest.metadata?.[DATASET_VERSION_KEY] ?? '')}|${sampleCount}`;
+  const counters: DataLoaderStats = { storeReads: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0 };
+  let currentEpoch = options.epoch ?? 0;
+
+  const epochSeed = (epoch: number) => (shuffle ? deriveEpochSeed(seed, epoch) : undefined);
+  const cacheKey = (epoch: number, k: number) => {
+    const order = shuffle ? `seed${epochSeed(epoch)}` : 'stored';
+    return `ml-training/batch/${datasetId}/${split}/${encodeURIComponent(version)}/${batchSize}/${order}/${k}`;
+  };
+
+  async function readBatch(epoch: number, k: number, readSignal: AbortSignal): Promise<TrainingBatch> {
+    const key = cache ? cacheKey(epoch, k) : '';
+    if (cache) {
+      try {
+        const hit = await cache.get<TrainingBatch>(key, { signal: readSignal });
+        if (hit !== undefined) {
+          counters.cacheHits++;
+          return copyBatch(hit);
+        }
+        counters.cacheMisses++;
+      } catch {
+        throwIfAborted(readSignal);
+        counters.cacheErrors++;
+      }
+    }
+    counters.storeReads++;
+    const shuffleSeed = epochSeed(epoch);
+    const batch = await store.loadTrainingBatch({
+      datasetId,
+      split,
+      offset: k * batchSize,
+      limit: batchSize,
+      ...(shuffleSeed !== undefined && { shuffleSeed }),
+      signal: readSignal,
+    });
+    if (cache) {
+      try {
+        await cache.set(key, batch, {
+          signal: readSignal,
+          ...(options.cacheTtlMs !== undefined && { ttlMs: options.cacheTtlMs }),
+        });
+      } catch {
+        throwIfAborted(readSignal);
+        counters.cacheErrors++;
+      }
+      return copyBatch(batch);
+    }
+    return batch;
+  }
+
+  async function* iterate(epoch: number): AsyncGenerator<TrainingBatch> {
+    throwIfAborted(signal);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason ?? new AbortError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const pending = new Map<number, Promise<TrainingBatch>>();
+    let next = 0;
+    const launch = () => {
+      while (next < length && pending.size < numWorkers) {
+        const p = readBatch(epoch, next, controller.signal);
+        p.catch(() => {}); // observed when consumed; never an unhandled rejection
+        pending.set(next, p);
+        next++;
+      }
+    };
+    try {
+      for (let k = 0; k < length; k++) {
+        launch();
+        const batch = await (pending.get(k) as Promise<TrainingBatch>);
+        pending.delete(k);
+        launch();
+        throwIfAborted(signal);
+        yield batch;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (pending.size > 0) {
+        controller.abort(new AbortError('data loader closed'));
+        await Promise.allSettled(pending.values());
+      }
+    }
+  }
+
+  const epochBatches = (epoch: number): EpochBatches => ({
+    epoch,
+    [Symbol.asyncIterator]: () => iterate(epoch),
+  });
+
+  return {
+    datasetId,
+    split,
+    manifest,
+    sampleCount,
+    length,
+    get currentEpoch() {
+      return currentEpoch;
+    },
+    setEpoch(epoch: number) {
+      checkOptions({ batchSize, epoch });
+      currentEpoch = epoch;
+    },
+    epoch(epoch: number) {
+      checkOptions({ batchSize, epoch });
+      return epochBatches(epoch);
+    },
+    epochSeed,
+    stats: () => ({ ...counters }),
+    [Symbol.asyncIterator]() {
+      const epoch = currentEpoch;
+      currentEpoch++;
+      return iterate(epoch);
+    },
+  };
+}

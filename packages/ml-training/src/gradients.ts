@@ -1,0 +1,210 @@
+import {
+  type CircuitJson,
+  DEFAULT_ESTIMATE_SHOTS,
+  estimateFromSamples,
+  formatParameterExpression,
+  IssueCollector,
+  type Observable,
+  type ParameterBinding,
+  parseParameterExpression,
+  type QuantumBackend,
+  type Rng,
+  throwIfAborted,
+  ValidationError,
+} from '@q-store/core';
+
+/** How the trainer differentiates expectation values. */
+export type GradientMethod = 'adjoint' | 'parameter-shift';
+
+export interface ExpectationParams {
+  backend: QuantumBackend;
+  /** A circuit whose angles may be parameter expressions, bound by `parameters`. */
+  circuit: CircuitJson;
+  observables: readonly Observable[];
+  parameters: ParameterBinding;
+  /** Shots per estimate; omit for the backend's exact value (when it has one). */
+  shots?: number;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExpectationGradientParams extends ExpectationParams {
+  /** Parameters to differentiate by, in the order of the Jacobian's columns. */
+  wrt: readonly string[];
+  method: GradientMethod;
+}
+
+export interface ExpectationGradient {
+  /** ⟨O_o⟩ per observable. */
+  values: number[];
+  /** jacobian[o][p] = ∂⟨O_o⟩/∂wrt[p]. */
+  jacobian: number[][];
+}
+
+/**
+ * ⟨O_o⟩ for every observable in one call: the backend's `estimate` when it has one, otherwise
+ * core's `estimateFromSamples` over its sampler (`shots` default `DEFAULT_ESTIMATE_SHOTS`).
+ */
+export async function expectationValues(params: ExpectationParams): Promise<number[]> {
+  const { backend, circuit, observables, parameters, shots, seed, signal } = params;
+  const request = { circuit, observables, parameters, shots, seed, signal };
+  if (backend.estimate) return (await backend.estimate(request)).values;
+  return (await estimateFromSamples(backend, { ...request, shots: shots ?? DEFAULT_ESTIMATE_SHOTS })).values;
+}
+
+/**
+ * The Jacobian of the expectation values with respect to `wrt`:
+ * - `adjoint`: the backend's own `gradient({method: 'adjoint'})` (one forward and one backward
+ *   sweep; exact). A ValidationError when the backend does not list `adjoint` in
+ *   `capabilities.gradientMethods`.
+ * - `parameter-shift`: {@link parameterShiftJacobian} over `estimate` (works on any backend).
+ */
+export async function expectationGradient(params: ExpectationGradientParams): Promise<ExpectationGradient> {
+  if (params.method === 'parameter-shift') return parameterShiftJacobian(params);
+  if (params.method !== 'adjoint') {
+    throw new ValidationError(
+      [{ field: 'method', message: `must be 'adjoint' or 'parameter-shift', got ${String(params.method)}` }],
+      'Invalid gradient method',
+    );
+  }
+  const { backend } = params;
+  if (!backend.gradient || !backend.capabilities.gradientMethods.includes('adjoint')) {
+    throw new ValidationError(
+      [
+        {
+          field: 'method',
+          message: `backend '${backend.name}' does not offer adjoint gradients; use 'parameter-shift'`,
+        },
+      ],
+      'Invalid gradient method',
+    );
+  }
+  const result = await backend.gradient({
+    circuit: params.circuit,
+    observables: params.observables,
+    parameters: params.parameters,
+    wrt: params.wrt,
+    method: 'adjoint',
+    signal: params.signal,
+  });
+  const column = new Map(result.parameterNames.map((name, i) => [name, i]));
+  const jacobian = result.gradients.map((row) => params.wrt.map((name) => row[column.get(name) ?? -1] ?? 0));
+  return { values: result.values, jacobian };
+}
+
+/**
+ * Gates whose angle θ enters as exp(−iθG/2) with G of eigenvalues ±1 (up to a global phase), so
+ * that f(θ) = a + b·cos θ + c·sin θ and the two-term rule is exact:
+ * ∂f/∂θ = [f(θ + π/2) − f(θ − π/2)] / 2.
+ */
+const TWO_TERM_GATES: ReadonlySet<string> = new Set(['rx', 'ry', 'rz', 'p', 'cp', 'u', 'rxx', 'ryy', 'rzz']);
+
+/**
+ * Parameter-shift Jacobian from expectation values only. For every angle θ = k·p + c of a
+ * parameter p in `wrt` (each occurrence separately, so a parameter used twice gets the sum), two
+ * circuits with that angle shifted to θ ± π/2 are estimated (all observables per call), and
+ *
+ *     ∂⟨O⟩/∂p = Σ_occurrences k · [⟨O⟩(θ + π/2) − ⟨O⟩(θ − π/2)] / 2.
+ *
+ * 2·(occurrences) + 1 estimates. With shots, every call uses the same `seed` (common random
+ * numbers). Only two-term gates (rx ry rz p cp u rxx ryy rzz) are accepted; any other gate
+ * depending on a `wrt` parameter is a ValidationError.
+ */
+export async function parameterShiftJacobian(params: ExpectationGradientParams): Promise<ExpectationGradient> {
+  const { circuit, wrt, signal } = params;
+  const column = new Map(wrt.map((name, i) => [name, i]));
+  const shifts: Array<{ op: number; param: number; column: number; coefficient: number; offset: number }> = [];
+  const issues = new IssueCollector();
+  circuit.operations.forEach((op, i) => {
+    (op.params ?? []).forEach((angle, j) => {
+      if (typeof angle !== 'string') return;
+      const expr = parseParameterExpression(angle);
+      const p = expr ? column.get(expr.name) : undefined;
+      if (!expr || p === undefined) return;
+      if (!TWO_TERM_GATES.has(op.gate)) {
+        issues.add(
+          `circuit.operations[${i}].gate`,
+          `gate '${op.gate}' needs more than two shift terms; use the backend's gradient instead`,
+        );
+        return;
+      }
+      shifts.push({ op: i, param: j, column: p, coefficient: expr.coefficient, offset: expr.offset });
+    });
+  });
+  issues.throwIfAny('Invalid parameter-shift request');
+  const values = await expectationValues(params);
+  const jacobian = values.map(() => new Array<number>(wrt.length).fill(0));
+  for (const s of shifts) {
+    throwIfAborted(signal);
+    const name = parseParameterExpression(circuit.operations[s.op]?.params?.[s.param] as string)?.name as string;
+    const shifted = (delta: number): CircuitJson => ({
+      numQubits: circuit.numQubits,
+      operations: circuit.operations.map((op, i) =>
+        i !== s.op
+          ? op
+          : {
+              ...op,
+              params: (op.params ?? []).map((a, j) =>
+                j === s.param
+                  ? formatParameterExpression({ name, coefficient: s.coefficient, offset: s.offset + delta })
+                  : a,
+              ),
+            },
+      ),
+    });
+    const plus = await expectationValues({ ...params, circuit: shifted(Math.PI / 2) });
+    const minus = await expectationValues({ ...params, circuit: shifted(-Math.PI / 2) });
+    for (let o = 0; o < values.length; o++) {
+      const row = jacobian[o] as number[];
+      row[s.column] = (row[s.column] as number) + (s.coefficient * ((plus[o] as number) - (minus[o] as number))) / 2;
+    }
+  }
+  return { values, jacobian };
+}
+
+export interface SpsaGradientParams {
+  /** The loss at a parameter vector. */
+  loss: (parameters: Float64Array) => Promise<number>;
+  parameters: Float64Array;
+  /** Perturbation size c > 0. */
+  perturbation: number;
+  /** Source of the Rademacher directions Δ (its position advances by one draw per parameter). */
+  rng: Rng;
+}
+
+export interface SpsaGradient {
+  gradient: Float64Array;
+  lossPlus: number;
+  lossMinus: number;
+}
+
+/**
+ * Simultaneous-perturbation gradient estimate (Spall 1992): with Δ_i ∈ {−1, +1} uniformly,
+ *
+ *     ĝ_i = [L(θ + cΔ) − L(θ − cΔ)] / (2c·Δ_i)
+ *
+ * Two loss evaluations whatever the number of parameters; E[ĝ] = ∇L + O(c²).
+ */
+export async function spsaGradient(params: SpsaGradientParams): Promise<SpsaGradient> {
+  const { parameters, perturbation: c, rng } = params;
+  if (!(c > 0) || !Number.isFinite(c)) {
+    throw new ValidationError(
+      [{ field: 'perturbation', message: `must be a finite number > 0, got ${c}` }],
+      'Invalid SPSA request',
+    );
+  }
+  const n = parameters.length;
+  const delta = new Float64Array(n);
+  for (let i = 0; i < n; i++) delta[i] = rng.float() < 0.5 ? -1 : 1;
+  const plus = new Float64Array(n);
+  const minus = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    plus[i] = (parameters[i] as number) + c * (delta[i] as number);
+    minus[i] = (parameters[i] as number) - c * (delta[i] as number);
+  }
+  const lossPlus = await params.loss(plus);
+  const lossMinus = await params.loss(minus);
+  const gradient = new Float64Array(n);
+  for (let i = 0; i < n; i++) gradient[i] = (lossPlus - lossMinus) / (2 * c * (delta[i] as number));
+  return { gradient, lossPlus, lossMinus };
+}

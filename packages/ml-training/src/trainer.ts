@@ -1,0 +1,401 @@
+import {
+  type Checkpoint,
+  type CheckpointStore,
+  createRng,
+  IssueCollector,
+  isPlainObject,
+  type JsonValue,
+  type Label,
+  type Rng,
+  type TrainingBatch,
+  throwIfAborted,
+  ValidationError,
+} from '@q-store/core';
+import type { GradientMethod } from './gradients.js';
+import type { LossResult, VariationalClassifier } from './model.js';
+import type { Optimizer } from './optimizers.js';
+
+/** Where the trainer reads one epoch of batches: `createDataLoader`'s loader fits. */
+export interface EpochSource {
+  /** The batches of epoch e (0-based); the same e must give the same batches. */
+  epoch(epoch: number): AsyncIterable<TrainingBatch>;
+}
+
+/** Labelled samples held in memory (e.g. a test split). */
+export interface LabelledSamples {
+  features: ReadonlyArray<ArrayLike<number>>;
+  labels: readonly Label[];
+}
+
+/** Figures of one finished epoch. */
+export interface EpochMetrics {
+  /** Epochs finished so far (1 after the first). */
+  epoch: number;
+  /** Mean training loss over the epoch's samples (each at the parameters of its batch's step). */
+  loss: number;
+  /** Training accuracy measured the same way. */
+  accuracy: number;
+  /** Loss and accuracy on the `test` data at the end of the epoch, when given. */
+  testLoss?: number;
+  testAccuracy?: number;
+  /** Wall-clock seconds of the epoch (training and evaluation). */
+  seconds: number;
+}
+
+export interface BatchMetrics {
+  /** 0-based epoch index of the batch. */
+  epoch: number;
+  /** 0-based batch index in its epoch. */
+  batch: number;
+  size: number;
+  loss: number;
+  accuracy: number;
+  /** Optimizer steps so far. */
+  step: number;
+}
+
+export interface TrainerCallbacks {
+  onBatchEnd?(metrics: BatchMetrics): void | Promise<void>;
+  /** Return `false` to stop training after this epoch. */
+  onEpochEnd?(metrics: EpochMetrics, parameters: Float64Array): undefined | boolean | Promise<undefined | boolean>;
+}
+
+export interface EarlyStoppingOptions {
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Metric to watch; default `testLoss` when test data is given, else `loss`. Accuracies are maximised, losses minimised. */
+  monitor?: 'loss' | 'accuracy' | 'testLoss' | 'testAccuracy';
+}
+
+export interface TrainerOptions {
+  model: VariationalClassifier;
+  optimizer: Optimizer;
+  /** Gradient of the expectation values: default `adjoint` when the backend offers it, else `parameter-shift`. */
+  gradientMethod?: GradientMethod;
+  /** Seed of the trainer's generator (initial parameters, shot seeds); default 0. */
+  seed?: number;
+  /** Name of the model in checkpoints (default `model`). */
+  modelId?: string;
+  checkpointStore?: CheckpointStore;
+  /** Save a checkpoint after every N finished epochs (needs `checkpointStore`). */
+  checkpointEvery?: number;
+  earlyStopping?: EarlyStoppingOptions;
+  callbacks?: TrainerCallbacks;
+}
+
+export interface FitParams {
+  /** Training batches per epoch (a `DataLoader`, shuffled per (seed, epoch) for reproducible runs). */
+  train: EpochSource;
+  /** Data evaluated after every epoch (`testLoss`, `testAccuracy`). */
+  test?: EpochSource | LabelledSamples;
+  /** Total epochs of the run (a resumed run continues up to this number). */
+  epochs: number;
+  /** Starting parameters; default `model.initialParameters({rng})` from the trainer's seed. */
+  initialParameters?: Float64Array;
+  /** A checkpoint (or its URI in `checkpointStore`) to continue from. */
+  resumeFrom?: string | Checkpoint;
+  signal?: AbortSignal;
+}
+
+export interface TrainingResult {
+  parameters: Float64Array;
+  /** Every finished epoch, including those before a resume. */
+  history: EpochMetrics[];
+  /** Epochs finished (the last `history` entry's `epoch`). */
+  epochs: number;
+  stoppedEarly: boolean;
+  /** URIs of the checkpoints written by this call. */
+  checkpoints: string[];
+}
+
+interface MonitorState {
+  best: number | null;
+  bestEpoch: number;
+  wait: number;
+}
+
+/**
+ * Trains a {@link VariationalClassifier}: per batch, the exact gradient of the mean loss
+ * (`model.lossAndGradient`) and a gradient step, or an SPSA step on the batch loss; per epoch,
+ * the metrics, the callbacks, early stopping and checkpoints.
+ *
+ * Exact resume: a checkpoint holds the parameters (float64, exact), the optimizer's state, the
+ * trainer generator's position, the early-stopping state and the history. Epoch e reads
+ * `train.epoch(e)`, whose order depends only on (seed, e), so training 3 epochs, saving, and
+ * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs.
+ */
+export class Trainer {
+  readonly model: VariationalClassifier;
+  readonly optimizer: Optimizer;
+  readonly gradientMethod: GradientMethod;
+  readonly modelId: string;
+  private readonly options: TrainerOptions;
+
+  constructor(options: TrainerOptions) {
+    const issues = new IssueCollector();
+    const { model, checkpointEvery, earlyStopping } = options;
+    const methods = model.backend.capabilities.gradientMethods;
+    const method =
+      options.gradientMethod ?? (model.backend.gradient && methods.includes('adjoint') ? 'adjoint' : 'parameter-shift');
+    if (method !== 'adjoint' && method !== 'parameter-shift') {
+      issues.add('gradientMethod', `must be 'adjoint' or 'parameter-shift', got ${String(method)}`);
+    }
+    if (checkpointEvery !== undefined) {
+      if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
+        issues.add('checkpointEvery', `must be a positive integer, got ${checkpointEvery}`);
+      }
+      if (!options.checkpointStore) issues.add('checkpointStore', 'is needed with checkpointEvery');
+    }
+    if (earlyStopping) {
+      if (!Number.isInteger(earlyStopping.patience) || earlyStopping.patience < 1) {
+        issues.add('earlyStopping.patience', `must be a positive integer, got ${earlyStopping.patience}`);
+      }
+      const minDelta = earlyStopping.minDelta ?? 0;
+      if (!(minDelta >= 0 && Number.isFinite(minDelta))) {
+        issues.add('earlyStopping.minDelta', `must be a finite number ≥ 0, got ${minDelta}`);
+      }
+    }
+    if (options.seed !== undefined && !(Number.isInteger(options.seed) && Math.abs(options.seed) < 2 ** 31)) {
+      issues.add('seed', `must be an integer from -2^31 to 2^31-1, got ${options.seed}`);
+    }
+    issues.throwIfAny('Invalid trainer options');
+    this.model = model;
+    this.optimizer = options.optimizer;
+    this.gradientMethod = method;
+    this.modelId = options.modelId ?? 'model';
+    this.options = options;
+  }
+
+  async fit(params: FitParams): Promise<TrainingResult> {
+    const { model, optimizer, options } = this;
+    const { signal } = params;
+    if (!Number.isInteger(params.epochs) || params.epochs < 1) {
+      throw new ValidationError(
+        [{ field: 'epochs', message: `must be a positive integer, got ${params.epochs}` }],
+        'Invalid fit',
+      );
+    }
+    let rng: Rng = createRng(options.seed ?? 0);
+    let parameters: Float64Array;
+    let history: EpochMetrics[] = [];
+    let monitor: MonitorState = { best: null, bestEpoch: 0, wait: 0 };
+    let start = 0;
+    if (params.resumeFrom !== undefined) {
+      const checkpoint =
+        typeof params.resumeFrom === 'string'
+          ? await this.store().load(params.resumeFrom, { ...(signal && { signal }) })
+          : params.resumeFrom;
+      const restored = this.restore(checkpoint);
+      parameters = restored.parameters;
+      rng = restored.rng;
+      history = restored.history;
+      monitor = restored.monitor;
+      start = checkpoint.epoch;
+    } else {
+      parameters = params.initialParameters
+        ? Float64Array.from(params.initialParameters)
+        : model.initialParameters({ rng });
+      if (parameters.length !== model.numParameters) {
+        throw new ValidationError(
+          [
+            {
+              field: 'initialParameters',
+              message: `has ${parameters.length} values; the model has ${model.numParameters}`,
+            },
+          ],
+          'Invalid fit',
+        );
+      }
+    }
+    const early = options.earlyStopping;
+    const monitorName = early?.monitor ?? (params.test ? 'testLoss' : 'loss');
+    if (early && monitorName.startsWith('test') && !params.test) {
+      throw new ValidationError(
+        [{ field: 'earlyStopping.monitor', message: `'${monitorName}' needs test data` }],
+        'Invalid fit',
+      );
+    }
+    const checkpoints: string[] = [];
+    let stoppedEarly = false;
+    for (let e = start; e < params.epochs; e++) {
+      throwIfAborted(signal);
+      const began = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let count = 0;
+      let batchIndex = 0;
+      for await (const batch of params.train.epoch(e)) {
+        throwIfAborted(signal);
+        const seed = rng.int(-(2 ** 31), 2 ** 31 - 1);
+        const result = await this.step(parameters, batch, seed, signal);
+        lossSum += result.loss * result.count;
+        correct += result.accuracy * result.count;
+        count += result.count;
+        await options.callbacks?.onBatchEnd?.({
+          epoch: e,
+          batch: batchIndex++,
+          size: result.count,
+          loss: result.loss,
+          accuracy: result.accuracy,
+          step: optimizer.steps,
+        });
+      }
+      const metrics: EpochMetrics = {
+        epoch: e + 1,
+        loss: count ? lossSum / count : 0,
+        accuracy: count ? correct / count : 0,
+        seconds: 0,
+      };
+      if (params.test) {
+        const test = await this.evaluate(parameters, params.test, signal);
+        metrics.testLoss = test.loss;
+        metrics.testAccuracy = test.accuracy;
+      }
+      metrics.seconds = (performance.now() - began) / 1000;
+      history.push(metrics);
+      if (early) {
+        const value = metrics[monitorName] as number;
+        const minDelta = early.minDelta ?? 0;
+        const improved =
+          monitor.best === null ||
+          (monitorName.endsWith('ccuracy') ? value > monitor.best + minDelta : value < monitor.best - minDelta);
+        if (improved) monitor = { best: value, bestEpoch: e + 1, wait: 0 };
+        else monitor = { ...monitor, wait: monitor.wait + 1 };
+        if (monitor.wait >= early.patience) stoppedEarly = true;
+      }
+      if (options.checkpointEvery !== undefined && (e + 1) % options.checkpointEvery === 0) {
+        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, signal));
+      }
+      const verdict = await options.callbacks?.onEpochEnd?.(metrics, parameters);
+      if (verdict === false) stoppedEarly = true;
+      if (stoppedEarly) break;
+    }
+    return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly, checkpoints };
+  }
+
+  /** Loss and accuracy over every sample of `data` at `parameters`. */
+  async evaluate(
+    parameters: Float64Array,
+    data: EpochSource | LabelledSamples,
+    signal?: AbortSignal,
+  ): Promise<LossResult> {
+    if ('features' in data) {
+      return this.model.evaluate({
+        parameters,
+        features: data.features,
+        labels: data.labels,
+        ...(signal && { signal }),
+      });
+    }
+    let loss = 0;
+    let correct = 0;
+    let count = 0;
+    for await (const batch of data.epoch(0)) {
+      const r = await this.model.evaluate({
+        parameters,
+        features: batch.features,
+        labels: batch.labels,
+        ...(signal && { signal }),
+      });
+      loss += r.loss * r.count;
+      correct += r.accuracy * r.count;
+      count += r.count;
+    }
+    return { loss: count ? loss / count : 0, accuracy: count ? correct / count : 0, count };
+  }
+
+  /** One optimizer step on a batch; returns the batch's loss and accuracy before the step. */
+  private async step(
+    parameters: Float64Array,
+    batch: TrainingBatch,
+    seed: number,
+    signal?: AbortSignal,
+  ): Promise<LossResult> {
+    const { model, optimizer } = this;
+    const data = { features: batch.features, labels: batch.labels, seed, ...(signal && { signal }) };
+    if (optimizer.kind === 'spsa') {
+      const before = await model.evaluate({ ...data, parameters });
+      await optimizer.step(parameters, async (p) => (await model.evaluate({ ...data, parameters: p })).loss);
+      return before;
+    }
+    const result = await model.lossAndGradient({ ...data, parameters, method: this.gradientMethod });
+    optimizer.step(parameters, result.gradient);
+    return result;
+  }
+
+  private store(): CheckpointStore {
+    const store = this.options.checkpointStore;
+    if (!store) {
+      throw new ValidationError(
+        [{ field: 'checkpointStore', message: 'is needed to resume from a URI' }],
+        'Invalid fit',
+      );
+    }
+    return store;
+  }
+
+  private async save(
+    epoch: number,
+    parameters: Float64Array,
+    rng: Rng,
+    history: EpochMetrics[],
+    monitor: MonitorState,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const last = history.at(-1) as EpochMetrics;
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(last)) if (typeof v === 'number' && k !== 'epoch') metrics[k] = v;
+    return this.store().save(
+      {
+        modelId: this.modelId,
+        epoch,
+        step: this.optimizer.steps,
+        parameters: Float64Array.from(parameters),
+        optimizerState: this.optimizer.state(),
+        metrics,
+        metadata: {
+          parameterNames: [...this.model.parameterNames],
+          rngState: rng.state(),
+          earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+          history: history.map((h) => ({ ...h }) as { [key: string]: JsonValue }),
+        },
+      },
+      { ...(signal && { signal }) },
+    );
+  }
+
+  private restore(checkpoint: Checkpoint): {
+    parameters: Float64Array;
+    rng: Rng;
+    history: EpochMetrics[];
+    monitor: MonitorState;
+  } {
+    const issues = new IssueCollector();
+    const meta = checkpoint.metadata ?? {};
+    const names = meta.parameterNames;
+    if (!(checkpoint.parameters instanceof Float64Array) || checkpoint.parameters.length !== this.model.numParameters) {
+      issues.add('checkpoint.parameters', `must be a Float64Array of ${this.model.numParameters} values`);
+    }
+    if (!Array.isArray(names) || names.join(',') !== this.model.parameterNames.join(',')) {
+      issues.add('checkpoint.metadata.parameterNames', 'do not match the model (a checkpoint of another architecture)');
+    }
+    const rngState = meta.rngState;
+    if (!Array.isArray(rngState) || !rngState.every((x) => typeof x === 'number')) {
+      issues.add('checkpoint.metadata.rngState', 'must be the array saved by the trainer');
+    }
+    const es = meta.earlyStopping;
+    if (!isPlainObject(es)) issues.add('checkpoint.metadata.earlyStopping', 'must be the object saved by the trainer');
+    if (checkpoint.optimizerState === undefined) issues.add('checkpoint.optimizerState', 'is missing');
+    issues.throwIfAny('Invalid checkpoint for this trainer');
+    this.optimizer.restore(checkpoint.optimizerState as JsonValue);
+    const monitor = es as unknown as MonitorState;
+    return {
+      parameters: Float64Array.from(checkpoint.parameters),
+      rng: createRng({ state: rngState as number[] }),
+      history: Array.isArray(meta.history) ? (meta.history as unknown as EpochMetrics[]).map((h) => ({ ...h })) : [],
+      monitor: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+    };
+  }
+}
