@@ -90,11 +90,12 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
     issues.add('url', `must be a string, got ${typeof url}`);
     return undefined;
   }
+  // The URL is never echoed: a malformed one may not split where the password ends.
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    issues.add('url', `is not a URL: ${redactSecrets(url)}`);
+    issues.add('url', 'is not a valid URL (expected redis://[user[:password]@]host[:port][/db])');
     return undefined;
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
@@ -105,12 +106,22 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
   const db = dbText === '' ? 0 : Number(dbText);
   integer(issues, 'url (database path)', db, 0, 1_000_000);
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const decode = (text: string, what: string): string | undefined => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      issues.add('url', `has a ${what} that is not valid percent-encoding`);
+      return undefined;
+    }
+  };
+  const username = parsed.username === '' ? undefined : decode(parsed.username, 'user name');
+  const password = parsed.password === '' ? undefined : decode(parsed.password, 'password');
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port,
     db,
-    ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
     tls: parsed.protocol === 'rediss:',
   };
 }

@@ -70,6 +70,16 @@ describe('Redis config', () => {
     expect(shown(badUrl)).not.toContain(SECRET);
   });
 
+  it('a malformed URL is a ValidationError naming url that never shows the URL or its password', async () => {
+    for (const url of ['redis://u:s3cret PW@[::1/0', 'redis://u:%zz@h/0', 'redis://%zz:s3cret@h/0']) {
+      const error = await caught(() => resolveRedisConfig({ url }, defaults));
+      expect(error).toMatchObject({ code: 'VALIDATION', issues: [{ field: 'url' }] });
+      expect(shown(error)).not.toContain('s3cret');
+      expect(shown(error)).not.toContain('PW');
+      expect(shown(error)).not.toContain('%zz');
+    }
+  });
+
   it('connection errors name the server but never the password', async () => {
     const cache = new RedisCache({ url: `redis://user:${SECRET}@127.0.0.1:1/0`, connectTimeoutMs: 200 });
     const error = await caught(() => cache.ready({ timeoutMs: 400 }));
