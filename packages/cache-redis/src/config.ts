@@ -29,8 +29,11 @@ export interface RedisConfig {
   ttlMs?: number;
   /**
    * Prefix of every key this package writes: one per application sharing a Redis. Default
-   * `q-store:`. Keys are `<prefix>c:…` (cache entries), `<prefix>g:…` (generations), `<prefix>s:…`
-   * (state documents).
+   * `q-store:`. A `:` is appended when it does not end with one (`'app'` → `'app:'`), and no
+   * `:`-separated part of it may be `c`, `g` or `s`: so no prefix's keys fall under another's (with
+   * `'app'` taken literally, `clear()` of the cache would scan `appc:*`, the keys of prefix
+   * `'appc:'`). Keys are `<prefix>c:…` (cache entries), `<prefix>g:…` (generations), `<prefix>s:…`
+   * (state documents), `<prefix>epoch`.
    */
   keyPrefix?: string;
   /**
@@ -50,6 +53,14 @@ export interface RedisConfig {
 export const DEFAULT_TTL_MS = 3_600_000;
 export const DEFAULT_KEY_PREFIX = 'q-store:';
 export const MAX_KEY_PREFIX_LENGTH = 128;
+
+/** Key-type tags written after a prefix; a prefix part equal to one would nest under another prefix. */
+const RESERVED_PREFIX_PARTS = new Set(['c', 'g', 's']);
+
+/** A key prefix ending with the separator `:` (appended when missing). */
+export function normalizeKeyPrefix(prefix: string): string {
+  return prefix.endsWith(':') ? prefix : `${prefix}:`;
+}
 
 export interface ResolvedRedisConfig {
   /** ioredis options (host, port, db, credentials, TLS); absent when a client was given. */
@@ -155,9 +166,15 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   if (c.password !== undefined && typeof c.password !== 'string') issues.add('password', 'must be a string');
   if (c.tls !== undefined && !isPlainObject(c.tls)) issues.add('tls', 'must be an object of TLS options');
   if (c.keyPrefix !== undefined) {
-    if (typeof c.keyPrefix !== 'string') issues.add('keyPrefix', 'must be a string');
+    if (typeof c.keyPrefix !== 'string' || c.keyPrefix === '') issues.add('keyPrefix', 'must be a non-empty string');
     else if (c.keyPrefix.length > MAX_KEY_PREFIX_LENGTH)
       issues.add('keyPrefix', `is longer than ${MAX_KEY_PREFIX_LENGTH} characters`, MAX_KEY_PREFIX_LENGTH);
+    else if (
+      normalizeKeyPrefix(c.keyPrefix)
+        .split(':')
+        .some((part) => RESERVED_PREFIX_PARTS.has(part))
+    )
+      issues.add('keyPrefix', "may not have a ':'-separated part 'c', 'g' or 's' (it would fall under another prefix)");
   }
   const given = ['url', 'client', 'host'].filter((k) => c[k] !== undefined);
   if (given.length > 1)
@@ -173,7 +190,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   issues.throwIfAny('Invalid Redis config');
 
   const ttlMs = c.ttlMs ?? (c.ttl === undefined ? DEFAULT_TTL_MS : c.ttl * 1000);
-  const keyPrefix = c.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const keyPrefix = normalizeKeyPrefix(c.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const operationTimeoutMs = c.operationTimeoutMs ?? defaults.operationTimeoutMs;
   if (c.client) {
     const o = c.client.options;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRedisConfig } from './config.js';
 import { RedisCache } from './redis-cache.js';
+import { RedisStateStore } from './redis-state-store.js';
 import { registerRedisCache } from './registry.js';
 import {
   ownServerUnavailableReason,
@@ -221,6 +222,25 @@ describe.skipIf(skip !== undefined)('RedisCache', () => {
       const stats = await admin.info('commandstats');
       expect(stats).toContain('cmdstat_scan');
       expect(stats).not.toContain('cmdstat_keys');
+    }
+  });
+
+  it('a key prefix without a trailing colon gets one, so clear() never reaches a longer prefix’s keys', async () => {
+    const base = uniquePrefix('nested');
+    const cache = await open({ keyPrefix: `${base}app` });
+    const state = new RedisStateStore({ url: redis.url, keyPrefix: `${base}appc:` });
+    await state.ready();
+    await state.set('doc', { v: 1 });
+    await cache.set('k', 1);
+    expect(await cache.clear()).toBe(1);
+    expect(await state.get('doc')).toEqual({ v: 1 });
+    expect(await admin.exists(`${base}app:c:k`, `${base}appc:s:doc`)).toBe(1);
+    await state.close();
+    expect(resolveRedisConfig({ keyPrefix: 'app' }, { operationTimeoutMs: 1 }).keyPrefix).toBe('app:');
+    for (const keyPrefix of ['app:c:', 'app:s', 'g:x:', '']) {
+      expect(() => resolveRedisConfig({ keyPrefix }, { operationTimeoutMs: 1 })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION', issues: [expect.objectContaining({ field: 'keyPrefix' })] }),
+      );
     }
   });
 
