@@ -196,6 +196,26 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
     }
   });
 
+  it('a state-store update that timed out after its compare-and-set was sent is not retryable (it may still apply)', async () => {
+    const state = new RedisStateStore({ host: '127.0.0.1', port: server.port, operationTimeoutMs: 300 });
+    try {
+      await state.set('counter', 0);
+      await admin.call('CLIENT', 'PAUSE', '800', 'WRITE'); // reads answer, the script waits
+      const error = await state.update<number>('counter', (n) => (n ?? 0) + 1).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TIMEOUT', retryable: false });
+      expect(String((error as Error).message)).toContain('outcome is unknown');
+      // The script ran after the pause: the update applied once although the caller saw a failure.
+      await waitFor('the script to run', async () => (await admin.get('q-store:s:counter')) === '1');
+      expect(await state.get('counter')).toBe(1);
+      // A timeout before anything was sent stays retryable.
+      await admin.call('CLIENT', 'PAUSE', '800', 'ALL');
+      await expect(state.get('counter')).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      await state.close();
+    }
+  });
+
   it('slow (CLIENT PAUSE): queries bypass after the timeout, writes land, caching resumes', async () => {
     await connect(server.port);
     await warm('before');
