@@ -165,6 +165,8 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
     await server.restart(); // loads the snapshot: the old generation and the old entry are back
     await waitFor('the client to reconnect', () => cache.status === 'ready');
     expect(await admin.dbsize()).toBeGreaterThan(0);
+    // Detected on the reconnect itself, before any read.
+    await waitFor('the restart to be detected without a read', () => cache.stats().restartsDetected === 1, 3000);
     expect(await top()).toBe('after-save');
     expect(cache.stats().restartsDetected).toBe(1);
     expect(await top()).toBe('after-save');
@@ -192,6 +194,38 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
       expect(cached.cacheStats().l1Hits).toBe(hits + 1);
       expect(rejections).toEqual([]);
     } finally {
+      await partition.close();
+    }
+  });
+
+  it('another process sees a write whose bump failed once the writer reconnects, without the writer reading', async () => {
+    const partition = await Partition.open(server.port);
+    const writerCache = new RedisCache({
+      host: '127.0.0.1',
+      port: partition.port,
+      operationTimeoutMs: 200,
+      connectTimeoutMs: 300,
+    });
+    try {
+      await connect(server.port); // the reader, B: its own client, straight to Redis
+      await warm('before');
+      await writerCache.ready();
+      const writer = withCache(backend, writerCache); // A, another process sharing the database and Redis
+      const readerWithoutL1 = withCache(backend, cache, { l1: false });
+      partition.sever();
+      await waitFor('the writer to notice', () => writerCache.status !== 'ready');
+      await writer.upsert({ records: [{ id: 'partitioned', vector: [0, 1, 0] }] });
+      expect(writer.cacheStats().bumpFailures).toBe(1);
+      // The documented window: until A reaches Redis again, B still gets the old entry.
+      expect(await top()).toBe('before');
+      partition.heal();
+      await waitFor('B to see the write', async () => (await top()) === 'partitioned', 3000);
+      expect((await readerWithoutL1.query(q)).matches[0]?.id).toBe('partitioned');
+      const a = writer.cacheStats();
+      expect(a.l1Hits + a.l2Hits + a.misses + a.bypasses).toBe(0); // A never read
+      expect(rejections).toEqual([]);
+    } finally {
+      await writerCache.close();
       await partition.close();
     }
   });

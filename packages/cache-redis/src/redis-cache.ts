@@ -137,7 +137,18 @@ export class RedisCache implements CacheBackend {
     this.connections = this.connection.status === 'ready' ? 1 : 0;
     this.connection.client.on('ready', () => {
       this.connections++;
+      // Check for a restarted server at once, not only at the next read.
+      this.verifyServer().catch(() => undefined);
     });
+  }
+
+  /**
+   * Calls `listener` each time the client (re)connects. `withCache` retries remembered generation
+   * bumps here, so that other processes stop seeing results a write made stale as soon as this
+   * process reaches Redis again.
+   */
+  onReady(listener: () => void): void {
+    this.connection.client.on('ready', listener);
   }
 
   /** Waits for the first connection (see {@link RedisConnection.ready}). */
@@ -218,7 +229,7 @@ export class RedisCache implements CacheBackend {
   }
 
   /**
-   * After each (re)connection, once: reads the server's `run_id`; when it differs from the one
+   * After each (re)connection, once (eagerly on the `ready` event, and before a generation is read): reads the server's `run_id`; when it differs from the one
    * seen before, the server restarted (or failed over) and may hold an older snapshot, so the
    * epoch is bumped before any generation is trusted.
    */
