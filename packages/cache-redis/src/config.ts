@@ -41,6 +41,12 @@ export interface RedisConfig {
    * that time out bypass the cache. Default 100 for the cache, 2000 for the state store.
    */
   operationTimeoutMs?: number;
+  /**
+   * After this many calls in a row time out on a connection that looks open, the client drops it
+   * and reconnects (a silent network partition leaves the socket open: without this every call
+   * would wait its full timeout until the OS gives up on the connection). Default 3.
+   */
+  reconnectAfterTimeouts?: number;
   /** Longest a connection attempt may take, in ms (ioredis `connectTimeout`). Default 2000. */
   connectTimeoutMs?: number;
   /**
@@ -71,7 +77,12 @@ export interface ResolvedRedisConfig {
   ttlMs: number;
   keyPrefix: string;
   operationTimeoutMs: number;
+  reconnectAfterTimeouts: number;
 }
+
+export const DEFAULT_RECONNECT_AFTER_TIMEOUTS = 3;
+/** Initial delay of TCP keep-alive probes on the client's socket, in ms. */
+export const KEEP_ALIVE_MS = 5000;
 
 function positive(issues: IssueCollector, field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined) return;
@@ -143,7 +154,8 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
  *
  * The client fails fast instead of queueing while disconnected (`enableOfflineQueue: false`), does
  * not re-send commands across connections, pipelines the commands issued in one tick into one round
- * trip, and reconnects forever with capped exponential backoff and jitter.
+ * trip, probes an idle socket with TCP keep-alive after {@link KEEP_ALIVE_MS}, and reconnects
+ * forever with capped exponential backoff and jitter.
  */
 export function resolveRedisConfig(config: unknown, defaults: { operationTimeoutMs: number }): ResolvedRedisConfig {
   const issues = new IssueCollector();
@@ -162,6 +174,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   if (c.ttl !== undefined && c.ttlMs !== undefined) issues.add('ttl', 'give ttl (seconds) or ttlMs, not both');
   positive(issues, 'operationTimeoutMs', c.operationTimeoutMs, 600_000);
   positive(issues, 'connectTimeoutMs', c.connectTimeoutMs, 600_000);
+  integer(issues, 'reconnectAfterTimeouts', c.reconnectAfterTimeouts, 1, 1_000_000);
   if (c.username !== undefined && typeof c.username !== 'string') issues.add('username', 'must be a string');
   if (c.password !== undefined && typeof c.password !== 'string') issues.add('password', 'must be a string');
   if (c.tls !== undefined && !isPlainObject(c.tls)) issues.add('tls', 'must be an object of TLS options');
@@ -192,6 +205,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   const ttlMs = c.ttlMs ?? (c.ttl === undefined ? DEFAULT_TTL_MS : c.ttl * 1000);
   const keyPrefix = normalizeKeyPrefix(c.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const operationTimeoutMs = c.operationTimeoutMs ?? defaults.operationTimeoutMs;
+  const reconnectAfterTimeouts = c.reconnectAfterTimeouts ?? DEFAULT_RECONNECT_AFTER_TIMEOUTS;
   if (c.client) {
     const o = c.client.options;
     return {
@@ -200,6 +214,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
       ttlMs,
       keyPrefix,
       operationTimeoutMs,
+      reconnectAfterTimeouts,
     };
   }
   const host = url?.host ?? c.host ?? '127.0.0.1';
@@ -216,6 +231,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
     ...(password !== undefined && { password }),
     ...(tls !== undefined && { tls }),
     connectTimeout: c.connectTimeoutMs ?? 2000,
+    keepAlive: KEEP_ALIVE_MS,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
@@ -226,5 +242,5 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
       return Math.round(base / 2 + Math.random() * (base / 2));
     },
   };
-  return { options, where: `${host}:${port}/${db}`, ttlMs, keyPrefix, operationTimeoutMs };
+  return { options, where: `${host}:${port}/${db}`, ttlMs, keyPrefix, operationTimeoutMs, reconnectAfterTimeouts };
 }

@@ -18,10 +18,16 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
-/** A TCP proxy in front of Redis that can cut every connection (a network partition) and heal. */
+/**
+ * A TCP proxy in front of Redis that can cut every connection (a network partition), or hold all
+ * traffic with the sockets left open (a silent partition: packets dropped, TCP retransmitting),
+ * and heal (held traffic is then delivered, as retransmission would).
+ */
 class Partition {
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  private holding = false;
+  private held: Array<[Socket, Buffer]> = [];
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -43,7 +49,13 @@ class Partition {
         s.on('error', () => undefined);
       }
       upstream.connect(targetPort, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          if (partition.holding) partition.held.push([to, chunk]);
+          else if (!to.destroyed) to.write(chunk);
+        });
+      forward(client, upstream);
+      forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -56,8 +68,15 @@ class Partition {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Stops forwarding without closing anything. */
+  blackhole(): void {
+    this.holding = true;
+  }
+
   heal(): void {
     this.cut = false;
+    this.holding = false;
+    for (const [to, chunk] of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
   }
 
   close(): Promise<void> {
@@ -226,6 +245,36 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
       expect(rejections).toEqual([]);
     } finally {
       await writerCache.close();
+      await partition.close();
+    }
+  });
+
+  it('a silent partition (traffic dropped, sockets open): after a few timeouts it reconnects, reads fail fast, caching resumes after it heals', async () => {
+    const partition = await Partition.open(server.port);
+    try {
+      await connect(partition.port); // reconnectAfterTimeouts: 3 (default), operationTimeoutMs 200
+      await warm('before');
+      partition.blackhole();
+      const timeoutsBefore = cache.stats().timeouts;
+      const bypassesBefore = cached.cacheStats().bypasses;
+      for (let i = 0; i < 10; i++) expect(await top()).toBe('before');
+      // A query reads two generations at once: the third timeout drops the connection, the fourth
+      // may be its sibling; every later query fails fast instead of waiting out its timeout.
+      const timeouts = cache.stats().timeouts - timeoutsBefore;
+      expect(timeouts).toBeGreaterThanOrEqual(3);
+      expect(timeouts).toBeLessThanOrEqual(4);
+      expect(cache.stats().forcedReconnects).toBe(1);
+      expect(cached.cacheStats().bypasses).toBe(bypassesBefore + 10);
+      expect(cache.status).not.toBe('ready');
+      partition.heal();
+      await waitFor('the client to reconnect', () => cache.status === 'ready');
+      const hits = cached.cacheStats().l1Hits;
+      await waitFor('caching to resume', async () => {
+        expect(await top()).toBe('before');
+        return cached.cacheStats().l1Hits > hits;
+      });
+      expect(rejections).toEqual([]);
+    } finally {
       await partition.close();
     }
   });

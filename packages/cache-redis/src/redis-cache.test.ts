@@ -45,6 +45,11 @@ describe('Redis config', () => {
     expect(r.where).toBe('cache.local:6380/3');
     expect(r.keyPrefix).toBe('q-store:');
     expect(r.operationTimeoutMs).toBe(100);
+    expect(r.reconnectAfterTimeouts).toBe(3);
+    expect(r.options?.keepAlive).toBeGreaterThan(0);
+    expect(() => resolveRedisConfig({ reconnectAfterTimeouts: 0 }, defaults)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ field: 'reconnectAfterTimeouts' })] }),
+    );
   });
 
   it('takes a URL with credentials and a database path, and never shows the password', () => {

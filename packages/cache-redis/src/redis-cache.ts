@@ -73,6 +73,8 @@ export interface RedisCacheStats {
   timeouts: number;
   /** Times a reconnect found a restarted server (another run id) and invalidated every entry. */
   restartsDetected: number;
+  /** Connections dropped and reopened because calls kept timing out (a silent partition). */
+  forcedReconnects: number;
   lastError?: string;
 }
 
@@ -164,6 +166,7 @@ export class RedisCache implements CacheBackend {
     return {
       status: this.connection.status,
       ...this.counters,
+      forcedReconnects: this.connection.forcedReconnects,
       ...(this.connection.lastError !== undefined && { lastError: this.connection.lastError }),
     };
   }
