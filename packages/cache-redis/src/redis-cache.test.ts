@@ -2,7 +2,7 @@ import { type CacheBackend, PluginRegistry } from '@q-store/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRedisConfig } from './config.js';
-import { RedisCache } from './redis-cache.js';
+import { GENERATION_TTL_MS, RedisCache } from './redis-cache.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { registerRedisCache } from './registry.js';
 import {
@@ -198,6 +198,21 @@ describe.skipIf(skip !== undefined)('RedisCache', () => {
     await admin.del(`${prefix}g:s`, `${prefix}epoch`);
     const after = await cache.generation('s');
     expect(after).toBeGreaterThan(before);
+  });
+
+  it('generation keys expire 30 days after their last bump (a lost key comes back larger); the epoch never', async () => {
+    const prefix = uniquePrefix('gen-ttl');
+    const cache = await open({ keyPrefix: prefix });
+    await cache.generation('read-only');
+    await cache.bumpGeneration('written');
+    for (const scope of ['read-only', 'written']) {
+      const pttl = await admin.pttl(`${prefix}g:${scope}`);
+      expect(pttl).toBeGreaterThan(GENERATION_TTL_MS - 60_000);
+      expect(pttl).toBeLessThanOrEqual(GENERATION_TTL_MS);
+    }
+    expect(GENERATION_TTL_MS).toBe(30 * 24 * 3600 * 1000);
+    await cache.bumpEpoch();
+    expect(await admin.pttl(`${prefix}epoch`)).toBe(-1);
   });
 
   it('keeps applications apart by key prefix', async () => {

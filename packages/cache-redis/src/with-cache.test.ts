@@ -270,6 +270,41 @@ describe.skipIf(skip !== undefined)('withCache', () => {
     expect(await cache.get('still-open')).toBe(1);
   });
 
+  it('default scope: per in-memory backend object; required (a ValidationError naming scope) for a durable backend', async () => {
+    const prefix = uniquePrefix('default-scope');
+    const [cacheA, cacheB] = [await openCache(prefix), await openCache(prefix)];
+    // Two processes, each with its own in-memory index of the same name, holding different data.
+    const [mine, theirs] = [new MemoryBackend({ indexName: 'same' }), new MemoryBackend({ indexName: 'same' })];
+    for (const [backend, id] of [
+      [mine, 'mine'],
+      [theirs, 'theirs'],
+    ] as const) {
+      await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+      await backend.upsert({ records: [{ id, vector: [1, 0] }] });
+    }
+    const q = { vector: [1, 0], topK: 1 };
+    expect((await withCache(mine, cacheA).query(q)).matches[0]?.id).toBe('mine');
+    const theirsCached = withCache(theirs, cacheB, { l1: false });
+    expect((await theirsCached.query(q)).matches[0]?.id).toBe('theirs');
+    expect(theirsCached.cacheStats().l2Hits).toBe(0);
+    // The same object gets the same default scope: a second wrapper shares the entries.
+    const again = withCache(mine, cacheB, { l1: false });
+    expect((await again.query(q)).matches[0]?.id).toBe('mine');
+    expect(again.cacheStats().l2Hits).toBe(1);
+
+    class DurableBackend extends MemoryBackend {
+      override readonly capabilities: BackendCapabilities = {
+        ...new MemoryBackend({ indexName: 'probe' }).capabilities,
+        persistence: 'durable',
+      };
+    }
+    expect(() => withCache(new DurableBackend({ indexName: 'docs' }), cacheA)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', issues: [expect.objectContaining({ field: 'scope' })] }),
+    );
+    const named = withCache(new DurableBackend({ indexName: 'docs' }), cacheA, { scope: 'pg:prod/docs' });
+    expect(named.indexName).toBe('docs');
+  });
+
   it('rejects bad options naming the field', async () => {
     const cache = await openCache(uniquePrefix('options'));
     expect(() =>
