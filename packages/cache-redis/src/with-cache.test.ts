@@ -142,14 +142,19 @@ describe.skipIf(skip !== undefined)('withCache', () => {
     expect((await cached.query(q)).matches[0]?.metadata).toEqual({ kind: 'fresh' });
     await cached.delete({ filter: { kind: 'fresh' } });
     expect(await ids()).toEqual(['b']);
-    await cached.delete({ all: true });
+    await cached.dropIndex();
+    await expect(cached.query(q)).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' });
+    // Recreated and queried with no write in between: the results cached before the drop are gone.
+    await cached.ensureIndex({ dimension: 3, metric: 'cosine' });
     expect(await ids()).toEqual([]);
     expect((await fetched()).size).toBe(0);
     await cached.dropIndex();
-    await expect(cached.query(q)).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' });
     await cached.ensureIndex({ dimension: 3, metric: 'dot' });
     await cached.upsert({ records: [{ id: 'again', vector: [0, 2, 0] }] });
     expect(await ids()).toEqual(['again']);
+    await cached.delete({ all: true });
+    expect(await ids()).toEqual([]);
+    expect((await fetched()).size).toBe(0);
     expect(cached.cacheStats().l1Hits).toBe(checks);
   });
 
