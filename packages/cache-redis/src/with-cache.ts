@@ -177,7 +177,7 @@ const NOTHING_WRITTEN = new Set([
 /** Per in-memory backend object: the id in its default scope. */
 const memoryScopeIds = new WeakMap<object, string>();
 
-function defaultScope(backend: VectorBackend<Metadata>): string {
+function defaultScope(backend: { readonly type: string; readonly indexName: string }): string {
   let id = memoryScopeIds.get(backend);
   if (id === undefined) {
     id = randomUUID();
@@ -486,11 +486,15 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
  *   on every query. `fetch` caches each record by id (the hot-vector cache) the same way.
  * - Every write bumps the namespace's generation after it lands (also when it fails part-way, as a
  *   `PartialWriteError`); `dropIndex` and an `ensureIndex` that creates the index bump the index's.
- *   A read after a write, from this process or any other using the same cache, is never stale.
+ *   A read after a write from this process is never stale; another process using the same cache
+ *   sees the write once its bump has reached Redis (at once, unless Redis was unreachable).
  * - Redis down or slow (past the cache's timeout): reads go to the backend and are counted as
  *   bypasses; writes go to the backend; a bump that failed is retried before the scope is read from
- *   the cache again, and until it succeeds that scope bypasses the cache. Nothing throws because of
- *   the cache.
+ *   the cache again, on each reconnect and every second, and until it succeeds this process
+ *   bypasses the cache for that scope (other processes may be served the older result meanwhile,
+ *   at most until the TTL). Nothing throws because of the cache.
+ * - `options.scope` is required when the backend's data outlives the process (see
+ *   {@link WithCacheOptions.scope}).
  * - Results are copies: mutating a returned vector or metadata never changes a cached entry.
  * - `close()` closes the backend (and the cache only with `closeCache: true`).
  */
