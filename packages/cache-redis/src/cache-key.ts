@@ -21,21 +21,61 @@ export function hashKey(head: unknown, bytes?: Float32Array): string {
   return hash.digest('base64url');
 }
 
+/** How often remembered generation bumps are retried while any is pending, in ms. */
+export const BUMP_RETRY_INTERVAL_MS = 1000;
+
+interface PendingBumps {
+  scopes: Set<string>;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * Scopes whose generation bump failed (Redis was down or slow when a write landed), per cache
  * object, shared by every wrapper in this process that uses that cache. While a scope is here its
- * cached entries may be stale, so reads of it bypass the cache; each read first retries the bump,
- * and a successful bump removes the scope.
+ * cached entries may be stale, so reads of it from this process bypass the cache. The bump is
+ * retried before each read of the scope, each time the cache reconnects (when it offers
+ * `onReady`, as RedisCache does) and every {@link BUMP_RETRY_INTERVAL_MS}; a successful bump removes
+ * the scope. Other processes see the write once a retry succeeds.
  */
-const unbumped = new WeakMap<CacheBackend, Set<string>>();
+const unbumped = new WeakMap<CacheBackend, PendingBumps>();
+
+function pendingOf(cache: CacheBackend): PendingBumps {
+  let pending = unbumped.get(cache);
+  if (!pending) {
+    pending = { scopes: new Set(), timer: undefined };
+    unbumped.set(cache, pending);
+    const onReady = (cache as { onReady?: unknown }).onReady;
+    if (typeof onReady === 'function') {
+      onReady.call(cache, () => {
+        retryPendingBumps(cache).catch(() => undefined);
+      });
+    }
+  }
+  return pending;
+}
 
 export function unbumpedScopes(cache: CacheBackend): Set<string> {
-  let set = unbumped.get(cache);
-  if (!set) {
-    set = new Set();
-    unbumped.set(cache, set);
+  return pendingOf(cache).scopes;
+}
+
+/** Retries every remembered bump of the cache; returns how many still fail. */
+export function retryPendingBumps(cache: CacheBackend): Promise<number> {
+  const scopes = pendingOf(cache).scopes;
+  return scopes.size === 0 ? Promise.resolve(0) : bumpScopes(cache, [...scopes]);
+}
+
+/** Keeps a timer retrying the remembered bumps while there are any (it does not keep Node alive). */
+function scheduleRetries(cache: CacheBackend, pending: PendingBumps, closed: boolean): void {
+  if (pending.scopes.size === 0 || closed) {
+    clearInterval(pending.timer);
+    pending.timer = undefined;
+    return;
   }
-  return set;
+  if (pending.timer) return;
+  pending.timer = setInterval(() => {
+    retryPendingBumps(cache).catch(() => undefined);
+  }, BUMP_RETRY_INTERVAL_MS);
+  pending.timer.unref();
 }
 
 /**
@@ -44,19 +84,22 @@ export function unbumpedScopes(cache: CacheBackend): Set<string> {
  * bumps failed.
  */
 export async function bumpScopes(cache: CacheBackend, scopes: readonly string[]): Promise<number> {
-  const pending = unbumpedScopes(cache);
+  const pending = pendingOf(cache);
   let failed = 0;
+  let closed = false;
   await Promise.all(
     scopes.map(async (scope) => {
       try {
         await cache.bumpGeneration(scope);
-        pending.delete(scope);
-      } catch {
-        pending.add(scope);
+        pending.scopes.delete(scope);
+      } catch (error) {
+        pending.scopes.add(scope);
+        if ((error as { code?: unknown }).code === 'CLOSED') closed = true;
         failed++;
       }
     }),
   );
+  scheduleRetries(cache, pending, closed);
   return failed;
 }
 

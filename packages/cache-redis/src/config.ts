@@ -29,8 +29,11 @@ export interface RedisConfig {
   ttlMs?: number;
   /**
    * Prefix of every key this package writes: one per application sharing a Redis. Default
-   * `q-store:`. Keys are `<prefix>c:…` (cache entries), `<prefix>g:…` (generations), `<prefix>s:…`
-   * (state documents).
+   * `q-store:`. A `:` is appended when it does not end with one (`'app'` → `'app:'`), and no
+   * `:`-separated part of it may be `c`, `g` or `s`: so no prefix's keys fall under another's (with
+   * `'app'` taken literally, `clear()` of the cache would scan `appc:*`, the keys of prefix
+   * `'appc:'`). Keys are `<prefix>c:…` (cache entries), `<prefix>g:…` (generations), `<prefix>s:…`
+   * (state documents), `<prefix>epoch`.
    */
   keyPrefix?: string;
   /**
@@ -38,6 +41,12 @@ export interface RedisConfig {
    * that time out bypass the cache. Default 100 for the cache, 2000 for the state store.
    */
   operationTimeoutMs?: number;
+  /**
+   * After this many calls in a row time out on a connection that looks open, the client drops it
+   * and reconnects (a silent network partition leaves the socket open: without this every call
+   * would wait its full timeout until the OS gives up on the connection). Default 3.
+   */
+  reconnectAfterTimeouts?: number;
   /** Longest a connection attempt may take, in ms (ioredis `connectTimeout`). Default 2000. */
   connectTimeoutMs?: number;
   /**
@@ -51,6 +60,14 @@ export const DEFAULT_TTL_MS = 3_600_000;
 export const DEFAULT_KEY_PREFIX = 'q-store:';
 export const MAX_KEY_PREFIX_LENGTH = 128;
 
+/** Key-type tags written after a prefix; a prefix part equal to one would nest under another prefix. */
+const RESERVED_PREFIX_PARTS = new Set(['c', 'g', 's']);
+
+/** A key prefix ending with the separator `:` (appended when missing). */
+export function normalizeKeyPrefix(prefix: string): string {
+  return prefix.endsWith(':') ? prefix : `${prefix}:`;
+}
+
 export interface ResolvedRedisConfig {
   /** ioredis options (host, port, db, credentials, TLS); absent when a client was given. */
   options?: RedisOptions;
@@ -60,7 +77,12 @@ export interface ResolvedRedisConfig {
   ttlMs: number;
   keyPrefix: string;
   operationTimeoutMs: number;
+  reconnectAfterTimeouts: number;
 }
+
+export const DEFAULT_RECONNECT_AFTER_TIMEOUTS = 3;
+/** Initial delay of TCP keep-alive probes on the client's socket, in ms. */
+export const KEEP_ALIVE_MS = 5000;
 
 function positive(issues: IssueCollector, field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined) return;
@@ -90,11 +112,12 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
     issues.add('url', `must be a string, got ${typeof url}`);
     return undefined;
   }
+  // The URL is never echoed: a malformed one may not split where the password ends.
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    issues.add('url', `is not a URL: ${redactSecrets(url)}`);
+    issues.add('url', 'is not a valid URL (expected redis://[user[:password]@]host[:port][/db])');
     return undefined;
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
@@ -105,12 +128,22 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
   const db = dbText === '' ? 0 : Number(dbText);
   integer(issues, 'url (database path)', db, 0, 1_000_000);
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const decode = (text: string, what: string): string | undefined => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      issues.add('url', `has a ${what} that is not valid percent-encoding`);
+      return undefined;
+    }
+  };
+  const username = parsed.username === '' ? undefined : decode(parsed.username, 'user name');
+  const password = parsed.password === '' ? undefined : decode(parsed.password, 'password');
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port,
     db,
-    ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
     tls: parsed.protocol === 'rediss:',
   };
 }
@@ -121,7 +154,8 @@ function parseUrl(url: unknown, issues: IssueCollector): UrlParts | undefined {
  *
  * The client fails fast instead of queueing while disconnected (`enableOfflineQueue: false`), does
  * not re-send commands across connections, pipelines the commands issued in one tick into one round
- * trip, and reconnects forever with capped exponential backoff and jitter.
+ * trip, probes an idle socket with TCP keep-alive after {@link KEEP_ALIVE_MS}, and reconnects
+ * forever with capped exponential backoff and jitter.
  */
 export function resolveRedisConfig(config: unknown, defaults: { operationTimeoutMs: number }): ResolvedRedisConfig {
   const issues = new IssueCollector();
@@ -140,13 +174,20 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   if (c.ttl !== undefined && c.ttlMs !== undefined) issues.add('ttl', 'give ttl (seconds) or ttlMs, not both');
   positive(issues, 'operationTimeoutMs', c.operationTimeoutMs, 600_000);
   positive(issues, 'connectTimeoutMs', c.connectTimeoutMs, 600_000);
+  integer(issues, 'reconnectAfterTimeouts', c.reconnectAfterTimeouts, 1, 1_000_000);
   if (c.username !== undefined && typeof c.username !== 'string') issues.add('username', 'must be a string');
   if (c.password !== undefined && typeof c.password !== 'string') issues.add('password', 'must be a string');
   if (c.tls !== undefined && !isPlainObject(c.tls)) issues.add('tls', 'must be an object of TLS options');
   if (c.keyPrefix !== undefined) {
-    if (typeof c.keyPrefix !== 'string') issues.add('keyPrefix', 'must be a string');
+    if (typeof c.keyPrefix !== 'string' || c.keyPrefix === '') issues.add('keyPrefix', 'must be a non-empty string');
     else if (c.keyPrefix.length > MAX_KEY_PREFIX_LENGTH)
       issues.add('keyPrefix', `is longer than ${MAX_KEY_PREFIX_LENGTH} characters`, MAX_KEY_PREFIX_LENGTH);
+    else if (
+      normalizeKeyPrefix(c.keyPrefix)
+        .split(':')
+        .some((part) => RESERVED_PREFIX_PARTS.has(part))
+    )
+      issues.add('keyPrefix', "may not have a ':'-separated part 'c', 'g' or 's' (it would fall under another prefix)");
   }
   const given = ['url', 'client', 'host'].filter((k) => c[k] !== undefined);
   if (given.length > 1)
@@ -162,8 +203,9 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
   issues.throwIfAny('Invalid Redis config');
 
   const ttlMs = c.ttlMs ?? (c.ttl === undefined ? DEFAULT_TTL_MS : c.ttl * 1000);
-  const keyPrefix = c.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const keyPrefix = normalizeKeyPrefix(c.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const operationTimeoutMs = c.operationTimeoutMs ?? defaults.operationTimeoutMs;
+  const reconnectAfterTimeouts = c.reconnectAfterTimeouts ?? DEFAULT_RECONNECT_AFTER_TIMEOUTS;
   if (c.client) {
     const o = c.client.options;
     return {
@@ -172,6 +214,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
       ttlMs,
       keyPrefix,
       operationTimeoutMs,
+      reconnectAfterTimeouts,
     };
   }
   const host = url?.host ?? c.host ?? '127.0.0.1';
@@ -188,6 +231,7 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
     ...(password !== undefined && { password }),
     ...(tls !== undefined && { tls }),
     connectTimeout: c.connectTimeoutMs ?? 2000,
+    keepAlive: KEEP_ALIVE_MS,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
@@ -198,5 +242,5 @@ export function resolveRedisConfig(config: unknown, defaults: { operationTimeout
       return Math.round(base / 2 + Math.random() * (base / 2));
     },
   };
-  return { options, where: `${host}:${port}/${db}`, ttlMs, keyPrefix, operationTimeoutMs };
+  return { options, where: `${host}:${port}/${db}`, ttlMs, keyPrefix, operationTimeoutMs, reconnectAfterTimeouts };
 }

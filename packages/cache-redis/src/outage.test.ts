@@ -18,10 +18,16 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
-/** A TCP proxy in front of Redis that can cut every connection (a network partition) and heal. */
+/**
+ * A TCP proxy in front of Redis that can cut every connection (a network partition), or hold all
+ * traffic with the sockets left open (a silent partition: packets dropped, TCP retransmitting),
+ * and heal (held traffic is then delivered, as retransmission would).
+ */
 class Partition {
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  private holding = false;
+  private held: Array<[Socket, Buffer]> = [];
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -43,7 +49,13 @@ class Partition {
         s.on('error', () => undefined);
       }
       upstream.connect(targetPort, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          if (partition.holding) partition.held.push([to, chunk]);
+          else if (!to.destroyed) to.write(chunk);
+        });
+      forward(client, upstream);
+      forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -56,8 +68,15 @@ class Partition {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Stops forwarding without closing anything. */
+  blackhole(): void {
+    this.holding = true;
+  }
+
   heal(): void {
     this.cut = false;
+    this.holding = false;
+    for (const [to, chunk] of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
   }
 
   close(): Promise<void> {
@@ -165,6 +184,8 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
     await server.restart(); // loads the snapshot: the old generation and the old entry are back
     await waitFor('the client to reconnect', () => cache.status === 'ready');
     expect(await admin.dbsize()).toBeGreaterThan(0);
+    // Detected on the reconnect itself, before any read.
+    await waitFor('the restart to be detected without a read', () => cache.stats().restartsDetected === 1, 3000);
     expect(await top()).toBe('after-save');
     expect(cache.stats().restartsDetected).toBe(1);
     expect(await top()).toBe('after-save');
@@ -193,6 +214,88 @@ describe.skipIf(skip !== undefined)('Redis down, slow or restarted', () => {
       expect(rejections).toEqual([]);
     } finally {
       await partition.close();
+    }
+  });
+
+  it('another process sees a write whose bump failed once the writer reconnects, without the writer reading', async () => {
+    const partition = await Partition.open(server.port);
+    const writerCache = new RedisCache({
+      host: '127.0.0.1',
+      port: partition.port,
+      operationTimeoutMs: 200,
+      connectTimeoutMs: 300,
+    });
+    try {
+      await connect(server.port); // the reader, B: its own client, straight to Redis
+      await warm('before');
+      await writerCache.ready();
+      const writer = withCache(backend, writerCache); // A, another process sharing the database and Redis
+      const readerWithoutL1 = withCache(backend, cache, { l1: false });
+      partition.sever();
+      await waitFor('the writer to notice', () => writerCache.status !== 'ready');
+      await writer.upsert({ records: [{ id: 'partitioned', vector: [0, 1, 0] }] });
+      expect(writer.cacheStats().bumpFailures).toBe(1);
+      // The documented window: until A reaches Redis again, B still gets the old entry.
+      expect(await top()).toBe('before');
+      partition.heal();
+      await waitFor('B to see the write', async () => (await top()) === 'partitioned', 3000);
+      expect((await readerWithoutL1.query(q)).matches[0]?.id).toBe('partitioned');
+      const a = writer.cacheStats();
+      expect(a.l1Hits + a.l2Hits + a.misses + a.bypasses).toBe(0); // A never read
+      expect(rejections).toEqual([]);
+    } finally {
+      await writerCache.close();
+      await partition.close();
+    }
+  });
+
+  it('a silent partition (traffic dropped, sockets open): after a few timeouts it reconnects, reads fail fast, caching resumes after it heals', async () => {
+    const partition = await Partition.open(server.port);
+    try {
+      await connect(partition.port); // reconnectAfterTimeouts: 3 (default), operationTimeoutMs 200
+      await warm('before');
+      partition.blackhole();
+      const timeoutsBefore = cache.stats().timeouts;
+      const bypassesBefore = cached.cacheStats().bypasses;
+      for (let i = 0; i < 10; i++) expect(await top()).toBe('before');
+      // A query reads two generations at once: the third timeout drops the connection, the fourth
+      // may be its sibling; every later query fails fast instead of waiting out its timeout.
+      const timeouts = cache.stats().timeouts - timeoutsBefore;
+      expect(timeouts).toBeGreaterThanOrEqual(3);
+      expect(timeouts).toBeLessThanOrEqual(4);
+      expect(cache.stats().forcedReconnects).toBe(1);
+      expect(cached.cacheStats().bypasses).toBe(bypassesBefore + 10);
+      expect(cache.status).not.toBe('ready');
+      partition.heal();
+      await waitFor('the client to reconnect', () => cache.status === 'ready');
+      const hits = cached.cacheStats().l1Hits;
+      await waitFor('caching to resume', async () => {
+        expect(await top()).toBe('before');
+        return cached.cacheStats().l1Hits > hits;
+      });
+      expect(rejections).toEqual([]);
+    } finally {
+      await partition.close();
+    }
+  });
+
+  it('a state-store update that timed out after its compare-and-set was sent is not retryable (it may still apply)', async () => {
+    const state = new RedisStateStore({ host: '127.0.0.1', port: server.port, operationTimeoutMs: 300 });
+    try {
+      await state.set('counter', 0);
+      await admin.call('CLIENT', 'PAUSE', '800', 'WRITE'); // reads answer, the script waits
+      const error = await state.update<number>('counter', (n) => (n ?? 0) + 1).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TIMEOUT', retryable: false });
+      expect(String((error as Error).message)).toContain('outcome is unknown');
+      // The script ran after the pause: the update applied once although the caller saw a failure.
+      await waitFor('the script to run', async () => (await admin.get('q-store:s:counter')) === '1');
+      expect(await state.get('counter')).toBe(1);
+      // A timeout before anything was sent stays retryable.
+      await admin.call('CLIENT', 'PAUSE', '800', 'ALL');
+      await expect(state.get('counter')).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      await state.close();
     }
   });
 

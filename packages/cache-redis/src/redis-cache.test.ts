@@ -2,7 +2,8 @@ import { type CacheBackend, PluginRegistry } from '@q-store/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRedisConfig } from './config.js';
-import { RedisCache } from './redis-cache.js';
+import { GENERATION_TTL_MS, RedisCache } from './redis-cache.js';
+import { RedisStateStore } from './redis-state-store.js';
 import { registerRedisCache } from './registry.js';
 import {
   ownServerUnavailableReason,
@@ -44,6 +45,11 @@ describe('Redis config', () => {
     expect(r.where).toBe('cache.local:6380/3');
     expect(r.keyPrefix).toBe('q-store:');
     expect(r.operationTimeoutMs).toBe(100);
+    expect(r.reconnectAfterTimeouts).toBe(3);
+    expect(r.options?.keepAlive).toBeGreaterThan(0);
+    expect(() => resolveRedisConfig({ reconnectAfterTimeouts: 0 }, defaults)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ field: 'reconnectAfterTimeouts' })] }),
+    );
   });
 
   it('takes a URL with credentials and a database path, and never shows the password', () => {
@@ -68,6 +74,16 @@ describe('Redis config', () => {
     const badUrl = await caught(() => resolveRedisConfig({ url: `http://u:${SECRET}@h:1` }, defaults));
     expect(badUrl).toMatchObject({ code: 'VALIDATION', issues: [{ field: 'url' }] });
     expect(shown(badUrl)).not.toContain(SECRET);
+  });
+
+  it('a malformed URL is a ValidationError naming url that never shows the URL or its password', async () => {
+    for (const url of ['redis://u:s3cret PW@[::1/0', 'redis://u:%zz@h/0', 'redis://%zz:s3cret@h/0']) {
+      const error = await caught(() => resolveRedisConfig({ url }, defaults));
+      expect(error).toMatchObject({ code: 'VALIDATION', issues: [{ field: 'url' }] });
+      expect(shown(error)).not.toContain('s3cret');
+      expect(shown(error)).not.toContain('PW');
+      expect(shown(error)).not.toContain('%zz');
+    }
   });
 
   it('connection errors name the server but never the password', async () => {
@@ -184,6 +200,21 @@ describe.skipIf(skip !== undefined)('RedisCache', () => {
     expect(after).toBeGreaterThan(before);
   });
 
+  it('generation keys expire 30 days after their last bump (a lost key comes back larger); the epoch never', async () => {
+    const prefix = uniquePrefix('gen-ttl');
+    const cache = await open({ keyPrefix: prefix });
+    await cache.generation('read-only');
+    await cache.bumpGeneration('written');
+    for (const scope of ['read-only', 'written']) {
+      const pttl = await admin.pttl(`${prefix}g:${scope}`);
+      expect(pttl).toBeGreaterThan(GENERATION_TTL_MS - 60_000);
+      expect(pttl).toBeLessThanOrEqual(GENERATION_TTL_MS);
+    }
+    expect(GENERATION_TTL_MS).toBe(30 * 24 * 3600 * 1000);
+    await cache.bumpEpoch();
+    expect(await admin.pttl(`${prefix}epoch`)).toBe(-1);
+  });
+
   it('keeps applications apart by key prefix', async () => {
     const [a, b] = [await open({ keyPrefix: uniquePrefix('app-a') }), await open({ keyPrefix: uniquePrefix('app-b') })];
     await a.set('same', 'from a');
@@ -211,6 +242,25 @@ describe.skipIf(skip !== undefined)('RedisCache', () => {
       const stats = await admin.info('commandstats');
       expect(stats).toContain('cmdstat_scan');
       expect(stats).not.toContain('cmdstat_keys');
+    }
+  });
+
+  it('a key prefix without a trailing colon gets one, so clear() never reaches a longer prefix’s keys', async () => {
+    const base = uniquePrefix('nested');
+    const cache = await open({ keyPrefix: `${base}app` });
+    const state = new RedisStateStore({ url: redis.url, keyPrefix: `${base}appc:` });
+    await state.ready();
+    await state.set('doc', { v: 1 });
+    await cache.set('k', 1);
+    expect(await cache.clear()).toBe(1);
+    expect(await state.get('doc')).toEqual({ v: 1 });
+    expect(await admin.exists(`${base}app:c:k`, `${base}appc:s:doc`)).toBe(1);
+    await state.close();
+    expect(resolveRedisConfig({ keyPrefix: 'app' }, { operationTimeoutMs: 1 }).keyPrefix).toBe('app:');
+    for (const keyPrefix of ['app:c:', 'app:s', 'g:x:', '']) {
+      expect(() => resolveRedisConfig({ keyPrefix }, { operationTimeoutMs: 1 })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION', issues: [expect.objectContaining({ field: 'keyPrefix' })] }),
+      );
     }
   });
 

@@ -21,7 +21,8 @@ export const DEFAULT_CACHE_TIMEOUT_MS = 100;
  * Generation of a scope, created on first sight. Server time in microseconds (Redis `TIME`), so a
  * generation key lost to a restart without persistence, to eviction or to FLUSHALL comes back
  * with a larger value than any it had: a number once used is never current again.
- * KEYS[1] scope key, KEYS[2] epoch key. Returns max(scope, epoch) as a decimal string.
+ * KEYS[1] scope key, KEYS[2] epoch key, ARGV[1] time to live of a new scope key in ms. Returns
+ * max(scope, epoch) as a decimal string.
  */
 const GENERATION_SCRIPT = `
 local t = redis.call('TIME')
@@ -29,7 +30,7 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local e = tonumber(redis.call('GET', KEYS[2]))
 if not e then e = now; redis.call('SET', KEYS[2], string.format('%.0f', e)) end
 local g = tonumber(redis.call('GET', KEYS[1]))
-if not g then g = math.max(now, e); redis.call('SET', KEYS[1], string.format('%.0f', g)) end
+if not g then g = math.max(now, e); redis.call('SET', KEYS[1], string.format('%.0f', g), 'PX', ARGV[1]) end
 return string.format('%.0f', math.max(g, e))
 `;
 
@@ -37,7 +38,8 @@ return string.format('%.0f', math.max(g, e))
  * Bump: scope ← max(scope + 1, now + ARGV[1], epoch + 1), so the scope's generation
  * max(scope, epoch) strictly increases. With KEYS[1] = KEYS[2] = epoch and a margin of one second
  * it bumps the epoch past every scope (scopes run ahead of server time by at most one microsecond
- * per bump in the same microsecond). Returns the new max(scope, epoch).
+ * per bump in the same microsecond). ARGV[2]: time to live of the key in ms, '0' for none (the
+ * epoch). Returns the new max(scope, epoch).
  */
 const BUMP_SCRIPT = `
 local t = redis.call('TIME')
@@ -45,13 +47,25 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local e = tonumber(redis.call('GET', KEYS[2])) or 0
 local g = tonumber(redis.call('GET', KEYS[1])) or 0
 local n = math.max(g + 1, now + tonumber(ARGV[1]), e + 1)
-redis.call('SET', KEYS[1], string.format('%.0f', n))
+if ARGV[2] == '0' then
+  redis.call('SET', KEYS[1], string.format('%.0f', n))
+else
+  redis.call('SET', KEYS[1], string.format('%.0f', n), 'PX', ARGV[2])
+end
 return string.format('%.0f', n)
 `;
 
+/**
+ * Time to live of a generation key, in ms, renewed by each bump: 30 days. A scope not written for
+ * that long loses its key; it comes back larger (server time), so entries under the old generation
+ * are merely missed, never served stale. Scopes that are no longer used (such as the per-object
+ * default scopes of in-memory backends) leave nothing behind for longer.
+ */
+export const GENERATION_TTL_MS = 30 * 24 * 3600 * 1000;
+
 type ScriptedRedis = Redis & {
-  qstoreGeneration(scopeKey: string, epochKey: string): Promise<string>;
-  qstoreBump(scopeKey: string, epochKey: string, marginMicros: number): Promise<string>;
+  qstoreGeneration(scopeKey: string, epochKey: string, ttlMs: number): Promise<string>;
+  qstoreBump(scopeKey: string, epochKey: string, marginMicros: number, ttlMs: number): Promise<string>;
 };
 
 function scripted(client: Redis): ScriptedRedis {
@@ -73,6 +87,8 @@ export interface RedisCacheStats {
   timeouts: number;
   /** Times a reconnect found a restarted server (another run id) and invalidated every entry. */
   restartsDetected: number;
+  /** Connections dropped and reopened because calls kept timing out (a silent partition). */
+  forcedReconnects: number;
   lastError?: string;
 }
 
@@ -137,7 +153,18 @@ export class RedisCache implements CacheBackend {
     this.connections = this.connection.status === 'ready' ? 1 : 0;
     this.connection.client.on('ready', () => {
       this.connections++;
+      // Check for a restarted server at once, not only at the next read.
+      this.verifyServer().catch(() => undefined);
     });
+  }
+
+  /**
+   * Calls `listener` each time the client (re)connects. `withCache` retries remembered generation
+   * bumps here, so that other processes stop seeing results a write made stale as soon as this
+   * process reaches Redis again.
+   */
+  onReady(listener: () => void): void {
+    this.connection.client.on('ready', listener);
   }
 
   /** Waits for the first connection (see {@link RedisConnection.ready}). */
@@ -153,6 +180,7 @@ export class RedisCache implements CacheBackend {
     return {
       status: this.connection.status,
       ...this.counters,
+      forcedReconnects: this.connection.forcedReconnects,
       ...(this.connection.lastError !== undefined && { lastError: this.connection.lastError }),
     };
   }
@@ -202,23 +230,27 @@ export class RedisCache implements CacheBackend {
   async generation(scope: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     const k = this.generationPrefix + checkKey(scope, 'scope');
     await this.verifyServer(options.signal);
-    return Number(await this.call('generation', (c) => c.qstoreGeneration(k, this.epochKey), options.signal));
+    return Number(
+      await this.call('generation', (c) => c.qstoreGeneration(k, this.epochKey, GENERATION_TTL_MS), options.signal),
+    );
   }
 
   async bumpGeneration(scope: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     const k = this.generationPrefix + checkKey(scope, 'scope');
-    return Number(await this.call('bumpGeneration', (c) => c.qstoreBump(k, this.epochKey, 0), options.signal));
+    return Number(
+      await this.call('bumpGeneration', (c) => c.qstoreBump(k, this.epochKey, 0, GENERATION_TTL_MS), options.signal),
+    );
   }
 
   /** Makes every entry under this key prefix unreachable at once (all generations move). */
   async bumpEpoch(options: { signal?: AbortSignal } = {}): Promise<number> {
     return Number(
-      await this.call('bumpEpoch', (c) => c.qstoreBump(this.epochKey, this.epochKey, 1_000_000), options.signal),
+      await this.call('bumpEpoch', (c) => c.qstoreBump(this.epochKey, this.epochKey, 1_000_000, 0), options.signal),
     );
   }
 
   /**
-   * After each (re)connection, once: reads the server's `run_id`; when it differs from the one
+   * After each (re)connection, once (eagerly on the `ready` event, and before a generation is read): reads the server's `run_id`; when it differs from the one
    * seen before, the server restarted (or failed over) and may hold an older snapshot, so the
    * epoch is bumped before any generation is trusted.
    */
@@ -247,7 +279,8 @@ export class RedisCache implements CacheBackend {
   /**
    * Deletes every cache entry under this key prefix (by SCAN and UNLINK, never KEYS) and bumps the
    * epoch, so that in-process copies keyed by older generations are unreachable too. Generation
-   * keys stay (deleting them could let a generation go backwards). Returns the entries deleted.
+   * keys stay (they expire {@link GENERATION_TTL_MS} after their last bump). Returns the entries
+   * deleted.
    */
   async clear(options: { signal?: AbortSignal } = {}): Promise<number> {
     let deleted = 0;

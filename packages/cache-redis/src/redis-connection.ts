@@ -41,7 +41,8 @@ export function mapRedisError(error: unknown, where: string): QStoreError {
 /**
  * One ioredis client with the behaviour the cache and the state store need: every call has a
  * timeout and honours an AbortSignal, fails at once (ConnectionError) while the client is not
- * connected, and never leaves a rejected promise unobserved. The client reconnects by itself.
+ * connected, and never leaves a rejected promise unobserved. The client reconnects by itself, and
+ * is made to reconnect after `reconnectAfterTimeouts` calls in a row time out (a silent partition).
  */
 export class RedisConnection {
   readonly client: Redis;
@@ -49,7 +50,12 @@ export class RedisConnection {
   readonly keyPrefix: string;
   readonly ttlMs: number;
   readonly operationTimeoutMs: number;
+  readonly reconnectAfterTimeouts: number;
   private readonly owned: boolean;
+  /** Calls in a row that timed out on this connection; reset by any answer and by a reconnect. */
+  private consecutiveTimeouts = 0;
+  /** Times a connection was dropped because calls kept timing out (a silent partition). */
+  forcedReconnects = 0;
   private closed = false;
   /** The last connection-level error, redacted; for diagnostics. */
   lastError: string | undefined;
@@ -69,11 +75,13 @@ export class RedisConnection {
     this.keyPrefix = config.keyPrefix;
     this.ttlMs = config.ttlMs;
     this.operationTimeoutMs = config.operationTimeoutMs;
+    this.reconnectAfterTimeouts = config.reconnectAfterTimeouts;
     this.owned = config.client === undefined;
     this.client = config.client ?? new Redis(config.options ?? {});
     this.everReady = this.client.status === 'ready';
     this.client.on('ready', () => {
       this.everReady = true;
+      this.consecutiveTimeouts = 0;
     });
     // Without a listener ioredis prints every connection error; we keep the last one instead.
     this.client.on('error', (error: unknown) => {
@@ -131,13 +139,33 @@ export class RedisConnection {
       }
     });
     try {
-      return await Promise.race([pending, gaveUp]);
+      const value = await Promise.race([pending, gaveUp]);
+      this.consecutiveTimeouts = 0;
+      return value;
     } catch (error) {
-      throw mapRedisError(error, this.where);
+      const mapped = mapRedisError(error, this.where);
+      if (mapped.code === 'TIMEOUT') this.noteTimeout();
+      else if (mapped.code === 'SERVICE') this.consecutiveTimeouts = 0; // the server answered
+      throw mapped;
     } finally {
       clearTimeout(timer);
       if (signal && onAbort) signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Counts a timed-out call; after `reconnectAfterTimeouts` in a row on a connection that looks
+   * open, drops it and lets ioredis reconnect. A silent partition (packets dropped, the socket left
+   * open) is noticed this way; until the new connection is ready, calls fail fast.
+   */
+  private noteTimeout(): void {
+    this.consecutiveTimeouts++;
+    if (this.consecutiveTimeouts < this.reconnectAfterTimeouts || this.closed) return;
+    this.consecutiveTimeouts = 0;
+    if (this.client.status !== 'ready') return;
+    this.forcedReconnects++;
+    this.lastError = `redis ${this.where}: ${this.reconnectAfterTimeouts} calls in a row timed out; reconnecting`;
+    this.client.disconnect(true);
   }
 
   /**

@@ -1,4 +1,5 @@
 import {
+  isQStoreError,
   type JsonValue,
   QStoreError,
   redactSecrets,
@@ -70,6 +71,20 @@ function checkTtl(ttlMs: unknown): number | undefined {
 }
 
 /**
+ * The error of an update whose compare-and-set was sent but not answered (a timeout, a lost
+ * connection): the server may still apply it, so repeating the update could apply `fn` twice. Not
+ * retryable; read the key to learn the outcome.
+ */
+function outcomeUnknown(error: unknown, key: string): unknown {
+  if (!isQStoreError(error) || (error.code !== 'TIMEOUT' && error.code !== 'CONNECTION')) return error;
+  return new QStoreError(
+    error.code,
+    `update of '${key}': the compare-and-set was sent but not answered (${error.message}); it may still apply, so the outcome is unknown: read the key before updating again`,
+    { cause: error, retryable: false },
+  );
+}
+
+/**
  * {@link StateStore} on Redis: JSON documents under `<keyPrefix>s:<key>`, optional TTL per key
  * (temporary storage), atomic `update`, key listing by SCAN (never KEYS).
  *
@@ -78,7 +93,9 @@ function checkTtl(ttlMs: unknown): number | undefined {
  * (at most {@link MAX_UPDATE_ATTEMPTS} times, then a CONFLICT error). Updates of one key from this
  * process are also queued one after another, so they never contend with each other. Unlike the
  * cache, the store never degrades: with Redis down its calls fail with a retryable ConnectionError
- * or TimeoutError.
+ * or TimeoutError — except an `update` whose compare-and-set was already sent when it timed out or
+ * lost the connection: the server may still apply it, so that error (TIMEOUT or CONNECTION) has
+ * `retryable: false`, and the caller should read the key before updating again.
  */
 export class RedisStateStore implements StateStore {
   readonly connection: RedisConnection;
@@ -148,18 +165,26 @@ export class RedisStateStore implements StateStore {
       const text = await this.connection.run('GET', (c) => c.get(k), { signal });
       const next = fn(text === null ? undefined : (JSON.parse(text) as T));
       const nextText = next === undefined ? '' : encodeJson(next, 'update result');
-      const written = await this.connection.run(
-        'update',
-        (c) =>
-          cas(c).qstoreCompareAndSet(
-            k,
-            text ?? '',
-            nextText,
-            next === undefined ? '1' : '0',
-            text === null ? '1' : '0',
-          ),
-        { signal },
-      );
+      let sent = false;
+      let written: number;
+      try {
+        written = await this.connection.run(
+          'update',
+          (c) => {
+            sent = true;
+            return cas(c).qstoreCompareAndSet(
+              k,
+              text ?? '',
+              nextText,
+              next === undefined ? '1' : '0',
+              text === null ? '1' : '0',
+            );
+          },
+          { signal },
+        );
+      } catch (error) {
+        throw sent ? outcomeUnknown(error, k.slice(this.prefix.length)) : error;
+      }
       if (written === 1) return next === undefined ? undefined : (JSON.parse(nextText) as T);
       // Another process wrote in between: back off a little (with jitter) and read again.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));

@@ -142,14 +142,19 @@ describe.skipIf(skip !== undefined)('withCache', () => {
     expect((await cached.query(q)).matches[0]?.metadata).toEqual({ kind: 'fresh' });
     await cached.delete({ filter: { kind: 'fresh' } });
     expect(await ids()).toEqual(['b']);
-    await cached.delete({ all: true });
+    await cached.dropIndex();
+    await expect(cached.query(q)).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' });
+    // Recreated and queried with no write in between: the results cached before the drop are gone.
+    await cached.ensureIndex({ dimension: 3, metric: 'cosine' });
     expect(await ids()).toEqual([]);
     expect((await fetched()).size).toBe(0);
     await cached.dropIndex();
-    await expect(cached.query(q)).rejects.toMatchObject({ code: 'INDEX_NOT_FOUND' });
     await cached.ensureIndex({ dimension: 3, metric: 'dot' });
     await cached.upsert({ records: [{ id: 'again', vector: [0, 2, 0] }] });
     expect(await ids()).toEqual(['again']);
+    await cached.delete({ all: true });
+    expect(await ids()).toEqual([]);
+    expect((await fetched()).size).toBe(0);
     expect(cached.cacheStats().l1Hits).toBe(checks);
   });
 
@@ -268,6 +273,41 @@ describe.skipIf(skip !== undefined)('withCache', () => {
     await expect(backend.stats()).rejects.toMatchObject({ code: 'CLOSED' });
     await cache.set('still-open', 1);
     expect(await cache.get('still-open')).toBe(1);
+  });
+
+  it('default scope: per in-memory backend object; required (a ValidationError naming scope) for a durable backend', async () => {
+    const prefix = uniquePrefix('default-scope');
+    const [cacheA, cacheB] = [await openCache(prefix), await openCache(prefix)];
+    // Two processes, each with its own in-memory index of the same name, holding different data.
+    const [mine, theirs] = [new MemoryBackend({ indexName: 'same' }), new MemoryBackend({ indexName: 'same' })];
+    for (const [backend, id] of [
+      [mine, 'mine'],
+      [theirs, 'theirs'],
+    ] as const) {
+      await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+      await backend.upsert({ records: [{ id, vector: [1, 0] }] });
+    }
+    const q = { vector: [1, 0], topK: 1 };
+    expect((await withCache(mine, cacheA).query(q)).matches[0]?.id).toBe('mine');
+    const theirsCached = withCache(theirs, cacheB, { l1: false });
+    expect((await theirsCached.query(q)).matches[0]?.id).toBe('theirs');
+    expect(theirsCached.cacheStats().l2Hits).toBe(0);
+    // The same object gets the same default scope: a second wrapper shares the entries.
+    const again = withCache(mine, cacheB, { l1: false });
+    expect((await again.query(q)).matches[0]?.id).toBe('mine');
+    expect(again.cacheStats().l2Hits).toBe(1);
+
+    class DurableBackend extends MemoryBackend {
+      override readonly capabilities: BackendCapabilities = {
+        ...new MemoryBackend({ indexName: 'probe' }).capabilities,
+        persistence: 'durable',
+      };
+    }
+    expect(() => withCache(new DurableBackend({ indexName: 'docs' }), cacheA)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', issues: [expect.objectContaining({ field: 'scope' })] }),
+    );
+    const named = withCache(new DurableBackend({ indexName: 'docs' }), cacheA, { scope: 'pg:prod/docs' });
+    expect(named.indexName).toBe('docs');
   });
 
   it('rejects bad options naming the field', async () => {

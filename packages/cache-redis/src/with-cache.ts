@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type BackendCapabilities,
   type CacheBackend,
@@ -32,8 +33,13 @@ import { bumpScopes, hashKey, readGenerations } from './cache-key.js';
 export interface WithCacheOptions {
   /**
    * Names this backend's data in the shared cache: the prefix of its keys and generation scopes.
-   * Default `<type>:<indexName>`. Give a distinct one when two backends of the same type and index
-   * name hold different data (two processes each with their own `MemoryBackend`).
+   * Every process sharing the same data must give the same scope; backends holding different data
+   * must give different ones (two databases with an index of the same name).
+   *
+   * **Required** when the backend's data outlives the process (`capabilities.persistence` `'file'`
+   * or `'durable'`): the type and index name do not tell two databases apart. For an in-memory
+   * backend (`'memory'`) the default is `<type>:<indexName>#<id>` with an id unique to the backend
+   * object: its data exists only in that object, so no other object or process shares its entries.
    */
   scope?: string;
   /**
@@ -168,6 +174,18 @@ const NOTHING_WRITTEN = new Set([
   'CLOSED',
 ]);
 
+/** Per in-memory backend object: the id in its default scope. */
+const memoryScopeIds = new WeakMap<object, string>();
+
+function defaultScope(backend: { readonly type: string; readonly indexName: string }): string {
+  let id = memoryScopeIds.get(backend);
+  if (id === undefined) {
+    id = randomUUID();
+    memoryScopeIds.set(backend, id);
+  }
+  return `${backend.type}:${backend.indexName}#${id}`;
+}
+
 class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   private readonly scope: string;
   private readonly indexScope: string;
@@ -196,7 +214,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
     readonly cache: CacheBackend,
     options: WithCacheOptions,
   ) {
-    this.scope = options.scope ?? `${backend.type}:${backend.indexName}`;
+    this.scope = options.scope ?? defaultScope(backend);
     this.indexScope = `${this.scope}/`;
     // L1 entries live no longer than shared ones: the TTL bounds staleness from writers that
     // bypass this wrapper.
@@ -468,11 +486,15 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
  *   on every query. `fetch` caches each record by id (the hot-vector cache) the same way.
  * - Every write bumps the namespace's generation after it lands (also when it fails part-way, as a
  *   `PartialWriteError`); `dropIndex` and an `ensureIndex` that creates the index bump the index's.
- *   A read after a write, from this process or any other using the same cache, is never stale.
+ *   A read after a write from this process is never stale; another process using the same cache
+ *   sees the write once its bump has reached Redis (at once, unless Redis was unreachable).
  * - Redis down or slow (past the cache's timeout): reads go to the backend and are counted as
  *   bypasses; writes go to the backend; a bump that failed is retried before the scope is read from
- *   the cache again, and until it succeeds that scope bypasses the cache. Nothing throws because of
- *   the cache.
+ *   the cache again, on each reconnect and every second, and until it succeeds this process
+ *   bypasses the cache for that scope (other processes may be served the older result meanwhile,
+ *   at most until the TTL). Nothing throws because of the cache.
+ * - `options.scope` is required when the backend's data outlives the process (see
+ *   {@link WithCacheOptions.scope}).
  * - Results are copies: mutating a returned vector or metadata never changes a cached entry.
  * - `close()` closes the backend (and the cache only with `closeCache: true`).
  */
@@ -484,6 +506,12 @@ export function withCache<M extends Metadata = Metadata>(
   const issues: Array<{ field: string; message: string }> = [];
   if (options.scope !== undefined && (typeof options.scope !== 'string' || options.scope.length === 0))
     issues.push({ field: 'scope', message: 'must be a non-empty string' });
+  const persistence = backend?.capabilities?.persistence;
+  if (options.scope === undefined && persistence !== 'memory')
+    issues.push({
+      field: 'scope',
+      message: `is required for a backend whose data outlives the process (persistence '${String(persistence)}'): name the database and index, the same in every process sharing them, e.g. '${backend?.type}:prod-db/${backend?.indexName}'`,
+    });
   if (options.ttlMs !== undefined && !(typeof options.ttlMs === 'number' && options.ttlMs >= 1))
     issues.push({ field: 'ttlMs', message: 'must be a number of milliseconds ≥ 1' });
   const max = options.l1 ? options.l1.maxEntries : undefined;
