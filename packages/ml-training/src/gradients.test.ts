@@ -164,6 +164,17 @@ describe('parameter-shift Jacobian on expectation values', () => {
     ).rejects.toThrow(/does not offer adjoint/);
   });
 
+  it('refuses adjoint with shots (adjoint is exact; it would silently ignore them)', async () => {
+    const request = { backend: sim, circuit, observables, parameters, wrt: ['a', 'b'] };
+    const error = await expectationGradient({ ...request, method: 'adjoint', shots: 100, seed: 1 }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.field).toBe('method');
+    // Parameter shift with shots estimates from samples: not the exact values.
+    const exact = await expectationGradient({ ...request, method: 'adjoint' });
+    const sampled = await expectationGradient({ ...request, method: 'parameter-shift', shots: 100, seed: 1 });
+    expect(sampled.values).not.toEqual(exact.values);
+  });
+
   it('rejects a gate that needs more than two shift terms', async () => {
     const crx: CircuitJson = { numQubits: 2, operations: [{ gate: 'crx', qubits: [0, 1], params: ['a'] }] };
     await expect(

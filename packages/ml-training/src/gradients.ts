@@ -56,7 +56,8 @@ export async function expectationValues(params: ExpectationParams): Promise<numb
  * The Jacobian of the expectation values with respect to `wrt`:
  * - `adjoint`: the backend's own `gradient({method: 'adjoint'})` (one forward and one backward
  *   sweep; exact). A ValidationError when the backend does not list `adjoint` in
- *   `capabilities.gradientMethods`.
+ *   `capabilities.gradientMethods`, when `shots` is set (adjoint cannot estimate from shots), or
+ *   when the backend's result lacks a `wrt` parameter.
  * - `parameter-shift`: {@link parameterShiftJacobian} over `estimate` (works on any backend).
  */
 export async function expectationGradient(params: ExpectationGradientParams): Promise<ExpectationGradient> {
@@ -68,6 +69,17 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
     );
   }
   const { backend } = params;
+  if (params.shots !== undefined) {
+    throw new ValidationError(
+      [
+        {
+          field: 'method',
+          message: `'adjoint' is exact and ignores shots (${params.shots} given); use 'parameter-shift' for shot-based gradients`,
+        },
+      ],
+      'Invalid gradient method',
+    );
+  }
   if (!backend.gradient || !backend.capabilities.gradientMethods.includes('adjoint')) {
     throw new ValidationError(
       [

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, MemoryCheckpointStore, MemoryTrainingStore } from '@q-store/core';
+import { createRng, MemoryCheckpointStore, MemoryTrainingStore, ValidationError } from '@q-store/core';
 import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIris } from './builtin-datasets.js';
@@ -203,6 +203,34 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     for (let i = 0; i < adjoint.parameters.length; i++) {
       expect(shift.parameters[i]).toBeCloseTo(adjoint.parameters[i] as number, 9);
     }
+  });
+
+  it('with shots: defaults to parameter shift on shot estimates and refuses adjoint', async () => {
+    const shotModel = () =>
+      new VariationalClassifier({
+        encoding: angleEncoding({ numFeatures: 4 }),
+        layers: 1,
+        numClasses: 2,
+        labels: ['versicolor', 'virginica'],
+        backend: sim,
+        shots: 64,
+      });
+    const t = new Trainer({ model: shotModel(), optimizer: new Sgd({ learningRate: 0.1 }), seed: 17 });
+    expect(t.gradientMethod).toBe('parameter-shift');
+    const error = (() => {
+      try {
+        new Trainer({ model: shotModel(), optimizer: new Adam(), gradientMethod: 'adjoint' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.field).toBe('gradientMethod');
+    // The training losses are shot estimates, not the exact losses of the same run without shots.
+    const exact = await trainer(new Sgd({ learningRate: 0.1 })).fit({ train: loader, epochs: 1 });
+    const shot = await t.fit({ train: loader, epochs: 1 });
+    expect(shot.history[0]?.loss).not.toBe(exact.history[0]?.loss);
+    expect(Math.abs((shot.history[0]?.loss as number) - (exact.history[0]?.loss as number))).toBeLessThan(0.2);
   });
 
   it('rejects bad options with the field named', () => {

@@ -72,7 +72,11 @@ export interface EarlyStoppingOptions {
 export interface TrainerOptions {
   model: VariationalClassifier;
   optimizer: Optimizer;
-  /** Gradient of the expectation values: default `adjoint` when the backend offers it, else `parameter-shift`. */
+  /**
+   * Gradient of the expectation values: default `adjoint` when the backend offers it and the model
+   * has no `shots`, else `parameter-shift` (on shot-based estimates when the model has `shots`;
+   * `adjoint` with `shots` is a ValidationError, as adjoint is exact).
+   */
   gradientMethod?: GradientMethod;
   /** Seed of the trainer's generator (initial parameters, shot seeds); default 0. */
   seed?: number;
@@ -138,9 +142,17 @@ export class Trainer {
     const { model, checkpointEvery, earlyStopping } = options;
     const methods = model.backend.capabilities.gradientMethods;
     const method =
-      options.gradientMethod ?? (model.backend.gradient && methods.includes('adjoint') ? 'adjoint' : 'parameter-shift');
+      options.gradientMethod ??
+      (model.shots === undefined && model.backend.gradient && methods.includes('adjoint')
+        ? 'adjoint'
+        : 'parameter-shift');
     if (method !== 'adjoint' && method !== 'parameter-shift') {
       issues.add('gradientMethod', `must be 'adjoint' or 'parameter-shift', got ${String(method)}`);
+    } else if (method === 'adjoint' && model.shots !== undefined) {
+      issues.add(
+        'gradientMethod',
+        `'adjoint' is exact and ignores the model's shots (${model.shots}); use 'parameter-shift' (the default with shots)`,
+      );
     }
     if (checkpointEvery !== undefined) {
       if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
