@@ -69,4 +69,4 @@ export type {
   TrainerOptions,
   TrainingResult,
 } from './trainer.js';
-export { Trainer } from './trainer.js';
+export { evaluationSeed, Trainer } from './trainer.js';

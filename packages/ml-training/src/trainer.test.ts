@@ -233,6 +233,28 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     expect(Math.abs((shot.history[0]?.loss as number) - (exact.history[0]?.loss as number))).toBeLessThan(0.2);
   });
 
+  it('with shots: test evaluation is seeded from the trainer seed, so early stopping on testLoss is reproducible', async () => {
+    const run = () =>
+      new Trainer({
+        model: new VariationalClassifier({
+          encoding: angleEncoding({ numFeatures: 4 }),
+          layers: 1,
+          numClasses: 2,
+          labels: ['versicolor', 'virginica'],
+          backend: sim,
+          shots: 32,
+        }),
+        optimizer: new Sgd({ learningRate: 0.05 }),
+        seed: 3,
+        earlyStopping: { patience: 1, monitor: 'testLoss' },
+      }).fit({ train: loader, test, epochs: 4 });
+    const a = await run();
+    const b = await run();
+    expect(b.history.map((h) => h.testLoss)).toEqual(a.history.map((h) => h.testLoss));
+    expect(b.epochs).toBe(a.epochs);
+    expectBitwiseEqual(b.parameters, a.parameters);
+  });
+
   it('rejects bad options with the field named', () => {
     expect(() => trainer(new Adam(), { checkpointEvery: 2 })).toThrow(/checkpointStore/);
     expect(() => trainer(new Adam(), { earlyStopping: { patience: 0 } })).toThrow(/patience/);

@@ -11,6 +11,7 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { deriveEpochSeed } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';
 import type { Optimizer } from './optimizers.js';
@@ -112,6 +113,15 @@ export interface TrainingResult {
   stoppedEarly: boolean;
   /** URIs of the checkpoints written by this call. */
   checkpoints: string[];
+}
+
+/**
+ * Base seed of the test evaluation after epoch e (0-based): `deriveEpochSeed(seed ^ 0x6a09e667, e)`,
+ * a function of the trainer's seed and the epoch only (the training generator is not touched), so
+ * shot-based test metrics — and early stopping on them — are the same in every run and on resume.
+ */
+export function evaluationSeed(seed: number, epoch: number): number {
+  return deriveEpochSeed((seed ^ 0x6a09e667) | 0, epoch);
 }
 
 interface MonitorState {
@@ -261,7 +271,7 @@ export class Trainer {
         seconds: 0,
       };
       if (params.test) {
-        const test = await this.evaluate(parameters, params.test, signal);
+        const test = await this.evaluate(parameters, params.test, signal, evaluationSeed(options.seed ?? 0, e));
         metrics.testLoss = test.loss;
         metrics.testAccuracy = test.accuracy;
       }
@@ -287,17 +297,24 @@ export class Trainer {
     return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly, checkpoints };
   }
 
-  /** Loss and accuracy over every sample of `data` at `parameters`. */
+  /**
+   * Loss and accuracy over every sample of `data` at `parameters`. `seed`: base seed of shot-based
+   * estimates (sample i of the data uses seed + i); `fit` passes `evaluationSeed(trainer seed,
+   * epoch)`, so a run with shots evaluates the same way every time without drawing from the
+   * training generator.
+   */
   async evaluate(
     parameters: Float64Array,
     data: EpochSource | LabelledSamples,
     signal?: AbortSignal,
+    seed?: number,
   ): Promise<LossResult> {
     if ('features' in data) {
       return this.model.evaluate({
         parameters,
         features: data.features,
         labels: data.labels,
+        ...(seed !== undefined && { seed }),
         ...(signal && { signal }),
       });
     }
@@ -309,6 +326,7 @@ export class Trainer {
         parameters,
         features: batch.features,
         labels: batch.labels,
+        ...(seed !== undefined && { seed: seed + count }),
         ...(signal && { signal }),
       });
       loss += r.loss * r.count;
