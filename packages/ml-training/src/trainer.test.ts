@@ -190,6 +190,40 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     expect(stop.history).toHaveLength(2);
   });
 
+  it('an early stop is saved in the checkpoint: resuming from the stop epoch trains nothing more', async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const options = {
+      checkpointStore: checkpoints,
+      checkpointEvery: 1,
+      earlyStopping: { patience: 2, minDelta: 1e-3, monitor: 'loss' as const },
+    };
+    const first = await trainer(new Sgd({ learningRate: 1e-9 }), options).fit({ train: loader, epochs: 10 });
+    expect(first.stoppedEarly).toBe(true);
+    expect(first.epochs).toBe(3);
+    const saved = await checkpoints.load(first.checkpoints.at(-1) as string);
+    expect(saved.epoch).toBe(3);
+    const resumed = await trainer(new Sgd({ learningRate: 1e-9 }), options).fit({
+      train: loader,
+      epochs: 10,
+      resumeFrom: saved,
+    });
+    expect(resumed.stoppedEarly).toBe(true);
+    expect(resumed.epochs).toBe(3);
+    expect(resumed.history).toHaveLength(3);
+    expect(resumed.checkpoints).toEqual([]);
+    expectBitwiseEqual(resumed.parameters, first.parameters);
+    // Damaged early-stopping fields are refused with the field named.
+    const damaged = { ...saved, metadata: { ...saved.metadata, earlyStopping: { best: 'x', bestEpoch: 1, wait: -1 } } };
+    const error = await trainer(new Sgd(), options)
+      .fit({ train: loader, epochs: 10, resumeFrom: damaged })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual([
+      'checkpoint.metadata.earlyStopping.best',
+      'checkpoint.metadata.earlyStopping.wait',
+    ]);
+  });
+
   it('parameter shift trains to the same parameters as adjoint (to rounding)', async () => {
     // SGD: the update is linear in the gradient (Adam's g/√v would magnify rounding of near-zero components).
     const sgd = () => new Sgd({ learningRate: 0.2, momentum: 0.5 });

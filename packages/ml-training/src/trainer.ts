@@ -136,7 +136,8 @@ interface MonitorState {
  * the metrics, the callbacks, early stopping and checkpoints.
  *
  * Exact resume: a checkpoint holds the parameters (float64, exact), the optimizer's state, the
- * trainer generator's position, the early-stopping state and the history. Epoch e reads
+ * trainer generator's position, the early-stopping state (including whether it stopped the run:
+ * resuming a stopped run returns at once) and the history. Epoch e reads
  * `train.epoch(e)`, whose order depends only on (seed, e), so training 3 epochs, saving, and
  * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs.
  */
@@ -215,6 +216,11 @@ export class Trainer {
       history = restored.history;
       monitor = restored.monitor;
       start = checkpoint.epoch;
+      const patience = options.earlyStopping?.patience;
+      if (restored.stopped || (patience !== undefined && monitor.wait >= patience)) {
+        // The saved run had stopped early: resuming it trains nothing more.
+        return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly: true, checkpoints: [] };
+      }
     } else {
       parameters = params.initialParameters
         ? Float64Array.from(params.initialParameters)
@@ -288,7 +294,7 @@ export class Trainer {
         if (monitor.wait >= early.patience) stoppedEarly = true;
       }
       if (options.checkpointEvery !== undefined && (e + 1) % options.checkpointEvery === 0) {
-        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, signal));
+        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, stoppedEarly, signal));
       }
       const verdict = await options.callbacks?.onEpochEnd?.(metrics, parameters);
       if (verdict === false) stoppedEarly = true;
@@ -372,6 +378,7 @@ export class Trainer {
     rng: Rng,
     history: EpochMetrics[],
     monitor: MonitorState,
+    stopped: boolean,
     signal?: AbortSignal,
   ): Promise<string> {
     const last = history.at(-1) as EpochMetrics;
@@ -388,7 +395,7 @@ export class Trainer {
         metadata: {
           parameterNames: [...this.model.parameterNames],
           rngState: rng.state(),
-          earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+          earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait, stopped },
           history: history.map((h) => ({ ...h }) as { [key: string]: JsonValue }),
         },
       },
@@ -401,6 +408,7 @@ export class Trainer {
     rng: Rng;
     history: EpochMetrics[];
     monitor: MonitorState;
+    stopped: boolean;
   } {
     const issues = new IssueCollector();
     const meta = checkpoint.metadata ?? {};
@@ -416,16 +424,29 @@ export class Trainer {
       issues.add('checkpoint.metadata.rngState', 'must be the array saved by the trainer');
     }
     const es = meta.earlyStopping;
-    if (!isPlainObject(es)) issues.add('checkpoint.metadata.earlyStopping', 'must be the object saved by the trainer');
+    if (!isPlainObject(es)) {
+      issues.add('checkpoint.metadata.earlyStopping', 'must be the object saved by the trainer');
+    } else {
+      const count = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+      if (!(es.best === null || (typeof es.best === 'number' && Number.isFinite(es.best)))) {
+        issues.add('checkpoint.metadata.earlyStopping.best', 'must be a finite number or null');
+      }
+      if (!count(es.bestEpoch)) issues.add('checkpoint.metadata.earlyStopping.bestEpoch', 'must be an integer ≥ 0');
+      if (!count(es.wait)) issues.add('checkpoint.metadata.earlyStopping.wait', 'must be an integer ≥ 0');
+      if (es.stopped !== undefined && typeof es.stopped !== 'boolean') {
+        issues.add('checkpoint.metadata.earlyStopping.stopped', 'must be a boolean');
+      }
+    }
     if (checkpoint.optimizerState === undefined) issues.add('checkpoint.optimizerState', 'is missing');
     issues.throwIfAny('Invalid checkpoint for this trainer');
     this.optimizer.restore(checkpoint.optimizerState as JsonValue);
-    const monitor = es as unknown as MonitorState;
+    const monitor = es as unknown as MonitorState & { stopped?: boolean };
     return {
       parameters: Float64Array.from(checkpoint.parameters),
       rng: createRng({ state: rngState as number[] }),
       history: Array.isArray(meta.history) ? (meta.history as unknown as EpochMetrics[]).map((h) => ({ ...h })) : [],
       monitor: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+      stopped: monitor.stopped === true,
     };
   }
 }
