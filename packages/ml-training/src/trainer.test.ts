@@ -117,6 +117,57 @@ describe('Trainer resume', () => {
     expectBitwiseEqual(resumed.parameters, whole.parameters);
   });
 
+  it('refuses to resume on a loader other than the checkpoint was trained on (seed, batch size, dataset version)', async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const first = await trainer(new Adam(), { checkpointStore: checkpoints, checkpointEvery: 1 }).fit({
+      train: loader,
+      epochs: 1,
+    });
+    const saved = await checkpoints.load(first.checkpoints[0] as string);
+    const resume = (train: DataLoader) =>
+      trainer(new Adam(), { checkpointStore: checkpoints })
+        .fit({ train, epochs: 2, resumeFrom: saved })
+        .catch((e) => e);
+    const fields = async (train: DataLoader) => {
+      const error = await resume(train);
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).issues.map((i) => i.field);
+    };
+    expect(await fields(await createDataLoader(store, 'iris-vv', { batchSize: 16, shuffle: true, seed: 6 }))).toEqual([
+      'train.seed',
+    ]);
+    expect(await fields(await createDataLoader(store, 'iris-vv', { batchSize: 8, shuffle: true, seed: 5 }))).toEqual([
+      'train.batchSize',
+    ]);
+    // The same data stored again is a new dataset version.
+    const copy = new MemoryTrainingStore();
+    const rows = [];
+    const labels = [];
+    for await (const batch of loader.epoch(0)) {
+      rows.push(...batch.features);
+      labels.push(...batch.labels);
+    }
+    await storeDataset(copy, { datasetId: 'iris-vv', splits: { train: { features: rows, labels } } });
+    expect(await fields(await createDataLoader(copy, 'iris-vv', { batchSize: 16, shuffle: true, seed: 5 }))).toEqual([
+      'train.datasetVersion',
+    ]);
+    // The same loader settings resume.
+    const same = await createDataLoader(store, 'iris-vv', { batchSize: 16, shuffle: true, seed: 5 });
+    expect((await resume(same)).epochs).toBe(2);
+  });
+
+  it('a second fit() without resume starts afresh (optimizer reset): the same parameters as the first', async () => {
+    const t = trainer(new Adam({ learningRate: 0.05 }));
+    const a = await t.fit({ train: loader, epochs: 2 });
+    const b = await t.fit({ train: loader, epochs: 2 });
+    expect(t.optimizer.steps).toBe(2 * loader.length);
+    expectBitwiseEqual(b.parameters, a.parameters);
+    const spsa = trainer(new Spsa({ learningRate: 0.1, seed: 4 }));
+    const c = await spsa.fit({ train: loader, epochs: 1 });
+    const d = await spsa.fit({ train: loader, epochs: 1 });
+    expectBitwiseEqual(d.parameters, c.parameters);
+  });
+
   it('refuses a checkpoint of another architecture', async () => {
     const checkpoints = new MemoryCheckpointStore();
     const first = await trainer(new Adam(), { checkpointStore: checkpoints, checkpointEvery: 1 }).fit({

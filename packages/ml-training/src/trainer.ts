@@ -11,7 +11,7 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
-import { deriveEpochSeed } from './data-loader.js';
+import { deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';
 import type { Optimizer } from './optimizers.js';
@@ -20,6 +20,8 @@ import type { Optimizer } from './optimizers.js';
 export interface EpochSource {
   /** The batches of epoch e (0-based); the same e must give the same batches. */
   epoch(epoch: number): AsyncIterable<TrainingBatch>;
+  /** What fixes the batches (a `DataLoader`'s); saved in checkpoints and compared on resume. */
+  readonly descriptor?: LoaderDescriptor;
 }
 
 /** Labelled samples held in memory (e.g. a test split). */
@@ -139,7 +141,10 @@ interface MonitorState {
  * trainer generator's position, the early-stopping state (including whether it stopped the run:
  * resuming a stopped run returns at once) and the history. Epoch e reads
  * `train.epoch(e)`, whose order depends only on (seed, e), so training 3 epochs, saving, and
- * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs.
+ * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs. The loader's
+ * `descriptor` (dataset version, batch size, shuffle, seed, …) is saved too; resuming on a loader
+ * whose descriptor differs is a ValidationError naming each differing field (`train.seed`, …).
+ * A fit without `resumeFrom` starts afresh: `optimizer.reset()` and a new generator from `seed`.
  */
 export class Trainer {
   readonly model: VariationalClassifier;
@@ -210,7 +215,7 @@ export class Trainer {
         typeof params.resumeFrom === 'string'
           ? await this.store().load(params.resumeFrom, { ...(signal && { signal }) })
           : params.resumeFrom;
-      const restored = this.restore(checkpoint);
+      const restored = this.restore(checkpoint, params.train);
       parameters = restored.parameters;
       rng = restored.rng;
       history = restored.history;
@@ -222,6 +227,8 @@ export class Trainer {
         return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly: true, checkpoints: [] };
       }
     } else {
+      // A new run: no moments or step count carried over from an earlier fit().
+      optimizer.reset();
       parameters = params.initialParameters
         ? Float64Array.from(params.initialParameters)
         : model.initialParameters({ rng });
@@ -294,7 +301,7 @@ export class Trainer {
         if (monitor.wait >= early.patience) stoppedEarly = true;
       }
       if (options.checkpointEvery !== undefined && (e + 1) % options.checkpointEvery === 0) {
-        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, stoppedEarly, signal));
+        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, stoppedEarly, params.train, signal));
       }
       const verdict = await options.callbacks?.onEpochEnd?.(metrics, parameters);
       if (verdict === false) stoppedEarly = true;
@@ -379,6 +386,7 @@ export class Trainer {
     history: EpochMetrics[],
     monitor: MonitorState,
     stopped: boolean,
+    train: EpochSource,
     signal?: AbortSignal,
   ): Promise<string> {
     const last = history.at(-1) as EpochMetrics;
@@ -395,6 +403,7 @@ export class Trainer {
         metadata: {
           parameterNames: [...this.model.parameterNames],
           rngState: rng.state(),
+          ...(train.descriptor && { loader: { ...train.descriptor } }),
           earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait, stopped },
           history: history.map((h) => ({ ...h }) as { [key: string]: JsonValue }),
         },
@@ -403,7 +412,10 @@ export class Trainer {
     );
   }
 
-  private restore(checkpoint: Checkpoint): {
+  private restore(
+    checkpoint: Checkpoint,
+    train: EpochSource,
+  ): {
     parameters: Float64Array;
     rng: Rng;
     history: EpochMetrics[];
@@ -438,6 +450,24 @@ export class Trainer {
       }
     }
     if (checkpoint.optimizerState === undefined) issues.add('checkpoint.optimizerState', 'is missing');
+    const saved = meta.loader;
+    if (saved !== undefined) {
+      if (!isPlainObject(saved)) {
+        issues.add('checkpoint.metadata.loader', 'must be the loader descriptor saved by the trainer');
+      } else if (!train.descriptor) {
+        issues.add('train', 'has no descriptor; the checkpoint was trained on a DataLoader (create it the same way)');
+      } else {
+        const now = train.descriptor;
+        for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+          if (saved[key] !== now[key]) {
+            issues.add(
+              `train.${key}`,
+              `is ${JSON.stringify(now[key])}; the checkpoint was trained with ${JSON.stringify(saved[key])}`,
+            );
+          }
+        }
+      }
+    }
     issues.throwIfAny('Invalid checkpoint for this trainer');
     this.optimizer.restore(checkpoint.optimizerState as JsonValue);
     const monitor = es as unknown as MonitorState & { stopped?: boolean };
