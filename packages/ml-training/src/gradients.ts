@@ -100,7 +100,19 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
     signal: params.signal,
   });
   const column = new Map(result.parameterNames.map((name, i) => [name, i]));
-  const jacobian = result.gradients.map((row) => params.wrt.map((name) => row[column.get(name) ?? -1] ?? 0));
+  const missing = params.wrt.filter((name) => !column.has(name));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      [
+        {
+          field: 'wrt',
+          message: `backend '${backend.name}' returned no gradient for ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
+        },
+      ],
+      'Incomplete adjoint gradient',
+    );
+  }
+  const jacobian = result.gradients.map((row) => params.wrt.map((name) => row[column.get(name) as number] as number));
   return { values: result.values, jacobian };
 }
 
