@@ -43,7 +43,9 @@ describe('hardware-efficient ansatz', () => {
         wrt: parameterNames,
         method: 'adjoint',
       });
-      for (const row of gradients) row.forEach((g, p) => (largest[p] = Math.max(largest[p] as number, Math.abs(g))));
+      for (const row of gradients) {
+        for (let p = 0; p < row.length; p++) largest[p] = Math.max(largest[p] as number, Math.abs(row[p] as number));
+      }
     }
     const dead = parameterNames.filter((_, p) => (largest[p] as number) < 1e-9);
     expect(dead).toEqual([]);
