@@ -193,7 +193,7 @@ const digits = await runTask({
   classes: [0, 1],
   encoding: 'amplitude',
   layers: 3,
-  epochs: 20,
+  epochs: 30,
   learningRate: 0.1,
   batchSize: 8,
 });

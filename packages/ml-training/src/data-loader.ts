@@ -43,6 +43,11 @@ export interface DataLoaderStats {
   cacheErrors: number;
 }
 
+/** See {@link DataLoader.descriptor}. */
+export interface LoaderDescriptor {
+  readonly [key: string]: string | number | boolean;
+}
+
 /** One epoch's batches. */
 export interface EpochBatches extends AsyncIterable<TrainingBatch> {
   readonly epoch: number;
@@ -63,6 +68,12 @@ export interface DataLoader extends AsyncIterable<TrainingBatch> {
   setEpoch(epoch: number): void;
   /** The batches of epoch `e`, without touching `currentEpoch`. Iterating it twice gives the same batches. */
   epoch(epoch: number): EpochBatches;
+  /**
+   * What fixes the batches of every epoch: dataset, split, dataset version (manifest creation time,
+   * `datasetVersion`, sample count), batch size, shuffle, seed, dropLast. The trainer stores it in
+   * checkpoints and refuses to resume on a loader whose descriptor differs.
+   */
+  readonly descriptor: LoaderDescriptor;
   /** The shuffle seed used for epoch `e` (undefined without shuffling). */
   epochSeed(epoch: number): number | undefined;
   stats(): DataLoaderStats;
@@ -234,6 +245,7 @@ export async function createDataLoader(
     manifest,
     sampleCount,
     length,
+    descriptor: { datasetId, split, datasetVersion: version, batchSize, shuffle, seed, dropLast },
     get currentEpoch() {
       return currentEpoch;
     },

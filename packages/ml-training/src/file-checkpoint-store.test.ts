@@ -8,7 +8,7 @@ import { ClosedError, MemoryCheckpointStore, NotFoundError, StorageError, Valida
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_MODEL, smallParameters } from './checkpoint-kill-child.test-helper.js';
 import { describeCheckpointStoreSuite, sameBits } from './checkpoint-store-suite.test-helper.js';
-import { CHECKPOINT_FORMAT, FileCheckpointStore } from './file-checkpoint-store.js';
+import { CHECKPOINT_FORMAT, checkpointTempHost, FileCheckpointStore } from './file-checkpoint-store.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const roots: string[] = [];
@@ -92,13 +92,33 @@ describe('FileCheckpointStore files', () => {
     await store.save({ modelId: 'temps', epoch: 1, parameters: new Float64Array([1]) });
     const dead = spawn(process.execPath, ['-e', '0']);
     const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid as number)));
-    const stale = `.epoch-0002.json.${deadPid}.abcdef.tmp`;
-    const live = `.epoch-0003.json.${process.pid}.123456.tmp`;
+    const host = checkpointTempHost();
+    const other = host === '00000000' ? '11111111' : '00000000';
+    const stale = `.epoch-0002.json.${host}.${deadPid}.abcdef.tmp`;
+    const live = `.epoch-0003.json.${host}.${process.pid}.123456.tmp`;
+    // Another machine's temp file: its process id means nothing here, so it is never removed.
+    const foreign = `.epoch-0005.json.${other}.${deadPid}.abcdef.tmp`;
     await writeFile(join(dir, stale), '{"format":"q-store-checkpoint","parameters":"AAAA');
     await writeFile(join(dir, live), '{"format":');
+    await writeFile(join(dir, foreign), '{"format":');
     expect((await store.list('temps')).map((c) => c.epoch)).toEqual([1]);
     await store.save({ modelId: 'temps', epoch: 4, parameters: new Float64Array([4]) });
-    expect((await readdir(dir)).sort()).toEqual([live, 'epoch-0001.json', 'epoch-0004.json'].sort());
+    expect((await readdir(dir)).sort()).toEqual([live, foreign, 'epoch-0001.json', 'epoch-0004.json'].sort());
+  });
+
+  it('a damaged parameterCount is a StorageError (not a RangeError or a silent misread)', async () => {
+    const uri = await store.save({ modelId: 'count', epoch: 1, parameters: new Float64Array([1, 2, 3]) });
+    const path = fileURLToPath(uri);
+    const good = await readFile(path, 'utf8');
+    expect(good).toContain('"parameterCount":3');
+    for (const bad of ['-1', '1e15', '"3"', '2', '3.5']) {
+      await writeFile(path, good.replace('"parameterCount":3', `"parameterCount":${bad}`));
+      const error = await store.load(uri).catch((e) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(String(error.message)).toMatch(/parameterCount/);
+    }
+    await writeFile(path, good);
+    expect(Array.from((await store.load(uri)).parameters)).toEqual([1, 2, 3]);
   });
 
   it('an aborted save leaves neither a checkpoint nor a temp file', async () => {

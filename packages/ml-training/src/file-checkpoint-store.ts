@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type Checkpoint,
@@ -22,8 +23,16 @@ import {
 export const CHECKPOINT_FORMAT = 'q-store-checkpoint';
 const FORMAT_VERSION = 1;
 const CHECKPOINT_FILE = /^epoch-(\d{4,10})\.json$/;
-/** Temp files: `.epoch-0007.json.<pid>.<random>.tmp`. */
-const TEMP_FILE = /^\.epoch-\d{4,10}\.json\.(\d+)\.[0-9a-f]+\.tmp$/;
+/** Temp files: `.epoch-0007.json.<host>.<pid>.<random>.tmp` (`host`: see {@link checkpointTempHost}). */
+const TEMP_FILE = /^\.epoch-\d{4,10}\.json\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.tmp$/;
+
+/**
+ * This machine's tag in temp file names: the first 8 hex digits of SHA-256(hostname). A save only
+ * removes stale temp files of its own machine, whose process ids it can check.
+ */
+export function checkpointTempHost(): string {
+  return createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+}
 /** Parameter bytes per base64 chunk written or decoded at a time (a multiple of 3). */
 const CHUNK_BYTES = 3 * 2 ** 18;
 
@@ -70,14 +79,16 @@ function little(parameters: Float64Array): Buffer {
  * `file:///…/<modelId>/epoch-0007.json`. The file holds the header fields (format, createdAt,
  * modelId, epoch, step, optimizer state, metrics, metadata, the parameter count and the SHA-256 of
  * the parameter bytes) and last `parameters`: the Float64Array's little-endian bytes in base64, so
- * every value — −0, subnormals, the last bit — round-trips exactly. It is written in chunks, so
- * checkpoints larger than a JavaScript string fit.
+ * every value — −0, subnormals, the last bit — round-trips exactly. The parameters are written in
+ * chunks, so they may exceed a JavaScript string's size; the header (optimizer state — Adam's m and
+ * v as JSON numbers —, metrics, metadata) is one JSON string and must stay below it.
  *
- * Saving is atomic: the file is written as `.epoch-0007.json.<pid>.<random>.tmp` in the same
- * directory, fsynced, renamed over the final name (atomic on POSIX file systems), and the directory
- * is fsynced. A process killed at any point leaves either the old file or the new one, never a
- * partial checkpoint; the temp file it leaves is never listed or loaded, and is removed by the
- * next save of that model once its process has died. Saving an epoch again replaces it.
+ * Saving is atomic: the file is written as `.epoch-0007.json.<host>.<pid>.<random>.tmp` in the
+ * same directory, fsynced, renamed over the final name (atomic on POSIX file systems), and the
+ * directory is fsynced (and, when the save created the model's directory, its parent too). A
+ * process killed at any point leaves either the old file or the new one, never a partial
+ * checkpoint; the temp file it leaves is never listed or loaded, and is removed by the next save
+ * of that model on the same machine once its process has died. Saving an epoch again replaces it.
  * Loading checks the format, the parameter count and the checksum (a StorageError otherwise).
  */
 export class FileCheckpointStore implements CheckpointStore {
@@ -149,9 +160,19 @@ export class FileCheckpointStore implements CheckpointStore {
     const head = JSON.stringify(header);
     const text = `${head.slice(0, -1)},"parameters":"`;
     try {
-      await mkdir(dir, { recursive: true });
+      const created = await mkdir(dir, { recursive: true });
+      if (created !== undefined) {
+        // New directories: make their entries durable in their parents (up to the first that existed).
+        for (let d = dir; ; d = dirname(d)) {
+          await this.syncDirectory(dirname(d));
+          if (d === created || dirname(d) === d) break;
+        }
+      }
       await this.removeStaleTempFiles(dir);
-      const temp = join(dir, `.${checkpointName(epoch)}.json.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      const temp = join(
+        dir,
+        `.${checkpointName(epoch)}.json.${checkpointTempHost()}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+      );
       const file = await open(temp, 'wx', 0o644);
       let renamed = false;
       try {
@@ -189,11 +210,16 @@ export class FileCheckpointStore implements CheckpointStore {
     await handle.close();
   }
 
-  /** Deletes temp files of processes that are no longer running (left by a crash mid-save). */
+  /**
+   * Deletes temp files of this machine's processes that are no longer running (left by a crash
+   * mid-save). Temp files of other machines (another host tag) are left alone: their process ids
+   * cannot be checked from here.
+   */
   private async removeStaleTempFiles(dir: string): Promise<void> {
+    const host = checkpointTempHost();
     for (const name of await readdir(dir)) {
       const match = TEMP_FILE.exec(name);
-      if (match && !isAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
+      if (match && match[1] === host && !isAlive(Number(match[2]))) await rm(join(dir, name), { force: true });
     }
   }
 
@@ -225,7 +251,12 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     if (header.format !== CHECKPOINT_FORMAT || header.version !== FORMAT_VERSION) throw corrupt('unknown format');
     if (header.modelId !== modelId || header.epoch !== epoch) throw corrupt('model or epoch differ from the file name');
-    const parameters = new Float64Array(header.parameterCount);
+    const count = header.parameterCount;
+    // base64 of 8·count bytes has 4·ceil(8·count/3) characters.
+    if (!Number.isSafeInteger(count) || count < 0 || 4 * Math.ceil((8 * count) / 3) !== base64End - base64Start) {
+      throw corrupt(`parameterCount ${JSON.stringify(count)} does not match the parameter data`);
+    }
+    const parameters = new Float64Array(count);
     const out = new Uint8Array(parameters.buffer);
     const chunkChars = (CHUNK_BYTES / 3) * 4;
     let written = 0;

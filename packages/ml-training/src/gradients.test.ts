@@ -164,6 +164,42 @@ describe('parameter-shift Jacobian on expectation values', () => {
     ).rejects.toThrow(/does not offer adjoint/);
   });
 
+  it('refuses an adjoint result that lacks a wrt parameter (instead of a silent 0)', async () => {
+    const dropping: QuantumBackend = {
+      ...sim,
+      name: 'dropping',
+      capabilities: sim.capabilities,
+      sample: (p: SampleParams) => sim.sample(p),
+      close: async () => {},
+      gradient: async (p) => {
+        const r = await sim.gradient(p);
+        return { ...r, parameterNames: r.parameterNames.slice(1), gradients: r.gradients.map((row) => row.slice(1)) };
+      },
+    };
+    const error = await expectationGradient({
+      backend: dropping,
+      circuit,
+      observables,
+      parameters,
+      wrt: ['a', 'b'],
+      method: 'adjoint',
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.field).toBe('wrt');
+    expect(String((error as Error).message) + JSON.stringify((error as ValidationError).issues)).toMatch(/"a"/);
+  });
+
+  it('refuses adjoint with shots (adjoint is exact; it would silently ignore them)', async () => {
+    const request = { backend: sim, circuit, observables, parameters, wrt: ['a', 'b'] };
+    const error = await expectationGradient({ ...request, method: 'adjoint', shots: 100, seed: 1 }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.field).toBe('method');
+    // Parameter shift with shots estimates from samples: not the exact values.
+    const exact = await expectationGradient({ ...request, method: 'adjoint' });
+    const sampled = await expectationGradient({ ...request, method: 'parameter-shift', shots: 100, seed: 1 });
+    expect(sampled.values).not.toEqual(exact.values);
+  });
+
   it('rejects a gate that needs more than two shift terms', async () => {
     const crx: CircuitJson = { numQubits: 2, operations: [{ gate: 'crx', qubits: [0, 1], params: ['a'] }] };
     await expect(

@@ -56,7 +56,8 @@ export async function expectationValues(params: ExpectationParams): Promise<numb
  * The Jacobian of the expectation values with respect to `wrt`:
  * - `adjoint`: the backend's own `gradient({method: 'adjoint'})` (one forward and one backward
  *   sweep; exact). A ValidationError when the backend does not list `adjoint` in
- *   `capabilities.gradientMethods`.
+ *   `capabilities.gradientMethods`, when `shots` is set (adjoint cannot estimate from shots), or
+ *   when the backend's result lacks a `wrt` parameter.
  * - `parameter-shift`: {@link parameterShiftJacobian} over `estimate` (works on any backend).
  */
 export async function expectationGradient(params: ExpectationGradientParams): Promise<ExpectationGradient> {
@@ -68,6 +69,17 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
     );
   }
   const { backend } = params;
+  if (params.shots !== undefined) {
+    throw new ValidationError(
+      [
+        {
+          field: 'method',
+          message: `'adjoint' is exact and ignores shots (${params.shots} given); use 'parameter-shift' for shot-based gradients`,
+        },
+      ],
+      'Invalid gradient method',
+    );
+  }
   if (!backend.gradient || !backend.capabilities.gradientMethods.includes('adjoint')) {
     throw new ValidationError(
       [
@@ -88,7 +100,19 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
     signal: params.signal,
   });
   const column = new Map(result.parameterNames.map((name, i) => [name, i]));
-  const jacobian = result.gradients.map((row) => params.wrt.map((name) => row[column.get(name) ?? -1] ?? 0));
+  const missing = params.wrt.filter((name) => !column.has(name));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      [
+        {
+          field: 'wrt',
+          message: `backend '${backend.name}' returned no gradient for ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
+        },
+      ],
+      'Incomplete adjoint gradient',
+    );
+  }
+  const jacobian = result.gradients.map((row) => params.wrt.map((name) => row[column.get(name) as number] as number));
   return { values: result.values, jacobian };
 }
 

@@ -103,4 +103,43 @@ describe('optimizer state', () => {
     expect(() => new Sgd({ momentum: 1 })).toThrow(/momentum/);
     expect(() => new Adam().step(new Float64Array(2), new Float64Array(3))).toThrow(/gradient/);
   });
+
+  it('refuses a restored state of another length instead of silently resetting it', () => {
+    for (const make of [() => new Adam(), () => new Sgd({ momentum: 0.9 })]) {
+      const saved = make();
+      run(saved, 3);
+      const restored = make();
+      restored.restore(saved.state());
+      let error: unknown;
+      try {
+        restored.step(new Float64Array(4), new Float64Array(4));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.field).toBe('parameters');
+    }
+    const adam = new Adam();
+    run(adam, 2);
+    const state = adam.state() as { m: number[]; v: number[] };
+    expect(() => new Adam().restore({ ...state, v: state.v.slice(1) })).toThrow(/state\.v/);
+  });
+
+  it('reset() returns to the fresh state', async () => {
+    const adam = new Adam();
+    const fresh = run(new Adam(), 5);
+    run(adam, 5);
+    adam.reset();
+    expect(adam.steps).toBe(0);
+    expect(Array.from(run(adam, 5))).toEqual(Array.from(fresh));
+    const spsa = new Spsa({ seed: 2 });
+    const loss = async (p: Float64Array) => f(p);
+    const a = new Float64Array(3);
+    await spsa.step(a, loss);
+    spsa.reset();
+    const b = new Float64Array(3);
+    await spsa.step(b, loss);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(spsa.steps).toBe(1);
+  });
 });

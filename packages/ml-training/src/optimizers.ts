@@ -15,7 +15,10 @@ export interface GradientOptimizer {
   /** Updates `parameters` in place from the gradient of the loss. */
   step(parameters: Float64Array, gradient: Float64Array): void;
   state(): JsonValue;
-  restore(state: JsonValue): void;
+  restore(
+    state: JsonValue,
+  ): void /** Back to the freshly constructed state (step 0, no moments, the initial generator). */;
+  reset(): void;
 }
 
 /** An optimizer that needs only loss values (SPSA). */
@@ -28,7 +31,10 @@ export interface LossOptimizer {
     loss: (parameters: Float64Array) => Promise<number>,
   ): Promise<{ lossPlus: number; lossMinus: number }>;
   state(): JsonValue;
-  restore(state: JsonValue): void;
+  restore(
+    state: JsonValue,
+  ): void /** Back to the freshly constructed state (step 0, no moments, the initial generator). */;
+  reset(): void;
 }
 
 export type Optimizer = GradientOptimizer | LossOptimizer;
@@ -78,8 +84,9 @@ export class Adam implements GradientOptimizer {
   step(parameters: Float64Array, gradient: Float64Array): void {
     checkGradient(parameters, gradient);
     const n = parameters.length;
-    if (!this.m || this.m.length !== n) this.m = new Float64Array(n);
-    if (!this.v || this.v.length !== n) this.v = new Float64Array(n);
+    checkStateLength(this.m, n);
+    this.m ??= new Float64Array(n);
+    this.v ??= new Float64Array(n);
     const { m, v, beta1, beta2 } = this;
     this.t += 1;
     const c1 = 1 - beta1 ** this.t;
@@ -109,9 +116,21 @@ export class Adam implements GradientOptimizer {
 
   restore(state: JsonValue): void {
     const s = readState(state, this.kind, ['m', 'v']);
+    if (s.arrays.m?.length !== s.arrays.v?.length) {
+      throw new ValidationError(
+        [{ field: 'state.v', message: `has ${s.arrays.v?.length} values; state.m has ${s.arrays.m?.length}` }],
+        'Invalid optimizer state',
+      );
+    }
     this.t = s.steps;
     this.m = s.arrays.m && s.arrays.m.length > 0 ? s.arrays.m : undefined;
     this.v = s.arrays.v && s.arrays.v.length > 0 ? s.arrays.v : undefined;
+  }
+
+  reset(): void {
+    this.t = 0;
+    this.m = undefined;
+    this.v = undefined;
   }
 }
 
@@ -154,7 +173,8 @@ export class Sgd implements GradientOptimizer {
   step(parameters: Float64Array, gradient: Float64Array): void {
     checkGradient(parameters, gradient);
     const n = parameters.length;
-    if (!this.velocity || this.velocity.length !== n) this.velocity = new Float64Array(n);
+    checkStateLength(this.velocity, n);
+    this.velocity ??= new Float64Array(n);
     const v = this.velocity;
     this.t += 1;
     for (let i = 0; i < n; i++) {
@@ -180,6 +200,11 @@ export class Sgd implements GradientOptimizer {
     const s = readState(state, this.kind, ['velocity']);
     this.t = s.steps;
     this.velocity = s.arrays.velocity && s.arrays.velocity.length > 0 ? s.arrays.velocity : undefined;
+  }
+
+  reset(): void {
+    this.t = 0;
+    this.velocity = undefined;
   }
 }
 
@@ -216,6 +241,7 @@ export class Spsa implements LossOptimizer {
   readonly gamma: number;
   private rng: Rng;
   private k = 0;
+  private readonly seed: number;
 
   constructor(options: SpsaOptions = {}) {
     this.learningRate = options.learningRate ?? 0.2;
@@ -232,7 +258,13 @@ export class Spsa implements LossOptimizer {
     positive(issues, 'alpha', this.alpha);
     positive(issues, 'gamma', this.gamma);
     issues.throwIfAny('Invalid SPSA options');
-    this.rng = createRng(options.seed ?? 0);
+    this.seed = options.seed ?? 0;
+    this.rng = createRng(this.seed);
+  }
+
+  reset(): void {
+    this.k = 0;
+    this.rng = createRng(this.seed);
   }
 
   get steps(): number {
@@ -306,6 +338,22 @@ function checkGradient(parameters: Float64Array, gradient: Float64Array): void {
         },
       ],
       'Invalid gradient',
+    );
+  }
+}
+
+/** A restored moment vector must have one value per parameter (a state of another model otherwise). */
+function checkStateLength(state: Float64Array | undefined, n: number): void {
+  if (state && state.length !== n) {
+    throw new ValidationError(
+      [
+        {
+          field: 'parameters',
+          message: `has ${n} values; the optimizer's state holds ${state.length} (restored from another model?)`,
+          limit: state.length,
+        },
+      ],
+      'Optimizer state does not fit the parameters',
     );
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, MemoryCheckpointStore, MemoryTrainingStore } from '@q-store/core';
+import { createRng, MemoryCheckpointStore, MemoryTrainingStore, ValidationError } from '@q-store/core';
 import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIris } from './builtin-datasets.js';
@@ -117,6 +117,57 @@ describe('Trainer resume', () => {
     expectBitwiseEqual(resumed.parameters, whole.parameters);
   });
 
+  it('refuses to resume on a loader other than the checkpoint was trained on (seed, batch size, dataset version)', async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const first = await trainer(new Adam(), { checkpointStore: checkpoints, checkpointEvery: 1 }).fit({
+      train: loader,
+      epochs: 1,
+    });
+    const saved = await checkpoints.load(first.checkpoints[0] as string);
+    const resume = (train: DataLoader) =>
+      trainer(new Adam(), { checkpointStore: checkpoints })
+        .fit({ train, epochs: 2, resumeFrom: saved })
+        .catch((e) => e);
+    const fields = async (train: DataLoader) => {
+      const error = await resume(train);
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).issues.map((i) => i.field);
+    };
+    expect(await fields(await createDataLoader(store, 'iris-vv', { batchSize: 16, shuffle: true, seed: 6 }))).toEqual([
+      'train.seed',
+    ]);
+    expect(await fields(await createDataLoader(store, 'iris-vv', { batchSize: 8, shuffle: true, seed: 5 }))).toEqual([
+      'train.batchSize',
+    ]);
+    // The same data stored again is a new dataset version.
+    const copy = new MemoryTrainingStore();
+    const rows = [];
+    const labels = [];
+    for await (const batch of loader.epoch(0)) {
+      rows.push(...batch.features);
+      labels.push(...batch.labels);
+    }
+    await storeDataset(copy, { datasetId: 'iris-vv', splits: { train: { features: rows, labels } } });
+    expect(await fields(await createDataLoader(copy, 'iris-vv', { batchSize: 16, shuffle: true, seed: 5 }))).toEqual([
+      'train.datasetVersion',
+    ]);
+    // The same loader settings resume.
+    const same = await createDataLoader(store, 'iris-vv', { batchSize: 16, shuffle: true, seed: 5 });
+    expect((await resume(same)).epochs).toBe(2);
+  });
+
+  it('a second fit() without resume starts afresh (optimizer reset): the same parameters as the first', async () => {
+    const t = trainer(new Adam({ learningRate: 0.05 }));
+    const a = await t.fit({ train: loader, epochs: 2 });
+    const b = await t.fit({ train: loader, epochs: 2 });
+    expect(t.optimizer.steps).toBe(2 * loader.length);
+    expectBitwiseEqual(b.parameters, a.parameters);
+    const spsa = trainer(new Spsa({ learningRate: 0.1, seed: 4 }));
+    const c = await spsa.fit({ train: loader, epochs: 1 });
+    const d = await spsa.fit({ train: loader, epochs: 1 });
+    expectBitwiseEqual(d.parameters, c.parameters);
+  });
+
   it('refuses a checkpoint of another architecture', async () => {
     const checkpoints = new MemoryCheckpointStore();
     const first = await trainer(new Adam(), { checkpointStore: checkpoints, checkpointEvery: 1 }).fit({
@@ -190,6 +241,40 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     expect(stop.history).toHaveLength(2);
   });
 
+  it('an early stop is saved in the checkpoint: resuming from the stop epoch trains nothing more', async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const options = {
+      checkpointStore: checkpoints,
+      checkpointEvery: 1,
+      earlyStopping: { patience: 2, minDelta: 1e-3, monitor: 'loss' as const },
+    };
+    const first = await trainer(new Sgd({ learningRate: 1e-9 }), options).fit({ train: loader, epochs: 10 });
+    expect(first.stoppedEarly).toBe(true);
+    expect(first.epochs).toBe(3);
+    const saved = await checkpoints.load(first.checkpoints.at(-1) as string);
+    expect(saved.epoch).toBe(3);
+    const resumed = await trainer(new Sgd({ learningRate: 1e-9 }), options).fit({
+      train: loader,
+      epochs: 10,
+      resumeFrom: saved,
+    });
+    expect(resumed.stoppedEarly).toBe(true);
+    expect(resumed.epochs).toBe(3);
+    expect(resumed.history).toHaveLength(3);
+    expect(resumed.checkpoints).toEqual([]);
+    expectBitwiseEqual(resumed.parameters, first.parameters);
+    // Damaged early-stopping fields are refused with the field named.
+    const damaged = { ...saved, metadata: { ...saved.metadata, earlyStopping: { best: 'x', bestEpoch: 1, wait: -1 } } };
+    const error = await trainer(new Sgd(), options)
+      .fit({ train: loader, epochs: 10, resumeFrom: damaged })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual([
+      'checkpoint.metadata.earlyStopping.best',
+      'checkpoint.metadata.earlyStopping.wait',
+    ]);
+  });
+
   it('parameter shift trains to the same parameters as adjoint (to rounding)', async () => {
     // SGD: the update is linear in the gradient (Adam's g/√v would magnify rounding of near-zero components).
     const sgd = () => new Sgd({ learningRate: 0.2, momentum: 0.5 });
@@ -203,6 +288,56 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     for (let i = 0; i < adjoint.parameters.length; i++) {
       expect(shift.parameters[i]).toBeCloseTo(adjoint.parameters[i] as number, 9);
     }
+  });
+
+  it('with shots: defaults to parameter shift on shot estimates and refuses adjoint', async () => {
+    const shotModel = () =>
+      new VariationalClassifier({
+        encoding: angleEncoding({ numFeatures: 4 }),
+        layers: 1,
+        numClasses: 2,
+        labels: ['versicolor', 'virginica'],
+        backend: sim,
+        shots: 64,
+      });
+    const t = new Trainer({ model: shotModel(), optimizer: new Sgd({ learningRate: 0.1 }), seed: 17 });
+    expect(t.gradientMethod).toBe('parameter-shift');
+    const error = (() => {
+      try {
+        new Trainer({ model: shotModel(), optimizer: new Adam(), gradientMethod: 'adjoint' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.field).toBe('gradientMethod');
+    // The training losses are shot estimates, not the exact losses of the same run without shots.
+    const exact = await trainer(new Sgd({ learningRate: 0.1 })).fit({ train: loader, epochs: 1 });
+    const shot = await t.fit({ train: loader, epochs: 1 });
+    expect(shot.history[0]?.loss).not.toBe(exact.history[0]?.loss);
+    expect(Math.abs((shot.history[0]?.loss as number) - (exact.history[0]?.loss as number))).toBeLessThan(0.2);
+  });
+
+  it('with shots: test evaluation is seeded from the trainer seed, so early stopping on testLoss is reproducible', async () => {
+    const run = () =>
+      new Trainer({
+        model: new VariationalClassifier({
+          encoding: angleEncoding({ numFeatures: 4 }),
+          layers: 1,
+          numClasses: 2,
+          labels: ['versicolor', 'virginica'],
+          backend: sim,
+          shots: 32,
+        }),
+        optimizer: new Sgd({ learningRate: 0.05 }),
+        seed: 3,
+        earlyStopping: { patience: 1, monitor: 'testLoss' },
+      }).fit({ train: loader, test, epochs: 4 });
+    const a = await run();
+    const b = await run();
+    expect(b.history.map((h) => h.testLoss)).toEqual(a.history.map((h) => h.testLoss));
+    expect(b.epochs).toBe(a.epochs);
+    expectBitwiseEqual(b.parameters, a.parameters);
   });
 
   it('rejects bad options with the field named', () => {

@@ -11,6 +11,7 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';
 import type { Optimizer } from './optimizers.js';
@@ -19,6 +20,8 @@ import type { Optimizer } from './optimizers.js';
 export interface EpochSource {
   /** The batches of epoch e (0-based); the same e must give the same batches. */
   epoch(epoch: number): AsyncIterable<TrainingBatch>;
+  /** What fixes the batches (a `DataLoader`'s); saved in checkpoints and compared on resume. */
+  readonly descriptor?: LoaderDescriptor;
 }
 
 /** Labelled samples held in memory (e.g. a test split). */
@@ -72,7 +75,11 @@ export interface EarlyStoppingOptions {
 export interface TrainerOptions {
   model: VariationalClassifier;
   optimizer: Optimizer;
-  /** Gradient of the expectation values: default `adjoint` when the backend offers it, else `parameter-shift`. */
+  /**
+   * Gradient of the expectation values: default `adjoint` when the backend offers it and the model
+   * has no `shots`, else `parameter-shift` (on shot-based estimates when the model has `shots`;
+   * `adjoint` with `shots` is a ValidationError, as adjoint is exact).
+   */
   gradientMethod?: GradientMethod;
   /** Seed of the trainer's generator (initial parameters, shot seeds); default 0. */
   seed?: number;
@@ -110,6 +117,15 @@ export interface TrainingResult {
   checkpoints: string[];
 }
 
+/**
+ * Base seed of the test evaluation after epoch e (0-based): `deriveEpochSeed(seed ^ 0x6a09e667, e)`,
+ * a function of the trainer's seed and the epoch only (the training generator is not touched), so
+ * shot-based test metrics — and early stopping on them — are the same in every run and on resume.
+ */
+export function evaluationSeed(seed: number, epoch: number): number {
+  return deriveEpochSeed((seed ^ 0x6a09e667) | 0, epoch);
+}
+
 interface MonitorState {
   best: number | null;
   bestEpoch: number;
@@ -122,9 +138,13 @@ interface MonitorState {
  * the metrics, the callbacks, early stopping and checkpoints.
  *
  * Exact resume: a checkpoint holds the parameters (float64, exact), the optimizer's state, the
- * trainer generator's position, the early-stopping state and the history. Epoch e reads
+ * trainer generator's position, the early-stopping state (including whether it stopped the run:
+ * resuming a stopped run returns at once) and the history. Epoch e reads
  * `train.epoch(e)`, whose order depends only on (seed, e), so training 3 epochs, saving, and
- * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs.
+ * resuming for 3 more gives bit-for-bit the parameters of 6 uninterrupted epochs. The loader's
+ * `descriptor` (dataset version, batch size, shuffle, seed, …) is saved too; resuming on a loader
+ * whose descriptor differs is a ValidationError naming each differing field (`train.seed`, …).
+ * A fit without `resumeFrom` starts afresh: `optimizer.reset()` and a new generator from `seed`.
  */
 export class Trainer {
   readonly model: VariationalClassifier;
@@ -138,9 +158,17 @@ export class Trainer {
     const { model, checkpointEvery, earlyStopping } = options;
     const methods = model.backend.capabilities.gradientMethods;
     const method =
-      options.gradientMethod ?? (model.backend.gradient && methods.includes('adjoint') ? 'adjoint' : 'parameter-shift');
+      options.gradientMethod ??
+      (model.shots === undefined && model.backend.gradient && methods.includes('adjoint')
+        ? 'adjoint'
+        : 'parameter-shift');
     if (method !== 'adjoint' && method !== 'parameter-shift') {
       issues.add('gradientMethod', `must be 'adjoint' or 'parameter-shift', got ${String(method)}`);
+    } else if (method === 'adjoint' && model.shots !== undefined) {
+      issues.add(
+        'gradientMethod',
+        `'adjoint' is exact and ignores the model's shots (${model.shots}); use 'parameter-shift' (the default with shots)`,
+      );
     }
     if (checkpointEvery !== undefined) {
       if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
@@ -187,13 +215,20 @@ export class Trainer {
         typeof params.resumeFrom === 'string'
           ? await this.store().load(params.resumeFrom, { ...(signal && { signal }) })
           : params.resumeFrom;
-      const restored = this.restore(checkpoint);
+      const restored = this.restore(checkpoint, params.train);
       parameters = restored.parameters;
       rng = restored.rng;
       history = restored.history;
       monitor = restored.monitor;
       start = checkpoint.epoch;
+      const patience = options.earlyStopping?.patience;
+      if (restored.stopped || (patience !== undefined && monitor.wait >= patience)) {
+        // The saved run had stopped early: resuming it trains nothing more.
+        return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly: true, checkpoints: [] };
+      }
     } else {
+      // A new run: no moments or step count carried over from an earlier fit().
+      optimizer.reset();
       parameters = params.initialParameters
         ? Float64Array.from(params.initialParameters)
         : model.initialParameters({ rng });
@@ -249,7 +284,7 @@ export class Trainer {
         seconds: 0,
       };
       if (params.test) {
-        const test = await this.evaluate(parameters, params.test, signal);
+        const test = await this.evaluate(parameters, params.test, signal, evaluationSeed(options.seed ?? 0, e));
         metrics.testLoss = test.loss;
         metrics.testAccuracy = test.accuracy;
       }
@@ -266,7 +301,7 @@ export class Trainer {
         if (monitor.wait >= early.patience) stoppedEarly = true;
       }
       if (options.checkpointEvery !== undefined && (e + 1) % options.checkpointEvery === 0) {
-        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, signal));
+        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, stoppedEarly, params.train, signal));
       }
       const verdict = await options.callbacks?.onEpochEnd?.(metrics, parameters);
       if (verdict === false) stoppedEarly = true;
@@ -275,17 +310,24 @@ export class Trainer {
     return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly, checkpoints };
   }
 
-  /** Loss and accuracy over every sample of `data` at `parameters`. */
+  /**
+   * Loss and accuracy over every sample of `data` at `parameters`. `seed`: base seed of shot-based
+   * estimates (sample i of the data uses seed + i); `fit` passes `evaluationSeed(trainer seed,
+   * epoch)`, so a run with shots evaluates the same way every time without drawing from the
+   * training generator.
+   */
   async evaluate(
     parameters: Float64Array,
     data: EpochSource | LabelledSamples,
     signal?: AbortSignal,
+    seed?: number,
   ): Promise<LossResult> {
     if ('features' in data) {
       return this.model.evaluate({
         parameters,
         features: data.features,
         labels: data.labels,
+        ...(seed !== undefined && { seed }),
         ...(signal && { signal }),
       });
     }
@@ -297,6 +339,7 @@ export class Trainer {
         parameters,
         features: batch.features,
         labels: batch.labels,
+        ...(seed !== undefined && { seed: seed + count }),
         ...(signal && { signal }),
       });
       loss += r.loss * r.count;
@@ -342,6 +385,8 @@ export class Trainer {
     rng: Rng,
     history: EpochMetrics[],
     monitor: MonitorState,
+    stopped: boolean,
+    train: EpochSource,
     signal?: AbortSignal,
   ): Promise<string> {
     const last = history.at(-1) as EpochMetrics;
@@ -358,7 +403,8 @@ export class Trainer {
         metadata: {
           parameterNames: [...this.model.parameterNames],
           rngState: rng.state(),
-          earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+          ...(train.descriptor && { loader: { ...train.descriptor } }),
+          earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait, stopped },
           history: history.map((h) => ({ ...h }) as { [key: string]: JsonValue }),
         },
       },
@@ -366,11 +412,15 @@ export class Trainer {
     );
   }
 
-  private restore(checkpoint: Checkpoint): {
+  private restore(
+    checkpoint: Checkpoint,
+    train: EpochSource,
+  ): {
     parameters: Float64Array;
     rng: Rng;
     history: EpochMetrics[];
     monitor: MonitorState;
+    stopped: boolean;
   } {
     const issues = new IssueCollector();
     const meta = checkpoint.metadata ?? {};
@@ -386,16 +436,47 @@ export class Trainer {
       issues.add('checkpoint.metadata.rngState', 'must be the array saved by the trainer');
     }
     const es = meta.earlyStopping;
-    if (!isPlainObject(es)) issues.add('checkpoint.metadata.earlyStopping', 'must be the object saved by the trainer');
+    if (!isPlainObject(es)) {
+      issues.add('checkpoint.metadata.earlyStopping', 'must be the object saved by the trainer');
+    } else {
+      const count = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+      if (!(es.best === null || (typeof es.best === 'number' && Number.isFinite(es.best)))) {
+        issues.add('checkpoint.metadata.earlyStopping.best', 'must be a finite number or null');
+      }
+      if (!count(es.bestEpoch)) issues.add('checkpoint.metadata.earlyStopping.bestEpoch', 'must be an integer ≥ 0');
+      if (!count(es.wait)) issues.add('checkpoint.metadata.earlyStopping.wait', 'must be an integer ≥ 0');
+      if (es.stopped !== undefined && typeof es.stopped !== 'boolean') {
+        issues.add('checkpoint.metadata.earlyStopping.stopped', 'must be a boolean');
+      }
+    }
     if (checkpoint.optimizerState === undefined) issues.add('checkpoint.optimizerState', 'is missing');
+    const saved = meta.loader;
+    if (saved !== undefined) {
+      if (!isPlainObject(saved)) {
+        issues.add('checkpoint.metadata.loader', 'must be the loader descriptor saved by the trainer');
+      } else if (!train.descriptor) {
+        issues.add('train', 'has no descriptor; the checkpoint was trained on a DataLoader (create it the same way)');
+      } else {
+        const now = train.descriptor;
+        for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+          if (saved[key] !== now[key]) {
+            issues.add(
+              `train.${key}`,
+              `is ${JSON.stringify(now[key])}; the checkpoint was trained with ${JSON.stringify(saved[key])}`,
+            );
+          }
+        }
+      }
+    }
     issues.throwIfAny('Invalid checkpoint for this trainer');
     this.optimizer.restore(checkpoint.optimizerState as JsonValue);
-    const monitor = es as unknown as MonitorState;
+    const monitor = es as unknown as MonitorState & { stopped?: boolean };
     return {
       parameters: Float64Array.from(checkpoint.parameters),
       rng: createRng({ state: rngState as number[] }),
       history: Array.isArray(meta.history) ? (meta.history as unknown as EpochMetrics[]).map((h) => ({ ...h })) : [],
       monitor: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait },
+      stopped: monitor.stopped === true,
     };
   }
 }
