@@ -6,6 +6,7 @@ import {
   createRng,
   evaluateFilter,
   type Metadata,
+  PartialWriteError,
   PluginRegistry,
   parseFilter,
   score,
@@ -14,7 +15,7 @@ import {
 import { randomVector } from '@q-store/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedPostgres, type PgliteLike } from './driver.js';
+import { openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
@@ -466,6 +467,62 @@ describe('pool hygiene and abort', () => {
     expect(inUse(pool)).toBe(0);
     expect(pool.waitingCount).toBe(0);
     expect((await backend.fetch({ ids: ['late'] })).records.size).toBe(0); // never written
+    await backend.dropIndex();
+    await backend.close();
+  });
+
+  it('pg: an abort inside a transaction never returns a client with its transaction open', async () => {
+    const { pool } = served;
+    const driver = await openDriver({ pool });
+    for (const abortAt of ['between statements', 'before COMMIT'] as const) {
+      const controller = new AbortController();
+      const aborted = driver.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        if (abortAt === 'between statements') controller.abort();
+        await tx.query('SELECT 2');
+        controller.abort();
+      }, controller.signal);
+      await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(inUse(pool)).toBe(0);
+      // Outside a transaction a statement is its own transaction: now() (its start) = statement_timestamp().
+      const { rows } = await pool.query<{ fresh: boolean }>('SELECT now() = statement_timestamp() AS fresh');
+      expect(rows, `no open transaction after an abort ${abortAt}`).toEqual([{ fresh: true }]);
+    }
+    await driver.close();
+  });
+
+  it('PGlite: a chunk aborted as its COPY starts rolls back; PartialWriteError names exactly what landed', async () => {
+    const indexName = fresh('partial');
+    const controller = new AbortController();
+    let copies = 0;
+    const wrapped: PgliteLike = {
+      query: (text, params, options) => db.query(text, params, options),
+      transaction: (callback) =>
+        db.transaction((tx) =>
+          callback({
+            query: (text, params, options) => {
+              if (options?.blob && ++copies === 2) controller.abort(); // chunk 2's COPY starts
+              return tx.query(text, params, options);
+            },
+          }),
+        ),
+      close: () => db.close(),
+      get closed() {
+        return db.closed;
+      },
+    };
+    const backend = new PgvectorBackend({ indexName, pglite: wrapped });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    const records = Array.from({ length: 2500 }, (_, i) => ({ id: `p-${i}`, vector: [i, 1] }));
+    const error = await backend.upsert({ records, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialWriteError);
+    const { landedIds, failedIds } = error as PartialWriteError;
+    expect(landedIds).toHaveLength(1000);
+    expect(failedIds).toHaveLength(1500);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM qstore_v_${indexName.replaceAll('-', '_')} ORDER BY id`,
+    );
+    expect(rows.map((r) => r.id)).toEqual([...landedIds].sort());
     await backend.dropIndex();
     await backend.close();
   });

@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgCheckpointStore } from './checkpoint-store.js';
-import { openEmbeddedPostgres, type PgliteLike } from './driver.js';
+import { openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgStateStore } from './state-store.js';
 import type { PgStoreOptions } from './store-base.js';
 import { SYSTEM_POSTGRES_URL, systemPostgresUnavailable } from './test-support.js';
@@ -43,12 +43,13 @@ const pgliteTarget: Target = {
 const unavailable = await systemPostgresUnavailable();
 if (unavailable) console.log(`skipping the PostgreSQL server store tests: ${unavailable}`);
 const schema = `qstore_test_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+const applicationName = `qstore-stores-${schema}`.slice(0, 63);
 let pool: pg.Pool | undefined;
 const serverTarget: Target = {
   name: 'PostgreSQL server through pg',
   ...(unavailable !== undefined && { skip: unavailable }),
   async open() {
-    pool ??= new pg.Pool({ connectionString: SYSTEM_POSTGRES_URL, max: 4 });
+    pool ??= new pg.Pool({ connectionString: SYSTEM_POSTGRES_URL, max: 4, application_name: applicationName });
     return { pool, schema };
   },
   async close() {
@@ -57,6 +58,21 @@ const serverTarget: Target = {
     await pool.end();
   },
 };
+
+/** Connections of the test pool the server reports as idle inside an open transaction. */
+async function idleInTransaction(): Promise<number> {
+  const client = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+      [applicationName],
+    );
+    return rows[0]?.n ?? -1;
+  } finally {
+    await client.end();
+  }
+}
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -116,6 +132,49 @@ for (const target of [pgliteTarget, serverTarget]) {
         await new Promise((r) => setTimeout(r, 20));
         expect(await a.update<number>('expired', (n) => (n === undefined ? 1 : n + 1))).toBe(1);
         await Promise.all([a.close(), b.close()]);
+      });
+
+      it('an abort between the statements of update rolls back: no open transaction, the key stays free', async () => {
+        const store = new PgStateStore(options);
+        await store.set('aborted-key', 1);
+        const controller = new AbortController();
+        const aborted = store.update<number>(
+          'aborted-key',
+          (n) => {
+            controller.abort(); // the next statement is never sent
+            return (n ?? 0) + 100;
+          },
+          { signal: controller.signal },
+        );
+        await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+        if (target === serverTarget) expect(await idleInTransaction()).toBe(0);
+        // The key's advisory lock was released: another update does not wait (bounded, to fail fast).
+        const next = await store.update<number>('aborted-key', (n) => (n ?? 0) + 10, {
+          signal: AbortSignal.timeout(5000),
+        });
+        expect(next).toBe(11);
+        await store.close();
+      });
+
+      it('an abort after the last statement of a transaction, before COMMIT, rolls it back', async () => {
+        const driver = await openDriver(options);
+        const table = `"${options.schema ?? 'public'}".qstore_state`;
+        const lock = "SELECT pg_advisory_xact_lock(hashtextextended('q-store abort probe', 0))";
+        const controller = new AbortController();
+        const aborted = driver.transaction(async (tx) => {
+          await tx.query(lock);
+          await tx.query(`INSERT INTO ${table} (key, value) VALUES ('abort-probe', '1')`);
+          controller.abort();
+          return 'done';
+        }, controller.signal);
+        await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+        if (target === serverTarget) expect(await idleInTransaction()).toBe(0);
+        const { rows } = await driver.transaction(async (tx) => {
+          await tx.query(lock); // free again
+          return tx.query(`SELECT value FROM ${table} WHERE key = 'abort-probe'`);
+        }, AbortSignal.timeout(5000));
+        expect(rows).toEqual([]); // rolled back
+        await driver.close();
       });
 
       it('lists keys by prefix across pages and deletes', async () => {
