@@ -419,38 +419,34 @@ const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
 /**
  * Makes sure the `vector` extension exists in the database (creating it when allowed) and returns
  * its version. Cached per driver; a failure is not cached. A server without pgvector gives a
- * {@link PgvectorExtensionMissingError} that names the fix.
+ * {@link PgvectorExtensionMissingError} that names the fix. The shared check runs without any
+ * caller's signal (one caller's abort must not fail the others); each caller races its own.
  */
 export function ensureVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
   let found = vectorVersions.get(driver);
   if (!found) {
-    found = createVectorExtension(driver, signal);
+    found = createVectorExtension(driver);
     vectorVersions.set(driver, found);
     found.catch(() => vectorVersions.delete(driver));
   }
   return raceAbort(found, signal);
 }
 
-async function createVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
+async function createVectorExtension(driver: SqlDriver): Promise<string> {
   const version = async () =>
-    (
-      await driver.query<{ extversion: string }>(
-        "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
-        [],
-        signal,
-      )
-    ).rows[0]?.extversion;
+    (await driver.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'", []))
+      .rows[0]?.extversion;
   try {
     const existing = await version();
     if (existing !== undefined) return existing;
-    await driver.query('CREATE EXTENSION IF NOT EXISTS vector', [], signal);
+    await driver.query('CREATE EXTENSION IF NOT EXISTS vector');
     return (await version()) ?? 'unknown';
   } catch (error) {
-    throw vectorExtensionError(error, driver, signal);
+    throw vectorExtensionError(error, driver);
   }
 }
 
-function vectorExtensionError(error: unknown, driver: SqlDriver, signal?: AbortSignal): QStoreError {
+function vectorExtensionError(error: unknown, driver: SqlDriver): QStoreError {
   const state = sqlState(error);
   const message = error instanceof Error ? error.message : String(error);
   // 58P01: no control file (PostgreSQL ≤ 15); 0A000 "is not available" (16+).
@@ -462,5 +458,5 @@ function vectorExtensionError(error: unknown, driver: SqlDriver, signal?: AbortS
     );
   }
   if (state === '42501') return new PgvectorExtensionMissingError(driver.where, 'no-privilege', error);
-  return toQStoreError(error, 'enable the vector extension', driver.where, signal);
+  return toQStoreError(error, 'enable the vector extension', driver.where);
 }

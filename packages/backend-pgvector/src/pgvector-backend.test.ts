@@ -15,7 +15,7 @@ import {
 import { randomVector } from '@q-store/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
+import { ensureVectorExtension, openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
@@ -525,6 +525,22 @@ describe('pool hygiene and abort', () => {
     expect(rows.map((r) => r.id)).toEqual([...landedIds].sort());
     await backend.dropIndex();
     await backend.close();
+  });
+
+  it('an abort while the shared vector-extension check waits fails only its own caller', async () => {
+    const driver = await openDriver({ pglite: db }); // a new driver: nothing cached
+    let release: () => void = () => undefined;
+    const blocker = db.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    const controller = new AbortController();
+    const first = ensureVectorExtension(driver, controller.signal);
+    const second = ensureVectorExtension(driver);
+    await sleep(30);
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
+    await blocker;
+    await expect(second).resolves.toMatch(/^\d+\.\d+/);
+    await driver.close();
   });
 
   it('PGlite: an abort while waiting for the database lock writes nothing', async () => {

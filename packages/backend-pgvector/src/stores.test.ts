@@ -25,6 +25,8 @@ interface Target {
   name: string;
   skip?: string;
   open(): Promise<PgStoreOptions>;
+  /** Holds what the stores' one-time table setup waits for; the returned function lets it go. */
+  blockSetup(): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,14 @@ const pgliteTarget: Target = {
   async open() {
     pglite ??= await openEmbeddedPostgres();
     return { pglite };
+  },
+  async blockSetup() {
+    let release: () => void = () => undefined;
+    const holding = pglite?.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    return async () => {
+      release();
+      await holding;
+    };
   },
   async close() {
     await pglite?.close();
@@ -51,6 +61,16 @@ const serverTarget: Target = {
   async open() {
     pool ??= new pg.Pool({ connectionString: SYSTEM_POSTGRES_URL, max: 4, application_name: applicationName });
     return { pool, schema };
+  },
+  async blockSetup() {
+    const client = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store ddl ${schema}`]);
+    return async () => {
+      await client.query('COMMIT');
+      await client.end();
+    };
   },
   async close() {
     if (!pool) return;
@@ -175,6 +195,20 @@ for (const target of [pgliteTarget, serverTarget]) {
         }, AbortSignal.timeout(5000));
         expect(rows).toEqual([]); // rolled back
         await driver.close();
+      });
+
+      it('an abort during the one-time table setup fails only the call it belongs to', async () => {
+        const store = new PgStateStore(options);
+        const release = await target.blockSetup();
+        const controller = new AbortController();
+        const first = store.get('setup-key', { signal: controller.signal });
+        const second = store.get('setup-key');
+        await new Promise((r) => setTimeout(r, 50));
+        controller.abort();
+        await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+        await release();
+        await expect(second).resolves.toBeUndefined();
+        await store.close();
       });
 
       it('lists keys by prefix across pages and deletes', async () => {
