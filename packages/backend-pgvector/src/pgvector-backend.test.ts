@@ -320,6 +320,35 @@ describe('approximate search', () => {
     await backend.close();
   }, 60_000);
 
+  it('HNSW with a filter that only far rows pass still returns them (exact rerun past max_scan_tuples)', async () => {
+    const indexName = fresh('far');
+    const backend = new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', deferBuild: true } });
+    await backend.ensureIndex({ dimension: 4, metric: 'euclidean' });
+    const near = createRng(7);
+    // 30,000 rows around the query, 10 far away: the iterative scan gives up after
+    // hnsw.max_scan_tuples (20,000) candidates, all near ones, before reaching any far row.
+    const bulk = Array.from({ length: 30_000 }, (_, i) => ({
+      id: `n-${i}`,
+      vector: Float32Array.from({ length: 4 }, () => near.normal()),
+    }));
+    const far = Array.from({ length: 10 }, (_, i) => ({
+      id: `f-${i}`,
+      vector: Float32Array.of(100 + i, 100, 100, 100),
+      metadata: { far: true },
+    }));
+    await backend.upsert({ records: [...bulk, ...far] });
+    await backend.buildIndex();
+    const before = await annScans(indexName);
+    const result = await backend.query({ vector: [0, 0, 0, 0], topK: 10, filter: { far: true } });
+    expect((await annScans(indexName)) - before, 'the approximate index was tried first').toBe(1);
+    expect(result.matches.map((m) => m.id)).toEqual(far.map((r) => r.id));
+    // Not enough matches at all: the exact rerun returns every one there is.
+    const few = await backend.query({ vector: [0, 0, 0, 0], topK: 20, filter: { far: true } });
+    expect(few.matches).toHaveLength(10);
+    await backend.dropIndex();
+    await backend.close();
+  }, 120_000);
+
   it('IVFFlat built after loading (deferBuild, buildIndex) finds the exact top 10 with probes = lists', async () => {
     const indexName = fresh('ivf');
     const backend = new PgvectorBackend({
