@@ -379,6 +379,35 @@ for (const target of [pgliteTarget, serverTarget]) {
         await store.close();
       });
 
+      it('takes any safe-integer epoch (beyond 2^31), also in a table created with an integer epoch', async () => {
+        const legacy = `${schema}_ckpt`;
+        const raw = await openDriver(options);
+        await raw.query(`CREATE SCHEMA IF NOT EXISTS "${legacy}"`);
+        await raw.query(`CREATE TABLE "${legacy}".qstore_checkpoints (
+          model_id text COLLATE "C" NOT NULL, epoch integer NOT NULL, parameters bytea NOT NULL,
+          extras jsonb NOT NULL, created_at text NOT NULL, PRIMARY KEY (model_id, epoch))`);
+        const store = new PgCheckpointStore({ ...options, schema: legacy });
+        try {
+          const old = await store.save(checkpoint(3, 3));
+          const epochs = [2 ** 31, Number.MAX_SAFE_INTEGER];
+          const uris = [];
+          for (const epoch of epochs) uris.push(await store.save(checkpoint(epoch, 5)));
+          expect(uris).toEqual(epochs.map((e) => `pgvector://${legacy}/vqc-iris/epoch-${e}`));
+          for (const [i, uri] of uris.entries()) expect((await store.load(uri)).epoch).toBe(epochs[i]);
+          const list = await store.list('vqc-iris');
+          expect(list.map((c) => c.epoch)).toEqual([3, ...epochs]);
+          expect(list.map((c) => c.uri)).toEqual([old, ...uris]);
+          expect(await store.delete(uris[1] as string)).toBe(true);
+          await expect(store.load(`pgvector://${legacy}/vqc-iris/epoch-${'9'.repeat(17)}`)).rejects.toMatchObject({
+            code: 'VALIDATION',
+          });
+        } finally {
+          await store.close();
+          await raw.query(`DROP SCHEMA "${legacy}" CASCADE`);
+          await raw.close();
+        }
+      });
+
       it('lists oldest epoch first, replaces an epoch saved again, deletes, and rejects bad input', async () => {
         const store = new PgCheckpointStore(options);
         for (const epoch of [12, 3, 7]) await store.save(checkpoint(epoch, epoch));
