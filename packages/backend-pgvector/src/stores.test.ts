@@ -307,6 +307,49 @@ for (const target of [pgliteTarget, serverTarget]) {
         expect(other.indices).not.toEqual(order.slice(0, 50));
       });
 
+      it.skipIf(target !== serverTarget)(
+        'a batch read is one snapshot: a split replaced between the manifest and sample reads is not seen',
+        async () => {
+          const real = options.pool as pg.Pool;
+          let interleave: (() => Promise<unknown>) | undefined;
+          // The reader's pool: after the manifest read, another store replaces the split.
+          const spliced = {
+            options: (real as unknown as { options: unknown }).options,
+            async connect() {
+              const client = await real.connect();
+              return new Proxy(client, {
+                get(target, property) {
+                  if (property === 'query') {
+                    return async (text: string, values?: unknown[]) => {
+                      const result = await target.query(text, values);
+                      const run = interleave;
+                      if (run && text.includes('SELECT manifest')) {
+                        interleave = undefined;
+                        await run();
+                      }
+                      return result;
+                    };
+                  }
+                  const value = Reflect.get(target, property);
+                  return typeof value === 'function' ? value.bind(target) : value;
+                },
+              });
+            },
+          } as unknown as pg.Pool;
+          const features = Array.from({ length: 5 }, (_, i) => [i, i]);
+          await store.storeTrainingData({ datasetId: 'torn', features, labels: [0, 1, 2, 3, 4] });
+          const reader = new PgTrainingStore({ pool: spliced, schema });
+          interleave = () => store.storeTrainingData({ datasetId: 'torn', features: [[9, 9]], labels: [9] });
+          const batch = await reader.loadTrainingBatch({ datasetId: 'torn', offset: 0, limit: 5 });
+          expect(interleave).toBeUndefined(); // the replacement ran in between
+          expect(batch.labels).toEqual([0, 1, 2, 3, 4]);
+          expect(batch.features.map((f) => [...f])).toEqual(features);
+          expect((await store.getManifest('torn'))?.sampleCount).toBe(1);
+          await reader.close();
+          await store.deleteDataset('torn');
+        },
+      );
+
       it('writes splits separately, replaces a split, rejects a wrong dimension, lists and deletes', async () => {
         await store.storeTrainingData({
           datasetId: 'toy',
