@@ -495,6 +495,7 @@ describe('pool hygiene and abort', () => {
     await sleep(50);
     expect(inUse(pool)).toBe(0);
     expect(pool.waitingCount).toBe(0);
+    expect((await pool.query('SELECT now() = statement_timestamp() AS fresh')).rows).toEqual([{ fresh: true }]);
     expect((await backend.fetch({ ids: ['late'] })).records.size).toBe(0); // never written
     await backend.dropIndex();
     await backend.close();
