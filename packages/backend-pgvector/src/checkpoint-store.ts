@@ -14,7 +14,8 @@ import { PgStore, type PgStoreOptions } from './store-base.js';
 
 export const CHECKPOINTS_TABLE = 'qstore_checkpoints';
 
-const URI_PATTERN = /^pgvector:\/\/([a-z_][a-z0-9_]{0,62})\/([a-z][a-z0-9-]{0,44})\/epoch-(\d{4,10})$/;
+/** Epochs are non-negative safe integers (up to 2^53 − 1: 16 digits), at least 4 digits in URIs. */
+const URI_PATTERN = /^pgvector:\/\/([a-z_][a-z0-9_]{0,62})\/([a-z][a-z0-9-]{0,44})\/epoch-(\d{4,16})$/;
 
 /** What is kept beside the parameters, as one jsonb document. */
 interface CheckpointExtras {
@@ -26,7 +27,8 @@ interface CheckpointExtras {
 
 interface CheckpointRow {
   model_id: string;
-  epoch: number;
+  /** bigint: a string from `pg`, a number or bigint from PGlite. */
+  epoch: number | string | bigint;
   parameters: Uint8Array;
   extras: CheckpointExtras;
   created_at: string;
@@ -40,6 +42,10 @@ interface CheckpointRow {
  * (little-endian), so they round-trip bit for bit. A save is one transaction holding one
  * `INSERT … ON CONFLICT DO UPDATE` of the whole row: a crash leaves either the previous checkpoint of
  * that epoch or the new one, never a mix. Saving an epoch again replaces it (as the memory and file stores do).
+ *
+ * `epoch` is a `bigint` column, so every epoch core accepts (a non-negative safe integer) fits. A
+ * table created by an earlier version with an `integer` epoch is altered to `bigint` once, during
+ * the store's first call (a table rewrite, under the schema's DDL lock).
  */
 export class PgCheckpointStore extends PgStore implements CheckpointStore {
   private readonly tableSql: string;
@@ -53,12 +59,19 @@ export class PgCheckpointStore extends PgStore implements CheckpointStore {
     return [
       `CREATE TABLE IF NOT EXISTS ${this.tableSql} (
         model_id text COLLATE "C" NOT NULL,
-        epoch integer NOT NULL,
+        epoch bigint NOT NULL,
         parameters bytea NOT NULL,
         extras jsonb NOT NULL,
         created_at text NOT NULL,
         PRIMARY KEY (model_id, epoch)
       )`,
+      // Tables of earlier versions had an integer epoch (at most 2^31 − 1).
+      `DO $$ BEGIN
+        IF (SELECT atttypid FROM pg_attribute WHERE attrelid = '${this.tableSql}'::regclass AND attname = 'epoch')
+           = 'integer'::regtype THEN
+          ALTER TABLE ${this.tableSql} ALTER COLUMN epoch TYPE bigint;
+        END IF;
+      END $$`,
     ];
   }
 
@@ -75,7 +88,14 @@ export class PgCheckpointStore extends PgStore implements CheckpointStore {
         'Invalid checkpoint URI',
       );
     }
-    return { schema: match[1] as string, modelId: match[2] as string, epoch: Number(match[3]) };
+    const epoch = Number(match[3]);
+    if (!Number.isSafeInteger(epoch)) {
+      throw new ValidationError(
+        [{ field: 'uri', message: `epoch must be at most ${Number.MAX_SAFE_INTEGER}`, limit: Number.MAX_SAFE_INTEGER }],
+        'Invalid checkpoint URI',
+      );
+    }
+    return { schema: match[1] as string, modelId: match[2] as string, epoch };
   }
 
   async save(checkpoint: Checkpoint, options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -114,7 +134,7 @@ export class PgCheckpointStore extends PgStore implements CheckpointStore {
     if (!row) throw new NotFoundError(`checkpoint '${uri}'`);
     return {
       modelId: row.model_id,
-      epoch: row.epoch,
+      epoch: Number(row.epoch),
       ...(row.extras.step !== undefined && { step: row.extras.step }),
       parameters: bytesToFloat64(row.parameters),
       ...(row.extras.optimizerState !== undefined && { optimizerState: row.extras.optimizerState }),
@@ -127,15 +147,15 @@ export class PgCheckpointStore extends PgStore implements CheckpointStore {
   async list(modelId: string, options: { signal?: AbortSignal } = {}): Promise<CheckpointInfo[]> {
     if (typeof modelId !== 'string' || !INDEX_NAME_PATTERN.test(modelId)) return [];
     return this.call('list', options.signal, async (driver) => {
-      const { rows } = await driver.query<{ epoch: number; created_at: string }>(
+      const { rows } = await driver.query<{ epoch: CheckpointRow['epoch']; created_at: string }>(
         `SELECT epoch, created_at FROM ${this.tableSql} WHERE model_id = $1 ORDER BY epoch`,
         [modelId],
         options.signal,
       );
       return rows.map((row) => ({
-        uri: this.uri(modelId, row.epoch),
+        uri: this.uri(modelId, Number(row.epoch)),
         modelId,
-        epoch: row.epoch,
+        epoch: Number(row.epoch),
         createdAt: row.created_at,
       }));
     });

@@ -36,9 +36,11 @@ export interface SqlDriver {
   ): Promise<SqlResult<R>>;
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. The signal
-   * is checked before every statement, so work aborted while it waited for a connection (or for
-   * PGlite's lock) never starts; an abort during a statement on `pg` destroys the connection, which
-   * rolls the transaction back on the server.
+   * is checked before every statement and before COMMIT, so work aborted while it waited for a
+   * connection (or for PGlite's lock) never starts, and aborted work is rolled back, never committed
+   * (on PGlite the call then waits for the statement in progress). No connection goes back to a pool
+   * with its transaction open: after an abort between statements it is rolled back; an abort during
+   * a statement on `pg` destroys the connection, which rolls the transaction back on the server.
    */
   transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Ends the pool or closes the PGlite instance only if this driver created it. */
@@ -116,20 +118,27 @@ function describePool(pool: pg.Pool): string {
 /**
  * Resolves `work`, or rejects with the typed abort error as soon as the signal fires. Work that
  * finishes after an abort is handed to `onLate` (e.g. to release a pool client nobody waits for).
+ * With `abandonable`, an abort only rejects while it returns true; afterwards `work` decides.
  */
-export function raceAbort<T>(work: Promise<T>, signal?: AbortSignal, onLate?: (value: T) => void): Promise<T> {
+export function raceAbort<T>(
+  work: Promise<T>,
+  signal?: AbortSignal,
+  onLate?: (value: T) => void,
+  abandonable?: () => boolean,
+): Promise<T> {
   if (!signal) return work;
   const late = () =>
     work.then(
       (value) => onLate?.(value),
       () => undefined,
     );
-  if (signal.aborted) {
+  if (signal.aborted && (!abandonable || abandonable())) {
     late();
     return Promise.reject(abortErrorFor(signal));
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
+      if (abandonable && !abandonable()) return;
       late();
       reject(abortErrorFor(signal));
     };
@@ -163,48 +172,45 @@ class PgDriver implements SqlDriver {
    * (`release(error)`) when a statement was abandoned on abort or the connection failed, so a
    * half-used connection never returns to the pool.
    */
-  private async withClient<T>(signal: AbortSignal | undefined, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  private async withClient<T>(
+    signal: AbortSignal | undefined,
+    fn: (connection: PgConnection) => Promise<T>,
+  ): Promise<T> {
     throwIfAborted(signal);
     const client = await raceAbort(this.pool.connect(), signal, (late) => late.release());
-    let broken: Error | undefined;
-    const session: SqlSession = {
-      query: async <R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> => {
-        throwIfAborted(signal);
-        const running = client.query(text, params as unknown[]);
-        try {
-          const result = await raceAbort(running, signal);
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
-        } catch (error) {
-          if (signal?.aborted) broken = new Error('statement abandoned on abort');
-          else if (sqlState(error) === undefined) broken = error instanceof Error ? error : new Error(String(error));
-          throw error;
-        }
-      },
-    };
+    const connection = new PgConnection(client, signal);
     try {
-      return await fn(session);
+      return await fn(connection);
     } finally {
-      client.release(broken);
+      client.release(connection.broken);
     }
   }
 
   query<R>(text: string, params: readonly unknown[] = [], signal?: AbortSignal): Promise<SqlResult<R>> {
-    return this.withClient(signal, (session) => session.query<R>(text, params));
+    return this.withClient(signal, (connection) => connection.query<R>(text, params));
   }
 
+  /**
+   * BEGIN, `fn`, COMMIT. On any failure — including an abort between statements or after the last
+   * one, before COMMIT — the transaction ends before the client goes back to the pool: ROLLBACK
+   * (sent regardless of the signal, as nothing is running on the connection then), or, when a
+   * statement was abandoned mid-flight, the connection is destroyed (the server rolls back).
+   */
   transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.withClient(signal, async (session) => {
-      await session.query('BEGIN');
-      let result: T;
+    return this.withClient(signal, async (connection) => {
+      await connection.query('BEGIN');
       try {
-        result = await fn(session);
+        const result = await fn(connection);
+        await connection.query('COMMIT');
+        return result;
       } catch (error) {
-        // After an abort the connection is destroyed instead, which rolls back on the server.
-        if (!signal?.aborted) await session.query('ROLLBACK').catch(() => undefined);
+        if (!connection.broken) {
+          await connection.run('ROLLBACK', [], undefined).catch((rollbackError: unknown) => {
+            connection.broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          });
+        }
         throw error;
       }
-      await session.query('COMMIT');
-      return result;
     });
   }
 
@@ -212,6 +218,34 @@ class PgDriver implements SqlDriver {
     if (!this.owned || this.ended) return;
     this.ended = true;
     await this.pool.end();
+  }
+}
+
+/** One checked-out `pg` client as a session; `broken` when it must be destroyed, not reused. */
+class PgConnection implements SqlSession {
+  broken: Error | undefined;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+    throwIfAborted(this.signal);
+    return this.run<R>(text, params, this.signal);
+  }
+
+  /** Sends a statement and waits for it, or (signal fired) abandons it and marks the client broken. */
+  async run<R>(text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<SqlResult<R>> {
+    const running = this.client.query(text, params as unknown[]);
+    try {
+      const result = await raceAbort(running, signal);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    } catch (error) {
+      if (signal?.aborted) this.broken = new Error('statement abandoned on abort');
+      else if (sqlState(error) === undefined) this.broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
   }
 }
 
@@ -236,9 +270,19 @@ class PgliteDriver implements SqlDriver {
     return raceAbort(this.db.query(text, [...params]).then(fromPglite<R>), signal);
   }
 
+  /**
+   * An abort stops the wait for PGlite's lock. Once `fn` runs, the outcome is what happened: a
+   * statement in progress cannot be interrupted in process, so the call waits for it; the signal is
+   * checked before each statement and once more after `fn` resolves, and a fired signal throws
+   * there, so the transaction rolls back. A call that rejects ABORTED therefore never committed,
+   * and one that committed resolves.
+   */
   transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
     throwIfAborted(signal);
+    let started = false;
     const work = this.db.transaction(async (tx) => {
+      started = true;
+      throwIfAborted(signal); // aborted while waiting for the lock: run nothing
       const session: SqlSession = {
         query: async <R>(text: string, params: readonly unknown[] = []) => {
           throwIfAborted(signal);
@@ -250,9 +294,12 @@ class PgliteDriver implements SqlDriver {
           return result.affectedRows ?? result.rowCount ?? 0;
         },
       };
-      return fn(session);
+      const result = await fn(session);
+      throwIfAborted(signal); // rolls back instead of committing aborted work
+      return result;
     });
-    return raceAbort(work, signal);
+    // Until fn starts, an abort stops the wait for the lock; afterwards the transaction's outcome decides.
+    return raceAbort(work, signal, undefined, () => !started);
   }
 
   async close(): Promise<void> {
@@ -372,38 +419,34 @@ const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
 /**
  * Makes sure the `vector` extension exists in the database (creating it when allowed) and returns
  * its version. Cached per driver; a failure is not cached. A server without pgvector gives a
- * {@link PgvectorExtensionMissingError} that names the fix.
+ * {@link PgvectorExtensionMissingError} that names the fix. The shared check runs without any
+ * caller's signal (one caller's abort must not fail the others); each caller races its own.
  */
 export function ensureVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
   let found = vectorVersions.get(driver);
   if (!found) {
-    found = createVectorExtension(driver, signal);
+    found = createVectorExtension(driver);
     vectorVersions.set(driver, found);
     found.catch(() => vectorVersions.delete(driver));
   }
   return raceAbort(found, signal);
 }
 
-async function createVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
+async function createVectorExtension(driver: SqlDriver): Promise<string> {
   const version = async () =>
-    (
-      await driver.query<{ extversion: string }>(
-        "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
-        [],
-        signal,
-      )
-    ).rows[0]?.extversion;
+    (await driver.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'", []))
+      .rows[0]?.extversion;
   try {
     const existing = await version();
     if (existing !== undefined) return existing;
-    await driver.query('CREATE EXTENSION IF NOT EXISTS vector', [], signal);
+    await driver.query('CREATE EXTENSION IF NOT EXISTS vector');
     return (await version()) ?? 'unknown';
   } catch (error) {
-    throw vectorExtensionError(error, driver, signal);
+    throw vectorExtensionError(error, driver);
   }
 }
 
-function vectorExtensionError(error: unknown, driver: SqlDriver, signal?: AbortSignal): QStoreError {
+function vectorExtensionError(error: unknown, driver: SqlDriver): QStoreError {
   const state = sqlState(error);
   const message = error instanceof Error ? error.message : String(error);
   // 58P01: no control file (PostgreSQL ≤ 15); 0A000 "is not available" (16+).
@@ -415,5 +458,5 @@ function vectorExtensionError(error: unknown, driver: SqlDriver, signal?: AbortS
     );
   }
   if (state === '42501') return new PgvectorExtensionMissingError(driver.where, 'no-privilege', error);
-  return toQStoreError(error, 'enable the vector extension', driver.where, signal);
+  return toQStoreError(error, 'enable the vector extension', driver.where);
 }

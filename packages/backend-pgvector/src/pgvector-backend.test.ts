@@ -6,6 +6,7 @@ import {
   createRng,
   evaluateFilter,
   type Metadata,
+  PartialWriteError,
   PluginRegistry,
   parseFilter,
   score,
@@ -14,7 +15,7 @@ import {
 import { randomVector } from '@q-store/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedPostgres, type PgliteLike } from './driver.js';
+import { ensureVectorExtension, openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
@@ -319,6 +320,35 @@ describe('approximate search', () => {
     await backend.close();
   }, 60_000);
 
+  it('HNSW with a filter that only far rows pass still returns them (exact rerun past max_scan_tuples)', async () => {
+    const indexName = fresh('far');
+    const backend = new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', deferBuild: true } });
+    await backend.ensureIndex({ dimension: 4, metric: 'euclidean' });
+    const near = createRng(7);
+    // 30,000 rows around the query, 10 far away: the iterative scan gives up after
+    // hnsw.max_scan_tuples (20,000) candidates, all near ones, before reaching any far row.
+    const bulk = Array.from({ length: 30_000 }, (_, i) => ({
+      id: `n-${i}`,
+      vector: Float32Array.from({ length: 4 }, () => near.normal()),
+    }));
+    const far = Array.from({ length: 10 }, (_, i) => ({
+      id: `f-${i}`,
+      vector: Float32Array.of(100 + i, 100, 100, 100),
+      metadata: { far: true },
+    }));
+    await backend.upsert({ records: [...bulk, ...far] });
+    await backend.buildIndex();
+    const before = await annScans(indexName);
+    const result = await backend.query({ vector: [0, 0, 0, 0], topK: 10, filter: { far: true } });
+    expect((await annScans(indexName)) - before, 'the approximate index was tried first').toBe(1);
+    expect(result.matches.map((m) => m.id)).toEqual(far.map((r) => r.id));
+    // Not enough matches at all: the exact rerun returns every one there is.
+    const few = await backend.query({ vector: [0, 0, 0, 0], topK: 20, filter: { far: true } });
+    expect(few.matches).toHaveLength(10);
+    await backend.dropIndex();
+    await backend.close();
+  }, 120_000);
+
   it('IVFFlat built after loading (deferBuild, buildIndex) finds the exact top 10 with probes = lists', async () => {
     const indexName = fresh('ivf');
     const backend = new PgvectorBackend({
@@ -465,9 +495,82 @@ describe('pool hygiene and abort', () => {
     await sleep(50);
     expect(inUse(pool)).toBe(0);
     expect(pool.waitingCount).toBe(0);
+    expect((await pool.query('SELECT now() = statement_timestamp() AS fresh')).rows).toEqual([{ fresh: true }]);
     expect((await backend.fetch({ ids: ['late'] })).records.size).toBe(0); // never written
     await backend.dropIndex();
     await backend.close();
+  });
+
+  it('pg: an abort inside a transaction never returns a client with its transaction open', async () => {
+    const { pool } = served;
+    const driver = await openDriver({ pool });
+    for (const abortAt of ['between statements', 'before COMMIT'] as const) {
+      const controller = new AbortController();
+      const aborted = driver.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        if (abortAt === 'between statements') controller.abort();
+        await tx.query('SELECT 2');
+        controller.abort();
+      }, controller.signal);
+      await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(inUse(pool)).toBe(0);
+      // Outside a transaction a statement is its own transaction: now() (its start) = statement_timestamp().
+      const { rows } = await pool.query<{ fresh: boolean }>('SELECT now() = statement_timestamp() AS fresh');
+      expect(rows, `no open transaction after an abort ${abortAt}`).toEqual([{ fresh: true }]);
+    }
+    await driver.close();
+  });
+
+  it('PGlite: a chunk aborted as its COPY starts rolls back; PartialWriteError names exactly what landed', async () => {
+    const indexName = fresh('partial');
+    const controller = new AbortController();
+    let copies = 0;
+    const wrapped: PgliteLike = {
+      query: (text, params, options) => db.query(text, params, options),
+      transaction: (callback) =>
+        db.transaction((tx) =>
+          callback({
+            query: (text, params, options) => {
+              if (options?.blob && ++copies === 2) controller.abort(); // chunk 2's COPY starts
+              return tx.query(text, params, options);
+            },
+          }),
+        ),
+      close: () => db.close(),
+      get closed() {
+        return db.closed;
+      },
+    };
+    const backend = new PgvectorBackend({ indexName, pglite: wrapped });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    const records = Array.from({ length: 2500 }, (_, i) => ({ id: `p-${i}`, vector: [i, 1] }));
+    const error = await backend.upsert({ records, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialWriteError);
+    const { landedIds, failedIds } = error as PartialWriteError;
+    expect(landedIds).toHaveLength(1000);
+    expect(failedIds).toHaveLength(1500);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM qstore_v_${indexName.replaceAll('-', '_')} ORDER BY id`,
+    );
+    expect(rows.map((r) => r.id)).toEqual([...landedIds].sort());
+    await backend.dropIndex();
+    await backend.close();
+  });
+
+  it('an abort while the shared vector-extension check waits fails only its own caller', async () => {
+    const driver = await openDriver({ pglite: db }); // a new driver: nothing cached
+    let release: () => void = () => undefined;
+    const blocker = db.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    const controller = new AbortController();
+    const first = ensureVectorExtension(driver, controller.signal);
+    const second = ensureVectorExtension(driver);
+    await sleep(30);
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
+    await blocker;
+    await expect(second).resolves.toMatch(/^\d+\.\d+/);
+    await driver.close();
   });
 
   it('PGlite: an abort while waiting for the database lock writes nothing', async () => {

@@ -181,7 +181,9 @@ interface IndexRow {
  *
  * `query({exact: true})` scans every row of the namespace (index scans disabled for the query);
  * otherwise the HNSW or IVFFlat index answers, with pgvector's iterative scans (0.8+) continuing
- * until `topK` rows pass the namespace and metadata filter. Writes go in one transaction per chunk:
+ * past `ef_search` while the namespace and metadata filter reject candidates — but only up to
+ * `hnsw.max_scan_tuples` / `ivfflat.max_probes`. When the index returns fewer than `topK` rows the
+ * query is rerun exactly, so a short result holds every match. Writes go in one transaction per chunk:
  * on PGlite, the replaced versions are deleted (their `created_at` kept) and the chunk is loaded with
  * binary `COPY`; on `pg`, one `INSERT … SELECT FROM unnest(…) ON CONFLICT (namespace, id) DO UPDATE`
  * converts the vectors on the server.
@@ -506,38 +508,24 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     if (q.includeVectors) columns.push('vector_send(embedding) AS vector');
     const limit = params.add(q.topK);
     const approximate = !q.exact && this.ann.type !== 'none';
-    const order =
-      approximate && this.usesHalfvec(dimension)
-        ? `embedding::halfvec(${dimension}) ${operator} ${vector}::halfvec(${dimension})`
-        : approximate
-          ? distance
-          : 'distance, id';
-    const sql = `SELECT ${columns.join(', ')} FROM ${this.tableSql} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+    const select = (order: string) =>
+      `SELECT ${columns.join(', ')} FROM ${this.tableSql} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+    const exactSql = select('distance, id');
+    const exactSettings = this.ann.type === 'none' ? [] : [['enable_indexscan', 'off'] as const];
 
     const rows = await this.run('query', q.signal, async (driver) => {
-      if (approximate) await this.analyzeIfStale(driver, q.signal);
-      const settings = approximate
-        ? await this.searchSettings(driver, q, tuning, q.signal)
-        : this.ann.type === 'none'
-          ? []
-          : [['enable_indexscan', 'off'] as const];
-      if (settings.length === 0) {
-        return (
-          await driver.query<{ id: string; distance: number; metadata?: M | null; vector?: Uint8Array }>(
-            sql,
-            params.values,
-            q.signal,
-          )
-        ).rows;
-      }
-      return driver.transaction(async (tx) => {
-        const set = new SqlParams();
-        const calls = settings.map(([name, value]) => `set_config(${set.add(name)}, ${set.add(value)}, true)`);
-        await tx.query(`SELECT ${calls.join(', ')}`, set.values);
-        return (
-          await tx.query<{ id: string; distance: number; metadata?: M | null; vector?: Uint8Array }>(sql, params.values)
-        ).rows;
-      }, q.signal);
+      if (!approximate) return this.select<M>(driver, exactSql, params.values, exactSettings, q.signal);
+      await this.analyzeIfStale(driver, q.signal);
+      const order = this.usesHalfvec(dimension)
+        ? `embedding::halfvec(${dimension}) ${operator} ${vector}::halfvec(${dimension})`
+        : distance;
+      const settings = await this.searchSettings(driver, q, tuning, q.signal);
+      const found = await this.select<M>(driver, select(order), params.values, settings, q.signal);
+      // pgvector's iterative scan stops after hnsw.max_scan_tuples (20,000) / ivfflat.max_probes
+      // candidates, so a selective filter or namespace can leave it short of topK although matches
+      // exist further away. Short of topK, the exact answer is the only right one: rerun exactly.
+      if (found.length >= q.topK) return found;
+      return this.select<M>(driver, exactSql, params.values, exactSettings, q.signal);
     });
     const matches = rows.map((row) => {
       const match: QueryMatch<M> = { id: row.id, score: score(Number(row.distance)) };
@@ -547,6 +535,24 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     });
     // Best first, ties by id: the index returns candidates in (approximately) this order already.
     return matches.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Runs a query's SELECT, in a transaction with the settings (`set_config(…, true)`) when given. */
+  private async select<N extends Metadata>(
+    driver: SqlDriver,
+    sql: string,
+    values: readonly unknown[],
+    settings: ReadonlyArray<readonly [string, string]>,
+    signal: AbortSignal | undefined,
+  ): Promise<Array<{ id: string; distance: number; metadata?: N | null; vector?: Uint8Array }>> {
+    type Row = { id: string; distance: number; metadata?: N | null; vector?: Uint8Array };
+    if (settings.length === 0) return (await driver.query<Row>(sql, values, signal)).rows;
+    return driver.transaction(async (tx) => {
+      const set = new SqlParams();
+      const calls = settings.map(([name, value]) => `set_config(${set.add(name)}, ${set.add(value)}, true)`);
+      await tx.query(`SELECT ${calls.join(', ')}`, set.values);
+      return (await tx.query<Row>(sql, values)).rows;
+    }, signal);
   }
 
   /** Session settings for an approximate query: candidate list size and iterative scans. */

@@ -1,5 +1,5 @@
 import { ClosedError, throwIfAborted } from '@q-store/core';
-import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
+import { type ConnectionOptions, LazyDriver, raceAbort, type SqlDriver, type SqlSession } from './driver.js';
 import { toQStoreError } from './errors.js';
 import { qualified, quoteIdent, validateSchemaName } from './sql.js';
 
@@ -36,18 +36,22 @@ export abstract class PgStore {
   /** The DDL of this store's tables (`CREATE TABLE IF NOT EXISTS …`), run once per instance. */
   protected abstract schemaStatements(): string[];
 
+  /**
+   * The tables, created once per instance and shared by every call. The shared work runs without any
+   * caller's signal (one caller's abort must not fail the others); each caller races its own signal.
+   */
   private createTables(driver: SqlDriver, signal?: AbortSignal): Promise<void> {
     this.ready ??= driver
       .transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store ddl ${this.schema}`]);
         if (this.schema !== 'public') await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
         for (const statement of this.schemaStatements()) await tx.query(statement);
-      }, signal)
+      })
       .catch((error: unknown) => {
         this.ready = undefined;
         throw error;
       });
-    return this.ready;
+    return raceAbort(this.ready, signal);
   }
 
   /**

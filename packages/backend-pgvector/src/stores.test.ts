@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgCheckpointStore } from './checkpoint-store.js';
-import { openEmbeddedPostgres, type PgliteLike } from './driver.js';
+import { openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgStateStore } from './state-store.js';
 import type { PgStoreOptions } from './store-base.js';
 import { SYSTEM_POSTGRES_URL, systemPostgresUnavailable } from './test-support.js';
@@ -25,6 +25,8 @@ interface Target {
   name: string;
   skip?: string;
   open(): Promise<PgStoreOptions>;
+  /** Holds what the stores' one-time table setup waits for; the returned function lets it go. */
+  blockSetup(): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,14 @@ const pgliteTarget: Target = {
     pglite ??= await openEmbeddedPostgres();
     return { pglite };
   },
+  async blockSetup() {
+    let release: () => void = () => undefined;
+    const holding = pglite?.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    return async () => {
+      release();
+      await holding;
+    };
+  },
   async close() {
     await pglite?.close();
   },
@@ -43,13 +53,24 @@ const pgliteTarget: Target = {
 const unavailable = await systemPostgresUnavailable();
 if (unavailable) console.log(`skipping the PostgreSQL server store tests: ${unavailable}`);
 const schema = `qstore_test_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+const applicationName = `qstore-stores-${schema}`.slice(0, 63);
 let pool: pg.Pool | undefined;
 const serverTarget: Target = {
   name: 'PostgreSQL server through pg',
   ...(unavailable !== undefined && { skip: unavailable }),
   async open() {
-    pool ??= new pg.Pool({ connectionString: SYSTEM_POSTGRES_URL, max: 4 });
+    pool ??= new pg.Pool({ connectionString: SYSTEM_POSTGRES_URL, max: 4, application_name: applicationName });
     return { pool, schema };
+  },
+  async blockSetup() {
+    const client = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store ddl ${schema}`]);
+    return async () => {
+      await client.query('COMMIT');
+      await client.end();
+    };
   },
   async close() {
     if (!pool) return;
@@ -57,6 +78,21 @@ const serverTarget: Target = {
     await pool.end();
   },
 };
+
+/** Connections of the test pool the server reports as idle inside an open transaction. */
+async function idleInTransaction(): Promise<number> {
+  const client = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+      [applicationName],
+    );
+    return rows[0]?.n ?? -1;
+  } finally {
+    await client.end();
+  }
+}
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -116,6 +152,63 @@ for (const target of [pgliteTarget, serverTarget]) {
         await new Promise((r) => setTimeout(r, 20));
         expect(await a.update<number>('expired', (n) => (n === undefined ? 1 : n + 1))).toBe(1);
         await Promise.all([a.close(), b.close()]);
+      });
+
+      it('an abort between the statements of update rolls back: no open transaction, the key stays free', async () => {
+        const store = new PgStateStore(options);
+        await store.set('aborted-key', 1);
+        const controller = new AbortController();
+        const aborted = store.update<number>(
+          'aborted-key',
+          (n) => {
+            controller.abort(); // the next statement is never sent
+            return (n ?? 0) + 100;
+          },
+          { signal: controller.signal },
+        );
+        await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+        if (target === serverTarget) expect(await idleInTransaction()).toBe(0);
+        // The key's advisory lock was released: another update does not wait (bounded, to fail fast).
+        const next = await store.update<number>('aborted-key', (n) => (n ?? 0) + 10, {
+          signal: AbortSignal.timeout(5000),
+        });
+        expect(next).toBe(11);
+        await store.close();
+      });
+
+      it('an abort after the last statement of a transaction, before COMMIT, rolls it back', async () => {
+        const driver = await openDriver(options);
+        const table = `"${options.schema ?? 'public'}".qstore_state`;
+        const lock = "SELECT pg_advisory_xact_lock(hashtextextended('q-store abort probe', 0))";
+        const controller = new AbortController();
+        const aborted = driver.transaction(async (tx) => {
+          await tx.query(lock);
+          await tx.query(`INSERT INTO ${table} (key, value) VALUES ('abort-probe', '1')`);
+          controller.abort();
+          return 'done';
+        }, controller.signal);
+        await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+        if (target === serverTarget) expect(await idleInTransaction()).toBe(0);
+        const { rows } = await driver.transaction(async (tx) => {
+          await tx.query(lock); // free again
+          return tx.query(`SELECT value FROM ${table} WHERE key = 'abort-probe'`);
+        }, AbortSignal.timeout(5000));
+        expect(rows).toEqual([]); // rolled back
+        await driver.close();
+      });
+
+      it('an abort during the one-time table setup fails only the call it belongs to', async () => {
+        const store = new PgStateStore(options);
+        const release = await target.blockSetup();
+        const controller = new AbortController();
+        const first = store.get('setup-key', { signal: controller.signal });
+        const second = store.get('setup-key');
+        await new Promise((r) => setTimeout(r, 50));
+        controller.abort();
+        await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+        await release();
+        await expect(second).resolves.toBeUndefined();
+        await store.close();
       });
 
       it('lists keys by prefix across pages and deletes', async () => {
@@ -214,6 +307,49 @@ for (const target of [pgliteTarget, serverTarget]) {
         expect(other.indices).not.toEqual(order.slice(0, 50));
       });
 
+      it.skipIf(target !== serverTarget)(
+        'a batch read is one snapshot: a split replaced between the manifest and sample reads is not seen',
+        async () => {
+          const real = options.pool as pg.Pool;
+          let interleave: (() => Promise<unknown>) | undefined;
+          // The reader's pool: after the manifest read, another store replaces the split.
+          const spliced = {
+            options: (real as unknown as { options: unknown }).options,
+            async connect() {
+              const client = await real.connect();
+              return new Proxy(client, {
+                get(target, property) {
+                  if (property === 'query') {
+                    return async (text: string, values?: unknown[]) => {
+                      const result = await target.query(text, values);
+                      const run = interleave;
+                      if (run && text.includes('SELECT manifest')) {
+                        interleave = undefined;
+                        await run();
+                      }
+                      return result;
+                    };
+                  }
+                  const value = Reflect.get(target, property);
+                  return typeof value === 'function' ? value.bind(target) : value;
+                },
+              });
+            },
+          } as unknown as pg.Pool;
+          const features = Array.from({ length: 5 }, (_, i) => [i, i]);
+          await store.storeTrainingData({ datasetId: 'torn', features, labels: [0, 1, 2, 3, 4] });
+          const reader = new PgTrainingStore({ pool: spliced, schema });
+          interleave = () => store.storeTrainingData({ datasetId: 'torn', features: [[9, 9]], labels: [9] });
+          const batch = await reader.loadTrainingBatch({ datasetId: 'torn', offset: 0, limit: 5 });
+          expect(interleave).toBeUndefined(); // the replacement ran in between
+          expect(batch.labels).toEqual([0, 1, 2, 3, 4]);
+          expect(batch.features.map((f) => [...f])).toEqual(features);
+          expect((await store.getManifest('torn'))?.sampleCount).toBe(1);
+          await reader.close();
+          await store.deleteDataset('torn');
+        },
+      );
+
       it('writes splits separately, replaces a split, rejects a wrong dimension, lists and deletes', async () => {
         await store.storeTrainingData({
           datasetId: 'toy',
@@ -284,6 +420,35 @@ for (const target of [pgliteTarget, serverTarget]) {
         expect(Object.is(loaded.parameters[1], -0)).toBe(true);
         expect(new Uint8Array(loaded.parameters.buffer)).toEqual(new Uint8Array(original.parameters.buffer));
         await store.close();
+      });
+
+      it('takes any safe-integer epoch (beyond 2^31), also in a table created with an integer epoch', async () => {
+        const legacy = `${schema}_ckpt`;
+        const raw = await openDriver(options);
+        await raw.query(`CREATE SCHEMA IF NOT EXISTS "${legacy}"`);
+        await raw.query(`CREATE TABLE "${legacy}".qstore_checkpoints (
+          model_id text COLLATE "C" NOT NULL, epoch integer NOT NULL, parameters bytea NOT NULL,
+          extras jsonb NOT NULL, created_at text NOT NULL, PRIMARY KEY (model_id, epoch))`);
+        const store = new PgCheckpointStore({ ...options, schema: legacy });
+        try {
+          const old = await store.save(checkpoint(3, 3));
+          const epochs = [2 ** 31, Number.MAX_SAFE_INTEGER];
+          const uris = [];
+          for (const epoch of epochs) uris.push(await store.save(checkpoint(epoch, 5)));
+          expect(uris).toEqual(epochs.map((e) => `pgvector://${legacy}/vqc-iris/epoch-${e}`));
+          for (const [i, uri] of uris.entries()) expect((await store.load(uri)).epoch).toBe(epochs[i]);
+          const list = await store.list('vqc-iris');
+          expect(list.map((c) => c.epoch)).toEqual([3, ...epochs]);
+          expect(list.map((c) => c.uri)).toEqual([old, ...uris]);
+          expect(await store.delete(uris[1] as string)).toBe(true);
+          await expect(store.load(`pgvector://${legacy}/vqc-iris/epoch-${'9'.repeat(17)}`)).rejects.toMatchObject({
+            code: 'VALIDATION',
+          });
+        } finally {
+          await store.close();
+          await raw.query(`DROP SCHEMA "${legacy}" CASCADE`);
+          await raw.close();
+        }
       });
 
       it('lists oldest epoch first, replaces an epoch saved again, deletes, and rejects bad input', async () => {

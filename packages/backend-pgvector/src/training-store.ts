@@ -38,7 +38,8 @@ const INSERT_CHUNK = 5000;
  * Samples go in as one bytea of all features sliced on the server, thousands per statement.
  * `loadTrainingBatch` reads positions `offset … offset + limit − 1` of the split, or with
  * `shuffleSeed` the positions `shufflePermutation(count, seed)[offset …]` — the same permutation as
- * every other store, so batch k holds the same samples everywhere.
+ * every other store, so batch k holds the same samples everywhere. The manifest and the samples come
+ * from one REPEATABLE READ snapshot: a concurrent `storeTrainingData` is seen whole or not at all.
  */
 export class PgTrainingStore extends PgStore implements TrainingStore {
   private readonly datasetsSql: string;
@@ -156,11 +157,13 @@ export class PgTrainingStore extends PgStore implements TrainingStore {
     if (!isDatasetId(params.datasetId) || !isDatasetId(split)) {
       throw new NotFoundError(`dataset '${String(params.datasetId)}' split '${String(split)}'`);
     }
-    return this.call('loadTrainingBatch', params.signal, async (driver) => {
-      const { rows: found } = await driver.query<{ manifest: DatasetManifest }>(
+    // The manifest and the samples are read from one snapshot (REPEATABLE READ), so a concurrent
+    // storeTrainingData is seen entirely or not at all.
+    return this.inTransaction('loadTrainingBatch', params.signal, async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const { rows: found } = await tx.query<{ manifest: DatasetManifest }>(
         `SELECT manifest FROM ${this.datasetsSql} WHERE dataset_id = $1`,
         [params.datasetId],
-        params.signal,
       );
       const manifest = found[0]?.manifest;
       const count = manifest?.splits[split];
@@ -176,11 +179,10 @@ export class PgTrainingStore extends PgStore implements TrainingStore {
         for (let k = params.offset; k < end; k++) indices.push(order[k] as number);
       }
       if (indices.length === 0) return { features: [], labels: [], indices };
-      const { rows } = await driver.query<{ position: number; features: Uint8Array; label: Label }>(
+      const { rows } = await tx.query<{ position: number; features: Uint8Array; label: Label }>(
         `SELECT position, features, label FROM ${this.samplesSql}
          WHERE dataset_id = $1 AND split = $2 AND position = ANY($3::integer[])`,
         [params.datasetId, split, indices],
-        params.signal,
       );
       const byPosition = new Map(rows.map((row) => [row.position, row]));
       const features: Float32Array[] = [];
