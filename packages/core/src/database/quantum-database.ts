@@ -15,7 +15,16 @@ import type { QuantumBackend } from '../quantum.js';
 import type { PluginConfig } from '../registry.js';
 import { createBackend } from '../registry.js';
 import type { CacheBackend, JsonValue, StateStore } from '../stores.js';
-import type { IndexStats, Metadata, Metric, QueryMatch, VectorRecord } from '../types.js';
+import type {
+  DeleteParams,
+  DeleteResult,
+  IndexStats,
+  Metadata,
+  Metric,
+  QueryMatch,
+  UpdateParams,
+  VectorRecord,
+} from '../types.js';
 import {
   validateId,
   validateIds,
@@ -193,14 +202,8 @@ export interface EntangledGroup {
   createdAt: string;
 }
 
-export interface DatabaseUpdateParams<M extends Metadata = Metadata> {
-  id: string;
-  vector?: Float32Array | readonly number[];
-  metadata?: Partial<M>;
-  metadataMode?: 'merge' | 'replace';
-  namespace?: string;
-  signal?: AbortSignal;
-}
+/** The backend's update params: `metadataMode: 'replace'` replaces the user keys only. */
+export type DatabaseUpdateParams<M extends Metadata = Metadata> = UpdateParams<M>;
 
 export interface DatabaseUpdateResult {
   updated: boolean;
@@ -522,12 +525,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   }
 
   /** Deletes by ids, by filter, or everything in the namespace; ids leave their entangled groups. */
-  async delete(
-    params: ({ ids: readonly string[] } | { filter: Filter<M> } | { all: true }) & {
-      namespace?: string;
-      signal?: AbortSignal;
-    },
-  ): Promise<{ deletedCount?: number }> {
+  async delete(params: DeleteParams<M>): Promise<DeleteResult> {
     this.assertOpen();
     const namespace = params.namespace ?? this.settings.namespace;
     const signalPart = params.signal ? { signal: params.signal } : {};
