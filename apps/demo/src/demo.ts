@@ -177,7 +177,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const weightsAfter2h = decayed.matches.map((m) => m.coherence ?? 1);
     print('\ndecoherence: 3 news items with τ = 1 h (lifetime 5 τ); simulated clock +2 h');
     for (const m of decayed.matches)
-      print(`  ${m.id} coherence exp(−2) = ${(m.coherence ?? 1).toFixed(3)}, score ${m.score.toFixed(3)}`);
+      print(
+        `  ${m.id} coherence ${(m.coherence ?? 1).toFixed(3)} (exact e^−2 = ${Math.exp(-2).toFixed(3)}), score ${m.score.toFixed(3)}`,
+      );
     clock.now += 4 * HOUR;
     const gone = await db.query({ vector: embedder.embed(news[0] as string), topK: 3, filter: { topic: 'news' } });
     const purge = await db.applyDecoherence();
