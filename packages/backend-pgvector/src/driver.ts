@@ -1,4 +1,4 @@
-import { abortErrorFor, type QStoreError, throwIfAborted, ValidationError } from '@q-store/core';
+import { type QStoreError, raceAbort, throwIfAborted, ValidationError } from '@q-store/core';
 import pg from 'pg';
 import { PgvectorExtensionMissingError, sqlState, toQStoreError } from './errors.js';
 
@@ -113,47 +113,6 @@ function describePool(pool: pg.Pool): string {
   if (typeof options.connectionString === 'string') return describeConnectionString(options.connectionString);
   const host = typeof options.host === 'string' ? options.host : 'localhost';
   return `postgres://${typeof options.user === 'string' ? `${options.user}@` : ''}${host}:${options.port ?? 5432}/${options.database ?? ''}`;
-}
-
-/**
- * Resolves `work`, or rejects with the typed abort error as soon as the signal fires. Work that
- * finishes after an abort is handed to `onLate` (e.g. to release a pool client nobody waits for).
- * With `abandonable`, an abort only rejects while it returns true; afterwards `work` decides.
- */
-export function raceAbort<T>(
-  work: Promise<T>,
-  signal?: AbortSignal,
-  onLate?: (value: T) => void,
-  abandonable?: () => boolean,
-): Promise<T> {
-  if (!signal) return work;
-  const late = () =>
-    work.then(
-      (value) => onLate?.(value),
-      () => undefined,
-    );
-  if (signal.aborted && (!abandonable || abandonable())) {
-    late();
-    return Promise.reject(abortErrorFor(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      if (abandonable && !abandonable()) return;
-      late();
-      reject(abortErrorFor(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 class PgDriver implements SqlDriver {

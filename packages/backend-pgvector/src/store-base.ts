@@ -1,5 +1,5 @@
-import { ClosedError, throwIfAborted } from '@q-store/core';
-import { type ConnectionOptions, LazyDriver, raceAbort, type SqlDriver, type SqlSession } from './driver.js';
+import { ClosedError, raceAbort, throwIfAborted } from '@q-store/core';
+import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
 import { toQStoreError } from './errors.js';
 import { qualified, quoteIdent, validateSchemaName } from './sql.js';
 

@@ -31,21 +31,26 @@ interface BenchBackend {
   create(vectors: Float32Array[]): Promise<VectorBackend>;
 }
 
+/** Loads the vectors in upserts of 1,000 (ids r0…, a group and a label each). */
+async function load(backend: VectorBackend, vectors: Float32Array[]): Promise<void> {
+  for (let start = 0; start < vectors.length; start += 1000) {
+    await backend.upsert({
+      records: vectors.slice(start, start + 1000).map((vector, i) => ({
+        id: `r${start + i}`,
+        vector,
+        metadata: { group: (start + i) % 7, label: `item ${start + i}` },
+      })),
+    });
+  }
+}
+
 const backends: BenchBackend[] = [
   {
     name: 'MemoryBackend',
     async create(vectors) {
       const backend = new MemoryBackend({ indexName: 'bench' });
       await backend.ensureIndex({ dimension: DIMENSION, metric: 'cosine' });
-      for (let start = 0; start < vectors.length; start += 1000) {
-        await backend.upsert({
-          records: vectors.slice(start, start + 1000).map((vector, i) => ({
-            id: `r${start + i}`,
-            vector,
-            metadata: { group: (start + i) % 7, label: `item ${start + i}` },
-          })),
-        });
-      }
+      await load(backend, vectors);
       return backend;
     },
   },
@@ -58,15 +63,7 @@ const backends: BenchBackend[] = [
         index: { type: 'hnsw', deferBuild: true },
       });
       await backend.ensureIndex({ dimension: DIMENSION, metric: 'cosine' });
-      for (let start = 0; start < vectors.length; start += 1000) {
-        await backend.upsert({
-          records: vectors.slice(start, start + 1000).map((vector, i) => ({
-            id: `r${start + i}`,
-            vector,
-            metadata: { group: (start + i) % 7, label: `item ${start + i}` },
-          })),
-        });
-      }
+      await load(backend, vectors);
       await backend.buildIndex();
       return backend;
     },

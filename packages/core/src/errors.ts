@@ -286,6 +286,48 @@ export function abortErrorFor(signal: AbortSignal): QStoreError {
   return new AbortError(reason);
 }
 
+/**
+ * Resolves `work`, or rejects with the typed abort error ({@link abortErrorFor}) as soon as the
+ * signal fires, even if the work itself ignores the signal. Work that finishes after an abort is
+ * handed to `onLate` (e.g. to release a pool client nobody waits for). With `abandonable`, an abort
+ * only rejects while it returns true; afterwards `work` decides the outcome.
+ */
+export function raceAbort<T>(
+  work: Promise<T>,
+  signal?: AbortSignal,
+  onLate?: (value: T) => void,
+  abandonable?: () => boolean,
+): Promise<T> {
+  if (!signal) return work;
+  const late = () =>
+    work.then(
+      (value) => onLate?.(value),
+      () => undefined,
+    );
+  if (signal.aborted && (!abandonable || abandonable())) {
+    late();
+    return Promise.reject(abortErrorFor(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      if (abandonable && !abandonable()) return;
+      late();
+      reject(abortErrorFor(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Throws {@link AbortError} (or a timeout error) when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortErrorFor(signal);

@@ -67,6 +67,7 @@ export {
   PartialWriteError,
   QStoreError,
   RateLimitedError,
+  raceAbort,
   redactSecrets,
   ServiceError,
   StorageError,

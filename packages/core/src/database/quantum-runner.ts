@@ -1,4 +1,4 @@
-import { abortErrorFor, isQStoreError, TimeoutError, throwIfAborted } from '../errors.js';
+import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted } from '../errors.js';
 import type { QuantumBackend } from '../quantum.js';
 
 export type QuantumFeature = 'superposition' | 'decoherence' | 'entanglement' | 'tunneling';
@@ -61,13 +61,15 @@ export class QuantumRunner {
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
     const started = performance.now();
     try {
-      const value = await raceSignal(quantum(backend, signal), signal, this.timeoutMs);
+      const value = await raceAbort(quantum(backend, signal), signal);
       this.recordLatency(performance.now() - started);
       return { value, quantum: true };
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
       if (callerSignal?.aborted) throw abortErrorFor(callerSignal);
       this.fallbacks++;
       this.byFeature[feature].fallbacks++;
+      if (timeout.aborted) error = new TimeoutError('quantum backend call', this.timeoutMs);
       this.lastError = isQStoreError(error)
         ? { code: error.code, message: error.message }
         : { code: 'QUANTUM_BACKEND', message: error instanceof Error ? error.name : 'unknown error' };
@@ -97,31 +99,4 @@ export class QuantumRunner {
       this.latencyCursor = (this.latencyCursor + 1) % LATENCY_WINDOW;
     }
   }
-}
-
-/** Settles with the promise, or rejects when the signal fires even if the backend ignores it. */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
-  if (signal.aborted) return Promise.reject(reasonOf(signal, timeoutMs));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(reasonOf(signal, timeoutMs));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function reasonOf(signal: AbortSignal, timeoutMs: number): unknown {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-    return new TimeoutError('quantum backend call', timeoutMs);
-  }
-  return reason;
 }
