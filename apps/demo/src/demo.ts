@@ -75,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `q-store demo — ${CORPUS.length} sentences on 6 topics; embeddings: feature hashing (${embedder.dimension}-d, lexical, computed locally)`,
     );
     print(
-      `store: ${options.backend.type} '${options.backend.indexName}' · quantum: ${options.quantum ? `${options.quantum.name}, ${options.shots ?? 1024} shots` : 'off (classical formulas)'}`,
+      `store: ${options.backend.type} '${options.backend.indexName}' · quantum: ${options.quantum ? `${options.quantum.type}, ${options.shots ?? 1024} shots` : 'off (classical formulas)'}`,
     );
 
     // ------------------------------------------------------------------ ingest

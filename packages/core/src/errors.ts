@@ -31,7 +31,9 @@ export type QStoreErrorCode =
   | 'SERVICE'
   | 'CONFLICT'
   | 'CAPACITY'
-  | 'STORAGE';
+  | 'STORAGE'
+  | 'BUDGET_EXCEEDED'
+  | 'JOB_CANCELLED';
 
 export interface QStoreErrorOptions {
   cause?: unknown;

@@ -19,13 +19,13 @@
 
 import { ValidationError } from './errors.js';
 import { pauliAt } from './observable.js';
-import type { CircuitJson, EstimateParams, EstimateResult, QuantumBackend } from './quantum.js';
+import type { CircuitJson, EstimateParams, EstimateResult, Observable, QuantumBackend } from './quantum.js';
 import { validateEstimateParams } from './quantum-validation.js';
 
 /** Shots per measurement group when an `estimate` on a sampling-only backend gives none. */
 export const DEFAULT_ESTIMATE_SHOTS = 8192;
 
-interface Group {
+export interface MeasurementGroup {
   /** Basis per qubit: 'X' | 'Y' | 'Z' | undefined (unused). */
   basis: Array<'X' | 'Y' | 'Z' | undefined>;
   /** (observable index, term coefficient, support mask as qubit list). */
@@ -33,18 +33,17 @@ interface Group {
 }
 
 /**
- * Estimates ⟨ψ|O|ψ⟩ for each observable from `backend.sample`, as described in the module comment.
- * `params.shots` is the number of shots per measurement group (default
- * {@link DEFAULT_ESTIMATE_SHOTS}); the seed and signal are passed on to `sample`. The backend must
- * accept `h` and `sdg`.
+ * The measurement groups of a list of observables on n qubits, as described in the module
+ * comment (greedy, in order, qubit-wise commuting terms share a group), and the constant (identity)
+ * part of each observable. One group is one circuit to sample.
  */
-export async function estimateFromSamples(backend: QuantumBackend, params: EstimateParams): Promise<EstimateResult> {
-  const prepared = validateEstimateParams(params, backend.capabilities);
-  const shots = prepared.shots ?? DEFAULT_ESTIMATE_SHOTS;
-  const n = prepared.circuit.numQubits;
-  const values = prepared.observables.map(() => 0);
-  const groups: Group[] = [];
-  prepared.observables.forEach((observable, o) => {
+export function measurementGroups(
+  observables: readonly Observable[],
+  n: number,
+): { groups: MeasurementGroup[]; constants: number[] } {
+  const values = observables.map(() => 0);
+  const groups: MeasurementGroup[] = [];
+  observables.forEach((observable, o) => {
     for (const term of observable) {
       const support: number[] = [];
       for (let q = 0; q < n; q++) if (pauliAt(term.paulis, q) !== 'I') support.push(q);
@@ -63,12 +62,26 @@ export async function estimateFromSamples(backend: QuantumBackend, params: Estim
       group.terms.push({ observable: o, coefficient: term.coefficient, support });
     }
   });
+  return { groups, constants: values };
+}
+
+/**
+ * Estimates ⟨ψ|O|ψ⟩ for each observable from `backend.sample`, as described in the module comment.
+ * `params.shots` is the number of shots per measurement group (default
+ * {@link DEFAULT_ESTIMATE_SHOTS}); the seed and signal are passed on to `sample`. The backend must
+ * accept `h` and `sdg`.
+ */
+export async function estimateFromSamples(backend: QuantumBackend, params: EstimateParams): Promise<EstimateResult> {
+  const prepared = validateEstimateParams(params, backend.capabilities);
+  const shots = prepared.shots ?? DEFAULT_ESTIMATE_SHOTS;
+  const n = prepared.circuit.numQubits;
+  const { groups, constants: values } = measurementGroups(prepared.observables, n);
   const variances = prepared.observables.map(() => 0);
   if (groups.length > 0) {
     const gates = new Set(backend.capabilities.gates);
     if (groups.some((g) => g.basis.some((b) => b === 'X' || b === 'Y')) && !(gates.has('h') && gates.has('sdg'))) {
       throw new ValidationError(
-        [{ field: 'observables', message: `backend '${backend.name}' lacks the h and sdg gates for X/Y measurements` }],
+        [{ field: 'observables', message: `backend '${backend.type}' lacks the h and sdg gates for X/Y measurements` }],
         'Unsupported observable',
       );
     }
@@ -86,10 +99,11 @@ export async function estimateFromSamples(backend: QuantumBackend, params: Estim
       shots,
       ...(prepared.seed !== undefined ? { seed: prepared.seed } : {}),
       ...(params.signal ? { signal: params.signal } : {}),
+      ...(params.maxCostUsd !== undefined ? { maxCostUsd: params.maxCostUsd } : {}),
     });
     groups.forEach((g, gi) => {
       const result = results[gi];
-      if (!result) throw new Error(`backend '${backend.name}' returned no result for circuit ${gi}`);
+      if (!result) throw new Error(`backend '${backend.type}' returned no result for circuit ${gi}`);
       const total = result.shots;
       const observables = [...new Set(g.terms.map((t) => t.observable))];
       for (const o of observables) {

@@ -77,7 +77,8 @@ export {
   UnsupportedFilterError,
   ValidationError,
 } from './errors.js';
-export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './estimate-from-samples.js';
+export type { MeasurementGroup } from './estimate-from-samples.js';
+export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples, measurementGroups } from './estimate-from-samples.js';
 export { evaluateFilter } from './filter-evaluator.js';
 export { collectOperators, filterFields, parseFilter } from './filter-parser.js';
 export type {
@@ -125,6 +126,38 @@ export { norm, normalize, score } from './metrics.js';
 export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './observable.js';
 export type { QasmProgram, QasmRegister } from './qasm.js';
 export { parseQasm, QasmParseError, toQasm } from './qasm.js';
+export type {
+  BaseQuantumBackendOptions,
+  EstimateRequest,
+  GradientRequest,
+  JobHookParams,
+  SampleRequest,
+} from './quantum/base-quantum-backend.js';
+export {
+  BaseQuantumBackend,
+  DEFAULT_QUANTUM_TIMEOUT_MS,
+  JobCancelledError,
+} from './quantum/base-quantum-backend.js';
+export type { BudgetScope } from './quantum/budget.js';
+export { BudgetExceededError, estimateCostUsd } from './quantum/budget.js';
+export type {
+  JobCallParams,
+  JobPoll,
+  QuantumJob,
+  QuantumJobStatus,
+  RetrieveJobParams,
+  WaitParams,
+} from './quantum/jobs.js';
+export { TERMINAL_JOB_STATUSES } from './quantum/jobs.js';
+export type { DiffGate, ShiftGradientRequest } from './quantum/parameter-shift.js';
+export {
+  diffGates,
+  finiteDifference,
+  parameterShift,
+  parameterShiftGradient,
+  shiftRule,
+} from './quantum/parameter-shift.js';
+export { createQuantumBackend, quantumRegistry } from './quantum/quantum-registry.js';
 export type {
   CircuitJson,
   CircuitOperation,

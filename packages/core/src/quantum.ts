@@ -13,6 +13,8 @@
  * The executable contract is `describeQuantumBackendConformance` in `@q-store/core/testing`.
  */
 
+import type { QuantumJob, RetrieveJobParams } from './quantum/jobs.js';
+
 /**
  * One gate, measurement or barrier applied to qubits, as stored in a circuit's JSON form. `gate` is
  * a name of the gate table (`GATES`) or `measure` / `barrier`; `qubits` lists controls first,
@@ -51,6 +53,11 @@ export interface SampleParams {
   shots: number;
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * Most this call may cost, in US dollars: refused with BudgetExceededError before anything is
+   * sent when shots × circuits × `capabilities.costPerShotUsd` is more (see `estimateCostUsd`).
+   */
+  maxCostUsd?: number;
 }
 
 export interface SampleResult {
@@ -69,6 +76,8 @@ export interface EstimateParams {
   shots?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** Most this call may cost in US dollars, over every circuit it sends (see {@link SampleParams.maxCostUsd}). */
+  maxCostUsd?: number;
 }
 
 export interface EstimateResult {
@@ -101,12 +110,34 @@ export interface QuantumCapabilities {
   maxShots?: number;
   /** Cost of one shot in US dollars, when the service charges per shot. */
   costPerShotUsd?: number;
+  /**
+   * How long a caller such as `QuantumDatabase` waits for one call by default, in ms: short for a
+   * local simulator, minutes for a queued cloud device. A job still queued at the deadline is
+   * cancelled. Default 5000 when absent.
+   */
+  defaultTimeoutMs?: number;
+  /**
+   * True when work goes to a remote queue: `submit` returns a job that is not finished yet and
+   * `retrieve` can resume it after a restart. False or absent: a local backend, jobs complete at once.
+   */
+  queued?: boolean;
 }
 
+/**
+ * A quantum backend. `type` is its identity, the same field as `VectorBackend.type` and as the
+ * registry config's `type` (`createQuantumBackend({type: 'state-vector'})`). Implementers extend
+ * `BaseQuantumBackend` (from `@q-store/core`), which supplies validation, closed state, abort, shot
+ * and cost limits, the job model, and default `estimate` and `gradient`.
+ */
 export interface QuantumBackend {
-  readonly name: string;
+  readonly type: string;
   readonly capabilities: QuantumCapabilities;
+  /** Convenience over `submit` + `wait`: the results of every circuit, in order. */
   sample(params: SampleParams): Promise<SampleResult[]>;
+  /** Sends a sample request and returns its job at once (a local backend's job is already completed). */
+  submit?(params: SampleParams): Promise<QuantumJob<SampleResult[]>>;
+  /** The job with this id, e.g. after a restart; NotFoundError when the backend does not know it. */
+  retrieve?(params: RetrieveJobParams): Promise<QuantumJob<SampleResult[]>>;
   /** Backends that can only sample get this from core (basis rotations + shot averages). */
   estimate?(params: EstimateParams): Promise<EstimateResult>;
   gradient?(params: GradientParams): Promise<GradientResult>;

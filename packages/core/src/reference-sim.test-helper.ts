@@ -146,7 +146,7 @@ export interface ReferenceBackendOptions {
  * declares the 'adjoint' method because the answer is the same exact derivative.
  */
 export class ReferenceBackend implements QuantumBackend {
-  readonly name = 'reference';
+  readonly type = 'reference';
   readonly capabilities: QuantumCapabilities;
   private readonly defect: ReferenceDefect | undefined;
   private seedCounter = 1;

@@ -139,7 +139,7 @@ describe('parameter-shift Jacobian on expectation values', () => {
 
   it('works on a backend that can only sample (estimates from shots), and refuses adjoint there', async () => {
     const sampleOnly: QuantumBackend = {
-      name: 'sample-only',
+      type: 'sample-only',
       capabilities: { ...sim.capabilities, exact: false, gradientMethods: [] },
       sample: (p: SampleParams) => sim.sample(p),
       close: async () => {},
@@ -167,7 +167,7 @@ describe('parameter-shift Jacobian on expectation values', () => {
   it('refuses an adjoint result that lacks a wrt parameter (instead of a silent 0)', async () => {
     const dropping: QuantumBackend = {
       ...sim,
-      name: 'dropping',
+      type: 'dropping',
       capabilities: sim.capabilities,
       sample: (p: SampleParams) => sim.sample(p),
       close: async () => {},

@@ -85,7 +85,7 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
       [
         {
           field: 'method',
-          message: `backend '${backend.name}' does not offer adjoint gradients; use 'parameter-shift'`,
+          message: `backend '${backend.type}' does not offer adjoint gradients; use 'parameter-shift'`,
         },
       ],
       'Invalid gradient method',
@@ -106,7 +106,7 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
       [
         {
           field: 'wrt',
-          message: `backend '${backend.name}' returned no gradient for ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
+          message: `backend '${backend.type}' returned no gradient for ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
         },
       ],
       'Incomplete adjoint gradient',

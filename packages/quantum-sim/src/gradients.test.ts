@@ -1,6 +1,5 @@
 import { type CircuitJson, createRng, GATE_NAMES, GATES, type Observable, type Rng } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
-import { shiftRule } from './gradients.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 
@@ -135,19 +134,5 @@ describe('gradients: adjoint, parameter-shift and finite differences agree', () 
     // ⟨Z⟩ = (1 − 2p) cos t after one gate with a bit flip
     const expected = -(1 - 2 * p) * Math.sin(0.9);
     expect(Math.abs((r.gradients[0]?.[0] as number) - expected)).toBeLessThan(0.05);
-  });
-});
-
-describe('shift rules', () => {
-  it('R = 1 is ½[f(θ + π/2) − f(θ − π/2)]; every parameterised gate has a rule per angle', () => {
-    const rule = shiftRule('ry', 0);
-    expect(rule[0]?.[0]).toBeCloseTo(Math.PI / 2, 15);
-    expect(rule[0]?.[1]).toBeCloseTo(0.5, 15);
-    expect(rule[1]?.[0]).toBeCloseTo((3 * Math.PI) / 2, 15);
-    expect(rule[1]?.[1]).toBeCloseTo(-0.5, 15);
-    for (const name of GATE_NAMES) {
-      for (let j = 0; j < GATES[name].numParams; j++) expect(shiftRule(name, j).length).toBeGreaterThanOrEqual(2);
-    }
-    expect(shiftRule('crx', 0)).toHaveLength(4);
   });
 });

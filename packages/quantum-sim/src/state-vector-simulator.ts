@@ -1,28 +1,26 @@
 import {
-  bindCircuitJson,
+  BaseQuantumBackend,
+  type BaseQuantumBackendOptions,
   type CircuitJson,
-  ClosedError,
   createRng,
-  type EstimateParams,
+  type DiffGate,
+  diffGates,
+  type EstimateRequest,
   type EstimateResult,
   estimateFromSamples,
   GATE_NAMES,
-  type GradientParams,
+  type GradientRequest,
   type GradientResult,
   IssueCollector,
   type Observable,
-  type QuantumBackend,
   type QuantumCapabilities,
   type Rng,
-  type SampleParams,
+  type SampleRequest,
   type SampleResult,
   throwIfAborted,
-  validateEstimateParams,
-  validateGradientParams,
-  validateSampleParams,
 } from '@q-store/core';
 import { execute, Yielder } from './executor.js';
-import { adjointSweep, diffGates, dotRe, finiteDifference, parameterShift } from './gradients.js';
+import { adjointSweep, dotRe } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
 import { boundGates, compileOps } from './program.js';
@@ -51,7 +49,7 @@ export interface NoiseModel {
   trajectories?: number;
 }
 
-export interface StateVectorSimulatorOptions {
+export interface StateVectorSimulatorOptions extends BaseQuantumBackendOptions {
   /**
    * Memory budget in bytes for state vectors (default 75 % of `os.totalmem()`). A request that
    * would need more throws SimulatorCapacityError before allocating; `capabilities.maxQubits` is
@@ -66,6 +64,8 @@ export interface StateVectorSimulatorOptions {
   fuse?: boolean;
   /** Step of `gradient({method: 'finite-difference'})` (default 1e-5 exact, 0.05 with shots or noise). */
   finiteDifferenceStep?: number;
+  /** Default timeout for callers such as QuantumDatabase (`capabilities.defaultTimeoutMs`); default 5000 ms. */
+  defaultTimeoutMs?: number;
 }
 
 const DEFAULT_TRAJECTORIES = 256;
@@ -88,6 +88,10 @@ function validateOptions(options: StateVectorSimulatorOptions): void {
       issues.add('noise.trajectories', `must be a positive integer, got ${String(t)}`, 1);
     }
   }
+  const timeout = options.defaultTimeoutMs;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
+    issues.add('defaultTimeoutMs', `must be a positive number of ms, got ${String(timeout)}`);
+  }
   const step = options.finiteDifferenceStep;
   if (step !== undefined && !(typeof step === 'number' && step > 0 && Number.isFinite(step))) {
     issues.add('finiteDifferenceStep', `must be a positive number, got ${String(step)}`);
@@ -102,29 +106,32 @@ function randomSeed(): number {
 const PAULI_Y: Float64Array = Float64Array.of(0, 0, 0, -1, 0, 1, 0, 0);
 
 /**
- * A dense state-vector simulator implementing {@link QuantumBackend}.
+ * A dense state-vector simulator on core's `BaseQuantumBackend` (which does validation, closed
+ * state, abort, shot and cost limits and the job model: a job completes inside `submit`).
  *
- * - `sample`: runs each circuit on |0…0⟩ and draws `shots` bitstrings of all qubits (qubit 0
- *   rightmost) from |ψ_i|², seeded. `measure` operations are terminal and only mark intent.
- * - `estimate`: exact ⟨ψ|O|ψ⟩ per observable without `shots` (standard errors 0); with `shots`,
- *   core's `estimateFromSamples` over this sampler (basis rotations, shot averages, standard errors).
- * - `gradient`: `adjoint` (default when exact and without shots), `parameter-shift` (the default
- *   with shots or noise) and `finite-difference`.
+ * - `sample` (`doSample`): runs each circuit on |0…0⟩ and draws `shots` bitstrings of all qubits
+ *   (qubit 0 rightmost) from |ψ_i|², seeded. `measure` operations are terminal and only mark intent.
+ * - `estimate` (`doEstimate`): exact ⟨ψ|O|ψ⟩ per observable without `shots` (standard errors 0);
+ *   with `shots`, core's `estimateFromSamples` over this sampler (basis rotations, shot averages,
+ *   standard errors).
+ * - `gradient` (`doGradient`): `adjoint` (default when exact and without shots, one forward and
+ *   one backward sweep); `parameter-shift` (the default with shots or noise) and
+ *   `finite-difference` from core's general rules over `estimate`.
  * - With `noise`, every result comes from trajectories (see {@link NoiseModel}); `name` ends in
- *   `+trajectories` and `capabilities.exact` is false.
+ *   `+trajectories` and `capabilities.exact` is false. `type` is `'state-vector'` either way.
  */
-export class StateVectorSimulator implements QuantumBackend {
-  readonly name: string;
+export class StateVectorSimulator extends BaseQuantumBackend {
+  readonly type = 'state-vector';
   readonly capabilities: QuantumCapabilities;
   private readonly memoryLimitBytes: number;
   private readonly noise: Required<NoiseModel> | undefined;
   private readonly useWasm: boolean;
   private readonly fuse: boolean;
   private readonly finiteDifferenceStep: number | undefined;
-  private closed = false;
 
   constructor(options: StateVectorSimulatorOptions = {}) {
     validateOptions(options);
+    super(options);
     this.memoryLimitBytes = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
     this.noise = options.noise
       ? {
@@ -136,7 +143,6 @@ export class StateVectorSimulator implements QuantumBackend {
     this.useWasm = options.wasm ?? true;
     this.fuse = options.fuse ?? true;
     this.finiteDifferenceStep = options.finiteDifferenceStep;
-    this.name = this.noise ? 'state-vector+trajectories' : 'state-vector';
     this.capabilities = Object.freeze({
       maxQubits: Math.max(1, maxQubitsFor(this.memoryLimitBytes)),
       gates: GATE_NAMES,
@@ -144,7 +150,13 @@ export class StateVectorSimulator implements QuantumBackend {
       gradientMethods: this.noise
         ? (['parameter-shift', 'finite-difference'] as const)
         : (['adjoint', 'parameter-shift', 'finite-difference'] as const),
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
     });
+  }
+
+  /** `state-vector`, or `state-vector+trajectories` with noise. */
+  override get name(): string {
+    return this.noise ? 'state-vector+trajectories' : 'state-vector';
   }
 
   /** The noise model, when results come from trajectories. */
@@ -152,17 +164,12 @@ export class StateVectorSimulator implements QuantumBackend {
     return this.noise;
   }
 
-  async sample(params: SampleParams): Promise<SampleResult[]> {
-    this.checkOpen();
-    const circuits: unknown = params?.circuits;
-    if (Array.isArray(circuits)) {
-      for (let i = 0; i < circuits.length; i++) this.checkCapacity(circuits[i], `circuits[${i}].numQubits`);
-    }
-    const prepared = validateSampleParams(params, this.capabilities);
+  protected override async doSample(prepared: SampleRequest): Promise<SampleResult[]> {
+    const signal = prepared.signal;
     const rng = createRng(prepared.seed ?? randomSeed());
     const results: SampleResult[] = [];
     for (const circuit of prepared.circuits) {
-      throwIfAborted(params.signal);
+      throwIfAborted(signal);
       const n = circuit.numQubits;
       const ws = this.workspace(n, 1);
       const a = ws.states[0] as Float64Array;
@@ -171,14 +178,14 @@ export class StateVectorSimulator implements QuantumBackend {
         counts = new Map();
         const runs = Math.min(prepared.shots, this.noise.trajectories);
         const ops = gateOpList(circuit);
-        const yielder = new Yielder(params.signal);
+        const yielder = new Yielder(signal);
         for (let t = 0; t < runs; t++) {
           const share = Math.floor(prepared.shots / runs) + (t < prepared.shots % runs ? 1 : 0);
           await this.runTrajectory(a, n, ops, ws, rng, yielder);
           for (const [i, c] of sampleIndices(a, 2 ** n, share, rng)) counts.set(i, (counts.get(i) ?? 0) + c);
         }
       } else {
-        await this.run(a, circuit, ws, params.signal);
+        await this.run(a, circuit, ws, signal);
         counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
       }
       const byKey = countsByBitstring(counts, n);
@@ -189,58 +196,33 @@ export class StateVectorSimulator implements QuantumBackend {
     return results;
   }
 
-  async estimate(params: EstimateParams): Promise<EstimateResult> {
-    this.checkOpen();
-    this.checkCapacity(params?.circuit, 'circuit.numQubits');
-    const prepared = validateEstimateParams(params, this.capabilities);
-    return this.evaluate(prepared.circuit, prepared.observables, prepared.shots, prepared.seed, params.signal);
+  protected override async doEstimate(prepared: EstimateRequest): Promise<EstimateResult> {
+    return this.evaluate(prepared.circuit, prepared.observables, prepared.shots, prepared.seed, prepared.signal);
   }
 
-  async gradient(params: GradientParams): Promise<GradientResult> {
-    this.checkOpen();
-    this.checkCapacity(params?.circuit, 'circuit.numQubits');
-    const prepared = validateGradientParams(params, this.capabilities);
-    const { circuit, observables, shots, seed, wrt, symbolic, binding } = prepared;
-    const method = prepared.method ?? (this.noise || shots !== undefined ? 'parameter-shift' : 'adjoint');
+  protected override async doGradient(request: GradientRequest): Promise<GradientResult> {
+    const { circuit, observables, shots, wrt, symbolic, signal } = request;
+    const method = request.method ?? (this.noise || shots !== undefined ? 'parameter-shift' : 'adjoint');
     if (method === 'adjoint' && shots !== undefined) {
       const issues = new IssueCollector();
       issues.add('shots', "the adjoint method is exact and takes no shots; use method 'parameter-shift'");
       issues.throwIfAny('Invalid gradient request');
     }
-    const gates = diffGates(symbolic, circuit);
     if (method === 'adjoint') {
-      const { values, gradients } = await this.adjoint(circuit, gates, observables, wrt, params.signal);
+      const gates = diffGates(symbolic, circuit);
+      const { values, gradients } = await this.adjoint(circuit, gates, observables, wrt, signal);
       return { values, standardErrors: values.map(() => 0), gradients, parameterNames: [...wrt] };
     }
-    // One seed for every evaluation: with noise or shots, shifted circuits share their random
-    // numbers (common random numbers), which keeps the differences' variance low.
-    const evalSeed = seed ?? randomSeed();
-    const evaluate = async (c: CircuitJson) =>
-      (await this.evaluate(c, observables, shots, evalSeed, params.signal)).values;
-    const center = await this.evaluate(circuit, observables, shots, evalSeed, params.signal);
-    const gradients =
-      method === 'parameter-shift'
-        ? await parameterShift(circuit, gates, wrt, observables.length, evaluate)
-        : await finiteDifference(
-            binding,
-            wrt,
-            observables.length,
-            this.finiteDifferenceStep ?? (this.noise || shots !== undefined ? 0.05 : 1e-5),
-            (b) => evaluate(bindCircuitJson(symbolic, b, { complete: true })),
-          );
-    return { values: center.values, standardErrors: center.standardErrors, gradients, parameterNames: [...wrt] };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw new ClosedError('StateVectorSimulator');
+    // Core's rules over `estimate`, one seed for every evaluation: with noise or shots, shifted
+    // circuits share their random numbers (common random numbers), which keeps the variance low.
+    return this.defaultGradient(
+      { ...request, method },
+      { step: this.finiteDifferenceStep ?? (this.noise || shots !== undefined ? 0.05 : 1e-5) },
+    );
   }
 
   /** A circuit wider than the memory allows: SimulatorCapacityError (bytes and limit) before validation. */
-  private checkCapacity(circuit: unknown, field: string): void {
+  protected override checkCapacity(circuit: unknown, field: string): void {
     const n = (circuit as { numQubits?: unknown } | undefined)?.numQubits;
     if (typeof n === 'number' && Number.isInteger(n) && n > this.capabilities.maxQubits) {
       throw new SimulatorCapacityError(n, stateBytes(n), this.memoryLimitBytes, field);
@@ -334,7 +316,7 @@ export class StateVectorSimulator implements QuantumBackend {
 
   private async adjoint(
     circuit: CircuitJson,
-    gates: ReturnType<typeof diffGates>,
+    gates: readonly DiffGate[],
     observables: readonly Observable[],
     wrt: readonly string[],
     signal?: AbortSignal,

@@ -184,7 +184,7 @@ describe('QAOA has teeth', () => {
 
   it('its angles lower ⟨C⟩ below the uniform superposition; random bitstrings do not', async () => {
     const random: QuantumBackend = {
-      name: 'random',
+      type: 'random',
       capabilities: { maxQubits: 16, gates: ['h', 'rzz', 'rz', 'rx'], exact: false, gradientMethods: [] },
       async sample(params: SampleParams) {
         const rng = createRng(params.seed ?? 0);

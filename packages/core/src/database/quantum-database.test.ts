@@ -361,7 +361,7 @@ describe('QuantumDatabase.migrate', () => {
 /** A QuantumBackend whose `sample` is the given function. */
 function fakeBackend(sample: (params: SampleParams) => Promise<SampleResult[]>): QuantumBackend {
   return {
-    name: 'fake',
+    type: 'fake',
     capabilities: { maxQubits: 16, gates: ['h', 'cx', 'ry'], exact: false, gradientMethods: [] },
     sample,
     close: async () => undefined,

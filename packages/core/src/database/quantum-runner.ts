@@ -82,7 +82,7 @@ export class QuantumRunner {
     const pick = (q: number): number | null =>
       sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
     return {
-      backend: this.backend?.name ?? null,
+      backend: this.backend?.type ?? null,
       quantumCalls: this.calls,
       fallbacks: this.fallbacks,
       successRate: this.calls === 0 ? null : (this.calls - this.fallbacks) / this.calls,

@@ -246,7 +246,7 @@ export function describeQuantumBackendConformance(options: QuantumConformanceOpt
 
     it('declares sane capabilities', () => {
       const caps = h.backend.capabilities;
-      expect(typeof h.backend.name).toBe('string');
+      expect(typeof h.backend.type).toBe('string');
       expect(Number.isInteger(caps.maxQubits) && caps.maxQubits >= 1).toBe(true);
       for (const g of caps.gates) expect(GATE_NAMES, `gate '${g}' is in the gate table`).toContain(g);
       for (const m of caps.gradientMethods) expect(['adjoint', 'parameter-shift', 'finite-difference']).toContain(m);
