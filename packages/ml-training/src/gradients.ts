@@ -1,12 +1,12 @@
 import {
+  bindCircuitJson,
   type CircuitJson,
   DEFAULT_ESTIMATE_SHOTS,
+  diffGates,
   estimateFromSamples,
-  formatParameterExpression,
-  IssueCollector,
   type Observable,
   type ParameterBinding,
-  parseParameterExpression,
+  parameterShift,
   type QuantumBackend,
   type Rng,
   throwIfAborted,
@@ -117,72 +117,27 @@ export async function expectationGradient(params: ExpectationGradientParams): Pr
 }
 
 /**
- * Gates whose angle θ enters as exp(−iθG/2) with G of eigenvalues ±1 (up to a global phase), so
- * that f(θ) = a + b·cos θ + c·sin θ and the two-term rule is exact:
- * ∂f/∂θ = [f(θ + π/2) − f(θ − π/2)] / 2.
- */
-const TWO_TERM_GATES: ReadonlySet<string> = new Set(['rx', 'ry', 'rz', 'p', 'cp', 'u', 'rxx', 'ryy', 'rzz']);
-
-/**
- * Parameter-shift Jacobian from expectation values only. For every angle θ = k·p + c of a
- * parameter p in `wrt` (each occurrence separately, so a parameter used twice gets the sum), two
- * circuits with that angle shifted to θ ± π/2 are estimated (all observables per call), and
+ * Parameter-shift Jacobian from expectation values only, by core's general parameter-shift rule
+ * (`parameterShift` / `shiftRule` from `@q-store/core`): for every angle θ = k·p + c of a parameter
+ * p in `wrt` (each occurrence separately, so a parameter used twice gets the sum), the circuit is
+ * estimated with that one angle shifted by each shift s_μ of the gate's rule, and
  *
- *     ∂⟨O⟩/∂p = Σ_occurrences k · [⟨O⟩(θ + π/2) − ⟨O⟩(θ − π/2)] / 2.
+ *     ∂⟨O⟩/∂p = Σ_occurrences k · Σ_μ w_μ · ⟨O⟩(θ + s_μ).
  *
- * 2·(occurrences) + 1 estimates. With shots, every call uses the same `seed` (common random
- * numbers). Only two-term gates (rx ry rz p cp u rxx ryy rzz) are accepted; any other gate
- * depending on a `wrt` parameter is a ValidationError.
+ * Two terms (s = ±π/2, w = ±½) for rx ry rz p cp u rxx ryy rzz; four for the controlled rotations
+ * crx cry crz and for gpi gpi2 and ms's phases (see `shiftRule`). All observables per estimate; with
+ * shots, every call uses the same `seed` (common random numbers). The circuit must bind every
+ * parameter through `parameters`.
  */
 export async function parameterShiftJacobian(params: ExpectationGradientParams): Promise<ExpectationGradient> {
   const { circuit, wrt, signal } = params;
-  const column = new Map(wrt.map((name, i) => [name, i]));
-  const shifts: Array<{ op: number; param: number; column: number; coefficient: number; offset: number }> = [];
-  const issues = new IssueCollector();
-  circuit.operations.forEach((op, i) => {
-    (op.params ?? []).forEach((angle, j) => {
-      if (typeof angle !== 'string') return;
-      const expr = parseParameterExpression(angle);
-      const p = expr ? column.get(expr.name) : undefined;
-      if (!expr || p === undefined) return;
-      if (!TWO_TERM_GATES.has(op.gate)) {
-        issues.add(
-          `circuit.operations[${i}].gate`,
-          `gate '${op.gate}' needs more than two shift terms; use the backend's gradient instead`,
-        );
-        return;
-      }
-      shifts.push({ op: i, param: j, column: p, coefficient: expr.coefficient, offset: expr.offset });
-    });
-  });
-  issues.throwIfAny('Invalid parameter-shift request');
+  const bound = bindCircuitJson(circuit, params.parameters, { complete: true });
+  const gates = diffGates(circuit, bound);
   const values = await expectationValues(params);
-  const jacobian = values.map(() => new Array<number>(wrt.length).fill(0));
-  for (const s of shifts) {
+  const jacobian = await parameterShift(bound, gates, wrt, values.length, async (shifted) => {
     throwIfAborted(signal);
-    const name = parseParameterExpression(circuit.operations[s.op]?.params?.[s.param] as string)?.name as string;
-    const shifted = (delta: number): CircuitJson => ({
-      numQubits: circuit.numQubits,
-      operations: circuit.operations.map((op, i) =>
-        i !== s.op
-          ? op
-          : {
-              ...op,
-              params: (op.params ?? []).map((a, j) =>
-                j === s.param
-                  ? formatParameterExpression({ name, coefficient: s.coefficient, offset: s.offset + delta })
-                  : a,
-              ),
-            },
-      ),
-    });
-    const plus = await expectationValues({ ...params, circuit: shifted(Math.PI / 2) });
-    const minus = await expectationValues({ ...params, circuit: shifted(-Math.PI / 2) });
-    for (let o = 0; o < values.length; o++) {
-      const row = jacobian[o] as number[];
-      row[s.column] = (row[s.column] as number) + (s.coefficient * ((plus[o] as number) - (minus[o] as number))) / 2;
-    }
-  }
+    return expectationValues({ ...params, circuit: shifted, parameters: {} });
+  });
   return { values, jacobian };
 }
 
