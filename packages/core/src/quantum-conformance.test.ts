@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from './reference-sim.test-helper.js';
-import { describeQuantumBackendConformance } from './testing/index.js';
+import { describeQuantumBackendConformance, QueuedJobService, QueuedQuantumBackend } from './testing/index.js';
 
 describeQuantumBackendConformance({ name: 'ReferenceBackend', create: () => new ReferenceBackend() });
 describeQuantumBackendConformance({
@@ -18,6 +18,16 @@ describeQuantumBackendConformance({
   create: () => new ReferenceBackend({ maxQubits: 3 }),
   shots: 300,
 });
+
+{
+  // A queued remote service: jobs by id that outlive backend objects, statuses by the clock.
+  const service = new QueuedJobService({ engine: new ReferenceBackend(), queuedMs: 4, runningMs: 4 });
+  describeQuantumBackendConformance({
+    name: 'QueuedQuantumBackend (queued test double over ReferenceBackend)',
+    create: () => new QueuedQuantumBackend({ service }),
+    jobs: { recreate: () => new QueuedQuantumBackend({ service }), received: () => service.received.length },
+  });
+}
 
 interface JsonReport {
   testResults: Array<{ assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string }> }>;

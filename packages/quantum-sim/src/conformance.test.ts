@@ -1,4 +1,4 @@
-import { describeQuantumBackendConformance } from '@q-store/core/testing';
+import { describeQuantumBackendConformance, QueuedJobService, QueuedQuantumBackend } from '@q-store/core/testing';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 
 describeQuantumBackendConformance({ name: 'StateVectorSimulator', create: () => new StateVectorSimulator() });
@@ -7,3 +7,13 @@ describeQuantumBackendConformance({
   name: 'StateVectorSimulator (JavaScript kernels, no fusion)',
   create: () => new StateVectorSimulator({ wasm: false, fuse: false }),
 });
+
+{
+  // The simulator behind a queued remote service (the job model: submit, poll, cancel, resume by id).
+  const service = new QueuedJobService({ engine: new StateVectorSimulator(), queuedMs: 4, runningMs: 4 });
+  describeQuantumBackendConformance({
+    name: 'StateVectorSimulator behind QueuedQuantumBackend',
+    create: () => new QueuedQuantumBackend({ service }),
+    jobs: { recreate: () => new QueuedQuantumBackend({ service }), received: () => service.received.length },
+  });
+}

@@ -77,8 +77,17 @@ export interface DatabaseConfig {
   enableQuantum?: boolean;
   /** Shots per quantum estimate; default 1024. */
   shots?: number;
-  /** A quantum call slower than this falls back to the classical value; default 5,000 ms. */
+  /**
+   * A quantum call slower than this falls back to the classical value (a queued job is cancelled);
+   * default the backend's `capabilities.defaultTimeoutMs`, else 5,000 ms.
+   */
   quantumTimeoutMs?: number;
+  /**
+   * Total US dollars the database may spend on quantum work (shots × circuits × `costPerShotUsd`,
+   * counted when sent). Work that would pass it is not sent and is answered classically (fallback
+   * reason `budget`). Default: no limit.
+   */
+  maxCostUsd?: number;
   /** Seed for quantum sampling and annealing, for reproducible answers. */
   seed?: number;
   /** τ for records inserted without one (the seed's `default_coherence_time`); default none (no decay). */
@@ -264,12 +273,32 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     private readonly settings: Required<
       Omit<
         DatabaseConfig,
-        'backend' | 'stateStore' | 'cache' | 'quantum' | 'seed' | 'defaultCoherenceTimeMs' | 'decoherenceSweepMs'
+        | 'backend'
+        | 'stateStore'
+        | 'cache'
+        | 'quantum'
+        | 'seed'
+        | 'defaultCoherenceTimeMs'
+        | 'decoherenceSweepMs'
+        | 'quantumTimeoutMs'
+        | 'maxCostUsd'
       >
     > &
-      Pick<DatabaseConfig, 'cache' | 'seed' | 'defaultCoherenceTimeMs' | 'decoherenceSweepMs' | 'quantum'>,
+      Pick<
+        DatabaseConfig,
+        | 'cache'
+        | 'seed'
+        | 'defaultCoherenceTimeMs'
+        | 'decoherenceSweepMs'
+        | 'quantum'
+        | 'quantumTimeoutMs'
+        | 'maxCostUsd'
+      >,
   ) {
-    this.runner = new QuantumRunner(settings.quantum, settings.quantumTimeoutMs);
+    this.runner = new QuantumRunner(settings.quantum, {
+      timeoutMs: settings.quantumTimeoutMs,
+      maxCostUsd: settings.maxCostUsd,
+    });
     this.now = settings.now;
   }
 
@@ -304,6 +333,9 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     ) {
       issues.add('tunnelingLambda', `must be a finite number ≥ 0, got ${String(config.tunnelingLambda)}`);
     }
+    if (config.maxCostUsd !== undefined && !(config.maxCostUsd >= 0 && Number.isFinite(config.maxCostUsd))) {
+      issues.add('maxCostUsd', `must be a finite number ≥ 0, got ${String(config.maxCostUsd)}`);
+    }
     if (!config.backend || typeof config.backend !== 'object') issues.add('backend', 'is required');
     issues.throwIfAny('invalid database config');
     const owns = !('query' in config.backend);
@@ -322,7 +354,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       cacheTtlMs: config.cacheTtlMs ?? 60_000,
       enableQuantum: config.enableQuantum ?? config.quantum !== undefined,
       shots: config.shots ?? 1024,
-      quantumTimeoutMs: config.quantumTimeoutMs ?? 5000,
+      ...(config.quantumTimeoutMs !== undefined && { quantumTimeoutMs: config.quantumTimeoutMs }),
+      ...(config.maxCostUsd !== undefined && { maxCostUsd: config.maxCostUsd }),
       lifetimeFactor: config.lifetimeFactor ?? 5,
       candidateMultiplier: config.candidateMultiplier ?? 4,
       tunnelingLambda: config.tunnelingLambda ?? 0.5,

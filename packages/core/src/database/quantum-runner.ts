@@ -1,5 +1,16 @@
-import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted } from '../errors.js';
-import type { QuantumBackend } from '../quantum.js';
+import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted, ValidationError } from '../errors.js';
+import { DEFAULT_QUANTUM_TIMEOUT_MS } from '../quantum/base-quantum-backend.js';
+import { checkBudget, costDetail, estimateCostUsd } from '../quantum/budget.js';
+import { TERMINAL_JOB_STATUSES } from '../quantum/jobs.js';
+import type { QuantumBackend, SampleParams, SampleResult } from '../quantum.js';
+
+/**
+ * Why a quantum call was answered classically: `timeout` (the deadline passed; a queued job is
+ * cancelled), `budget` (the database's `maxCostUsd` would be exceeded; nothing was sent),
+ * `unavailable` (the backend is closed, unreachable, rate limited or answered 5xx), `error`
+ * (anything else).
+ */
+export type FallbackReason = 'timeout' | 'budget' | 'unavailable' | 'error';
 
 export type QuantumFeature = 'superposition' | 'decoherence' | 'entanglement' | 'tunneling';
 
@@ -14,15 +25,38 @@ export interface QuantumStats {
   successRate: number | null;
   latencyMs: { p50: number | null; p95: number | null; samples: number };
   byFeature: Record<QuantumFeature, { calls: number; fallbacks: number }>;
-  /** The last fallback's error code and message (secrets redacted), if any. */
-  lastError: { code: string; message: string } | null;
+  /** Fallbacks by reason; the counts sum to `fallbacks`. */
+  fallbackReasons: Record<FallbackReason, number>;
+  /** Jobs cancelled because they were still queued or running at the deadline. */
+  cancelledJobs: number;
+  /** The deadline of one quantum call, in ms (the config's, else the backend's `defaultTimeoutMs`, else 5000). */
+  timeoutMs: number;
+  /** Estimated US dollars of the work sent (shots × circuits × cost per shot), counted when sent. */
+  spentUsd: number;
+  /** The database's total budget, if any. */
+  maxCostUsd: number | null;
+  /** The last fallback's reason, error code and message (secrets redacted), if any. */
+  lastError: { reason: FallbackReason; code: string; message: string } | null;
+}
+
+export interface QuantumRunnerOptions {
+  /** Deadline per call; default the backend's `capabilities.defaultTimeoutMs`, else 5000 ms. */
+  timeoutMs?: number | undefined;
+  /** Total budget of every call through this runner, in US dollars (default none). */
+  maxCostUsd?: number | undefined;
 }
 
 const LATENCY_WINDOW = 2048;
 
 /**
- * Runs quantum estimates with a time limit and counts them; a failure or a timeout yields the
- * classical value, counted as a fallback. A caller's own abort is not a fallback: it propagates.
+ * Runs quantum estimates with a time limit and a budget and counts them; a failure, a timeout or a
+ * refusal of the budget yields the classical value, counted as a fallback with its reason. A
+ * caller's own abort is not a fallback: it propagates.
+ *
+ * The quantum function gets a metered view of the backend: each `sample` is priced first
+ * (shots × circuits × `costPerShotUsd`) and refused with BudgetExceededError when
+ * spent + estimate > `maxCostUsd`; otherwise it goes out through `submit` + `wait` when the backend
+ * has a job model, so that a job still queued at the deadline is cancelled (`cancelledJobs`).
  */
 export class QuantumRunner {
   private calls = 0;
@@ -36,11 +70,29 @@ export class QuantumRunner {
     entanglement: { calls: 0, fallbacks: 0 },
     tunneling: { calls: 0, fallbacks: 0 },
   };
+  private readonly reasons: Record<FallbackReason, number> = { timeout: 0, budget: 0, unavailable: 0, error: 0 };
+  private cancelledJobs = 0;
+  private spentUsd = 0;
+  readonly timeoutMs: number;
+  private readonly maxCostUsd: number | undefined;
 
   constructor(
     readonly backend: QuantumBackend | undefined,
-    private readonly timeoutMs: number,
-  ) {}
+    options: QuantumRunnerOptions | number = {},
+  ) {
+    const { timeoutMs, maxCostUsd } =
+      typeof options === 'number' ? { timeoutMs: options, maxCostUsd: undefined } : options;
+    if (
+      maxCostUsd !== undefined &&
+      !(typeof maxCostUsd === 'number' && maxCostUsd >= 0 && Number.isFinite(maxCostUsd))
+    ) {
+      throw new ValidationError([
+        { field: 'maxCostUsd', message: `must be a finite number ≥ 0, got ${String(maxCostUsd)}` },
+      ]);
+    }
+    this.timeoutMs = timeoutMs ?? backend?.capabilities.defaultTimeoutMs ?? DEFAULT_QUANTUM_TIMEOUT_MS;
+    this.maxCostUsd = maxCostUsd;
+  }
 
   /**
    * `quantum(signal)` runs on the backend under a signal that fires on the caller's abort or after
@@ -61,7 +113,7 @@ export class QuantumRunner {
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
     const started = performance.now();
     try {
-      const value = await raceAbort(quantum(backend, signal), signal);
+      const value = await raceAbort(quantum(this.metered(backend), signal), signal);
       this.recordLatency(performance.now() - started);
       return { value, quantum: true };
     } catch (caught) {
@@ -70,9 +122,11 @@ export class QuantumRunner {
       this.fallbacks++;
       this.byFeature[feature].fallbacks++;
       if (timeout.aborted) error = new TimeoutError('quantum backend call', this.timeoutMs);
+      const reason = fallbackReason(error);
+      this.reasons[reason]++;
       this.lastError = isQStoreError(error)
-        ? { code: error.code, message: error.message }
-        : { code: 'QUANTUM_BACKEND', message: error instanceof Error ? error.name : 'unknown error' };
+        ? { reason, code: error.code, message: error.message }
+        : { reason, code: 'QUANTUM_BACKEND', message: error instanceof Error ? error.name : 'unknown error' };
       return { value: classical(), quantum: false };
     }
   }
@@ -88,8 +142,41 @@ export class QuantumRunner {
       successRate: this.calls === 0 ? null : (this.calls - this.fallbacks) / this.calls,
       latencyMs: { p50: pick(0.5), p95: pick(0.95), samples: sorted.length },
       byFeature: structuredClone(this.byFeature),
+      fallbackReasons: { ...this.reasons },
+      cancelledJobs: this.cancelledJobs,
+      timeoutMs: this.timeoutMs,
+      spentUsd: this.spentUsd,
+      maxCostUsd: this.maxCostUsd ?? null,
       lastError: this.lastError,
     };
+  }
+
+  /** The backend as the quantum function sees it: `sample` priced, budgeted, and cancellable as a job. */
+  private metered(backend: QuantumBackend): QuantumBackend {
+    return {
+      type: backend.type,
+      capabilities: backend.capabilities,
+      sample: (params) => this.sample(backend, params),
+      close: async () => undefined,
+    };
+  }
+
+  private async sample(backend: QuantumBackend, params: SampleParams): Promise<SampleResult[]> {
+    const request = { shots: params.shots, circuits: params.circuits.length };
+    const cost = estimateCostUsd(backend.capabilities, request);
+    checkBudget('database', this.maxCostUsd, cost, this.spentUsd, costDetail(backend.capabilities, request));
+    if (!backend.submit) {
+      this.spentUsd += cost;
+      return backend.sample(params);
+    }
+    const job = await backend.submit(params);
+    this.spentUsd += cost;
+    try {
+      return await job.wait({ ...(params.signal ? { signal: params.signal } : {}), cancelOnStop: true });
+    } catch (error) {
+      if (job.status === 'cancelled' || !TERMINAL_JOB_STATUSES.has(job.status)) this.cancelledJobs++;
+      throw error;
+    }
   }
 
   private recordLatency(ms: number): void {
@@ -99,4 +186,14 @@ export class QuantumRunner {
       this.latencyCursor = (this.latencyCursor + 1) % LATENCY_WINDOW;
     }
   }
+}
+
+const UNAVAILABLE: ReadonlySet<string> = new Set(['CLOSED', 'CONNECTION', 'RATE_LIMITED', 'AUTHENTICATION']);
+
+function fallbackReason(error: unknown): FallbackReason {
+  if (!isQStoreError(error)) return 'error';
+  if (error.code === 'TIMEOUT') return 'timeout';
+  if (error.code === 'BUDGET_EXCEEDED') return 'budget';
+  if (UNAVAILABLE.has(error.code) || (error.code === 'SERVICE' && error.retryable)) return 'unavailable';
+  return 'error';
 }

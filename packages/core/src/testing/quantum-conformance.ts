@@ -25,6 +25,9 @@ import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../er
 import { estimateFromSamples } from '../estimate-from-samples.js';
 import { GATE_NAMES, GATES, type GateName, gateMatrix } from '../gates.js';
 import { parseQasm } from '../qasm.js';
+import type { BudgetExceededError } from '../quantum/budget.js';
+import { estimateCostUsd } from '../quantum/budget.js';
+import type { QuantumJobStatus } from '../quantum/jobs.js';
 import type {
   CircuitJson,
   EstimateParams,
@@ -58,6 +61,16 @@ export interface QuantumConformanceOptions {
   shots?: number;
   /** Largest GHZ state to check (default min(capabilities.maxQubits, 12)). */
   maxGhzQubits?: number;
+  /**
+   * Hooks for the job-model checks of a queued backend (`capabilities.queued`): a new backend object
+   * on the same service or account (to resume a job by id), and how many requests the service has
+   * received so far (to show that a refused call sent nothing). Without them those cases are
+   * skipped, saying so.
+   */
+  jobs?: {
+    recreate(): QuantumBackend | Promise<QuantumBackend>;
+    received(): number | Promise<number>;
+  };
 }
 
 /** Standard deviations allowed for a sampled quantity: two-sided P(|Z| > 4.5) ≈ 7e-6. */
@@ -758,6 +771,168 @@ export function describeQuantumBackendConformance(options: QuantumConformanceOpt
             });
             expect(largest, 'the gradient is not trivially zero').toBeGreaterThan(0.01);
           }
+        },
+        t,
+      );
+    });
+
+    describe('job model', () => {
+      const bell = () => new Circuit(2).h(0).cx(0, 1).toJSON();
+      const ORDER: QuantumJobStatus[] = ['queued', 'running', 'completed'];
+      const jobSkip = (ctx: TestContext, what: string) => ctx.skip(`the backend ${what}`);
+
+      it(
+        'submit returns a job with an id; wait yields what sample yields for the same seed',
+        async (ctx) => {
+          const b = h.backend;
+          if (!b.submit || !h.supports(['h', 'cx'])) return jobSkip(ctx, 'has no submit (no job model)');
+          const job = await b.submit({ circuits: [bell()], shots: 200, seed: SEED });
+          expect(typeof job.id).toBe('string');
+          expect(job.id.length).toBeGreaterThan(0);
+          expect(job.backend).toBe(b.type);
+          expect(['queued', 'running', 'completed']).toContain(job.status);
+          const [fromJob] = await job.wait();
+          expect(job.status).toBe('completed');
+          const [direct] = await b.sample({ circuits: [bell()], shots: 200, seed: SEED });
+          expect(fromJob?.counts).toEqual(direct?.counts);
+          expect(Object.values(fromJob?.counts ?? {}).reduce((x, y) => x + y, 0)).toBe(200);
+        },
+        t,
+      );
+
+      it(
+        'a local backend completes a job at once and keeps no jobs to retrieve',
+        async (ctx) => {
+          const b = h.backend;
+          if (!b.submit || b.capabilities.queued) return jobSkip(ctx, 'is queued or has no submit');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const job = await b.submit({ circuits: [bell()], shots: 10, seed: SEED });
+          expect(job.status).toBe('completed');
+          expect(await job.refresh()).toBe('completed');
+          await job.cancel();
+          expect(job.status, 'cancel leaves a finished job as it is').toBe('completed');
+          if (b.retrieve) await expectError(() => b.retrieve?.({ id: job.id }) as Promise<unknown>, 'NOT_FOUND');
+        },
+        t,
+      );
+
+      it(
+        'a queued job moves queued → running → completed over time, never backwards',
+        async (ctx) => {
+          const b = h.backend;
+          if (!b.submit || !b.capabilities.queued) return jobSkip(ctx, 'is not queued');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const job = await b.submit({ circuits: [bell()], shots: 50, seed: SEED });
+          const seen: QuantumJobStatus[] = [job.status];
+          for (let i = 0; i < 10_000 && job.status !== 'completed'; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            const status = await job.refresh();
+            if (status !== seen[seen.length - 1]) seen.push(status);
+          }
+          expect(seen[0]).toBe('queued');
+          expect(seen[seen.length - 1]).toBe('completed');
+          expect(seen.length, `statuses seen: ${seen.join(' → ')}`).toBeGreaterThanOrEqual(2);
+          const ranks = seen.map((s) => ORDER.indexOf(s));
+          expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+          expect(Object.keys((await job.wait())[0]?.counts ?? {}).sort()).toEqual(['00', '11']);
+        },
+        t,
+      );
+
+      it(
+        'a job is resumed by id after the backend object is recreated',
+        async (ctx) => {
+          const b = h.backend;
+          const hooks = options.jobs;
+          if (!b.capabilities.queued || !hooks) return jobSkip(ctx, 'is not queued or the kit got no jobs.recreate');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const first = await hooks.recreate();
+          const job = await first.submit?.({ circuits: [bell()], shots: 300, seed: SEED });
+          if (!job) return jobSkip(ctx, 'has no submit');
+          await first.close();
+          const second = await hooks.recreate();
+          try {
+            const resumed = await second.retrieve?.({ id: job.id });
+            expect(resumed?.id).toBe(job.id);
+            const [result] = (await resumed?.wait()) ?? [];
+            expect(resumed?.status).toBe('completed');
+            expect(Object.values(result?.counts ?? {}).reduce((x, y) => x + y, 0)).toBe(300);
+            expect(Object.keys(result?.counts ?? {}).sort()).toEqual(['00', '11']);
+            await expectError(
+              () => second.retrieve?.({ id: `${job.id}-no-such-job` }) as Promise<unknown>,
+              'NOT_FOUND',
+            );
+          } finally {
+            await second.close();
+          }
+        },
+        t,
+      );
+
+      it(
+        'a cancelled job ends cancelled and its wait rejects with JOB_CANCELLED',
+        async (ctx) => {
+          const b = h.backend;
+          if (!b.submit || !b.capabilities.queued) return jobSkip(ctx, 'is not queued');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const job = await b.submit({ circuits: [bell()], shots: 50, seed: SEED });
+          await job.cancel();
+          expect(job.status).toBe('cancelled');
+          await expectError(() => job.wait(), 'JOB_CANCELLED');
+          expect(await job.refresh(), 'cancelled is terminal').toBe('cancelled');
+        },
+        t,
+      );
+
+      it(
+        'wait past its deadline rejects with TIMEOUT, and with cancelOnStop the job is cancelled',
+        async (ctx) => {
+          const b = h.backend;
+          if (!b.submit || !b.capabilities.queued) return jobSkip(ctx, 'is not queued');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const job = await b.submit({ circuits: [bell()], shots: 50, seed: SEED });
+          await expectError(() => job.wait({ timeoutMs: 1, cancelOnStop: true }), 'TIMEOUT');
+          expect(job.status).toBe('cancelled');
+        },
+        t,
+      );
+
+      it(
+        'work over maxCostUsd is refused before anything is sent, naming the budget and the estimate',
+        async (ctx) => {
+          const b = h.backend;
+          const price = b.capabilities.costPerShotUsd ?? 0;
+          if (!(price > 0)) return jobSkip(ctx, 'declares no costPerShotUsd');
+          if (!h.supports(['h', 'cx'])) return skip(ctx);
+          const before = await options.jobs?.received();
+          const circuits = [bell(), bell()];
+          const cost = estimateCostUsd(b.capabilities, { shots: 1000, circuits: 2 });
+          expect(cost).toBeCloseTo(1000 * 2 * price, 12);
+          const refusals: Array<() => Promise<unknown>> = [
+            () => b.sample({ circuits, shots: 1000, maxCostUsd: cost / 2 }),
+            () =>
+              b.estimate?.({
+                circuit: bell(),
+                observables: [[{ coefficient: 1, paulis: 'XX' }]],
+                shots: 1000,
+                maxCostUsd: (cost / 2) * 0.999,
+              }) ?? Promise.resolve(),
+          ];
+          if (b.submit)
+            refusals.push(() => b.submit?.({ circuits, shots: 1000, maxCostUsd: cost / 2 }) as Promise<unknown>);
+          for (const refuse of refusals) {
+            const error = await refuse().catch((e: unknown) => e);
+            expect(isQStoreError(error) && error.code, String(error)).toBe('BUDGET_EXCEEDED');
+            const budget = error as BudgetExceededError;
+            expect(budget.budget).toBe('call');
+            expect(budget.estimateUsd).toBeGreaterThan(budget.limitUsd);
+            expect(budget.message).toMatch(/maxCostUsd/);
+          }
+          if (options.jobs) expect(await options.jobs.received(), 'a refused call sent nothing').toBe(before);
+          // Within the budget the same work goes through.
+          const ok = await b.sample({ circuits, shots: 1000, seed: SEED, maxCostUsd: cost });
+          expect(ok).toHaveLength(2);
+          if (options.jobs) expect(await options.jobs.received()).toBeGreaterThan(before as number);
         },
         t,
       );
