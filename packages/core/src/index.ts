@@ -1,4 +1,4 @@
-export type { Angle, CircuitValidationOptions, ParameterExpression } from './circuit.js';
+export type { Angle, CircuitValidationOptions, ParameterExpression } from './quantum/circuit.js';
 export {
   bindCircuitJson,
   Circuit,
@@ -8,7 +8,7 @@ export {
   PARAMETER_NAME_PATTERN,
   parseParameterExpression,
   validateCircuitJson,
-} from './circuit.js';
+} from './quantum/circuit.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -49,7 +49,7 @@ export {
   simulatedAnnealing,
   solveQaoa,
 } from './database/tunneling.js';
-export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './errors.js';
+export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './shared/errors.js';
 export {
   AbortError,
   AuthenticationError,
@@ -76,10 +76,10 @@ export {
   UnknownPluginError,
   UnsupportedFilterError,
   ValidationError,
-} from './errors.js';
-export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './estimate-from-samples.js';
-export { evaluateFilter } from './filter-evaluator.js';
-export { collectOperators, filterFields, parseFilter } from './filter-parser.js';
+} from './shared/errors.js';
+export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './quantum/estimate-from-samples.js';
+export { evaluateFilter } from './vector/filter-evaluator.js';
+export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
 export type {
   ComparisonOperator,
   FieldCondition,
@@ -92,8 +92,8 @@ export type {
   LogicalOperator,
   RangeOperator,
   SetOperator,
-} from './filter-types.js';
-export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './filter-types.js';
+} from './vector/filter-types.js';
+export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './vector/filter-types.js';
 export type {
   ComplexMatrix,
   DirectiveName,
@@ -101,7 +101,7 @@ export type {
   GateInfo,
   GateName,
   OperationName,
-} from './gates.js';
+} from './quantum/gates.js';
 export {
   DIRECTIVE_NAMES,
   GATE_NAMES,
@@ -111,20 +111,20 @@ export {
   inverseGate,
   isDirectiveName,
   isGateName,
-} from './gates.js';
-export type { MemoryBackendOptions } from './memory-backend.js';
-export { MemoryBackend } from './memory-backend.js';
+} from './quantum/gates.js';
+export type { MemoryBackendOptions } from './vector/memory-backend.js';
+export { MemoryBackend } from './vector/memory-backend.js';
 export {
   checkpointName,
   MemoryCheckpointStore,
   MemoryStateStore,
   MemoryTrainingStore,
   validateCheckpoint,
-} from './memory-stores.js';
-export { norm, normalize, score } from './metrics.js';
-export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './observable.js';
-export type { QasmProgram, QasmRegister } from './qasm.js';
-export { parseQasm, QasmParseError, toQasm } from './qasm.js';
+} from './stores/memory-stores.js';
+export { norm, normalize, score } from './vector/metrics.js';
+export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './quantum/observable.js';
+export type { QasmProgram, QasmRegister } from './quantum/qasm.js';
+export { parseQasm, QasmParseError, toQasm } from './quantum/qasm.js';
 export type {
   CircuitJson,
   CircuitOperation,
@@ -139,19 +139,19 @@ export type {
   QuantumCapabilities,
   SampleParams,
   SampleResult,
-} from './quantum.js';
-export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum-validation.js';
+} from './quantum/quantum-backend.js';
+export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum/quantum-validation.js';
 export {
   DEFAULT_MAX_SHOTS,
   validateEstimateParams,
   validateGradientParams,
   validateSampleParams,
-} from './quantum-validation.js';
-export type { Rng } from './random.js';
-export { createRng } from './random.js';
-export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';
-export { backendRegistry, createBackend, PluginRegistry } from './registry.js';
-export { prepareRealState } from './state-preparation.js';
+} from './quantum/quantum-validation.js';
+export type { Rng } from './shared/random.js';
+export { createRng } from './shared/random.js';
+export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './vector/registry.js';
+export { backendRegistry, createBackend, PluginRegistry } from './vector/registry.js';
+export { prepareRealState } from './quantum/state-preparation.js';
 export type {
   CacheBackend,
   Checkpoint,
@@ -165,16 +165,16 @@ export type {
   StoreTrainingDataParams,
   TrainingBatch,
   TrainingStore,
-} from './stores.js';
-export { decodeCacheValue, encodeCacheValue } from './stores.js';
-export type { ValidTrainingData } from './training-data.js';
+} from './stores/stores.js';
+export { decodeCacheValue, encodeCacheValue } from './stores/stores.js';
+export type { ValidTrainingData } from './stores/training-data.js';
 export {
   DATASET_ID_PATTERN,
   shufflePermutation,
   sortedLabelSet,
   validateBatchWindow,
   validateTrainingData,
-} from './training-data.js';
+} from './stores/training-data.js';
 export type {
   BackendCapabilities,
   DeleteParams,
@@ -199,9 +199,9 @@ export type {
   UpsertResult,
   VectorRecord,
   VectorRecordInput,
-} from './types.js';
-export { METRICS } from './types.js';
-export type { RecordRules } from './validation.js';
+} from './vector/types.js';
+export { METRICS } from './vector/types.js';
+export type { RecordRules } from './vector/validation.js';
 export {
   checkMergedMetadata,
   chunkRecords,
@@ -225,6 +225,6 @@ export {
   validateRecords,
   validateTopK,
   validateVector,
-} from './validation.js';
-export type { ListPage, VectorBackend } from './vector-backend.js';
-export { BaseVectorBackend } from './vector-backend.js';
+} from './vector/validation.js';
+export type { ListPage, VectorBackend } from './vector/base-vector-backend.js';
+export { BaseVectorBackend } from './vector/base-vector-backend.js';

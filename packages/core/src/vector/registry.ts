@@ -1,7 +1,7 @@
-import { UnknownPluginError, ValidationError } from './errors.js';
+import { UnknownPluginError, ValidationError } from '../shared/errors.js';
 import { MemoryBackend } from './memory-backend.js';
 import type { Metadata } from './types.js';
-import type { VectorBackend } from './vector-backend.js';
+import type { VectorBackend } from './base-vector-backend.js';
 
 /** A plugin config: the seeds' config dicts, e.g. `{type: 'pgvector', connectionString, indexName}`. */
 export interface PluginConfig {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBackend } from './memory-backend.js';
-import { describeVectorBackendConformance } from './testing/vector-conformance.js';
+import { describeVectorBackendConformance } from '../testing/vector-conformance.js';
 import type { BackendCapabilities } from './types.js';
 
 const failNextWrite = vi.hoisted(() => ({ on: false }));

@@ -6,9 +6,9 @@ import {
   parseParameterExpression,
   validateCircuitJson,
 } from './circuit.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { GATE_NAMES, GATES } from './gates.js';
-import { createRng } from './random.js';
+import { createRng } from '../shared/random.js';
 import { simulate, unitaryColumns, unitaryDistance } from './reference-sim.test-helper.js';
 
 function randomCircuit(n: number, seed: number, symbolic = false): Circuit {

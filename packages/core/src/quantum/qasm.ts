@@ -35,9 +35,9 @@
  */
 
 import { Circuit } from './circuit.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { GATES, type GateName, isGateName, type OperationName } from './gates.js';
-import type { CircuitJson } from './quantum.js';
+import type { CircuitJson } from './quantum-backend.js';
 
 /** A QASM program that does not parse or uses an unsupported feature; names line and column. */
 export class QasmParseError extends ValidationError {

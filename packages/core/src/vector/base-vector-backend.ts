@@ -9,7 +9,7 @@ import {
   throwIfAborted,
   UnsupportedFilterError,
   ValidationError,
-} from './errors.js';
+} from '../shared/errors.js';
 import { collectOperators, parseFilter } from './filter-parser.js';
 import type { FilterNode } from './filter-types.js';
 import type {

@@ -19,10 +19,10 @@ import type {
   QuantumCapabilities,
   SampleParams,
   SampleResult,
-} from './quantum.js';
+} from './quantum-backend.js';
 import { validateEstimateParams, validateGradientParams, validateSampleParams } from './quantum-validation.js';
-import { createRng } from './random.js';
-import { pauliExpectation, type StateVector } from './testing/quantum-math.js';
+import { createRng } from '../shared/random.js';
+import { pauliExpectation, type StateVector } from '../testing/quantum-math.js';
 
 export function basisState(n: number, index = 0): StateVector {
   const re = new Float64Array(1 << n);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from './reference-sim.test-helper.js';
-import { describeQuantumBackendConformance } from './testing/index.js';
+import { describeQuantumBackendConformance } from '../testing/index.js';
 
 describeQuantumBackendConformance({ name: 'ReferenceBackend', create: () => new ReferenceBackend() });
 describeQuantumBackendConformance({
@@ -30,7 +30,7 @@ describe('the quantum conformance kit catches broken backends', () => {
     try {
       const require = createRequire(import.meta.url);
       const bin = join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
-      const fixtures = join(import.meta.dirname, 'fixtures');
+      const fixtures = join(import.meta.dirname, '..', 'fixtures');
       await promisify(execFile)(
         process.execPath,
         [
