@@ -1,14 +1,3 @@
-export type { Angle, CircuitValidationOptions, ParameterExpression } from './quantum/circuit.js';
-export {
-  bindCircuitJson,
-  Circuit,
-  circuitParameters,
-  formatParameterExpression,
-  MAX_CIRCUIT_QUBITS,
-  PARAMETER_NAME_PATTERN,
-  parseParameterExpression,
-  validateCircuitJson,
-} from './quantum/circuit.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -49,51 +38,18 @@ export {
   simulatedAnnealing,
   solveQaoa,
 } from './database/tunneling.js';
-export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './shared/errors.js';
+export type { Angle, CircuitValidationOptions, ParameterExpression } from './quantum/circuit.js';
 export {
-  AbortError,
-  AuthenticationError,
-  abortErrorFor,
-  ClosedError,
-  ConnectionError,
-  DimensionMismatchError,
-  FilterValidationError,
-  IndexNotFoundError,
-  IssueCollector,
-  isQStoreError,
-  MAX_ISSUES,
-  MetricMismatchError,
-  NotFoundError,
-  PartialWriteError,
-  QStoreError,
-  RateLimitedError,
-  raceAbort,
-  redactSecrets,
-  ServiceError,
-  StorageError,
-  TimeoutError,
-  throwIfAborted,
-  UnknownPluginError,
-  UnsupportedFilterError,
-  ValidationError,
-} from './shared/errors.js';
+  bindCircuitJson,
+  Circuit,
+  circuitParameters,
+  formatParameterExpression,
+  MAX_CIRCUIT_QUBITS,
+  PARAMETER_NAME_PATTERN,
+  parseParameterExpression,
+  validateCircuitJson,
+} from './quantum/circuit.js';
 export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './quantum/estimate-from-samples.js';
-export { evaluateFilter } from './vector/filter-evaluator.js';
-export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
-export type {
-  ComparisonOperator,
-  FieldCondition,
-  FieldNode,
-  FieldOperator,
-  Filter,
-  FilterNode,
-  FilterOperator,
-  FilterScalar,
-  LogicalOperator,
-  RangeOperator,
-  SetOperator,
-} from './vector/filter-types.js';
-export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './vector/filter-types.js';
 export type {
   ComplexMatrix,
   DirectiveName,
@@ -112,16 +68,6 @@ export {
   isDirectiveName,
   isGateName,
 } from './quantum/gates.js';
-export type { MemoryBackendOptions } from './vector/memory-backend.js';
-export { MemoryBackend } from './vector/memory-backend.js';
-export {
-  checkpointName,
-  MemoryCheckpointStore,
-  MemoryStateStore,
-  MemoryTrainingStore,
-  validateCheckpoint,
-} from './stores/memory-stores.js';
-export { norm, normalize, score } from './vector/metrics.js';
 export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './quantum/observable.js';
 export type { QasmProgram, QasmRegister } from './quantum/qasm.js';
 export { parseQasm, QasmParseError, toQasm } from './quantum/qasm.js';
@@ -147,11 +93,48 @@ export {
   validateGradientParams,
   validateSampleParams,
 } from './quantum/quantum-validation.js';
+export { prepareRealState } from './quantum/state-preparation.js';
+export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './shared/errors.js';
+export {
+  AbortError,
+  AuthenticationError,
+  abortErrorFor,
+  CapacityError,
+  ClosedError,
+  ConflictError,
+  ConnectionError,
+  DimensionMismatchError,
+  FilterValidationError,
+  IndexNotFoundError,
+  IssueCollector,
+  isQStoreError,
+  MAX_ISSUES,
+  MetricMismatchError,
+  NotFoundError,
+  PartialWriteError,
+  QStoreError,
+  RateLimitedError,
+  raceAbort,
+  redactSecrets,
+  ServiceError,
+  StorageError,
+  TimeoutError,
+  throwIfAborted,
+  UnknownPluginError,
+  UnsupportedFilterError,
+  ValidationError,
+} from './shared/errors.js';
+export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
+export { PluginRegistry } from './shared/plugin-registry.js';
 export type { Rng } from './shared/random.js';
 export { createRng } from './shared/random.js';
-export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './vector/registry.js';
-export { backendRegistry, createBackend, PluginRegistry } from './vector/registry.js';
-export { prepareRealState } from './quantum/state-preparation.js';
+export {
+  checkpointName,
+  MemoryCheckpointStore,
+  MemoryStateStore,
+  MemoryTrainingStore,
+  validateCheckpoint,
+} from './stores/memory-stores.js';
 export type {
   CacheBackend,
   Checkpoint,
@@ -175,6 +158,28 @@ export {
   validateBatchWindow,
   validateTrainingData,
 } from './stores/training-data.js';
+export { BaseVectorBackend } from './vector/base-vector-backend.js';
+export { evaluateFilter } from './vector/filter-evaluator.js';
+export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
+export type {
+  ComparisonOperator,
+  FieldCondition,
+  FieldNode,
+  FieldOperator,
+  Filter,
+  FilterNode,
+  FilterOperator,
+  FilterScalar,
+  LogicalOperator,
+  RangeOperator,
+  SetOperator,
+} from './vector/filter-types.js';
+export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './vector/filter-types.js';
+export type { MemoryBackendOptions } from './vector/memory-backend.js';
+export { MemoryBackend } from './vector/memory-backend.js';
+export { norm, normalize, score } from './vector/metrics.js';
+export type { MemoryBackendConfig } from './vector/registry.js';
+export { backendRegistry, createBackend } from './vector/registry.js';
 export type {
   BackendCapabilities,
   DeleteParams,
@@ -226,5 +231,4 @@ export {
   validateTopK,
   validateVector,
 } from './vector/validation.js';
-export type { ListPage, VectorBackend } from './vector/base-vector-backend.js';
-export { BaseVectorBackend } from './vector/base-vector-backend.js';
+export type { ListPage, VectorBackend } from './vector/vector-backend.js';

@@ -1,6 +1,6 @@
-import { ValidationError } from '../shared/errors.js';
 import type { CircuitJson } from '../quantum/quantum-backend.js';
 import { prepareRealState } from '../quantum/state-preparation.js';
+import { ValidationError } from '../shared/errors.js';
 import type { Metric } from '../vector/types.js';
 
 /**

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClosedError, NotFoundError, PartialWriteError, ValidationError } from '../shared/errors.js';
-import { MemoryBackend } from '../vector/memory-backend.js';
-import { MemoryStateStore } from '../stores/memory-stores.js';
-import { normalize, score } from '../vector/metrics.js';
 import type { QuantumBackend, SampleParams, SampleResult } from '../quantum/quantum-backend.js';
+import { ClosedError, NotFoundError, PartialWriteError, ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
+import { MemoryStateStore } from '../stores/memory-stores.js';
 import { type CacheBackend, decodeCacheValue, encodeCacheValue } from '../stores/stores.js';
+import { MemoryBackend } from '../vector/memory-backend.js';
+import { normalize, score } from '../vector/metrics.js';
 import type { Metadata } from '../vector/types.js';
 import { relevance } from './features.js';
 import { QuantumDatabase } from './quantum-database.js';

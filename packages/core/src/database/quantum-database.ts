@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { QuantumBackend } from '../quantum/quantum-backend.js';
 import {
   ClosedError,
   IssueCollector,
@@ -7,14 +8,13 @@ import {
   throwIfAborted,
   ValidationError,
 } from '../shared/errors.js';
+import type { PluginConfig } from '../shared/plugin-registry.js';
+import { MemoryStateStore } from '../stores/memory-stores.js';
+import type { CacheBackend, JsonValue, StateStore } from '../stores/stores.js';
 import { filterFields, parseFilter } from '../vector/filter-parser.js';
 import type { Filter, FilterOperator } from '../vector/filter-types.js';
-import { MemoryStateStore } from '../stores/memory-stores.js';
 import { normalize, score as similarityOf } from '../vector/metrics.js';
-import type { QuantumBackend } from '../quantum/quantum-backend.js';
-import type { PluginConfig } from '../vector/registry.js';
 import { createBackend } from '../vector/registry.js';
-import type { CacheBackend, JsonValue, StateStore } from '../stores/stores.js';
 import type {
   DeleteParams,
   DeleteResult,
@@ -33,7 +33,7 @@ import {
   validateTopK,
   validateVector,
 } from '../vector/validation.js';
-import type { VectorBackend } from '../vector/base-vector-backend.js';
+import type { VectorBackend } from '../vector/vector-backend.js';
 import {
   bernoulliCircuit,
   coherenceWeight,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../vector/memory-backend.js';
-import { createRng } from '../shared/random.js';
 import { ReferenceBackend } from '../quantum/reference-sim.test-helper.js';
+import { createRng } from '../shared/random.js';
+import { MemoryBackend } from '../vector/memory-backend.js';
 import { contextStateCircuit } from './features.js';
 import { QuantumDatabase } from './quantum-database.js';
 import { exhaustiveDiversity, greedyMmr, solveQaoa } from './tunneling.js';

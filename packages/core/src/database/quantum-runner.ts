@@ -1,5 +1,5 @@
-import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted } from '../shared/errors.js';
 import type { QuantumBackend } from '../quantum/quantum-backend.js';
+import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted } from '../shared/errors.js';
 
 export type QuantumFeature = 'superposition' | 'decoherence' | 'entanglement' | 'tunneling';
 

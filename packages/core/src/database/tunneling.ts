@@ -1,5 +1,5 @@
-import { throwIfAborted, ValidationError } from '../shared/errors.js';
 import type { CircuitJson, QuantumBackend } from '../quantum/quantum-backend.js';
+import { throwIfAborted, ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
 
 /**

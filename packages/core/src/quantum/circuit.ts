@@ -16,9 +16,9 @@
  */
 
 import { IssueCollector, ValidationError } from '../shared/errors.js';
+import { isPlainObject } from '../vector/validation.js';
 import { GATES, type GateName, inverseGate, isDirectiveName, isGateName, type OperationName } from './gates.js';
 import type { CircuitJson, CircuitOperation, ParameterBinding } from './quantum-backend.js';
-import { isPlainObject } from '../vector/validation.js';
 
 /** Hard ceiling on `numQubits` of any circuit (a state vector of 2^62 amplitudes is far beyond anything). */
 export const MAX_CIRCUIT_QUBITS = 62;

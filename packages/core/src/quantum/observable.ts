@@ -7,8 +7,8 @@
  */
 
 import { IssueCollector } from '../shared/errors.js';
-import type { Observable, PauliTerm } from './quantum-backend.js';
 import { isPlainObject } from '../vector/validation.js';
+import type { Observable, PauliTerm } from './quantum-backend.js';
 
 const PAULI_STRING = /^[IXYZ]+$/;
 

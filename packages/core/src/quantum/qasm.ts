@@ -34,8 +34,8 @@
  * bind them first.
  */
 
-import { Circuit } from './circuit.js';
 import { ValidationError } from '../shared/errors.js';
+import { Circuit } from './circuit.js';
 import { GATES, type GateName, isGateName, type OperationName } from './gates.js';
 import type { CircuitJson } from './quantum-backend.js';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend } from './reference-sim.test-helper.js';
 import { describeQuantumBackendConformance } from '../testing/index.js';
+import { ReferenceBackend } from './reference-sim.test-helper.js';
 
 describeQuantumBackendConformance({ name: 'ReferenceBackend', create: () => new ReferenceBackend() });
 describeQuantumBackendConformance({

@@ -5,8 +5,9 @@
  * with every parameter bound to a number.
  */
 
-import { bindCircuitJson, circuitParameters, validateCircuitJson } from './circuit.js';
 import { IssueCollector, throwIfAborted, ValidationError } from '../shared/errors.js';
+import { isPlainObject } from '../vector/validation.js';
+import { bindCircuitJson, circuitParameters, validateCircuitJson } from './circuit.js';
 import { validateObservables } from './observable.js';
 import type {
   CircuitJson,
@@ -17,7 +18,6 @@ import type {
   QuantumCapabilities,
   SampleParams,
 } from './quantum-backend.js';
-import { isPlainObject } from '../vector/validation.js';
 
 /** Default most shots per circuit when a backend declares no `maxShots`. */
 export const DEFAULT_MAX_SHOTS = 100_000_000;

@@ -21,7 +21,6 @@
 
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { Circuit, formatParameterExpression } from '../quantum/circuit.js';
-import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../shared/errors.js';
 import { estimateFromSamples } from '../quantum/estimate-from-samples.js';
 import { GATE_NAMES, GATES, type GateName, gateMatrix } from '../quantum/gates.js';
 import { parseQasm } from '../quantum/qasm.js';
@@ -33,6 +32,7 @@ import type {
   QuantumBackend,
   SampleResult,
 } from '../quantum/quantum-backend.js';
+import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
 import { GROVER_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
 import {
