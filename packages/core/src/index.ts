@@ -1,14 +1,3 @@
-export type { Angle, CircuitValidationOptions, ParameterExpression } from './circuit.js';
-export {
-  bindCircuitJson,
-  Circuit,
-  circuitParameters,
-  formatParameterExpression,
-  MAX_CIRCUIT_QUBITS,
-  PARAMETER_NAME_PATTERN,
-  parseParameterExpression,
-  validateCircuitJson,
-} from './circuit.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -49,12 +38,75 @@ export {
   simulatedAnnealing,
   solveQaoa,
 } from './database/tunneling.js';
-export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './errors.js';
+export { BaseQuantumBackend, DEFAULT_QUANTUM_TIMEOUT_MS, JobCancelledError } from './quantum/base-quantum-backend.js';
+export type { BudgetScope } from './quantum/budget.js';
+export { BudgetExceededError, estimateCostUsd } from './quantum/budget.js';
+export type { Angle, CircuitValidationOptions, ParameterExpression } from './quantum/circuit.js';
+export {
+  bindCircuitJson,
+  Circuit,
+  circuitParameters,
+  formatParameterExpression,
+  MAX_CIRCUIT_QUBITS,
+  PARAMETER_NAME_PATTERN,
+  parseParameterExpression,
+  validateCircuitJson,
+} from './quantum/circuit.js';
+export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './quantum/estimate-from-samples.js';
+export type {
+  ComplexMatrix,
+  DirectiveName,
+  GateApplication,
+  GateInfo,
+  GateName,
+  OperationName,
+} from './quantum/gates.js';
+export {
+  DIRECTIVE_NAMES,
+  GATE_NAMES,
+  GATES,
+  gateMatrix,
+  gateMatrixDerivative,
+  inverseGate,
+  isDirectiveName,
+  isGateName,
+} from './quantum/gates.js';
+export type { JobCallParams, QuantumJob, QuantumJobStatus, RetrieveJobParams, WaitParams } from './quantum/jobs.js';
+export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './quantum/observable.js';
+export type { QasmProgram, QasmRegister } from './quantum/qasm.js';
+export { parseQasm, QasmParseError, toQasm } from './quantum/qasm.js';
+export type {
+  CircuitJson,
+  CircuitOperation,
+  EstimateParams,
+  EstimateResult,
+  GradientParams,
+  GradientResult,
+  Observable,
+  ParameterBinding,
+  PauliTerm,
+  QuantumBackend,
+  QuantumCapabilities,
+  SampleParams,
+  SampleResult,
+} from './quantum/quantum-backend.js';
+export { createQuantumBackend, quantumRegistry } from './quantum/quantum-registry.js';
+export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum/quantum-validation.js';
+export {
+  DEFAULT_MAX_SHOTS,
+  validateEstimateParams,
+  validateGradientParams,
+  validateSampleParams,
+} from './quantum/quantum-validation.js';
+export { prepareRealState } from './quantum/state-preparation.js';
+export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './shared/errors.js';
 export {
   AbortError,
   AuthenticationError,
   abortErrorFor,
+  CapacityError,
   ClosedError,
+  ConflictError,
   ConnectionError,
   DimensionMismatchError,
   FilterValidationError,
@@ -76,115 +128,18 @@ export {
   UnknownPluginError,
   UnsupportedFilterError,
   ValidationError,
-} from './errors.js';
-export type { MeasurementGroup } from './estimate-from-samples.js';
-export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples, measurementGroups } from './estimate-from-samples.js';
-export { evaluateFilter } from './filter-evaluator.js';
-export { collectOperators, filterFields, parseFilter } from './filter-parser.js';
-export type {
-  ComparisonOperator,
-  FieldCondition,
-  FieldNode,
-  FieldOperator,
-  Filter,
-  FilterNode,
-  FilterOperator,
-  FilterScalar,
-  LogicalOperator,
-  RangeOperator,
-  SetOperator,
-} from './filter-types.js';
-export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './filter-types.js';
-export type {
-  ComplexMatrix,
-  DirectiveName,
-  GateApplication,
-  GateInfo,
-  GateName,
-  OperationName,
-} from './gates.js';
-export {
-  DIRECTIVE_NAMES,
-  GATE_NAMES,
-  GATES,
-  gateMatrix,
-  gateMatrixDerivative,
-  inverseGate,
-  isDirectiveName,
-  isGateName,
-} from './gates.js';
-export type { MemoryBackendOptions } from './memory-backend.js';
-export { MemoryBackend } from './memory-backend.js';
+} from './shared/errors.js';
+export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
+export { PluginRegistry } from './shared/plugin-registry.js';
+export type { Rng } from './shared/random.js';
+export { createRng } from './shared/random.js';
 export {
   checkpointName,
   MemoryCheckpointStore,
   MemoryStateStore,
   MemoryTrainingStore,
   validateCheckpoint,
-} from './memory-stores.js';
-export { norm, normalize, score } from './metrics.js';
-export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './observable.js';
-export type { QasmProgram, QasmRegister } from './qasm.js';
-export { parseQasm, QasmParseError, toQasm } from './qasm.js';
-export type {
-  BaseQuantumBackendOptions,
-  EstimateRequest,
-  GradientRequest,
-  JobHookParams,
-  SampleRequest,
-} from './quantum/base-quantum-backend.js';
-export {
-  BaseQuantumBackend,
-  DEFAULT_QUANTUM_TIMEOUT_MS,
-  JobCancelledError,
-} from './quantum/base-quantum-backend.js';
-export type { BudgetScope } from './quantum/budget.js';
-export { BudgetExceededError, estimateCostUsd } from './quantum/budget.js';
-export type {
-  JobCallParams,
-  JobPoll,
-  QuantumJob,
-  QuantumJobStatus,
-  RetrieveJobParams,
-  WaitParams,
-} from './quantum/jobs.js';
-export { TERMINAL_JOB_STATUSES } from './quantum/jobs.js';
-export type { DiffGate, ShiftGradientRequest } from './quantum/parameter-shift.js';
-export {
-  diffGates,
-  finiteDifference,
-  parameterShift,
-  parameterShiftGradient,
-  shiftRule,
-} from './quantum/parameter-shift.js';
-export { createQuantumBackend, quantumRegistry } from './quantum/quantum-registry.js';
-export type {
-  CircuitJson,
-  CircuitOperation,
-  EstimateParams,
-  EstimateResult,
-  GradientParams,
-  GradientResult,
-  Observable,
-  ParameterBinding,
-  PauliTerm,
-  QuantumBackend,
-  QuantumCapabilities,
-  SampleParams,
-  SampleResult,
-} from './quantum.js';
-export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum-validation.js';
-export {
-  DEFAULT_MAX_SHOTS,
-  validateEstimateParams,
-  validateGradientParams,
-  validateSampleParams,
-} from './quantum-validation.js';
-export type { Rng } from './random.js';
-export { createRng } from './random.js';
-export type { MemoryBackendConfig, PluginConfig, PluginFactory } from './registry.js';
-export { backendRegistry, createBackend, PluginRegistry } from './registry.js';
-export { prepareRealState } from './state-preparation.js';
+} from './stores/memory-stores.js';
 export type {
   CacheBackend,
   Checkpoint,
@@ -198,16 +153,38 @@ export type {
   StoreTrainingDataParams,
   TrainingBatch,
   TrainingStore,
-} from './stores.js';
-export { decodeCacheValue, encodeCacheValue } from './stores.js';
-export type { ValidTrainingData } from './training-data.js';
+} from './stores/stores.js';
+export { decodeCacheValue, encodeCacheValue } from './stores/stores.js';
+export type { ValidTrainingData } from './stores/training-data.js';
 export {
   DATASET_ID_PATTERN,
   shufflePermutation,
   sortedLabelSet,
   validateBatchWindow,
   validateTrainingData,
-} from './training-data.js';
+} from './stores/training-data.js';
+export { BaseVectorBackend } from './vector/base-vector-backend.js';
+export { evaluateFilter } from './vector/filter-evaluator.js';
+export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
+export type {
+  ComparisonOperator,
+  FieldCondition,
+  FieldNode,
+  FieldOperator,
+  Filter,
+  FilterNode,
+  FilterOperator,
+  FilterScalar,
+  LogicalOperator,
+  RangeOperator,
+  SetOperator,
+} from './vector/filter-types.js';
+export { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, FILTER_OPERATORS } from './vector/filter-types.js';
+export type { MemoryBackendOptions } from './vector/memory-backend.js';
+export { MemoryBackend } from './vector/memory-backend.js';
+export { norm, normalize, score } from './vector/metrics.js';
+export type { MemoryBackendConfig } from './vector/registry.js';
+export { backendRegistry, createBackend } from './vector/registry.js';
 export type {
   BackendCapabilities,
   DeleteParams,
@@ -232,9 +209,9 @@ export type {
   UpsertResult,
   VectorRecord,
   VectorRecordInput,
-} from './types.js';
-export { METRICS } from './types.js';
-export type { RecordRules } from './validation.js';
+} from './vector/types.js';
+export { METRICS } from './vector/types.js';
+export type { RecordRules } from './vector/validation.js';
 export {
   checkMergedMetadata,
   chunkRecords,
@@ -258,6 +235,5 @@ export {
   validateRecords,
   validateTopK,
   validateVector,
-} from './validation.js';
-export type { ListPage, VectorBackend } from './vector-backend.js';
-export { BaseVectorBackend } from './vector-backend.js';
+} from './vector/validation.js';
+export type { ListPage, VectorBackend } from './vector/vector-backend.js';

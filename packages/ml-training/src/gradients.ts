@@ -2,16 +2,15 @@ import {
   bindCircuitJson,
   type CircuitJson,
   DEFAULT_ESTIMATE_SHOTS,
-  diffGates,
   estimateFromSamples,
   type Observable,
   type ParameterBinding,
-  parameterShift,
   type QuantumBackend,
   type Rng,
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { diffGates, parameterShift } from '@q-store/core/backend';
 
 /** How the trainer differentiates expectation values. */
 export type GradientMethod = 'adjoint' | 'parameter-shift';

@@ -2,7 +2,8 @@
  * The simulator's own gradient: adjoint differentiation over its state vectors. Parameter shift and
  * finite differences come from core (`parameterShift`, `finiteDifference`), which every backend shares.
  */
-import { type DiffGate, gateMatrixDerivative } from '@q-store/core';
+import { gateMatrixDerivative } from '@q-store/core';
+import type { DiffGate } from '@q-store/core/backend';
 import { Yielder } from './executor.js';
 import { gateOp, interleave, inverseOp, type Op, opFromMatrix } from './ops.js';
 

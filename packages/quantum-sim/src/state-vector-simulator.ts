@@ -1,24 +1,26 @@
 import {
-  BaseQuantumBackend,
-  type BaseQuantumBackendOptions,
   type CircuitJson,
   createRng,
-  type DiffGate,
-  diffGates,
-  type EstimateRequest,
   type EstimateResult,
   estimateFromSamples,
   GATE_NAMES,
-  type GradientRequest,
   type GradientResult,
-  IssueCollector,
   type Observable,
   type QuantumCapabilities,
   type Rng,
-  type SampleRequest,
   type SampleResult,
-  throwIfAborted,
 } from '@q-store/core';
+import {
+  BaseQuantumBackend,
+  type BaseQuantumBackendOptions,
+  type DiffGate,
+  diffGates,
+  type EstimateRequest,
+  type GradientRequest,
+  IssueCollector,
+  type SampleRequest,
+  throwIfAborted,
+} from '@q-store/core/backend';
 import { execute, Yielder } from './executor.js';
 import { adjointSweep, dotRe } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';

@@ -1,7 +1,7 @@
-import { ValidationError } from '../errors.js';
-import type { CircuitJson } from '../quantum.js';
-import { prepareRealState } from '../state-preparation.js';
-import type { Metric } from '../types.js';
+import type { CircuitJson } from '../quantum/quantum-backend.js';
+import { prepareRealState } from '../quantum/state-preparation.js';
+import { ValidationError } from '../shared/errors.js';
+import type { Metric } from '../vector/types.js';
 
 /**
  * The classical formulas behind QuantumDatabase's features, and the circuits whose measurement

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../errors.js';
-import { MemoryBackend } from '../memory-backend.js';
-import { MemoryStateStore } from '../memory-stores.js';
-import type { QuantumBackend, SampleParams } from '../quantum.js';
-import { createRng } from '../random.js';
-import { ReferenceBackend } from '../reference-sim.test-helper.js';
+import type { QuantumBackend, SampleParams } from '../quantum/quantum-backend.js';
+import { ReferenceBackend } from '../quantum/reference-sim.test-helper.js';
+import { ValidationError } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
+import { MemoryStateStore } from '../stores/memory-stores.js';
+import { MemoryBackend } from '../vector/memory-backend.js';
 import { QuantumDatabase } from './quantum-database.js';
 import { solveQaoa } from './tunneling.js';
 

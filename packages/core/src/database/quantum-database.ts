@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { QuantumBackend } from '../quantum/quantum-backend.js';
 import {
   ClosedError,
   IssueCollector,
@@ -6,15 +7,14 @@ import {
   PartialWriteError,
   throwIfAborted,
   ValidationError,
-} from '../errors.js';
-import { filterFields, parseFilter } from '../filter-parser.js';
-import type { Filter, FilterOperator } from '../filter-types.js';
-import { MemoryStateStore } from '../memory-stores.js';
-import { normalize, score as similarityOf } from '../metrics.js';
-import type { QuantumBackend } from '../quantum.js';
-import type { PluginConfig } from '../registry.js';
-import { createBackend } from '../registry.js';
-import type { CacheBackend, JsonValue, StateStore } from '../stores.js';
+} from '../shared/errors.js';
+import type { PluginConfig } from '../shared/plugin-registry.js';
+import { MemoryStateStore } from '../stores/memory-stores.js';
+import type { CacheBackend, JsonValue, StateStore } from '../stores/stores.js';
+import { filterFields, parseFilter } from '../vector/filter-parser.js';
+import type { Filter, FilterOperator } from '../vector/filter-types.js';
+import { normalize, score as similarityOf } from '../vector/metrics.js';
+import { createBackend } from '../vector/registry.js';
 import type {
   DeleteParams,
   DeleteResult,
@@ -24,7 +24,7 @@ import type {
   QueryMatch,
   UpdateParams,
   VectorRecord,
-} from '../types.js';
+} from '../vector/types.js';
 import {
   validateId,
   validateIds,
@@ -32,8 +32,8 @@ import {
   validateNamespace,
   validateTopK,
   validateVector,
-} from '../validation.js';
-import type { VectorBackend } from '../vector-backend.js';
+} from '../vector/validation.js';
+import type { VectorBackend } from '../vector/vector-backend.js';
 import {
   bernoulliCircuit,
   coherenceWeight,

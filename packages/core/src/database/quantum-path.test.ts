@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../memory-backend.js';
-import { createRng } from '../random.js';
-import { ReferenceBackend } from '../reference-sim.test-helper.js';
+import { ReferenceBackend } from '../quantum/reference-sim.test-helper.js';
+import { createRng } from '../shared/random.js';
+import { MemoryBackend } from '../vector/memory-backend.js';
 import { contextStateCircuit } from './features.js';
 import { QuantumDatabase } from './quantum-database.js';
 import { exhaustiveDiversity, greedyMmr, solveQaoa } from './tunneling.js';
@@ -23,7 +23,7 @@ async function pair(options: { seed?: number } = {}) {
 
 describe('QuantumDatabase quantum path (reference simulator)', () => {
   it('the context register holds exactly the amplitudes α_c', async () => {
-    const { simulate } = await import('../reference-sim.test-helper.js');
+    const { simulate } = await import('../quantum/reference-sim.test-helper.js');
     const amplitudes = [0.1, 0.5, 0.3, 0.2, 0.4].map(Math.sqrt);
     const norm = Math.hypot(...amplitudes);
     const state = simulate(contextStateCircuit(amplitudes));

@@ -1,8 +1,15 @@
-import { abortErrorFor, isQStoreError, raceAbort, TimeoutError, throwIfAborted, ValidationError } from '../errors.js';
 import { DEFAULT_QUANTUM_TIMEOUT_MS } from '../quantum/base-quantum-backend.js';
 import { checkBudget, costDetail, estimateCostUsd } from '../quantum/budget.js';
 import { TERMINAL_JOB_STATUSES } from '../quantum/jobs.js';
-import type { QuantumBackend, SampleParams, SampleResult } from '../quantum.js';
+import type { QuantumBackend, SampleParams, SampleResult } from '../quantum/quantum-backend.js';
+import {
+  abortErrorFor,
+  isQStoreError,
+  raceAbort,
+  TimeoutError,
+  throwIfAborted,
+  ValidationError,
+} from '../shared/errors.js';
 
 /**
  * Why a quantum call was answered classically: `timeout` (the deadline passed; a queued job is

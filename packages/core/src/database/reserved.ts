@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors.js';
-import type { Metadata, MetadataValue } from '../types.js';
+import { ValidationError } from '../shared/errors.js';
+import type { Metadata, MetadataValue } from '../vector/types.js';
 
 /**
  * QuantumDatabase keeps each record's quantum state in reserved metadata keys, so it is persisted by

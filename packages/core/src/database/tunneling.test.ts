@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../random.js';
+import { createRng } from '../shared/random.js';
 import type { DiversityProblem } from './tunneling.js';
 import {
   diversityObjective,

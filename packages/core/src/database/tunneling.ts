@@ -1,6 +1,6 @@
-import { throwIfAborted, ValidationError } from '../errors.js';
-import type { CircuitJson, QuantumBackend } from '../quantum.js';
-import { createRng } from '../random.js';
+import type { CircuitJson, QuantumBackend } from '../quantum/quantum-backend.js';
+import { throwIfAborted, ValidationError } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
 
 /**
  * Tunneling: choosing k results that are relevant and not redundant, as a QUBO.

@@ -32,27 +32,9 @@ import {
   TimeoutError,
   throwIfAborted,
   ValidationError,
-} from '../errors.js';
-import { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples, measurementGroups } from '../estimate-from-samples.js';
-import type {
-  EstimateParams,
-  EstimateResult,
-  GradientParams,
-  GradientResult,
-  QuantumBackend,
-  QuantumCapabilities,
-  SampleParams,
-  SampleResult,
-} from '../quantum.js';
-import {
-  type PreparedEstimate,
-  type PreparedGradient,
-  type PreparedSample,
-  validateEstimateParams,
-  validateGradientParams,
-  validateSampleParams,
-} from '../quantum-validation.js';
+} from '../shared/errors.js';
 import { checkBudget, costDetail, estimateCostUsd } from './budget.js';
+import { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples, measurementGroups } from './estimate-from-samples.js';
 import {
   type JobCallParams,
   type JobPoll,
@@ -63,6 +45,24 @@ import {
   type WaitParams,
 } from './jobs.js';
 import { diffGates, parameterShiftGradient, shiftRule } from './parameter-shift.js';
+import type {
+  EstimateParams,
+  EstimateResult,
+  GradientParams,
+  GradientResult,
+  QuantumBackend,
+  QuantumCapabilities,
+  SampleParams,
+  SampleResult,
+} from './quantum-backend.js';
+import {
+  type PreparedEstimate,
+  type PreparedGradient,
+  type PreparedSample,
+  validateEstimateParams,
+  validateGradientParams,
+  validateSampleParams,
+} from './quantum-validation.js';
 
 /** A validated sample request as the hooks see it. */
 export interface SampleRequest extends PreparedSample {

@@ -7,8 +7,8 @@
  * was already spent against it, and the estimate.
  */
 
-import { QStoreError } from '../errors.js';
-import type { QuantumCapabilities } from '../quantum.js';
+import { QStoreError } from '../shared/errors.js';
+import type { QuantumCapabilities } from './quantum-backend.js';
 
 /** shots × circuits × costPerShotUsd, in US dollars (0 without a price). */
 export function estimateCostUsd(

@@ -14,7 +14,7 @@
  * cancels the job (best effort) so that it is not run and billed for nobody.
  */
 
-import type { QStoreError } from '../errors.js';
+import type { QStoreError } from '../shared/errors.js';
 
 export type QuantumJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -10,9 +10,9 @@
  * may offer a faster method of its own (adjoint) through its `doGradient` hook.
  */
 
-import { bindCircuitJson, type ParameterExpression, parseParameterExpression } from '../circuit.js';
-import { type GateName, isGateName } from '../gates.js';
-import type { CircuitJson, EstimateParams, EstimateResult, GradientResult, Observable } from '../quantum.js';
+import { bindCircuitJson, type ParameterExpression, parseParameterExpression } from './circuit.js';
+import { type GateName, isGateName } from './gates.js';
+import type { CircuitJson, EstimateParams, EstimateResult, GradientResult, Observable } from './quantum-backend.js';
 
 /** One gate of a circuit for differentiation: numeric angles plus the expression behind each. */
 export interface DiffGate {

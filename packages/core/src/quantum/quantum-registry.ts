@@ -6,8 +6,8 @@
  * core registers nothing here, since it ships no quantum backend.
  */
 
-import type { QuantumBackend } from '../quantum.js';
-import { type PluginConfig, PluginRegistry } from '../registry.js';
+import { type PluginConfig, PluginRegistry } from '../shared/plugin-registry.js';
+import type { QuantumBackend } from './quantum-backend.js';
 
 /** The default registry of quantum backends. */
 export const quantumRegistry = new PluginRegistry<QuantumBackend>('quantum backend');

@@ -3,10 +3,10 @@
  * is deterministic: the same seed gives the same records and filters on every machine.
  */
 
-import { FILTER_OPERATORS, type Filter, type FilterOperator, type FilterScalar } from '../filter-types.js';
-import type { Rng } from '../random.js';
-import { createRng } from '../random.js';
-import type { Metadata } from '../types.js';
+import type { Rng } from '../shared/random.js';
+import { createRng } from '../shared/random.js';
+import { FILTER_OPERATORS, type Filter, type FilterOperator, type FilterScalar } from '../vector/filter-types.js';
+import type { Metadata } from '../vector/types.js';
 
 /** A record of a conformance dataset (vectors are already float32, so they round-trip exactly). */
 export interface DatasetRecord {

@@ -19,15 +19,15 @@ export {
 } from './datasets.js';
 export { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
 export {
-  QueuedJobService,
-  type QueuedJobServiceOptions,
-  QueuedQuantumBackend,
-  type QueuedQuantumBackendOptions,
-} from './queued-quantum-backend.js';
-export {
   describeQuantumBackendConformance,
   type QuantumConformanceOptions,
   qftCircuit,
   SIGMAS,
 } from './quantum-conformance.js';
+export {
+  QueuedJobService,
+  type QueuedJobServiceOptions,
+  QueuedQuantumBackend,
+  type QueuedQuantumBackendOptions,
+} from './queued-quantum-backend.js';
 export { describeVectorBackendConformance, type VectorConformanceOptions } from './vector-conformance.js';

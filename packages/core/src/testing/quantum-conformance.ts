@@ -20,14 +20,13 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { Circuit, formatParameterExpression } from '../circuit.js';
-import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../errors.js';
-import { estimateFromSamples } from '../estimate-from-samples.js';
-import { GATE_NAMES, GATES, type GateName, gateMatrix } from '../gates.js';
-import { parseQasm } from '../qasm.js';
 import type { BudgetExceededError } from '../quantum/budget.js';
 import { estimateCostUsd } from '../quantum/budget.js';
+import { Circuit, formatParameterExpression } from '../quantum/circuit.js';
+import { estimateFromSamples } from '../quantum/estimate-from-samples.js';
+import { GATE_NAMES, GATES, type GateName, gateMatrix } from '../quantum/gates.js';
 import type { QuantumJobStatus } from '../quantum/jobs.js';
+import { parseQasm } from '../quantum/qasm.js';
 import type {
   CircuitJson,
   EstimateParams,
@@ -35,8 +34,9 @@ import type {
   Observable,
   QuantumBackend,
   SampleResult,
-} from '../quantum.js';
-import { createRng } from '../random.js';
+} from '../quantum/quantum-backend.js';
+import { isQStoreError, type QStoreErrorCode, type ValidationError } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
 import { GROVER_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
 import {
   allPauliStrings,

@@ -5,7 +5,7 @@
  * builds itself, and derives every other expected value in closed form.
  */
 
-import type { ComplexMatrix } from '../gates.js';
+import type { ComplexMatrix } from '../quantum/gates.js';
 
 export interface StateVector {
   re: Float64Array;

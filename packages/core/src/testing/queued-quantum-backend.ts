@@ -8,12 +8,12 @@
  * `doCancel` only: the template supplies validation, budget, `wait` and `sample`.
  */
 
-import { NotFoundError } from '../errors.js';
-import { estimateFromSamples } from '../estimate-from-samples.js';
 import type { EstimateRequest } from '../quantum/base-quantum-backend.js';
 import { BaseQuantumBackend, type JobHookParams, type SampleRequest } from '../quantum/base-quantum-backend.js';
+import { estimateFromSamples } from '../quantum/estimate-from-samples.js';
 import type { JobPoll } from '../quantum/jobs.js';
-import type { EstimateResult, QuantumBackend, QuantumCapabilities, SampleResult } from '../quantum.js';
+import type { EstimateResult, QuantumBackend, QuantumCapabilities, SampleResult } from '../quantum/quantum-backend.js';
+import { NotFoundError } from '../shared/errors.js';
 
 interface ServiceJob {
   request: Omit<SampleRequest, 'signal'>;

@@ -16,15 +16,21 @@ import {
   type QStoreErrorCode,
   UnsupportedFilterError,
   ValidationError,
-} from '../errors.js';
-import { evaluateFilter } from '../filter-evaluator.js';
-import { collectOperators, parseFilter } from '../filter-parser.js';
-import { FILTER_OPERATORS, type Filter, type FilterNode, type FilterOperator } from '../filter-types.js';
-import { score } from '../metrics.js';
-import { createRng } from '../random.js';
-import { type BackendCapabilities, METRICS, type Metadata, type Metric, type VectorRecordInput } from '../types.js';
-import { estimateRecordBytes, MAX_ID_LENGTH } from '../validation.js';
-import type { VectorBackend } from '../vector-backend.js';
+} from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
+import { evaluateFilter } from '../vector/filter-evaluator.js';
+import { collectOperators, parseFilter } from '../vector/filter-parser.js';
+import { FILTER_OPERATORS, type Filter, type FilterNode, type FilterOperator } from '../vector/filter-types.js';
+import { score } from '../vector/metrics.js';
+import {
+  type BackendCapabilities,
+  METRICS,
+  type Metadata,
+  type Metric,
+  type VectorRecordInput,
+} from '../vector/types.js';
+import { estimateRecordBytes, MAX_ID_LENGTH } from '../vector/validation.js';
+import type { VectorBackend } from '../vector/vector-backend.js';
 import { type DatasetRecord, generateFilters, makeFilterDataset, randomVector } from './datasets.js';
 
 /** Options of {@link describeVectorBackendConformance}. */

@@ -34,10 +34,10 @@
  * bind them first.
  */
 
+import { ValidationError } from '../shared/errors.js';
 import { Circuit } from './circuit.js';
-import { ValidationError } from './errors.js';
 import { GATES, type GateName, isGateName, type OperationName } from './gates.js';
-import type { CircuitJson } from './quantum.js';
+import type { CircuitJson } from './quantum-backend.js';
 
 /** A QASM program that does not parse or uses an unsupported feature; names line and column. */
 export class QasmParseError extends ValidationError {

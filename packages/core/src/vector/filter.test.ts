@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FilterValidationError, isQStoreError, type ValidationIssue } from './errors.js';
+import { FilterValidationError, isQStoreError, type ValidationIssue } from '../shared/errors.js';
 import { evaluateFilter } from './filter-evaluator.js';
 import { collectOperators, filterFields, parseFilter } from './filter-parser.js';
 import { FILTER_MAX_DEPTH, FILTER_MAX_IN_VALUES, type FilterNode } from './filter-types.js';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
 import {
   bindCircuitJson,
   Circuit,
@@ -6,9 +8,7 @@ import {
   parseParameterExpression,
   validateCircuitJson,
 } from './circuit.js';
-import { ValidationError } from './errors.js';
 import { GATE_NAMES, GATES } from './gates.js';
-import { createRng } from './random.js';
 import { simulate, unitaryColumns, unitaryDistance } from './reference-sim.test-helper.js';
 
 function randomCircuit(n: number, seed: number, symbolic = false): Circuit {

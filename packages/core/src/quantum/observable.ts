@@ -6,9 +6,9 @@
  * the bitstrings in `counts`, and as Qiskit's `SparsePauliOp`).
  */
 
-import { IssueCollector } from './errors.js';
-import type { Observable, PauliTerm } from './quantum.js';
-import { isPlainObject } from './validation.js';
+import { IssueCollector } from '../shared/errors.js';
+import { isPlainObject } from '../vector/validation.js';
+import type { Observable, PauliTerm } from './quantum-backend.js';
 
 const PAULI_STRING = /^[IXYZ]+$/;
 

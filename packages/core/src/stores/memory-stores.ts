@@ -1,4 +1,5 @@
-import { ClosedError, IssueCollector, NotFoundError, throwIfAborted, ValidationError } from './errors.js';
+import { ClosedError, IssueCollector, NotFoundError, throwIfAborted, ValidationError } from '../shared/errors.js';
+import { isPlainObject, validateId } from '../vector/validation.js';
 import type {
   Checkpoint,
   CheckpointInfo,
@@ -19,7 +20,6 @@ import {
   validateBatchWindow,
   validateTrainingData,
 } from './training-data.js';
-import { isPlainObject, validateId } from './validation.js';
 
 function checkKey(key: unknown): string {
   return validateId(key, 'key');

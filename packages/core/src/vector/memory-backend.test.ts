@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeVectorBackendConformance } from '../testing/vector-conformance.js';
 import { MemoryBackend } from './memory-backend.js';
-import { describeVectorBackendConformance } from './testing/vector-conformance.js';
 import type { BackendCapabilities } from './types.js';
 
 const failNextWrite = vi.hoisted(() => ({ on: false }));

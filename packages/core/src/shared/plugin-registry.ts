@@ -1,7 +1,4 @@
 import { UnknownPluginError, ValidationError } from './errors.js';
-import { MemoryBackend } from './memory-backend.js';
-import type { Metadata } from './types.js';
-import type { VectorBackend } from './vector-backend.js';
 
 /** A plugin config: the seeds' config dicts, e.g. `{type: 'pgvector', connectionString, indexName}`. */
 export interface PluginConfig {
@@ -65,25 +62,4 @@ export class PluginRegistry<T> {
     if (!factory) throw new UnknownPluginError(this.kind, config.type, this.types());
     return factory(config);
   }
-}
-
-export interface MemoryBackendConfig extends PluginConfig {
-  type: 'memory';
-  indexName: string;
-  snapshotPath?: string;
-}
-
-/** The default registry of vector backends. Backend packages export a `register…` helper for it. */
-export const backendRegistry = new PluginRegistry<VectorBackend>('vector backend').register<MemoryBackendConfig>(
-  'memory',
-  (config) =>
-    new MemoryBackend({
-      indexName: config.indexName,
-      ...(config.snapshotPath !== undefined && { snapshotPath: config.snapshotPath }),
-    }),
-);
-
-/** Builds a vector backend from a config object through `backendRegistry`. */
-export async function createBackend<M extends Metadata = Metadata>(config: PluginConfig): Promise<VectorBackend<M>> {
-  return (await backendRegistry.create(config)) as unknown as VectorBackend<M>;
 }

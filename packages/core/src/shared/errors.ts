@@ -269,6 +269,31 @@ export class ServiceError extends QStoreError {
   }
 }
 
+/** The service refused a write that conflicts with its current state (HTTP 409). Not retryable as is. */
+export class ConflictError extends QStoreError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    cause?: unknown,
+  ) {
+    super('CONFLICT', message, { cause });
+  }
+}
+
+/**
+ * A quota or plan limit of the service is used up (index count, storage, monthly credits). Not
+ * retryable: waiting does not help, the account or plan has to change.
+ */
+export class CapacityError extends QStoreError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    cause?: unknown,
+  ) {
+    super('CAPACITY', message, { cause });
+  }
+}
+
 /** Disk or snapshot trouble in a store that persists locally. */
 export class StorageError extends QStoreError {
   constructor(message: string, cause?: unknown) {

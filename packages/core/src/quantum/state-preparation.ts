@@ -1,5 +1,5 @@
-import { ValidationError } from './errors.js';
-import type { CircuitOperation } from './quantum.js';
+import { ValidationError } from '../shared/errors.js';
+import type { CircuitOperation } from './quantum-backend.js';
 
 /**
  * Exact preparation of a real-amplitude state by uniformly controlled RY rotations

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PluginRegistry } from '../shared/plugin-registry.js';
 import { MemoryBackend } from './memory-backend.js';
-import { backendRegistry, createBackend, PluginRegistry } from './registry.js';
+import { backendRegistry, createBackend } from './registry.js';
 import type { VectorBackend } from './vector-backend.js';
 
 describe('plugin registry', () => {

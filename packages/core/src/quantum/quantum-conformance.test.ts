@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { describeQuantumBackendConformance, QueuedJobService, QueuedQuantumBackend } from '../testing/index.js';
 import { ReferenceBackend } from './reference-sim.test-helper.js';
-import { describeQuantumBackendConformance, QueuedJobService, QueuedQuantumBackend } from './testing/index.js';
 
 describeQuantumBackendConformance({ name: 'ReferenceBackend', create: () => new ReferenceBackend() });
 describeQuantumBackendConformance({
@@ -40,7 +40,7 @@ describe('the quantum conformance kit catches broken backends', () => {
     try {
       const require = createRequire(import.meta.url);
       const bin = join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
-      const fixtures = join(import.meta.dirname, 'fixtures');
+      const fixtures = join(import.meta.dirname, '..', 'fixtures');
       await promisify(execFile)(
         process.execPath,
         [

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../shared/errors.js';
+import { pauliExpectation } from '../testing/quantum-math.js';
 import { Circuit } from './circuit.js';
-import { ValidationError } from './errors.js';
 import { estimateFromSamples } from './estimate-from-samples.js';
 import { observableFromString, pauli, pauliAt, validateObservables } from './observable.js';
-import type { Observable, SampleParams } from './quantum.js';
+import type { Observable, SampleParams } from './quantum-backend.js';
 import { validateGradientParams, validateSampleParams } from './quantum-validation.js';
 import { ReferenceBackend, simulate } from './reference-sim.test-helper.js';
-import { pauliExpectation } from './testing/quantum-math.js';
 
 describe('observables', () => {
   it('parses Pauli sums with qubit 0 rightmost and validates width and letters', () => {

@@ -13,7 +13,7 @@
  * The executable contract is `describeQuantumBackendConformance` in `@q-store/core/testing`.
  */
 
-import type { QuantumJob, RetrieveJobParams } from './quantum/jobs.js';
+import type { QuantumJob, RetrieveJobParams } from './jobs.js';
 
 /**
  * One gate, measurement or barrier applied to qubits, as stored in a circuit's JSON form. `gate` is

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../shared/random.js';
+import { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from '../testing/qasm-programs.js';
+import { pauliExpectation, type StateVector } from '../testing/quantum-math.js';
 import { Circuit } from './circuit.js';
 import { GATE_NAMES, GATES, gateMatrix } from './gates.js';
 import { parseQasm, QasmParseError, toQasm } from './qasm.js';
-import { createRng } from './random.js';
 import {
   applyMatrix,
   basisState,
@@ -11,8 +13,6 @@ import {
   unitaryColumns,
   unitaryDistance,
 } from './reference-sim.test-helper.js';
-import { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './testing/qasm-programs.js';
-import { pauliExpectation, type StateVector } from './testing/quantum-math.js';
 
 const HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n';
 

@@ -1,7 +1,7 @@
-import { IssueCollector } from './errors.js';
-import { createRng } from './random.js';
+import { IssueCollector } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
+import { INDEX_NAME_PATTERN } from '../vector/validation.js';
 import type { DatasetManifest, Label, StoreTrainingDataParams } from './stores.js';
-import { INDEX_NAME_PATTERN } from './validation.js';
 
 /** Dataset ids and split names: lowercase letters, digits and `-` / `_`, starting with a letter, at most 45. */
 export const DATASET_ID_PATTERN = /^[a-z][a-z0-9_-]{0,44}$/;

@@ -1,4 +1,4 @@
-import { DimensionMismatchError, IssueCollector, ValidationError } from './errors.js';
+import { DimensionMismatchError, IssueCollector, ValidationError } from '../shared/errors.js';
 import type { Metadata, Metric, VectorRecord, VectorRecordInput } from './types.js';
 
 /** Ids are non-empty strings of at most this many characters (Pinecone's limit). */

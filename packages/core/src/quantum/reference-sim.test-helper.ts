@@ -5,6 +5,8 @@
  * be right, and, with `defect`, against deliberately broken ones.
  */
 
+import { createRng } from '../shared/random.js';
+import { pauliExpectation, type StateVector } from '../testing/quantum-math.js';
 import { parseParameterExpression } from './circuit.js';
 import { estimateFromSamples } from './estimate-from-samples.js';
 import { GATE_NAMES, type GateName, gateMatrix, gateMatrixDerivative } from './gates.js';
@@ -19,10 +21,8 @@ import type {
   QuantumCapabilities,
   SampleParams,
   SampleResult,
-} from './quantum.js';
+} from './quantum-backend.js';
 import { validateEstimateParams, validateGradientParams, validateSampleParams } from './quantum-validation.js';
-import { createRng } from './random.js';
-import { pauliExpectation, type StateVector } from './testing/quantum-math.js';
 
 export function basisState(n: number, index = 0): StateVector {
   const re = new Float64Array(1 << n);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from './random.js';
+import { createRng } from '../shared/random.js';
 import type { VectorRecord } from './types.js';
 import { chunkRecords, estimateRecordBytes, utf8Length } from './validation.js';
 

@@ -1,7 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { base64ToTypedArray, typedArrayToBase64 } from './binary.js';
-import { IndexNotFoundError, StorageError } from './errors.js';
+import { base64ToTypedArray, typedArrayToBase64 } from '../shared/binary.js';
+import { IndexNotFoundError, StorageError } from '../shared/errors.js';
+import { BaseVectorBackend } from './base-vector-backend.js';
 import { evaluateFilter } from './filter-evaluator.js';
 import { FILTER_OPERATORS } from './filter-types.js';
 import { score } from './metrics.js';
@@ -18,7 +19,7 @@ import type {
 } from './types.js';
 import { METRICS } from './types.js';
 import { checkMergedMetadata, DEFAULT_MAX_METADATA_BYTES } from './validation.js';
-import { BaseVectorBackend, type ListPage } from './vector-backend.js';
+import type { ListPage } from './vector-backend.js';
 
 export interface MemoryBackendOptions {
   indexName: string;

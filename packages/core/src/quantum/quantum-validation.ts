@@ -5,8 +5,9 @@
  * with every parameter bound to a number.
  */
 
+import { IssueCollector, throwIfAborted, ValidationError } from '../shared/errors.js';
+import { isPlainObject } from '../vector/validation.js';
 import { bindCircuitJson, circuitParameters, validateCircuitJson } from './circuit.js';
-import { IssueCollector, throwIfAborted, ValidationError } from './errors.js';
 import { validateObservables } from './observable.js';
 import type {
   CircuitJson,
@@ -16,8 +17,7 @@ import type {
   ParameterBinding,
   QuantumCapabilities,
   SampleParams,
-} from './quantum.js';
-import { isPlainObject } from './validation.js';
+} from './quantum-backend.js';
 
 /** Default most shots per circuit when a backend declares no `maxShots`. */
 export const DEFAULT_MAX_SHOTS = 100_000_000;

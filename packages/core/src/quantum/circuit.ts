@@ -15,10 +15,10 @@
  * first appearance.
  */
 
-import { IssueCollector, ValidationError } from './errors.js';
+import { IssueCollector, ValidationError } from '../shared/errors.js';
+import { isPlainObject } from '../vector/validation.js';
 import { GATES, type GateName, inverseGate, isDirectiveName, isGateName, type OperationName } from './gates.js';
-import type { CircuitJson, CircuitOperation, ParameterBinding } from './quantum.js';
-import { isPlainObject } from './validation.js';
+import type { CircuitJson, CircuitOperation, ParameterBinding } from './quantum-backend.js';
 
 /** Hard ceiling on `numQubits` of any circuit (a state vector of 2^62 amplitudes is far beyond anything). */
 export const MAX_CIRCUIT_QUBITS = 62;

@@ -1,4 +1,4 @@
-import { base64ToTypedArray, typedArrayToBase64 } from './binary.js';
+import { base64ToTypedArray, typedArrayToBase64 } from '../shared/binary.js';
 
 /**
  * Contracts for the non-vector stores: cache, small JSON state, training data, checkpoints.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from './errors.js';
-import { createRng } from './random.js';
+import { ValidationError } from '../shared/errors.js';
+import { createRng } from '../shared/random.js';
 import { simulate } from './reference-sim.test-helper.js';
 import { prepareRealState } from './state-preparation.js';
 

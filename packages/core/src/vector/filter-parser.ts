@@ -3,7 +3,7 @@
  * that backends compile, collecting every problem before throwing.
  */
 
-import { FilterValidationError, IssueCollector } from './errors.js';
+import { FilterValidationError, IssueCollector } from '../shared/errors.js';
 import {
   FILTER_MAX_DEPTH,
   FILTER_MAX_IN_VALUES,

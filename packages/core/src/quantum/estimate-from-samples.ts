@@ -17,9 +17,9 @@
  * (the same shots), which this accounts for.
  */
 
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { pauliAt } from './observable.js';
-import type { CircuitJson, EstimateParams, EstimateResult, Observable, QuantumBackend } from './quantum.js';
+import type { CircuitJson, EstimateParams, EstimateResult, Observable, QuantumBackend } from './quantum-backend.js';
 import { validateEstimateParams } from './quantum-validation.js';
 
 /** Shots per measurement group when an `estimate` on a sampling-only backend gives none. */
