@@ -1,4 +1,4 @@
-import { type CircuitJson, createRng, GATE_NAMES, GATES, type Observable, type Rng } from '@q-store/core';
+import { type CircuitJson, createRng, GATE_NAMES, type Observable, type Rng } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
