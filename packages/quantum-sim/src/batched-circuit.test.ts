@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchedGate, BatchedCircuit } from './batched-circuit.js';
+import { BatchedCircuit, type BatchedGate } from './batched-circuit.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -40,7 +40,10 @@ describe('BatchedCircuit', () => {
       Math.cos(0.7),
       12,
     );
-    const bell = new BatchedCircuit(2, [{ gate: 'h', wire: 0 }, { gate: 'cnot', control: 0, target: 1 }]);
+    const bell = new BatchedCircuit(2, [
+      { gate: 'h', wire: 0 },
+      { gate: 'cnot', control: 0, target: 1 },
+    ]);
     const b = bell.expectations({ batchSize: 1, angles: new Float64Array(0), observables: [[0], [1], [0, 1]] });
     expect(b[0]).toBeCloseTo(0, 12);
     expect(b[2]).toBeCloseTo(1, 12);

@@ -191,7 +191,8 @@ export class BatchedCircuit {
       // λ = (Σ_j c_j Z_j) φ, elementwise since Z-strings are diagonal.
       for (let k = 0; k < dim; k++) {
         let d = 0;
-        for (let j = 0; j < nObs; j++) d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
+        for (let j = 0; j < nObs; j++)
+          d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
         lre[k] = d * (re[k] as number);
         lim[k] = d * (im[k] as number);
       }

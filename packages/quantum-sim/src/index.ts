@@ -1,6 +1,3 @@
-export type { NoiseModel, StateVectorSimulatorOptions } from './state-vector-simulator.js';
-export { StateVectorSimulator } from './state-vector-simulator.js';
-export { defaultMemoryLimitBytes, maxQubitsFor, SimulatorCapacityError, stateBytes } from './workspace.js';
 export type {
   BatchedExpectationParams,
   BatchedGate,
@@ -10,3 +7,6 @@ export type {
   StatePreparation,
 } from './batched-circuit.js';
 export { BatchedCircuit } from './batched-circuit.js';
+export type { NoiseModel, StateVectorSimulatorOptions } from './state-vector-simulator.js';
+export { StateVectorSimulator } from './state-vector-simulator.js';
+export { defaultMemoryLimitBytes, maxQubitsFor, SimulatorCapacityError, stateBytes } from './workspace.js';
