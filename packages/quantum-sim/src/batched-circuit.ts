@@ -56,6 +56,8 @@ export interface BatchedGradientResult {
   readonly angleGradients: Float64Array;
 }
 
+import { parity } from './pauli.js';
+
 const SQRT1_2 = Math.SQRT1_2;
 
 interface Compiled {
@@ -223,13 +225,7 @@ export class BatchedCircuit {
 }
 
 function popParity(x: number): boolean {
-  let v = x;
-  v ^= v >>> 16;
-  v ^= v >>> 8;
-  v ^= v >>> 4;
-  v ^= v >>> 2;
-  v ^= v >>> 1;
-  return (v & 1) === 1;
+  return parity(x) === 1;
 }
 
 function zExpectations(re: Float64Array, im: Float64Array, masks: number[], out: Float64Array, at: number): void {
