@@ -15,6 +15,8 @@
  * ∂⟨O⟩/∂θ = Im⟨λ|P|φ⟩.
  */
 
+import { parity } from './pauli.js';
+
 /** One gate. `angle` is the index of the slot in the per-sample angle vector. */
 export type BatchedGate =
   | { readonly gate: 'h'; readonly wire: number }
@@ -55,8 +57,6 @@ export interface BatchedGradientResult {
   /** B × numAngles gradients of each sample's loss. */
   readonly angleGradients: Float64Array;
 }
-
-import { parity } from './pauli.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 
