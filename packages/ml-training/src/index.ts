@@ -58,6 +58,16 @@ export type {
   SpsaOptions,
 } from './optimizers.js';
 export { Adam, Sgd, Spsa } from './optimizers.js';
+export type { StudyDataset, StudyFamily, StudySplit } from './study/datasets.js';
+export {
+  generateStudyDataset,
+  loadStudyCsvPair,
+  parseStudyCsv,
+  STUDY_VARIANTS,
+  studyDatasetName,
+  toSplitData,
+} from './study/datasets.js';
+export { LegacyRandomState } from './study/random-state.js';
 export type {
   BatchMetrics,
   EarlyStoppingOptions,
