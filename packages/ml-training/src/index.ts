@@ -68,13 +68,17 @@ export {
   toSplitData,
 } from './study/datasets.js';
 export { LegacyRandomState } from './study/random-state.js';
+export type { EncodedRows, GradientRows, SampleGradientParams } from './step-gradient.js';
+export { concatRows, decodeRows, encodeRows, meanOfRows, sampleGradients } from './step-gradient.js';
 export type {
   BatchMetrics,
   EarlyStoppingOptions,
   EpochMetrics,
   EpochSource,
   FitParams,
+  GradientReducer,
   LabelledSamples,
+  StepContext,
   TrainerCallbacks,
   TrainerOptions,
   TrainingResult,
