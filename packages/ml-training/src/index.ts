@@ -58,6 +58,8 @@ export type {
   SpsaOptions,
 } from './optimizers.js';
 export { Adam, Sgd, Spsa } from './optimizers.js';
+export type { EncodedRows, GradientRows, SampleGradientParams } from './step-gradient.js';
+export { concatRows, decodeRows, encodeRows, meanOfRows, sampleGradients } from './step-gradient.js';
 export type { StudyDataset, StudyFamily, StudySplit } from './study/datasets.js';
 export {
   generateStudyDataset,
@@ -68,8 +70,6 @@ export {
   toSplitData,
 } from './study/datasets.js';
 export { LegacyRandomState } from './study/random-state.js';
-export type { EncodedRows, GradientRows, SampleGradientParams } from './step-gradient.js';
-export { concatRows, decodeRows, encodeRows, meanOfRows, sampleGradients } from './step-gradient.js';
 export type {
   BatchMetrics,
   EarlyStoppingOptions,
