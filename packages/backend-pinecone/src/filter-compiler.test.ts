@@ -1,4 +1,11 @@
-import { createRng, evaluateFilter, type FilterNode, parseFilter, UnsupportedFilterError } from '@q-store/core';
+import {
+  createRng,
+  evaluateFilter,
+  type FilterNode,
+  type Metadata,
+  parseFilter,
+  UnsupportedFilterError,
+} from '@q-store/core';
 import { generateFilters, makeFilterDataset } from '@q-store/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from './filter-compiler.js';
@@ -38,7 +45,8 @@ describe('compileFilter', () => {
     });
     const none = compileFilter(parseFilter({ f: { $in: [] } }) as FilterNode);
     const all = compileFilter(parseFilter({ f: { $nin: [] } }) as FilterNode);
-    for (const meta of [{}, { f: 'a' }, { f: ['x'] }, { f: 3 }]) {
+    const metas: Metadata[] = [{}, { f: 'a' }, { f: ['x'] }, { f: 3 }];
+    for (const meta of metas) {
       expect(matchesPineconeFilter(none, meta)).toBe(false);
       expect(matchesPineconeFilter(all, meta)).toBe(true);
     }
