@@ -36,24 +36,26 @@ function missing(field: string): PineconeFilter {
   return { [field]: { $exists: false } };
 }
 
+/**
+ * One Pinecone clause per part of a core `$in`/`$nin` list: strings and numbers in one list operator
+ * (`listOp`), each boolean (which Pinecone lists do not take) in its own `boolOp` clause.
+ */
+function setClauses(field: string, values: readonly FilterScalar[], listOp: string, boolOp: string): PineconeFilter[] {
+  const listable = values.filter((v) => typeof v !== 'boolean');
+  const clauses: PineconeFilter[] = listable.length > 0 ? [{ [field]: { [listOp]: listable } }] : [];
+  for (const b of new Set(values.filter((v) => typeof v === 'boolean'))) clauses.push({ [field]: { [boolOp]: b } });
+  return clauses;
+}
+
 /** Core's `$in` (booleans allowed, `[]` matches nothing) in Pinecone's terms. */
 function compileIn(field: string, values: readonly FilterScalar[]): PineconeFilter {
-  if (values.length === 0) return never(field);
-  const listable = values.filter((v) => typeof v !== 'boolean');
-  const parts: PineconeFilter[] = [];
-  if (listable.length > 0) parts.push({ [field]: { $in: listable } });
-  for (const b of new Set(values.filter((v) => typeof v === 'boolean'))) parts.push({ [field]: { $eq: b } });
-  return join('$or', parts);
+  return values.length === 0 ? never(field) : join('$or', setClauses(field, values, '$in', '$eq'));
 }
 
 /** Core's `$nin` (matches a missing field, `[]` matches everything) in Pinecone's terms. */
 function compileNin(field: string, values: readonly FilterScalar[]): PineconeFilter {
   if (values.length === 0) return always(field);
-  const listable = values.filter((v) => typeof v !== 'boolean');
-  const parts: PineconeFilter[] = [];
-  if (listable.length > 0) parts.push({ [field]: { $nin: listable } });
-  for (const b of new Set(values.filter((v) => typeof v === 'boolean'))) parts.push({ [field]: { $ne: b } });
-  return join('$or', [join('$and', parts), missing(field)]);
+  return join('$or', [join('$and', setClauses(field, values, '$nin', '$ne')), missing(field)]);
 }
 
 const RANGE_COMPLEMENT = { $gt: '$lte', $gte: '$lt', $lt: '$gte', $lte: '$gt' } as const;
