@@ -58,13 +58,27 @@ export type {
   SpsaOptions,
 } from './optimizers.js';
 export { Adam, Sgd, Spsa } from './optimizers.js';
+export type { EncodedRows, GradientRows, SampleGradientParams } from './step-gradient.js';
+export { concatRows, decodeRows, encodeRows, meanOfRows, sampleGradients } from './step-gradient.js';
+export type { StudyDataset, StudyFamily, StudySplit } from './study/datasets.js';
+export {
+  generateStudyDataset,
+  loadStudyCsvPair,
+  parseStudyCsv,
+  STUDY_VARIANTS,
+  studyDatasetName,
+  toSplitData,
+} from './study/datasets.js';
+export { LegacyRandomState } from './study/random-state.js';
 export type {
   BatchMetrics,
   EarlyStoppingOptions,
   EpochMetrics,
   EpochSource,
   FitParams,
+  GradientReducer,
   LabelledSamples,
+  StepContext,
   TrainerCallbacks,
   TrainerOptions,
   TrainingResult,

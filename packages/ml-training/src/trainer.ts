@@ -15,6 +15,7 @@ import { deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';
 import type { Optimizer } from './optimizers.js';
+import { type GradientRows, meanOfRows, sampleGradients } from './step-gradient.js';
 
 /** Where the trainer reads one epoch of batches: `createDataLoader`'s loader fits. */
 export interface EpochSource {
@@ -58,7 +59,8 @@ export interface BatchMetrics {
 }
 
 export interface TrainerCallbacks {
-  onBatchEnd?(metrics: BatchMetrics): void | Promise<void>;
+  /** After each optimizer step; `parameters` are the updated ones (do not change them). */
+  onBatchEnd?(metrics: BatchMetrics, parameters: Float64Array): void | Promise<void>;
   /** Return `false` to stop training after this epoch. */
   onEpochEnd?(metrics: EpochMetrics, parameters: Float64Array): undefined | boolean | Promise<undefined | boolean>;
 }
@@ -90,6 +92,8 @@ export interface TrainerOptions {
   checkpointEvery?: number;
   earlyStopping?: EarlyStoppingOptions;
   callbacks?: TrainerCallbacks;
+  /** The reduce stage of every gradient step (see {@link GradientReducer}); not with SPSA. */
+  reduce?: GradientReducer;
 }
 
 export interface FitParams {
@@ -132,10 +136,44 @@ interface MonitorState {
   wait: number;
 }
 
+type MonitorName = NonNullable<EarlyStoppingOptions['monitor']>;
+
+/** What a run carries from epoch to epoch (mutated in place). */
+interface RunState {
+  parameters: Float64Array;
+  rng: Rng;
+  history: EpochMetrics[];
+  monitor: MonitorState;
+  /** Epochs finished before this fit. */
+  start: number;
+  /** A resumed run that had already stopped early. */
+  stopped: boolean;
+}
+
+/** Where a step sits in the run; given to the reduce stage. */
+export interface StepContext {
+  /** 0-based epoch. */
+  epoch: number;
+  /** 0-based batch index in the epoch. */
+  batch: number;
+  /** Optimizer steps before this one. */
+  step: number;
+  /** The step's seed (drawn from the trainer's generator; sample i of the batch uses seed + i). */
+  seed: number;
+}
+
 /**
- * Trains a {@link VariationalClassifier}: per batch, the exact gradient of the mean loss
- * (`model.lossAndGradient`) and a gradient step, or an SPSA step on the batch loss; per epoch,
- * the metrics, the callbacks, early stopping and checkpoints.
+ * The reduce stage of a training step: given this process's per-sample rows of the step, returns
+ * the rows of the whole step in sample order (a data-parallel all-reduce gathers every rank's
+ * rows in rank order). `meanOfRows` then averages them.
+ */
+export type GradientReducer = (rows: GradientRows, context: StepContext) => Promise<GradientRows>;
+
+/**
+ * Trains a {@link VariationalClassifier}: per batch, the exact gradient of the mean loss and a
+ * gradient step ({@link Trainer.trainStep}: per-sample gradients → optional reduce → mean in sample
+ * order → optimizer step), or an SPSA step on the batch loss; per epoch, the metrics, the
+ * callbacks, early stopping and checkpoints.
  *
  * Exact resume: a checkpoint holds the parameters (float64, exact), the optimizer's state, the
  * trainer generator's position, the early-stopping state (including whether it stopped the run:
@@ -188,6 +226,9 @@ export class Trainer {
     if (options.seed !== undefined && !(Number.isInteger(options.seed) && Math.abs(options.seed) < 2 ** 31)) {
       issues.add('seed', `must be an integer from -2^31 to 2^31-1, got ${options.seed}`);
     }
+    if (options.reduce !== undefined && options.optimizer.kind === 'spsa') {
+      issues.add('reduce', 'needs a gradient optimizer (SPSA steps on losses, not gradients)');
+    }
     issues.throwIfAny('Invalid trainer options');
     this.model = model;
     this.optimizer = options.optimizer;
@@ -196,55 +237,28 @@ export class Trainer {
     this.options = options;
   }
 
+  /**
+   * Trains up to `params.epochs`: {@link restoreOrInit}, then {@link runEpoch} per remaining epoch,
+   * each followed by early stopping, the checkpoint and `onEpochEnd`.
+   */
   async fit(params: FitParams): Promise<TrainingResult> {
-    const { model, optimizer, options } = this;
-    const { signal } = params;
     if (!Number.isInteger(params.epochs) || params.epochs < 1) {
       throw new ValidationError(
         [{ field: 'epochs', message: `must be a positive integer, got ${params.epochs}` }],
         'Invalid fit',
       );
     }
-    let rng: Rng = createRng(options.seed ?? 0);
-    let parameters: Float64Array;
-    let history: EpochMetrics[] = [];
-    let monitor: MonitorState = { best: null, bestEpoch: 0, wait: 0 };
-    let start = 0;
-    if (params.resumeFrom !== undefined) {
-      const checkpoint =
-        typeof params.resumeFrom === 'string'
-          ? await this.store().load(params.resumeFrom, { ...(signal && { signal }) })
-          : params.resumeFrom;
-      const restored = this.restore(checkpoint, params.train);
-      parameters = restored.parameters;
-      rng = restored.rng;
-      history = restored.history;
-      monitor = restored.monitor;
-      start = checkpoint.epoch;
-      const patience = options.earlyStopping?.patience;
-      if (restored.stopped || (patience !== undefined && monitor.wait >= patience)) {
-        // The saved run had stopped early: resuming it trains nothing more.
-        return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly: true, checkpoints: [] };
-      }
-    } else {
-      // A new run: no moments or step count carried over from an earlier fit().
-      optimizer.reset();
-      parameters = params.initialParameters
-        ? Float64Array.from(params.initialParameters)
-        : model.initialParameters({ rng });
-      if (parameters.length !== model.numParameters) {
-        throw new ValidationError(
-          [
-            {
-              field: 'initialParameters',
-              message: `has ${parameters.length} values; the model has ${model.numParameters}`,
-            },
-          ],
-          'Invalid fit',
-        );
-      }
-    }
-    const early = options.earlyStopping;
+    const run = await this.restoreOrInit(params);
+    const result = (stoppedEarly: boolean, checkpoints: string[]): TrainingResult => ({
+      parameters: run.parameters,
+      history: run.history,
+      epochs: run.history.at(-1)?.epoch ?? run.start,
+      stoppedEarly,
+      checkpoints,
+    });
+    // A resumed run that had stopped early trains nothing more.
+    if (run.stopped) return result(true, []);
+    const early = this.options.earlyStopping;
     const monitorName = early?.monitor ?? (params.test ? 'testLoss' : 'loss');
     if (early && monitorName.startsWith('test') && !params.test) {
       throw new ValidationError(
@@ -254,60 +268,125 @@ export class Trainer {
     }
     const checkpoints: string[] = [];
     let stoppedEarly = false;
-    for (let e = start; e < params.epochs; e++) {
+    for (let e = run.start; e < params.epochs && !stoppedEarly; e++) {
+      const metrics = await this.runEpoch(run, e, params);
+      stoppedEarly = this.updateMonitor(run, metrics, monitorName);
+      if (this.options.checkpointEvery !== undefined && (e + 1) % this.options.checkpointEvery === 0) {
+        checkpoints.push(await this.save(e + 1, run, stoppedEarly, params.train, params.signal));
+      }
+      const verdict = await this.options.callbacks?.onEpochEnd?.(metrics, run.parameters);
+      if (verdict === false) stoppedEarly = true;
+    }
+    return result(stoppedEarly, checkpoints);
+  }
+
+  /**
+   * The state a run starts from: the checkpoint's (parameters, optimizer state, generator
+   * position, history, early-stopping state) with `resumeFrom`, else a fresh one — `optimizer.reset()`,
+   * a generator from the seed and `initialParameters` (or `model.initialParameters({rng})`, which
+   * draws from that generator first).
+   */
+  private async restoreOrInit(params: FitParams): Promise<RunState> {
+    const { signal } = params;
+    if (params.resumeFrom !== undefined) {
+      const checkpoint =
+        typeof params.resumeFrom === 'string'
+          ? await this.store().load(params.resumeFrom, { ...(signal && { signal }) })
+          : params.resumeFrom;
+      const restored = this.restore(checkpoint, params.train);
+      const patience = this.options.earlyStopping?.patience;
+      return {
+        ...restored,
+        start: checkpoint.epoch,
+        stopped: restored.stopped || (patience !== undefined && restored.monitor.wait >= patience),
+      };
+    }
+    // A new run: no moments or step count carried over from an earlier fit().
+    this.optimizer.reset();
+    const rng = createRng(this.options.seed ?? 0);
+    const parameters = params.initialParameters
+      ? Float64Array.from(params.initialParameters)
+      : this.model.initialParameters({ rng });
+    if (parameters.length !== this.model.numParameters) {
+      throw new ValidationError(
+        [
+          {
+            field: 'initialParameters',
+            message: `has ${parameters.length} values; the model has ${this.model.numParameters}`,
+          },
+        ],
+        'Invalid fit',
+      );
+    }
+    return { parameters, rng, history: [], monitor: { best: null, bestEpoch: 0, wait: 0 }, start: 0, stopped: false };
+  }
+
+  /**
+   * Epoch e (0-based): one {@link trainStep} per batch of `train.epoch(e)`, each with a step seed
+   * drawn from the run's generator, then the test evaluation. Appends the metrics to the history.
+   */
+  private async runEpoch(run: RunState, e: number, params: FitParams): Promise<EpochMetrics> {
+    const { signal } = params;
+    throwIfAborted(signal);
+    const began = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let count = 0;
+    let batchIndex = 0;
+    for await (const batch of params.train.epoch(e)) {
       throwIfAborted(signal);
-      const began = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let count = 0;
-      let batchIndex = 0;
-      for await (const batch of params.train.epoch(e)) {
-        throwIfAborted(signal);
-        const seed = rng.int(-(2 ** 31), 2 ** 31 - 1);
-        const result = await this.step(parameters, batch, seed, signal);
-        lossSum += result.loss * result.count;
-        correct += result.accuracy * result.count;
-        count += result.count;
-        await options.callbacks?.onBatchEnd?.({
+      const seed = run.rng.int(-(2 ** 31), 2 ** 31 - 1);
+      const result = await this.trainStep(
+        run.parameters,
+        batch,
+        { epoch: e, batch: batchIndex, step: this.optimizer.steps, seed },
+        signal,
+      );
+      lossSum += result.loss * result.count;
+      correct += result.accuracy * result.count;
+      count += result.count;
+      await this.options.callbacks?.onBatchEnd?.(
+        {
           epoch: e,
           batch: batchIndex++,
           size: result.count,
           loss: result.loss,
           accuracy: result.accuracy,
-          step: optimizer.steps,
-        });
-      }
-      const metrics: EpochMetrics = {
-        epoch: e + 1,
-        loss: count ? lossSum / count : 0,
-        accuracy: count ? correct / count : 0,
-        seconds: 0,
-      };
-      if (params.test) {
-        const test = await this.evaluate(parameters, params.test, signal, evaluationSeed(options.seed ?? 0, e));
-        metrics.testLoss = test.loss;
-        metrics.testAccuracy = test.accuracy;
-      }
-      metrics.seconds = (performance.now() - began) / 1000;
-      history.push(metrics);
-      if (early) {
-        const value = metrics[monitorName] as number;
-        const minDelta = early.minDelta ?? 0;
-        const improved =
-          monitor.best === null ||
-          (monitorName.endsWith('ccuracy') ? value > monitor.best + minDelta : value < monitor.best - minDelta);
-        if (improved) monitor = { best: value, bestEpoch: e + 1, wait: 0 };
-        else monitor = { ...monitor, wait: monitor.wait + 1 };
-        if (monitor.wait >= early.patience) stoppedEarly = true;
-      }
-      if (options.checkpointEvery !== undefined && (e + 1) % options.checkpointEvery === 0) {
-        checkpoints.push(await this.save(e + 1, parameters, rng, history, monitor, stoppedEarly, params.train, signal));
-      }
-      const verdict = await options.callbacks?.onEpochEnd?.(metrics, parameters);
-      if (verdict === false) stoppedEarly = true;
-      if (stoppedEarly) break;
+          step: this.optimizer.steps,
+        },
+        run.parameters,
+      );
     }
-    return { parameters, history, epochs: history.at(-1)?.epoch ?? start, stoppedEarly, checkpoints };
+    const metrics: EpochMetrics = {
+      epoch: e + 1,
+      loss: count ? lossSum / count : 0,
+      accuracy: count ? correct / count : 0,
+      seconds: 0,
+    };
+    if (params.test) {
+      const test = await this.evaluate(run.parameters, params.test, signal, evaluationSeed(this.options.seed ?? 0, e));
+      metrics.testLoss = test.loss;
+      metrics.testAccuracy = test.accuracy;
+    }
+    metrics.seconds = (performance.now() - began) / 1000;
+    run.history.push(metrics);
+    return metrics;
+  }
+
+  /** Early stopping after an epoch; true when the run should stop. */
+  private updateMonitor(run: RunState, metrics: EpochMetrics, monitorName: MonitorName): boolean {
+    const early = this.options.earlyStopping;
+    if (!early) return false;
+    const value = metrics[monitorName] as number;
+    const minDelta = early.minDelta ?? 0;
+    const { monitor } = run;
+    const improved =
+      monitor.best === null ||
+      (monitorName.endsWith('ccuracy') ? value > monitor.best + minDelta : value < monitor.best - minDelta);
+    run.monitor = improved
+      ? { best: value, bestEpoch: metrics.epoch, wait: 0 }
+      : { ...monitor, wait: monitor.wait + 1 };
+    return run.monitor.wait >= early.patience;
   }
 
   /**
@@ -349,21 +428,36 @@ export class Trainer {
     return { loss: count ? loss / count : 0, accuracy: count ? correct / count : 0, count };
   }
 
-  /** One optimizer step on a batch; returns the batch's loss and accuracy before the step. */
-  private async step(
+  /**
+   * One optimizer step on a batch; returns the batch's loss and accuracy before the step.
+   * Gradient optimizers: gradient stage (`sampleGradients`: per-sample rows) → reduce stage
+   * (`options.reduce`, e.g. a data-parallel all-reduce; identity by default) → `meanOfRows` (sums in
+   * sample order, then / n) → `optimizer.step`. SPSA: the batch loss at two perturbed points.
+   */
+  async trainStep(
     parameters: Float64Array,
     batch: TrainingBatch,
-    seed: number,
+    context: StepContext,
     signal?: AbortSignal,
   ): Promise<LossResult> {
     const { model, optimizer } = this;
-    const data = { features: batch.features, labels: batch.labels, seed, ...(signal && { signal }) };
     if (optimizer.kind === 'spsa') {
+      const data = { features: batch.features, labels: batch.labels, seed: context.seed, ...(signal && { signal }) };
       const before = await model.evaluate({ ...data, parameters });
       await optimizer.step(parameters, async (p) => (await model.evaluate({ ...data, parameters: p })).loss);
       return before;
     }
-    const result = await model.lossAndGradient({ ...data, parameters, method: this.gradientMethod });
+    const local = await sampleGradients({
+      model,
+      parameters,
+      features: batch.features,
+      labels: batch.labels,
+      method: this.gradientMethod,
+      seed: context.seed,
+      ...(signal && { signal }),
+    });
+    const rows = this.options.reduce ? await this.options.reduce(local, context) : local;
+    const result = meanOfRows(rows);
     optimizer.step(parameters, result.gradient);
     return result;
   }
@@ -381,14 +475,12 @@ export class Trainer {
 
   private async save(
     epoch: number,
-    parameters: Float64Array,
-    rng: Rng,
-    history: EpochMetrics[],
-    monitor: MonitorState,
+    run: RunState,
     stopped: boolean,
     train: EpochSource,
     signal?: AbortSignal,
   ): Promise<string> {
+    const { parameters, rng, history, monitor } = run;
     const last = history.at(-1) as EpochMetrics;
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(last)) if (typeof v === 'number' && k !== 'epoch') metrics[k] = v;

@@ -25,7 +25,8 @@ export function pauliMasks(paulis: string): PauliMasks {
   return { xMask, zMask, ny };
 }
 
-function parity(x: number): number {
+/** Parity (0 or 1) of the set bits of x. */
+export function parity(x: number): number {
   let v = x;
   v ^= v >>> 16;
   v ^= v >>> 8;

@@ -263,3 +263,109 @@ describe('QASM programs with known outputs (reference simulator)', () => {
     expect(probabilities(simulate(circuit.toJSON()))[0b101]).toBeCloseTo(1, 12);
   });
 });
+
+/** The unitary of C^k(U) with controls 0..k-1 and target k (qubit 0 = LSB), as columns. */
+function multiControlled(k: number, m: { dim: number; re: Float64Array; im: Float64Array }): StateVector[] {
+  const n = k + 1;
+  const controls = (1 << k) - 1;
+  return Array.from({ length: 1 << n }, (_, c) => {
+    const s = basisState(n, c);
+    if ((c & controls) === controls) applyMatrix(s, n, m, [k]);
+    return s;
+  });
+}
+
+describe('OpenQASM 2.0 limits', () => {
+  it('a deep or long expression is a QasmParseError with its line, not a stack overflow', () => {
+    const nested = `${'('.repeat(5605)}1${')'.repeat(5605)}`;
+    expectParseError(`${HEADER}qreg q[1];\nrx(${nested}) q[0];\n`, 4, /nests more than 256 levels/);
+    expectParseError(`${HEADER}qreg q[1];\nrx(${'-'.repeat(20_000)}1) q[0];\n`, 4, /nests more than 256/);
+    expectParseError(`${HEADER}qreg q[1];\nrx(${Array(20_000).fill('2').join('^')}) q[0];\n`, 4, /nests more/);
+    // a long sum over a gate parameter cannot fold: its tree is as deep as it is long
+    const sum = Array(7256).fill('t').join(' + ');
+    expectParseError(`${HEADER}gate g(t) a { rx(${sum}) a; }\nqreg q[1];\n`, 3, /nests more than 256/);
+  });
+
+  it('a long sum of literals folds to one number with the same value as evaluating it', () => {
+    const terms = Array.from({ length: 7256 }, (_, i) => `${(i % 7) / 1000}`);
+    const expected = terms.reduce((acc, t) => acc + Number(t), 0);
+    const circuit = parseQasm(`${HEADER}qreg q[1];\nrx(${terms.join(' + ')}) q[0];\n`).circuit;
+    expect(circuit.operations[0]?.params).toEqual([expected]);
+    // depth below the limit still works, with parameters
+    const nested = `${'('.repeat(200)}t${')'.repeat(200)}`;
+    const g = parseQasm(`${HEADER}gate g(t) a { rx(${nested} * 2) a; }\nqreg q[1];\ng(0.25) q[0];\n`).circuit;
+    expect(g.operations[0]?.params).toEqual([0.5]);
+  });
+
+  it('40 levels of definitions doubling fail fast at the definition that crosses the expansion budget', () => {
+    const lines = ['gate g0 a { x a; }'];
+    for (let i = 1; i <= 40; i++) lines.push(`gate g${i} a { g${i - 1} a; g${i - 1} a; }`);
+    const source = `${HEADER}${lines.join('\n')}\nqreg q[1];\ng40 q[0];\n`;
+    const started = performance.now();
+    // g20 expands to 2^20 = 1,048,576 > 1,000,000 operations; it is on line 3 + 20
+    expectParseError(source, 23, /gate 'g20' expands to 1048576 operations, more than the limit of 1000000/);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // under the per-definition budget, a broadcast over the budget fails at its call
+    const wide = `${HEADER}${lines.slice(0, 16).join('\n')}\nqreg q[40];\ng15 q;\n`;
+    expectParseError(wide, 20, /expands to more than 1000000 operations/);
+  });
+
+  it('the running qubit total is checked at each qreg, with its line', () => {
+    expectParseError(`${HEADER}qreg q[100000000];\nh q;\n`, 3, /100000000 qubits, more than the limit of 62/);
+    expectParseError(`${HEADER}qreg q[100000000000000000000];\n`, 3, /more than the limit of 62/);
+    expectParseError(`${HEADER}qreg q[1e20];\n`, 3, /register size/);
+    expectParseError(`${HEADER}qreg a[40];\nqreg b[30];\n`, 4, /'b\[30\]' brings the program to 70 qubits/);
+    expectParseError(`${HEADER}qreg q[1];\ncreg c[100000000];\n`, 4, /classical bits, more than the limit of 4096/);
+    expect(parseQasm(`${HEADER}qreg a[40];\nqreg b[22];\n`).circuit.numQubits).toBe(62);
+  });
+
+  it('skips a leading UTF-8 byte-order mark', () => {
+    const program = parseQasm(`\uFEFF${HEADER}qreg q[1];\nx q[0];\n`);
+    expect(program.circuit.operations.map((op) => op.gate)).toEqual(['x']);
+    // a BOM anywhere else is still an unexpected character
+    expectParseError(`${HEADER}qreg q[1];\n\uFEFFx q[0];\n`, 4, /unexpected character/);
+  });
+
+  it("Qiskit qelib1's multi-controlled gates match their matrices on the reference simulator", () => {
+    const x = gateMatrix('x');
+    const cases: Array<[string, number, StateVector[]]> = [
+      ['c3x q[0], q[1], q[2], q[3];', 4, multiControlled(3, x)],
+      ['c3sqrtx q[0], q[1], q[2], q[3];', 4, multiControlled(3, gateMatrix('sx'))],
+      ['c4x q[0], q[1], q[2], q[3], q[4];', 5, multiControlled(4, x)],
+    ];
+    for (const [body, n, expected] of cases) {
+      const got = unitaryColumns(parseQasm(`${HEADER}qreg q[${n}];\n${body}\n`).circuit.toJSON());
+      expect(unitaryDistance(got, expected), body).toBeLessThan(1e-12);
+    }
+    // rccx: Qiskit's RCCXGate matrix (a = qubit 0): Toffoli with a -1 on |101⟩ and ∓i on the swapped pair
+    const rccx = unitaryColumns(parseQasm(`${HEADER}qreg q[3];\nrccx q[0], q[1], q[2];\n`).circuit.toJSON());
+    const rccxExpected = Array.from({ length: 8 }, (_, c) => basisState(3, c));
+    const set = (col: number, row: number, re: number, im: number) => {
+      const s = rccxExpected[col] as StateVector;
+      s.re.fill(0);
+      s.im.fill(0);
+      s.re[row] = re;
+      s.im[row] = im;
+    };
+    set(3, 7, 0, 1);
+    set(7, 3, 0, -1);
+    set(5, 5, -1, 0);
+    rccx.forEach((col, c) => {
+      for (let r = 0; r < 8; r++) {
+        expect(col.re[r], `rccx [${r},${c}]`).toBeCloseTo((rccxExpected[c] as StateVector).re[r] as number, 12);
+        expect(col.im[r], `rccx [${r},${c}]`).toBeCloseTo((rccxExpected[c] as StateVector).im[r] as number, 12);
+      }
+    });
+    // rc3x: C³X up to relative phases — every column is C³X's column times a unit phase, and not all
+    // phases are equal (it is not C³X itself)
+    const rc3x = unitaryColumns(parseQasm(`${HEADER}qreg q[4];\nrc3x q[0], q[1], q[2], q[3];\n`).circuit.toJSON());
+    const c3x = multiControlled(3, x);
+    const phases = rc3x.map((col, c) => {
+      const ref = c3x[c] as StateVector;
+      const row = ref.re.findIndex((v) => Math.abs(v) > 0.5);
+      expect(Math.hypot(col.re[row] as number, col.im[row] as number), `rc3x column ${c}`).toBeCloseTo(1, 12);
+      return Math.atan2(col.im[row] as number, col.re[row] as number);
+    });
+    expect(Math.max(...phases) - Math.min(...phases)).toBeGreaterThan(0.5);
+  });
+});

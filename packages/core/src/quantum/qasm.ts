@@ -16,12 +16,22 @@
  * `reset`, `opaque`, an `include` of any file other than `qelib1.inc`, a gate on a qubit after its
  * measurement (measurements are terminal), a version other than 2.x.
  *
+ * Limits, each a {@link QasmParseError} at the line that crosses it (checked before the work it
+ * guards, so a hostile file fails fast instead of exhausting the stack, memory or time): at most
+ * {@link MAX_CIRCUIT_QUBITS} qubits over all `qreg`s (the running total is checked at each `qreg`),
+ * {@link MAX_QASM_CLASSICAL_BITS} classical bits, {@link MAX_QASM_EXPRESSION_DEPTH} levels of
+ * nesting in one parameter expression, 64 levels of gate definitions, and
+ * {@link MAX_QASM_OPERATIONS} operations after expansion (each definition's expanded size is the sum
+ * of its body's sizes, computed when it is defined). A leading UTF-8 byte-order mark is skipped.
+ *
  * qelib1 gates map onto the gate table as follows (exact, including the relative phases that
  * matter under control; a global phase of an uncontrolled gate is not observable):
  * u3 → u; u2(φ,λ) → u(π/2,φ,λ); u1 → p; u → u; p → p; cu1, cp → cp; id, u0 → nothing (identity);
  * x y z h s sdg t tdg sx rx ry rz cx cy cz crx cry crz swap ccx rxx rzz → the same names;
  * sxdg → h·sdg·h; ch → ry(−π/4), cz, ry(π/4) on the target; cswap → cx, ccx, cx; csx → h, cp(π/2), h;
- * cu3 and cu(θ,φ,λ,γ) → qelib1's own definitions in p, cx, u. `U` → u and `CX` → cx. User gate
+ * cu3 and cu(θ,φ,λ,γ) → qelib1's own definitions in p, cx, u; the multi-controlled gates of Qiskit's
+ * qelib1 → its definitions: rccx (Toffoli up to relative phases, Margolus), rc3x (C³X up to relative
+ * phases), c3x (C³X), c3sqrtx (C³-√X), c4x (C⁴X). `U` → u and `CX` → cx. User gate
  * definitions are expanded into these operations. IonQ's gpi, gpi2, ms and ryy are not qelib1
  * gates: a file defines them (as {@link toQasm} writes them) and they import as their definitions.
  *
@@ -35,7 +45,7 @@
  */
 
 import { ValidationError } from '../shared/errors.js';
-import { Circuit } from './circuit.js';
+import { Circuit, MAX_CIRCUIT_QUBITS } from './circuit.js';
 import { GATES, type GateName, isGateName, type OperationName } from './gates.js';
 import type { CircuitJson } from './quantum-backend.js';
 
@@ -161,12 +171,51 @@ function tokenize(source: string): Token[] {
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
+/** `depth` is the height of the tree below the node (a leaf is 1); evaluation recurses that deep. */
 type Expr =
-  | { kind: 'num'; value: number }
-  | { kind: 'param'; name: string; token: Token }
-  | { kind: 'neg'; arg: Expr }
-  | { kind: 'bin'; op: '+' | '-' | '*' | '/' | '^'; left: Expr; right: Expr }
-  | { kind: 'call'; fn: string; arg: Expr };
+  | { kind: 'num'; value: number; depth: 1 }
+  | { kind: 'param'; name: string; token: Token; depth: 1 }
+  | { kind: 'neg'; arg: Expr; depth: number }
+  | { kind: 'bin'; op: BinaryOp; left: Expr; right: Expr; depth: number }
+  | { kind: 'call'; fn: string; arg: Expr; depth: number };
+
+type BinaryOp = '+' | '-' | '*' | '/' | '^';
+
+/**
+ * Most nesting in one parameter expression: parentheses, unary signs, `^` chains and the height of
+ * the operator tree each count one level. Constant subexpressions fold to one number as they are
+ * parsed (same left-to-right IEEE arithmetic as evaluating them), so a long sum of literals is one
+ * level; a long sum over gate parameters is as deep as it is long.
+ */
+export const MAX_QASM_EXPRESSION_DEPTH = 256;
+
+/**
+ * Most primitive operations one program may expand into (gate calls after every user and qelib1
+ * definition is inlined, and broadcasts repeated). Each definition's expanded size is computed
+ * when it is defined, so a program over the limit fails at the offending line before any expansion.
+ */
+export const MAX_QASM_OPERATIONS = 1_000_000;
+
+/** Most classical bits over all `creg` declarations. */
+export const MAX_QASM_CLASSICAL_BITS = 4096;
+
+/** Most levels of gate definitions calling gate definitions. */
+const MAX_GATE_NESTING = 64;
+
+function applyBinary(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    default:
+      return a ** b;
+  }
+}
 
 const FUNCTIONS: Record<string, (x: number) => number> = {
   sin: Math.sin,
@@ -190,22 +239,8 @@ function evaluate(e: Expr, env: ReadonlyMap<string, number>): number {
       return -evaluate(e.arg, env);
     case 'call':
       return (FUNCTIONS[e.fn] as (x: number) => number)(evaluate(e.arg, env));
-    case 'bin': {
-      const a = evaluate(e.left, env);
-      const b = evaluate(e.right, env);
-      switch (e.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          return a / b;
-        default:
-          return a ** b;
-      }
-    }
+    case 'bin':
+      return applyBinary(e.op, evaluate(e.left, env), evaluate(e.right, env));
   }
 }
 
@@ -227,6 +262,10 @@ interface GateDefinition {
   body: BodyCall[];
   /** A primitive maps straight to a gate of the table (or to nothing, for the identity). */
   primitive?: GateName | 'identity';
+  /** Primitive operations one call expands into: 1 for a primitive, the sum over the body otherwise. */
+  size: number;
+  /** Levels of definitions below this one (a primitive is 0). */
+  nesting: number;
 }
 
 /** qelib1 gates defined by a decomposition (in QASM, over primitives). */
@@ -241,6 +280,11 @@ gate cswap a,b,c { cx c,b; ccx a,b,c; cx c,b; }
 gate csx a,b { h b; cp(pi/2) a,b; h b; }
 gate cu3(theta,phi,lambda) c,t { p((lambda+phi)/2) c; p((lambda-phi)/2) t; cx c,t; u(-theta/2,0,-(phi+lambda)/2) t; cx c,t; u(theta/2,phi,0) t; }
 gate cu(theta,phi,lambda,gamma) c,t { p(gamma) c; p((lambda+phi)/2) c; p((lambda-phi)/2) t; cx c,t; u(-theta/2,0,-(phi+lambda)/2) t; cx c,t; u(theta/2,phi,0) t; }
+gate rccx a,b,c { u2(0,pi) c; u1(pi/4) c; cx b,c; u1(-pi/4) c; cx a,c; u1(pi/4) c; cx b,c; u1(-pi/4) c; u2(0,pi) c; }
+gate rc3x a,b,c,d { u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; }
+gate c3x a,b,c,d { h d; p(pi/8) a; p(pi/8) b; p(pi/8) c; p(pi/8) d; cx a,b; p(-pi/8) b; cx a,b; cx b,c; p(-pi/8) c; cx a,c; p(pi/8) c; cx b,c; p(-pi/8) c; cx a,c; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx a,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx a,d; h d; }
+gate c3sqrtx a,b,c,d { h d; cu1(pi/8) a,d; h d; cx a,b; h d; cu1(-pi/8) b,d; h d; cx a,b; h d; cu1(pi/8) b,d; h d; cx b,c; h d; cu1(-pi/8) c,d; h d; cx a,c; h d; cu1(pi/8) c,d; h d; cx b,c; h d; cu1(-pi/8) c,d; h d; cx a,c; h d; cu1(pi/8) c,d; h d; }
+gate c4x a,b,c,d,e { h e; cu1(pi/2) d,e; h e; c3x a,b,c,d; h e; cu1(-pi/2) d,e; h e; c3x a,b,c,d; c3sqrtx a,b,c,e; }
 `;
 
 /** Gates of the table that qelib1 (as Qiskit ships it) defines under the same name. */
@@ -279,6 +323,8 @@ function primitive(name: string, gate: GateName | 'identity', numParams: number,
     qubits: Array.from({ length: numQubits }, (_, i) => `q${i}`),
     body: [],
     primitive: gate,
+    size: gate === 'identity' ? 0 : 1,
+    nesting: 0,
   };
 }
 
@@ -415,6 +461,19 @@ class Parser {
         if (this.qregs.has(name.text) || this.cregs.has(name.text)) {
           this.fail(`register '${name.text}' is already declared`, name);
         }
+        // The running total is checked here, before any register is expanded into qubit lists.
+        if (t.text === 'qreg' && this.numQubits + size > MAX_CIRCUIT_QUBITS) {
+          this.fail(
+            `qreg '${name.text}[${size}]' brings the program to ${this.numQubits + size} qubits, more than the limit of ${MAX_CIRCUIT_QUBITS}`,
+            name,
+          );
+        }
+        if (t.text === 'creg' && this.numClbits + size > MAX_QASM_CLASSICAL_BITS) {
+          this.fail(
+            `creg '${name.text}[${size}]' brings the program to ${this.numClbits + size} classical bits, more than the limit of ${MAX_QASM_CLASSICAL_BITS}`,
+            name,
+          );
+        }
         if (t.text === 'qreg') {
           this.qregs.set(name.text, { name: name.text, size, offset: this.numQubits });
           this.numQubits += size;
@@ -449,6 +508,7 @@ class Parser {
         const refs = this.parseArgList();
         this.expectSym(';');
         const qubits = [...new Set(refs.flatMap((r) => this.expand(r)))];
+        this.reserve(1, t);
         this.ops.push({ gate: 'barrier', qubits, params: [], token: t });
         return;
       }
@@ -521,7 +581,36 @@ class Parser {
       }
     }
     this.expectSym('}');
-    this.gates.set(name.text, { name: name.text, params, qubits, body });
+    let size = 0;
+    let nesting = 0;
+    for (const call of body) {
+      const inner = this.lookup(call.name, call.token);
+      size += inner.size;
+      nesting = Math.max(nesting, inner.nesting + 1);
+    }
+    if (nesting > MAX_GATE_NESTING) {
+      this.fail(
+        `gate '${name.text}' nests definitions ${nesting} deep, more than the limit of ${MAX_GATE_NESTING}`,
+        name,
+      );
+    }
+    if (size > MAX_QASM_OPERATIONS) {
+      this.fail(
+        `gate '${name.text}' expands to ${size} operations, more than the limit of ${MAX_QASM_OPERATIONS}`,
+        name,
+      );
+    }
+    this.gates.set(name.text, { name: name.text, params, qubits, body, size, nesting });
+  }
+
+  /** Fails at `token` unless `count` more operations fit within MAX_QASM_OPERATIONS. */
+  private reserve(count: number, token: Token): void {
+    if (this.ops.length + count > MAX_QASM_OPERATIONS) {
+      this.fail(
+        `the program expands to more than ${MAX_QASM_OPERATIONS} operations (the limit) at this statement`,
+        token,
+      );
+    }
   }
 
   private lookup(name: string, token: Token): GateDefinition {
@@ -537,43 +626,75 @@ class Parser {
 
   // expression := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*;
   // unary := '-' unary | power; power := atom ('^' unary)?
+  // Recursion is bounded: `exprDepth` counts the nested parse calls (parentheses, signs, powers,
+  // function calls) and every node records its height; both stop at MAX_QASM_EXPRESSION_DEPTH.
+  private exprDepth = 0;
+
+  private enter(token: Token): void {
+    if (++this.exprDepth > MAX_QASM_EXPRESSION_DEPTH) {
+      this.fail(`the expression nests more than ${MAX_QASM_EXPRESSION_DEPTH} levels deep`, token);
+    }
+  }
+
+  private node(e: Expr, token: Token): Expr {
+    if (e.depth > MAX_QASM_EXPRESSION_DEPTH) {
+      this.fail(`the expression nests more than ${MAX_QASM_EXPRESSION_DEPTH} levels deep`, token);
+    }
+    return e;
+  }
+
+  private binary(op: BinaryOp, left: Expr, right: Expr, token: Token): Expr {
+    if (left.kind === 'num' && right.kind === 'num') {
+      return { kind: 'num', value: applyBinary(op, left.value, right.value), depth: 1 };
+    }
+    return this.node({ kind: 'bin', op, left, right, depth: Math.max(left.depth, right.depth) + 1 }, token);
+  }
+
   private parseExpr(params: readonly string[]): Expr {
     let left = this.parseTerm(params);
     while (this.isSym('+') || this.isSym('-')) {
-      const op = this.next().text as '+' | '-';
-      left = { kind: 'bin', op, left, right: this.parseTerm(params) };
+      const t = this.next();
+      left = this.binary(t.text as BinaryOp, left, this.parseTerm(params), t);
     }
     return left;
   }
   private parseTerm(params: readonly string[]): Expr {
     let left = this.parseUnary(params);
     while (this.isSym('*') || this.isSym('/')) {
-      const op = this.next().text as '*' | '/';
-      left = { kind: 'bin', op, left, right: this.parseUnary(params) };
+      const t = this.next();
+      left = this.binary(t.text as BinaryOp, left, this.parseUnary(params), t);
     }
     return left;
   }
   private parseUnary(params: readonly string[]): Expr {
-    if (this.isSym('-')) {
-      this.next();
-      return { kind: 'neg', arg: this.parseUnary(params) };
+    const t = this.peek();
+    this.enter(t);
+    try {
+      if (this.isSym('-')) {
+        this.next();
+        const arg = this.parseUnary(params);
+        if (arg.kind === 'num') return { kind: 'num', value: -arg.value, depth: 1 };
+        return this.node({ kind: 'neg', arg, depth: arg.depth + 1 }, t);
+      }
+      if (this.isSym('+')) {
+        this.next();
+        return this.parseUnary(params);
+      }
+      const base = this.parseAtom(params);
+      if (this.isSym('^')) {
+        const op = this.next();
+        return this.binary('^', base, this.parseUnary(params), op);
+      }
+      return base;
+    } finally {
+      this.exprDepth--;
     }
-    if (this.isSym('+')) {
-      this.next();
-      return this.parseUnary(params);
-    }
-    const base = this.parseAtom(params);
-    if (this.isSym('^')) {
-      this.next();
-      return { kind: 'bin', op: '^', left: base, right: this.parseUnary(params) };
-    }
-    return base;
   }
   private parseAtom(params: readonly string[]): Expr {
     const t = this.peek();
     if (t.kind === 'real' || t.kind === 'int') {
       this.next();
-      return { kind: 'num', value: Number(t.text) };
+      return { kind: 'num', value: Number(t.text), depth: 1 };
     }
     if (this.isSym('(')) {
       this.next();
@@ -583,14 +704,16 @@ class Parser {
     }
     if (t.kind === 'id') {
       this.next();
-      if (t.text === 'pi') return { kind: 'num', value: Math.PI };
+      if (t.text === 'pi') return { kind: 'num', value: Math.PI, depth: 1 };
       if (Object.hasOwn(FUNCTIONS, t.text)) {
         this.expectSym('(');
         const arg = this.parseExpr(params);
         this.expectSym(')');
-        return { kind: 'call', fn: t.text, arg };
+        const fn = FUNCTIONS[t.text] as (x: number) => number;
+        if (arg.kind === 'num') return { kind: 'num', value: fn(arg.value), depth: 1 };
+        return this.node({ kind: 'call', fn: t.text, arg, depth: arg.depth + 1 }, t);
       }
-      if (params.includes(t.text)) return { kind: 'param', name: t.text, token: t };
+      if (params.includes(t.text)) return { kind: 'param', name: t.text, token: t, depth: 1 };
       this.fail(`unknown identifier '${t.text}' in an expression`, t);
     }
     this.fail(`expected an expression, found ${this.describe(t)}`, t);
@@ -656,6 +779,7 @@ class Parser {
     if (qubits.length !== clbits.length) {
       this.fail(`measure: ${qubits.length} qubit(s) into ${clbits.length} bit(s); sizes must match`, t);
     }
+    this.reserve(qubits.length, t);
     qubits.forEach((qubit, i) => {
       if (this.measured.has(qubit)) this.fail(`qubit ${qubit} is measured twice (measurements are terminal)`, t);
       this.measured.add(qubit);
@@ -690,6 +814,7 @@ class Parser {
     const sizes = new Set(refs.filter((r) => r.index === undefined).map((r) => r.register.size));
     if (sizes.size > 1) this.fail(`gate '${t.text}': registers of different sizes cannot be broadcast together`, t);
     const times = sizes.size === 1 ? ([...sizes][0] as number) : 1;
+    this.reserve(times * def.size, t);
     for (let k = 0; k < times; k++) {
       const qubits = refs.map((r) => r.register.offset + (r.index ?? k));
       if (new Set(qubits).size !== qubits.length) this.fail(`gate '${t.text}' is given the same qubit twice`, t);
@@ -704,7 +829,7 @@ class Parser {
     token: Token,
     depth: number,
   ): void {
-    if (depth > 64) this.fail('gate definitions nest more than 64 deep', token);
+    if (depth > MAX_GATE_NESTING) this.fail(`gate definitions nest more than ${MAX_GATE_NESTING} deep`, token);
     if (def.primitive) {
       if (def.primitive === 'identity') return;
       for (const q of qubits) {
@@ -743,7 +868,9 @@ class Parser {
  */
 export function parseQasm(source: string): QasmProgram {
   if (typeof source !== 'string') throw new QasmParseError('the program must be a string', 1, 1);
-  const parser = new Parser(tokenize(source), new Map());
+  // A leading UTF-8 byte-order mark (U+FEFF, as some editors on Windows write) is not part of the program.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const parser = new Parser(tokenize(text), new Map());
   parser.parseProgram();
   if (parser.totalQubits === 0) throw new QasmParseError("the program declares no qubits ('qreg')", 1, 1);
   const circuit = new Circuit(parser.totalQubits);

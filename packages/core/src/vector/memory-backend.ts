@@ -1,11 +1,12 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { base64ToTypedArray, typedArrayToBase64 } from '../shared/binary.js';
-import { IndexNotFoundError, StorageError } from '../shared/errors.js';
+import { IndexNotFoundError, StorageError, throwIfAborted } from '../shared/errors.js';
 import { BaseVectorBackend } from './base-vector-backend.js';
 import { evaluateFilter } from './filter-evaluator.js';
 import { FILTER_OPERATORS } from './filter-types.js';
 import { score } from './metrics.js';
+import { TopK } from './top-k.js';
 import type {
   BackendCapabilities,
   DeleteTarget,
@@ -41,6 +42,9 @@ interface SnapshotFile {
   index: IndexDescription;
   namespaces: Record<string, Array<{ id: string; vector: string; metadata?: Metadata }>>;
 }
+
+/** Records scored between two yields to the event loop in one exact query. */
+export const MEMORY_QUERY_SLICE = 8192;
 
 function copyMetadata<M extends Metadata>(metadata: M | undefined): M | undefined {
   if (metadata === undefined) return undefined;
@@ -191,16 +195,32 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     for (const r of records) space.set(r.id, { vector: r.vector, metadata: copyMetadata(r.metadata) });
   }
 
+  /**
+   * Exact search: scores every record (after the filter) and keeps the top k in a bounded heap
+   * ({@link TopK}: O(n log k) time, O(k) memory), ties broken by id. A scan over more than
+   * {@link MEMORY_QUERY_SLICE} records yields to the event loop between slices (so timers, other
+   * queries and an abort run while it works) and checks the signal after each yield. The scan reads
+   * the namespace's records as of the query's start; a concurrent update of a record may be seen.
+   */
   protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
     const metric = this.current().metric;
-    const scored: Array<{ id: string; score: number; record: StoredRecord }> = [];
-    for (const [id, record] of this.space(q.namespace) ?? []) {
+    const space = this.space(q.namespace);
+    if (!space) return [];
+    const top = new TopK<{ id: string; score: number; record: StoredRecord }>(q.topK);
+    const entries = space.size > MEMORY_QUERY_SLICE ? [...space] : space;
+    let sinceYield = 0;
+    for (const [id, record] of entries) {
+      if (++sinceYield > MEMORY_QUERY_SLICE) {
+        sinceYield = 1;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        throwIfAborted(q.signal);
+      }
       if (q.filter && !evaluateFilter(q.filter, record.metadata)) continue;
-      scored.push({ id, score: score(metric, q.vector, record.vector), record });
+      const s = score(metric, q.vector, record.vector);
+      if (s < top.threshold) continue;
+      top.offer({ id, score: s, record });
     }
-    // Ties break by id so results are deterministic.
-    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return scored.slice(0, q.topK).map(({ id, score: s, record }) => {
+    return top.sorted().map(({ id, score: s, record }) => {
       const match: QueryMatch<M> = { id, score: s };
       if (q.includeVectors) match.vector = record.vector.slice();
       if (q.includeMetadata && record.metadata !== undefined) match.metadata = copyMetadata(record.metadata) as M;

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { BatchedCircuit, type BatchedGate } from './batched-circuit.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('BatchedCircuit', () => {
+  it('matches closed forms for single rotations and wire ordering', () => {
+    const c = new BatchedCircuit(2, [
+      { gate: 'rx', wire: 0, angle: 0 },
+      { gate: 'ry', wire: 1, angle: 1 },
+    ]);
+    const angles = new Float64Array([0.3, 1.1, 2.0, -0.4]);
+    const v = c.expectations({ batchSize: 2, angles, observables: [[0], [1], [0, 1]] });
+    expect(v[0]).toBeCloseTo(Math.cos(0.3), 12);
+    expect(v[1]).toBeCloseTo(Math.cos(1.1), 12);
+    expect(v[2]).toBeCloseTo(Math.cos(0.3) * Math.cos(1.1), 12);
+    expect(v[3]).toBeCloseTo(Math.cos(2.0), 12);
+    // wire 0 is the most significant bit: X on wire 0 puts the amplitude at index 2.
+    const flip = new BatchedCircuit(2, [{ gate: 'rx', wire: 0, angle: 0 }]);
+    const seen: number[] = [];
+    flip.states({ batchSize: 1, angles: new Float64Array([Math.PI]) }, (_b, re, im) => {
+      for (let k = 0; k < 4; k++) seen.push((re[k] as number) ** 2 + (im[k] as number) ** 2);
+    });
+    expect(seen.map((p) => Math.round(p * 1e9) / 1e9)).toEqual([0, 0, 1, 0]);
+  });
+
+  it('gives H·RZ(φ)·H → cos φ, Bell correlations and ZZ/XX/YY phases', () => {
+    const c = new BatchedCircuit(2, [
+      { gate: 'h', wire: 0 },
+      { gate: 'rz', wire: 0, angle: 0 },
+      { gate: 'h', wire: 0 },
+    ]);
+    expect(c.expectations({ batchSize: 1, angles: new Float64Array([0.7]), observables: [[0]] })[0]).toBeCloseTo(
+      Math.cos(0.7),
+      12,
+    );
+    const bell = new BatchedCircuit(2, [
+      { gate: 'h', wire: 0 },
+      { gate: 'cnot', control: 0, target: 1 },
+    ]);
+    const b = bell.expectations({ batchSize: 1, angles: new Float64Array(0), observables: [[0], [1], [0, 1]] });
+    expect(b[0]).toBeCloseTo(0, 12);
+    expect(b[2]).toBeCloseTo(1, 12);
+    // exp(−iθ/2 X⊗X)|00⟩ = cos(θ/2)|00⟩ − i sin(θ/2)|11⟩ ⇒ ⟨Z0⟩ = cos θ; same for YY (Y⊗Y|00⟩ = −|11⟩).
+    for (const gate of ['xx', 'yy'] as const) {
+      const g = new BatchedCircuit(2, [{ gate, wires: [0, 1], angle: 0 }]);
+      expect(g.expectations({ batchSize: 1, angles: new Float64Array([0.9]), observables: [[0]] })[0]).toBeCloseTo(
+        Math.cos(0.9),
+        12,
+      );
+    }
+    // On |+ +⟩, exp(−iθ/2 Z⊗Z) gives ⟨X0⟩ = cos θ: measure via H then Z.
+    const zz = new BatchedCircuit(2, [
+      { gate: 'h', wire: 0 },
+      { gate: 'h', wire: 1 },
+      { gate: 'zz', wires: [0, 1], angle: 0 },
+      { gate: 'h', wire: 0 },
+    ]);
+    expect(zz.expectations({ batchSize: 1, angles: new Float64Array([1.3]), observables: [[0]] })[0]).toBeCloseTo(
+      Math.cos(1.3),
+      12,
+    );
+    // H⊗H, CZ, H on wire 1 gives (|00⟩ + |11⟩)/√2: ⟨Z0 Z1⟩ = 1, ⟨Z1⟩ = 0.
+    const cz = new BatchedCircuit(2, [
+      { gate: 'h', wire: 0 },
+      { gate: 'h', wire: 1 },
+      { gate: 'cz', wires: [0, 1] },
+      { gate: 'h', wire: 1 },
+    ]);
+    expect(cz.expectations({ batchSize: 1, angles: new Float64Array(0), observables: [[0, 1]] })[0]).toBeCloseTo(1, 12);
+    expect(cz.expectations({ batchSize: 1, angles: new Float64Array(0), observables: [[1]] })[0]).toBeCloseTo(0, 12);
+  });
+
+  it('adjoint gradients through the batched path match central finite differences', () => {
+    const n = 4;
+    const rnd = lcg(7);
+    const gates: BatchedGate[] = [];
+    let slot = 0;
+    const kinds = ['h', 'rx', 'ry', 'rz', 'cnot', 'cz', 'zz', 'xx', 'yy'] as const;
+    for (let i = 0; i < 40; i++) {
+      const kind = kinds[i % kinds.length] as (typeof kinds)[number];
+      const a = Math.floor(rnd() * n);
+      const b = (a + 1 + Math.floor(rnd() * (n - 1))) % n;
+      if (kind === 'h') gates.push({ gate: 'h', wire: a });
+      else if (kind === 'cnot') gates.push({ gate: 'cnot', control: a, target: b });
+      else if (kind === 'cz') gates.push({ gate: 'cz', wires: [a, b] });
+      else if (kind === 'rx' || kind === 'ry' || kind === 'rz') gates.push({ gate: kind, wire: a, angle: slot++ });
+      else gates.push({ gate: kind, wires: [a, b], angle: slot++ });
+    }
+    // One slot shared by two gates: gradients add.
+    gates.push({ gate: 'ry', wire: 2, angle: 0 });
+    const c = new BatchedCircuit(n, gates);
+    const B = 3;
+    const angles = Float64Array.from({ length: B * c.numAngles }, () => (rnd() - 0.5) * 6);
+    const observables = [[0], [1, 3], [2]];
+    const weights = [0.7, -1.3, 0.4];
+    // A nonlinear loss per sample: ℓ = Σ_j w_j E_j + E_0², cotangent w_j + 2E_0[j = 0].
+    const loss = (v: Float64Array, at: number) =>
+      weights.reduce((s, w, j) => s + w * (v[at + j] as number), 0) + (v[at] as number) ** 2;
+    const { values, angleGradients } = c.valueAndGradient({
+      batchSize: B,
+      angles,
+      observables,
+      cotangent: (_b, v, out) => {
+        for (let j = 0; j < weights.length; j++) out[j] = weights[j] as number;
+        out[0] = (out[0] as number) + 2 * (v[0] as number);
+      },
+    });
+    expect(Array.from(values)).toEqual(Array.from(c.expectations({ batchSize: B, angles, observables })));
+    const h = 1e-6;
+    for (let b = 0; b < B; b++) {
+      for (let s = 0; s < c.numAngles; s++) {
+        const plus = Float64Array.from(angles);
+        const minus = Float64Array.from(angles);
+        plus[b * c.numAngles + s] = (plus[b * c.numAngles + s] as number) + h;
+        minus[b * c.numAngles + s] = (minus[b * c.numAngles + s] as number) - h;
+        const fd =
+          (loss(c.expectations({ batchSize: B, angles: plus, observables }), b * 3) -
+            loss(c.expectations({ batchSize: B, angles: minus, observables }), b * 3)) /
+          (2 * h);
+        expect(angleGradients[b * c.numAngles + s]).toBeCloseTo(fd, 6);
+      }
+    }
+  });
+
+  it('rejects bad wires, slots and short angle arrays with the field named', () => {
+    expect(() => new BatchedCircuit(2, [{ gate: 'h', wire: 2 }])).toThrow(/wire 2/);
+    expect(() => new BatchedCircuit(2, [{ gate: 'cnot', control: 1, target: 1 }])).toThrow(/differ/);
+    const c = new BatchedCircuit(1, [{ gate: 'rx', wire: 0, angle: 1 }]);
+    expect(() => c.expectations({ batchSize: 2, angles: new Float64Array(3), observables: [[0]] })).toThrow(
+      /angles has 3 values/,
+    );
+  });
+});

@@ -1,0 +1,408 @@
+/**
+ * Batched exact evaluation of one fixed circuit over many angle sets.
+ *
+ * A {@link BatchedCircuit} is a gate list compiled once. Each parameterised gate reads its angle
+ * from a slot of a per-sample angle vector, so one call evaluates B samples (inputs and parameters
+ * already folded into the angles by the caller) with two reused state buffers and no per-sample
+ * allocation, compilation or dispatch. Values are exact expectations of Z-strings; gradients are
+ * adjoint-mode (one forward and one backward sweep per sample, whatever the number of angles).
+ *
+ * Conventions (PennyLane's): wire 0 is the most significant bit of the amplitude index, so wire q
+ * is bit n−1−q. RX/RY/RZ(θ) = exp(−iθP/2); ZZ/XX/YY(θ) = exp(−iθ/2 P⊗P) (IsingZZ = MultiRZ on two
+ * wires); H, CNOT(control, target), CZ as usual.
+ *
+ * Adjoint rule: for G(θ) = exp(−iθP/2) with φ the state right after G and λ = (gates after G)† O ψ,
+ * ∂⟨O⟩/∂θ = Im⟨λ|P|φ⟩.
+ */
+
+import { parity } from './pauli.js';
+
+/** One gate. `angle` is the index of the slot in the per-sample angle vector. */
+export type BatchedGate =
+  | { readonly gate: 'h'; readonly wire: number }
+  | { readonly gate: 'cnot'; readonly control: number; readonly target: number }
+  | { readonly gate: 'cz'; readonly wires: readonly [number, number] }
+  | { readonly gate: 'rx' | 'ry' | 'rz'; readonly wire: number; readonly angle: number }
+  | { readonly gate: 'zz' | 'xx' | 'yy'; readonly wires: readonly [number, number]; readonly angle: number };
+
+/** Fills the initial state of sample `b` (real and imaginary parts, length 2^n each). */
+export type StatePreparation = (b: number, re: Float64Array, im: Float64Array) => void;
+
+export interface BatchedRunParams {
+  /** Number of samples B. */
+  readonly batchSize: number;
+  /** B × numAngles angles, sample-major. */
+  readonly angles: Float64Array;
+  /** Initial state per sample; |0…0⟩ when omitted. */
+  readonly prepare?: StatePreparation;
+}
+
+export interface BatchedExpectationParams extends BatchedRunParams {
+  /** Z-strings, each a list of wires: ⟨Z_w1 Z_w2 …⟩. */
+  readonly observables: ReadonlyArray<readonly number[]>;
+}
+
+export interface BatchedGradientParams extends BatchedExpectationParams {
+  /**
+   * Given sample b's expectation values, writes the loss cotangent ∂ℓ_b/∂⟨O_j⟩ into `out` (length =
+   * observables). The gradient returned is then ∂ℓ_b/∂angle for each slot (chain rule through the
+   * combined diagonal observable Σ_j out_j O_j, one backward sweep).
+   */
+  readonly cotangent: (b: number, values: Float64Array, out: Float64Array) => void;
+}
+
+export interface BatchedGradientResult {
+  /** B × observables expectation values. */
+  readonly values: Float64Array;
+  /** B × numAngles gradients of each sample's loss. */
+  readonly angleGradients: Float64Array;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+
+interface Compiled {
+  readonly kind: number;
+  readonly m1: number;
+  readonly m2: number;
+  readonly slot: number;
+}
+
+const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8 } as const;
+
+export class BatchedCircuit {
+  readonly numQubits: number;
+  /** Angle slots per sample (1 + the largest slot index used). */
+  readonly numAngles: number;
+  readonly dim: number;
+  private readonly ops: Compiled[];
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly lre: Float64Array;
+  private readonly lim: Float64Array;
+
+  constructor(numQubits: number, gates: readonly BatchedGate[], options: { numAngles?: number } = {}) {
+    if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
+      throw new RangeError(`numQubits must be an integer in 1..26, got ${numQubits}`);
+    }
+    this.numQubits = numQubits;
+    this.dim = 2 ** numQubits;
+    const bit = (w: number): number => {
+      if (!Number.isInteger(w) || w < 0 || w >= numQubits) {
+        throw new RangeError(`wire ${w} is outside 0..${numQubits - 1}`);
+      }
+      return 1 << (numQubits - 1 - w);
+    };
+    let maxSlot = -1;
+    this.ops = gates.map((g) => {
+      switch (g.gate) {
+        case 'h':
+          return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1 };
+        case 'cnot':
+          if (g.control === g.target) throw new RangeError('cnot control and target must differ');
+          return { kind: K.cnot, m1: bit(g.control), m2: bit(g.target), slot: -1 };
+        case 'cz':
+          if (g.wires[0] === g.wires[1]) throw new RangeError('cz wires must differ');
+          return { kind: K.cz, m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: -1 };
+        case 'rx':
+        case 'ry':
+        case 'rz':
+          maxSlot = Math.max(maxSlot, g.angle);
+          return { kind: K[g.gate], m1: bit(g.wire), m2: 0, slot: g.angle };
+        default:
+          if (g.wires[0] === g.wires[1]) throw new RangeError(`${g.gate} wires must differ`);
+          maxSlot = Math.max(maxSlot, g.angle);
+          return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle };
+      }
+    });
+    for (const op of this.ops) {
+      if (op.slot !== -1 && (!Number.isInteger(op.slot) || op.slot < 0)) {
+        throw new RangeError(`angle slot must be a non-negative integer, got ${op.slot}`);
+      }
+    }
+    this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
+    this.re = new Float64Array(this.dim);
+    this.im = new Float64Array(this.dim);
+    this.lre = new Float64Array(this.dim);
+    this.lim = new Float64Array(this.dim);
+  }
+
+  /** Runs sample b forward into the internal buffers and returns them (valid until the next call). */
+  private forward(b: number, angles: Float64Array, prepare?: StatePreparation): void {
+    const { re, im } = this;
+    if (prepare) prepare(b, re, im);
+    else {
+      re.fill(0);
+      im.fill(0);
+      re[0] = 1;
+    }
+    const base = b * this.numAngles;
+    for (const op of this.ops) {
+      applyGate(re, im, this.dim, op, op.slot >= 0 ? (angles[base + op.slot] as number) : 0);
+    }
+  }
+
+  private checkRun(p: BatchedRunParams): void {
+    if (!Number.isInteger(p.batchSize) || p.batchSize < 0) {
+      throw new RangeError(`batchSize must be a non-negative integer, got ${p.batchSize}`);
+    }
+    if (p.angles.length < p.batchSize * this.numAngles) {
+      throw new RangeError(
+        `angles has ${p.angles.length} values; batchSize ${p.batchSize} × numAngles ${this.numAngles} needed`,
+      );
+    }
+  }
+
+  /**
+   * Calls `onState(b, re, im)` with each sample's final state (the buffers are reused: copy what
+   * you keep). Used by kernel models to compute each state once.
+   */
+  states(p: BatchedRunParams, onState: (b: number, re: Float64Array, im: Float64Array) => void): void {
+    this.checkRun(p);
+    for (let b = 0; b < p.batchSize; b++) {
+      this.forward(b, p.angles, p.prepare);
+      onState(b, this.re, this.im);
+    }
+  }
+
+  /** ⟨O_j⟩ for every sample and Z-string, B × observables, sample-major. */
+  expectations(p: BatchedExpectationParams): Float64Array {
+    this.checkRun(p);
+    const masks = p.observables.map((o) => this.zMask(o));
+    const out = new Float64Array(p.batchSize * masks.length);
+    for (let b = 0; b < p.batchSize; b++) {
+      this.forward(b, p.angles, p.prepare);
+      zExpectations(this.re, this.im, masks, out, b * masks.length);
+    }
+    return out;
+  }
+
+  /** Values and adjoint gradients of each sample's loss with respect to every angle slot. */
+  valueAndGradient(p: BatchedGradientParams): BatchedGradientResult {
+    this.checkRun(p);
+    const masks = p.observables.map((o) => this.zMask(o));
+    const nObs = masks.length;
+    const values = new Float64Array(p.batchSize * nObs);
+    const grads = new Float64Array(p.batchSize * this.numAngles);
+    const cot = new Float64Array(nObs);
+    const { re, im, lre, lim, dim } = this;
+    for (let b = 0; b < p.batchSize; b++) {
+      this.forward(b, p.angles, p.prepare);
+      zExpectations(re, im, masks, values, b * nObs);
+      cot.fill(0);
+      p.cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+      // λ = (Σ_j c_j Z_j) φ, elementwise since Z-strings are diagonal.
+      for (let k = 0; k < dim; k++) {
+        let d = 0;
+        for (let j = 0; j < nObs; j++)
+          d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
+        lre[k] = d * (re[k] as number);
+        lim[k] = d * (im[k] as number);
+      }
+      const base = b * this.numAngles;
+      for (let g = this.ops.length - 1; g >= 0; g--) {
+        const op = this.ops[g] as Compiled;
+        if (op.slot >= 0) {
+          grads[base + op.slot] = (grads[base + op.slot] as number) + generatorOverlap(lre, lim, re, im, dim, op);
+        }
+        const theta = op.slot >= 0 ? -(p.angles[base + op.slot] as number) : 0;
+        applyGate(re, im, dim, op, theta);
+        applyGate(lre, lim, dim, op, theta);
+      }
+    }
+    return { values, angleGradients: grads };
+  }
+
+  private zMask(wires: readonly number[]): number {
+    let m = 0;
+    for (const w of wires) {
+      if (!Number.isInteger(w) || w < 0 || w >= this.numQubits) {
+        throw new RangeError(`observable wire ${w} is outside 0..${this.numQubits - 1}`);
+      }
+      m ^= 1 << (this.numQubits - 1 - w);
+    }
+    return m;
+  }
+}
+
+function popParity(x: number): boolean {
+  return parity(x) === 1;
+}
+
+function zExpectations(re: Float64Array, im: Float64Array, masks: number[], out: Float64Array, at: number): void {
+  for (let j = 0; j < masks.length; j++) {
+    const m = masks[j] as number;
+    let s = 0;
+    for (let k = 0; k < re.length; k++) {
+      const p = (re[k] as number) ** 2 + (im[k] as number) ** 2;
+      s += popParity(k & m) ? -p : p;
+    }
+    out[at + j] = s;
+  }
+}
+
+/** Applies one compiled gate with angle θ (ignored for fixed gates) in place. */
+function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled, theta: number): void {
+  const { m1, m2 } = op;
+  switch (op.kind) {
+    case K.h:
+      for (let k = 0; k < dim; k++) {
+        if (k & m1) continue;
+        const j = k | m1;
+        const ar = re[k] as number;
+        const ai = im[k] as number;
+        const br = re[j] as number;
+        const bi = im[j] as number;
+        re[k] = (ar + br) * SQRT1_2;
+        im[k] = (ai + bi) * SQRT1_2;
+        re[j] = (ar - br) * SQRT1_2;
+        im[j] = (ai - bi) * SQRT1_2;
+      }
+      return;
+    case K.cnot:
+      for (let k = 0; k < dim; k++) {
+        if (!(k & m1) || k & m2) continue;
+        const j = k | m2;
+        const tr = re[k] as number;
+        const ti = im[k] as number;
+        re[k] = re[j] as number;
+        im[k] = im[j] as number;
+        re[j] = tr;
+        im[j] = ti;
+      }
+      return;
+    case K.cz: {
+      const both = m1 | m2;
+      for (let k = 0; k < dim; k++) {
+        if ((k & both) === both) {
+          re[k] = -(re[k] as number);
+          im[k] = -(im[k] as number);
+        }
+      }
+      return;
+    }
+    case K.rx: {
+      const c = Math.cos(theta / 2);
+      const s = Math.sin(theta / 2);
+      for (let k = 0; k < dim; k++) {
+        if (k & m1) continue;
+        const j = k | m1;
+        const ar = re[k] as number;
+        const ai = im[k] as number;
+        const br = re[j] as number;
+        const bi = im[j] as number;
+        re[k] = c * ar + s * bi;
+        im[k] = c * ai - s * br;
+        re[j] = s * ai + c * br;
+        im[j] = -s * ar + c * bi;
+      }
+      return;
+    }
+    case K.ry: {
+      const c = Math.cos(theta / 2);
+      const s = Math.sin(theta / 2);
+      for (let k = 0; k < dim; k++) {
+        if (k & m1) continue;
+        const j = k | m1;
+        const ar = re[k] as number;
+        const ai = im[k] as number;
+        const br = re[j] as number;
+        const bi = im[j] as number;
+        re[k] = c * ar - s * br;
+        im[k] = c * ai - s * bi;
+        re[j] = s * ar + c * br;
+        im[j] = s * ai + c * bi;
+      }
+      return;
+    }
+    case K.rz:
+    case K.zz: {
+      const c = Math.cos(theta / 2);
+      const s = Math.sin(theta / 2);
+      const mask = m1 | m2;
+      for (let k = 0; k < dim; k++) {
+        // eigenvalue +1 → e^{−iθ/2}, −1 → e^{+iθ/2}
+        const sg = popParity(k & mask) ? s : -s;
+        const ar = re[k] as number;
+        const ai = im[k] as number;
+        re[k] = c * ar - sg * ai;
+        im[k] = c * ai + sg * ar;
+      }
+      return;
+    }
+    default: {
+      // XX or YY: ψ_k ← c ψ_k − i s σ_k ψ_{k⊕M}, σ = 1 (XX) or −1 when the two bits are equal (YY).
+      const c = Math.cos(theta / 2);
+      const s = Math.sin(theta / 2);
+      const mask = m1 | m2;
+      const yy = op.kind === K.yy;
+      for (let k = 0; k < dim; k++) {
+        const j = k ^ mask;
+        if (j < k) continue;
+        const sk = yy && !popParity(k & mask) ? -s : s;
+        const sj = yy && !popParity(j & mask) ? -s : s;
+        const ar = re[k] as number;
+        const ai = im[k] as number;
+        const br = re[j] as number;
+        const bi = im[j] as number;
+        re[k] = c * ar + sk * bi;
+        im[k] = c * ai - sk * br;
+        re[j] = c * br + sj * ai;
+        im[j] = c * bi - sj * ar;
+      }
+    }
+  }
+}
+
+/** Im⟨λ|P|φ⟩ for the generator P of a rotation gate. */
+function generatorOverlap(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  op: Compiled,
+): number {
+  const { m1, m2 } = op;
+  let s = 0;
+  switch (op.kind) {
+    case K.rz:
+    case K.zz: {
+      const mask = m1 | m2;
+      for (let k = 0; k < dim; k++) {
+        const v = (lre[k] as number) * (im[k] as number) - (lim[k] as number) * (re[k] as number);
+        s += popParity(k & mask) ? -v : v;
+      }
+      return s;
+    }
+    case K.rx:
+    case K.xx: {
+      const mask = m1 | m2;
+      for (let k = 0; k < dim; k++) {
+        const j = k ^ mask;
+        s += (lre[k] as number) * (im[j] as number) - (lim[k] as number) * (re[j] as number);
+      }
+      return s;
+    }
+    case K.ry:
+      // (Yφ)_k = iσ_k φ_{k⊕m}, σ = +1 if bit set else −1.
+      for (let k = 0; k < dim; k++) {
+        const j = k ^ m1;
+        const sg = k & m1 ? 1 : -1;
+        const pr = -sg * (im[j] as number);
+        const pi = sg * (re[j] as number);
+        s += (lre[k] as number) * pi - (lim[k] as number) * pr;
+      }
+      return s;
+    case K.yy: {
+      const mask = m1 | m2;
+      for (let k = 0; k < dim; k++) {
+        const j = k ^ mask;
+        const sg = popParity(k & mask) ? 1 : -1;
+        s += sg * ((lre[k] as number) * (im[j] as number) - (lim[k] as number) * (re[j] as number));
+      }
+      return s;
+    }
+    default:
+      return 0;
+  }
+}
