@@ -13,7 +13,7 @@ import { MemoryBackend, QuantumDatabase, type VectorBackend } from '@q-store/cor
 import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { CORPUS } from '../src/corpus.js';
 import { createHashingEmbedder } from '../src/embed.js';
-import { openEmbeddedPgvector } from '../src/stores.js';
+import { openEmbeddedPgvector } from '../src/stores/pgvector.js';
 
 const QUERIES = 400;
 const embedder = createHashingEmbedder();

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isQStoreError } from '@q-store/core';
-import { StateVectorSimulator } from '@q-store/quantum-sim';
+import { openQuantumChoice, openStoreChoice, QUANTUM_CHOICES, STORE_CHOICES } from './choices.js';
 import { runDemo } from './demo.js';
-import { openEmbeddedPgvector } from './stores.js';
 
 if (process.argv[2] === 'train') {
   await (await import('./train.js')).main(process.argv.slice(3));
@@ -15,16 +14,22 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '2026' },
     classical: { type: 'boolean', default: false },
     data: { type: 'string' },
+    store: { type: 'string', default: 'pgvector' },
+    quantum: { type: 'string', default: 'sim' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log(`usage: pnpm demo [--shots N] [--seed S] [--classical] [--data DIR]
+  console.log(`usage: pnpm demo [--store NAME] [--quantum NAME] [--shots N] [--seed S] [--classical] [--data DIR]
        pnpm demo train [--help]
 
-Runs the QuantumDatabase scenario on the embedded defaults: pgvector on PGlite (in memory, or in
-DIR with --data) and the quantum-sim state-vector simulator (--classical: no quantum backend).`);
+Runs the QuantumDatabase scenario. By default on the embedded defaults: pgvector on PGlite (in
+memory, or in DIR with --data) and the quantum-sim state-vector simulator (--classical: no quantum
+backend).
+
+  --store    ${Object.keys(STORE_CHOICES).join(' | ')}   (default pgvector)
+  --quantum  ${Object.keys(QUANTUM_CHOICES).join(' | ')}   (default sim)`);
   process.exit(0);
 }
 
@@ -39,20 +44,33 @@ if (!Number.isInteger(seed)) {
   process.exit(2);
 }
 
-const stores = await openEmbeddedPgvector({
-  indexName: 'demo-corpus',
-  ...(values.data ? { dataDir: values.data } : {}),
-});
-const quantum = values.classical ? undefined : new StateVectorSimulator();
+const print = (line: string) => console.log(line);
+let stores: Awaited<ReturnType<typeof openStoreChoice>> | undefined;
+let quantum: Awaited<ReturnType<typeof openQuantumChoice>> | undefined;
+try {
+  stores = await openStoreChoice(values.store, {
+    indexName: 'demo-corpus',
+    print,
+    ...(values.data ? { dataDir: values.data } : {}),
+  });
+  quantum = values.classical ? undefined : await openQuantumChoice(values.quantum, { seed, print });
+} catch (error) {
+  console.error(
+    isQStoreError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : error,
+  );
+  await stores?.close();
+  process.exit(2);
+}
+print(`store: ${stores.description}; quantum: ${quantum ? quantum.description : 'none (classical)'}`);
 try {
   await runDemo({
     backend: stores.backend,
     stateStore: stores.stateStore,
-    ...(quantum ? { quantum } : {}),
+    ...(quantum ? { quantum: quantum.backend } : {}),
     shots,
     seed,
     progress: process.stderr.isTTY === true,
-    afterIngest: stores.buildIndex,
+    ...(stores.buildIndex ? { afterIngest: stores.buildIndex } : {}),
   });
 } catch (error) {
   console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);

@@ -2,7 +2,7 @@ import { MemoryBackend } from '@q-store/core';
 import { StateVectorSimulator } from '@q-store/quantum-sim';
 import { describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from './demo.js';
-import { openEmbeddedPgvector } from './stores.js';
+import { openEmbeddedPgvector } from './stores/pgvector.js';
 
 function checkScenario(result: DemoResult): void {
   expect(result.inserted).toBe(300);
