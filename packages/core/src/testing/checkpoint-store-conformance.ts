@@ -124,12 +124,18 @@ export function describeCheckpointStoreConformance(options: CheckpointStoreConfo
       it('takes any safe-integer epoch, with at least four digits in the URI', async () => {
         const store = await s.open();
         const modelId = nextModel();
-        for (const epoch of [0, 9999, 12_345, 2 ** 31]) {
+        for (const epoch of [0, 9999, 12_345, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
           const uri = await store.save({ modelId, epoch, parameters: new Float64Array([epoch]) });
           expect(uri).toMatch(options.uriPattern(modelId, `epoch-${String(epoch).padStart(4, '0')}`));
           expect((await store.load(uri)).epoch).toBe(epoch);
         }
-        expect((await store.list(modelId)).map((c) => c.epoch)).toEqual([0, 9999, 12_345, 2 ** 31]);
+        expect((await store.list(modelId)).map((c) => c.epoch)).toEqual([
+          0,
+          9999,
+          12_345,
+          2 ** 31,
+          Number.MAX_SAFE_INTEGER,
+        ]);
       });
     });
 
