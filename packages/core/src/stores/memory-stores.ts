@@ -1,5 +1,6 @@
 import { ClosedError, IssueCollector, NotFoundError, throwIfAborted, ValidationError } from '../shared/errors.js';
-import { isPlainObject, validateId } from '../vector/validation.js';
+import { isPlainObject, validateId, validateListPrefix } from '../vector/validation.js';
+import { encodeStateValue } from './state-values.js';
 import type {
   Checkpoint,
   CheckpointInfo,
@@ -26,8 +27,8 @@ function checkKey(key: unknown): string {
 }
 
 /** Deep copy through JSON, so stored documents never alias the caller's objects. */
-function cloneJson<T extends JsonValue>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+function cloneJson<T extends JsonValue>(value: T, field = 'value'): T {
+  return JSON.parse(encodeStateValue(value, field)) as T;
 }
 
 /** StateStore in process memory, with optional TTL per key. Lost on close. */
@@ -84,13 +85,13 @@ export class MemoryStateStore implements StateStore {
     // Single-threaded: read, compute and write happen with no await between them.
     const current = this.live(this.begin(key, options.signal)) as T | undefined;
     const next = fn(current === undefined ? undefined : cloneJson(current));
-    if (next === undefined) this.data.delete(key);
-    else
-      this.data.set(key, {
-        value: cloneJson(next),
-        expiresAt: this.data.get(key)?.expiresAt ?? Number.POSITIVE_INFINITY,
-      });
-    return next;
+    if (next === undefined) {
+      this.data.delete(key);
+      return undefined;
+    }
+    const value = cloneJson(next, 'update result');
+    this.data.set(key, { value, expiresAt: this.data.get(key)?.expiresAt ?? Number.POSITIVE_INFINITY });
+    return cloneJson(value);
   }
 
   async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
@@ -101,10 +102,11 @@ export class MemoryStateStore implements StateStore {
 
   async *keys(options: { prefix?: string; signal?: AbortSignal } = {}): AsyncIterable<string> {
     if (this.closed) throw new ClosedError('MemoryStateStore');
+    const prefix = validateListPrefix(options.prefix) ?? '';
     for (const key of [...this.data.keys()]) {
       throwIfAborted(options.signal);
       if (this.closed) throw new ClosedError('MemoryStateStore');
-      if ((options.prefix === undefined || key.startsWith(options.prefix)) && this.live(key) !== undefined) yield key;
+      if (key.startsWith(prefix) && this.live(key) !== undefined) yield key;
     }
     throwIfAborted(options.signal);
   }

@@ -78,6 +78,24 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
         expect(await store.get('group:1')).toEqual({ members: ['a', 'b'], n: 1 });
       });
 
+      it('refuses a value with no JSON text (undefined, a function, a BigInt, a cycle) naming it, writing nothing', async () => {
+        const store = await s.open();
+        await store.set('kept', 1);
+        const cycle: Record<string, unknown> = {};
+        cycle.self = cycle;
+        for (const bad of [undefined, () => 1, 10n, cycle]) {
+          await expectStoreError(store.set('bad', bad as JsonValue), 'VALIDATION', 'value');
+          // From update, undefined means delete; the others must be refused.
+          if (bad !== undefined)
+            await expectStoreError(
+              store.update('kept', () => bad as JsonValue),
+              'VALIDATION',
+            );
+        }
+        expect(await store.get('bad')).toBeUndefined();
+        expect(await store.get('kept')).toBe(1);
+      });
+
       it('set replaces a document; a 100 KB document round-trips', async () => {
         const store = await s.open();
         await store.set('k', { v: 1 });
@@ -136,6 +154,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
         expect(await collectSorted(store.keys({ prefix: '%' }))).toEqual(['%x']);
         expect(await collectSorted(store.keys({ prefix: '_' }))).toEqual(['_y']);
         expect(await collectSorted(store.keys({ prefix: 'none:' }))).toEqual([]);
+        await expectStoreError(store.keys({ prefix: 42 as unknown as string }), 'VALIDATION', 'prefix');
         expect(await collectSorted(store.keys())).toEqual(
           ['%x', '_y', 'ab', 'group:a', 'group:b', 'groups', 'model:x', 'odd*[k]?', 'odd-other'].sort(),
         );
