@@ -104,12 +104,16 @@ export function describeTrainingStoreConformance(options: TrainingStoreConforman
           labels: ['a', 'b'],
         });
         await store.storeTrainingData({ datasetId: 'toy', split: 'test', features: [[5, 6]], labels: [9] });
+        const window = { datasetId: 'toy', offset: 0, limit: 5 };
+        expect((await store.loadTrainingBatch(window)).labels).toEqual(['a', 'b']);
+        expect((await store.loadTrainingBatch({ ...window, shuffleSeed: 3 })).indices).toHaveLength(2);
         const replaced = await store.storeTrainingData({ datasetId: 'toy', features: [[7, 8]], labels: ['c'] });
         expect(replaced).toMatchObject({ sampleCount: 2, splits: { train: 1, test: 1 }, labels: [9, 'c'] });
-        const batch = await store.loadTrainingBatch({ datasetId: 'toy', offset: 0, limit: 5 });
+        const batch = await store.loadTrainingBatch(window);
         expect(batch.features.map((f) => [...f])).toEqual([[7, 8]]);
         expect(batch.labels).toEqual(['c']);
         expect(batch.indices).toEqual([0]);
+        expect((await store.loadTrainingBatch({ ...window, shuffleSeed: 3 })).labels).toEqual(['c']);
       });
     });
 
@@ -317,6 +321,7 @@ export function describeTrainingStoreConformance(options: TrainingStoreConforman
         }
         await store.storeTrainingData({ datasetId: 'alpha', split: 'test', features: [[2]], labels: [1] });
         expect(await store.listDatasets()).toEqual(['alpha', 'mid-1', 'zeta']);
+        expect((await store.loadTrainingBatch({ datasetId: 'alpha', offset: 0, limit: 1 })).labels).toEqual([0]);
         expect(await store.deleteDataset('alpha')).toBe(true);
         expect(await store.deleteDataset('alpha')).toBe(false);
         expect(await store.deleteDataset('never')).toBe(false);
@@ -329,6 +334,8 @@ export function describeTrainingStoreConformance(options: TrainingStoreConforman
         expect(await store.listDatasets()).toEqual(['mid-1', 'zeta']);
         const fresh = await store.storeTrainingData({ datasetId: 'alpha', features: [[1, 2, 3]], labels: [5] });
         expect(fresh).toMatchObject({ featureDimension: 3, splits: { train: 1 }, labels: [5] });
+        const reread = await store.loadTrainingBatch({ datasetId: 'alpha', offset: 0, limit: 1 });
+        expect(reread.features.map((f) => [...f])).toEqual([[1, 2, 3]]);
       });
 
       it('concurrent writes of different splits of one dataset all land in one manifest', async () => {
