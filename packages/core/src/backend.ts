@@ -34,6 +34,7 @@ export {
   raceAbort,
   redactSecrets,
   throwIfAborted,
+  UnsupportedOperationError,
 } from './shared/errors.js';
 export type { HttpErrorInfo } from './shared/http-errors.js';
 export { errorFromHttpStatus, parseRetryAfter } from './shared/http-errors.js';

@@ -127,6 +127,7 @@ export {
   throwIfAborted,
   UnknownPluginError,
   UnsupportedFilterError,
+  UnsupportedOperationError,
   ValidationError,
 } from './shared/errors.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';

@@ -33,7 +33,8 @@ export type QStoreErrorCode =
   | 'CAPACITY'
   | 'STORAGE'
   | 'BUDGET_EXCEEDED'
-  | 'JOB_CANCELLED';
+  | 'JOB_CANCELLED'
+  | 'UNSUPPORTED_OPERATION';
 
 export interface QStoreErrorOptions {
   cause?: unknown;
@@ -163,6 +164,25 @@ export class UnsupportedFilterError extends QStoreError {
       'UNSUPPORTED_FILTER',
       `filter: backend '${backend}' cannot express ${operators.map((o) => `'${o}'`).join(', ')}`,
     );
+  }
+}
+
+/**
+ * A valid call this backend cannot serve at all (`list({prefix})` without
+ * `capabilities.listByPrefix`, `delete({filter})` without `capabilities.deleteByFilter`). Never
+ * answered approximately: a prefix or filter that is ignored returns or deletes records the caller
+ * excluded.
+ */
+export class UnsupportedOperationError extends QStoreError {
+  constructor(
+    readonly backend: string,
+    /** What was asked, e.g. `list.prefix` or `delete.filter`. */
+    readonly operation: string,
+    /** The capability flag that rules it out, e.g. `listByPrefix`. */
+    readonly capability?: string,
+  ) {
+    const why = capability === undefined ? '' : ` (capabilities.${capability} is false)`;
+    super('UNSUPPORTED_OPERATION', `${operation}: backend '${backend}' does not support it${why}`);
   }
 }
 

@@ -4,6 +4,7 @@
  * (an optional peer dependency of `@q-store/core`).
  */
 
+export type { SettleHook, SettleInfo } from './conformance-views.js';
 export {
   type Dataset,
   type DatasetRecord,
@@ -17,6 +18,7 @@ export {
   makeFilterDataset,
   randomVector,
 } from './datasets.js';
+export { createBackendHandle, ForwardingVectorBackend } from './forwarding-backend.js';
 export { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
 export {
   describeQuantumBackendConformance,
@@ -30,4 +32,14 @@ export {
   QueuedQuantumBackend,
   type QueuedQuantumBackendOptions,
 } from './queued-quantum-backend.js';
-export { describeVectorBackendConformance, type VectorConformanceOptions } from './vector-conformance.js';
+export {
+  describeVectorBackendConformance,
+  type SharedIndexOptions,
+  type VectorConformanceOptions,
+} from './vector-conformance.js';
+export {
+  EventualMemoryBackend,
+  type EventualMemoryBackendOptions,
+  LimitedMemoryBackend,
+  type LimitedMemoryBackendOptions,
+} from './vector-doubles.js';

@@ -58,6 +58,9 @@ export interface BackendCapabilities {
   persistence: 'memory' | 'file' | 'durable';
   /** Whether `query({exact: true})` gives brute-force exact results. */
   exactSearch: boolean;
+  consistency?: 'immediate' | 'eventual';
+  listByPrefix?: boolean;
+  deleteByFilter?: boolean;
 }
 
 export interface IndexDescription {
