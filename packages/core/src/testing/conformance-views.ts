@@ -139,10 +139,11 @@ export class SharedIndexView extends ForwardingVectorBackend {
     return typeof namespace === 'string' ? `${this.layout.prefix}.${namespace}` : namespace;
   }
 
-  private written(namespace: unknown): unknown {
-    const real = this.toReal(namespace);
+  /** Runs a write into `real` and, once it succeeded, reports the namespace as used. */
+  private async writing<T>(real: unknown, write: () => Promise<T>): Promise<T> {
+    const result = await write();
     if (typeof real === 'string') this.layout.onNamespace(real);
-    return real;
+    return result;
   }
 
   /** The group namespace of a real one, or undefined when it belongs to another group. */
@@ -211,7 +212,8 @@ export class SharedIndexView extends ForwardingVectorBackend {
     const records = Array.isArray(params.records)
       ? params.records.map((r: unknown) => (isObject(r) && 'vector' in r ? { ...r, vector: this.pad(r.vector) } : r))
       : params.records;
-    return this.inner.upsert({ ...params, records, namespace: this.written(params.namespace) } as UpsertParams);
+    const namespace = this.toReal(params.namespace);
+    return this.writing(namespace, () => this.inner.upsert({ ...params, records, namespace } as UpsertParams));
   }
 
   override async query(params: QueryParams): Promise<QueryResult> {
@@ -237,9 +239,9 @@ export class SharedIndexView extends ForwardingVectorBackend {
 
   override update(params: UpdateParams): Promise<UpdateResult> {
     if (!isObject(params)) return this.inner.update(params);
-    const real = { ...params, namespace: this.written(params.namespace) as string };
+    const real = { ...params, namespace: this.toReal(params.namespace) as string };
     if ('vector' in params) real.vector = this.pad(params.vector) as AnyVector;
-    return this.inner.update(real);
+    return this.writing(real.namespace, () => this.inner.update(real));
   }
 
   override delete(params: DeleteParams): Promise<DeleteResult> {

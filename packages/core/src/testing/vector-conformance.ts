@@ -123,6 +123,8 @@ class Harness {
   indexName = '';
   /** Set when the group cannot run in this mode; its tests are skipped with this note. */
   skipReason: string | undefined;
+  /** A setup error that is not the backend's (a missing settle hook): every test fails with it. */
+  setupError: Error | undefined;
   /** In shared-index mode, the shared index's metric. */
   fixedMetric: Metric | undefined;
 
@@ -174,18 +176,34 @@ interface SharedRun {
   metric: Metric | undefined;
   /** Real namespaces the groups wrote into (emptied at the end when the index was given). */
   namespaces: Set<string>;
+  setupError?: Error;
+}
+
+/** The kit was set up wrongly for this backend; reported by every test of the group. */
+class KitSetupError extends Error {
+  override name = 'KitSetupError';
 }
 
 async function open(kit: Kit, indexName: string): Promise<VectorBackend> {
   const backend = await kit.options.create(indexName);
   if (backend.capabilities.consistency === 'eventual' && kit.options.settle === undefined) {
     await backend.close();
-    throw new Error(
+    throw new KitSetupError(
       "conformance: the backend declares capabilities.consistency 'eventual' but no settle hook was given: " +
-        'pass settle(backend, info) resolving once the write described by info is visible',
+        'pass settle(backend, info) resolving once the write described by info is visible to reads',
     );
   }
   return kit.options.settle ? new SettlingBackend(backend, kit.options.settle) : backend;
+}
+
+/** Runs a setup step; a KitSetupError is kept for the tests to report instead of failing the hook. */
+async function settingUp(h: { setupError?: Error | undefined }, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (!(error instanceof KitSetupError)) throw error;
+    h.setupError = error;
+  }
 }
 
 interface GroupPlan {
@@ -205,28 +223,34 @@ function useBackend(kit: Kit, suffix: string, setup?: (h: Harness) => Promise<vo
   const h = new Harness();
   let created = false;
   let ownIndex = false;
-  beforeAll(async () => {
-    const needsOwn = shared && plan.ownIndex?.(shared.metric as Metric);
-    if (shared && needsOwn && !shared.settings.freshIndexes) {
-      h.skipReason = `shared-index mode: ${needsOwn} (set sharedIndex.freshIndexes to run it on an index of its own)`;
-      return;
-    }
-    ownIndex = !shared || needsOwn !== undefined;
-    if (ownIndex) {
-      h.indexName = uniqueName(suffix);
-      h.set(await open(kit, h.indexName));
-    } else if (shared) {
-      h.indexName = shared.indexName;
-      h.fixedMetric = shared.metric;
-      const prefix = `${randomToken(6)}-${suffix}`;
-      const onNamespace = (namespace: string): void => void shared.namespaces.add(namespace);
-      const backend = await open(kit, shared.indexName);
-      h.set(new SharedIndexView(backend, { dimension: shared.dimension, prefix, onNamespace }));
-    }
-    created = true;
-    if (setup) await setup(h);
-  }, options.timeoutMs);
+  beforeAll(
+    () =>
+      settingUp(h, async () => {
+        if (shared?.setupError) throw shared.setupError;
+        const needsOwn = shared && plan.ownIndex?.(shared.metric as Metric);
+        if (shared && needsOwn && !shared.settings.freshIndexes) {
+          h.skipReason = `shared-index mode: ${needsOwn} (set sharedIndex.freshIndexes to run it on an index of its own)`;
+          return;
+        }
+        ownIndex = !shared || needsOwn !== undefined;
+        if (ownIndex) {
+          h.indexName = uniqueName(suffix);
+          h.set(await open(kit, h.indexName));
+        } else if (shared) {
+          h.indexName = shared.indexName;
+          h.fixedMetric = shared.metric;
+          const prefix = `${randomToken(6)}-${suffix}`;
+          const onNamespace = (namespace: string): void => void shared.namespaces.add(namespace);
+          const backend = await open(kit, shared.indexName);
+          h.set(new SharedIndexView(backend, { dimension: shared.dimension, prefix, onNamespace }));
+        }
+        created = true;
+        if (setup) await setup(h);
+      }),
+    options.timeoutMs,
+  );
   beforeEach((ctx) => {
+    if (h.setupError) throw h.setupError;
     if (h.skipReason !== undefined) ctx.skip(h.skipReason);
   });
   afterAll(async () => {
@@ -253,27 +277,33 @@ function useSharedIndex(kit: Kit, settings: SharedIndexOptions): SharedRun {
   };
   let admin: VectorBackend | undefined;
   let createdIndex = false;
-  beforeAll(async () => {
-    admin = await open(kit, run.indexName);
-    const caps = admin.capabilities;
-    if (!caps.namespaces) {
-      throw new Error('conformance: shared-index mode needs capabilities.namespaces (one namespace per test group)');
-    }
-    const existing = await admin.describeIndex();
-    if (existing) {
-      run.dimension = existing.dimension;
-      run.metric = existing.metric;
-    } else {
-      run.metric ??= defaultMetric(caps);
-      await admin.ensureIndex({ dimension: run.dimension, metric: run.metric });
-      createdIndex = true;
-    }
-    if (run.dimension < SHARED_MIN_DIMENSION) {
-      throw new Error(
-        `conformance: the shared index '${run.indexName}' has dimension ${run.dimension}; the kit needs at least ${SHARED_MIN_DIMENSION}`,
-      );
-    }
-  }, options.timeoutMs);
+  beforeAll(
+    () =>
+      settingUp(run, async () => {
+        admin = await open(kit, run.indexName);
+        const caps = admin.capabilities;
+        if (!caps.namespaces) {
+          throw new KitSetupError(
+            'conformance: shared-index mode needs capabilities.namespaces (one namespace per test group)',
+          );
+        }
+        const existing = await admin.describeIndex();
+        if (existing) {
+          run.dimension = existing.dimension;
+          run.metric = existing.metric;
+        } else {
+          run.metric ??= defaultMetric(caps);
+          await admin.ensureIndex({ dimension: run.dimension, metric: run.metric });
+          createdIndex = true;
+        }
+        if (run.dimension < SHARED_MIN_DIMENSION) {
+          throw new KitSetupError(
+            `conformance: the shared index '${run.indexName}' has dimension ${run.dimension}; the kit needs at least ${SHARED_MIN_DIMENSION}`,
+          );
+        }
+      }),
+    options.timeoutMs,
+  );
   afterAll(async () => {
     if (!admin) return;
     try {
