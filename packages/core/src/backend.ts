@@ -34,7 +34,6 @@ export {
   raceAbort,
   redactSecrets,
   throwIfAborted,
-  UnsupportedOperationError,
 } from './shared/errors.js';
 export type { HttpErrorInfo } from './shared/http-errors.js';
 export { errorFromHttpStatus, parseRetryAfter } from './shared/http-errors.js';
@@ -42,6 +41,7 @@ export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
 export { PluginRegistry } from './shared/plugin-registry.js';
 export { BaseVectorBackend } from './vector/base-vector-backend.js';
 export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
+export type { DeleteTarget, HookParams, NormalizedQuery, RecordChange } from './vector/types.js';
 export type { RecordRules } from './vector/validation.js';
 export {
   checkMergedMetadata,

@@ -188,6 +188,8 @@ export type { MemoryBackendConfig } from './vector/registry.js';
 export { backendRegistry, createBackend } from './vector/registry.js';
 export type {
   BackendCapabilities,
+  BackendOptions,
+  CallParams,
   DeleteParams,
   DeleteResult,
   DeleteTarget,

@@ -18,6 +18,7 @@ export type QStoreErrorCode =
   | 'METRIC_MISMATCH'
   | 'INVALID_FILTER'
   | 'UNSUPPORTED_FILTER'
+  | 'UNSUPPORTED_OPERATION'
   | 'INDEX_NOT_FOUND'
   | 'NOT_FOUND'
   | 'UNKNOWN_PLUGIN'
@@ -33,8 +34,7 @@ export type QStoreErrorCode =
   | 'CAPACITY'
   | 'STORAGE'
   | 'BUDGET_EXCEEDED'
-  | 'JOB_CANCELLED'
-  | 'UNSUPPORTED_OPERATION';
+  | 'JOB_CANCELLED';
 
 export interface QStoreErrorOptions {
   cause?: unknown;
@@ -168,21 +168,20 @@ export class UnsupportedFilterError extends QStoreError {
 }
 
 /**
- * A valid call this backend cannot serve at all (`list({prefix})` without
- * `capabilities.listByPrefix`, `delete({filter})` without `capabilities.deleteByFilter`). Never
- * answered approximately: a prefix or filter that is ignored returns or deletes records the caller
- * excluded.
+ * A valid call this backend cannot serve because it lacks the capability (for example
+ * `list({prefix})` without `capabilities.listByPrefix`, `delete({filter})` without
+ * `capabilities.deleteByFilter`). `operation` names the call and parameter.
  */
 export class UnsupportedOperationError extends QStoreError {
   constructor(
     readonly backend: string,
-    /** What was asked, e.g. `list.prefix` or `delete.filter`. */
     readonly operation: string,
-    /** The capability flag that rules it out, e.g. `listByPrefix`. */
-    readonly capability?: string,
+    readonly capability: string,
   ) {
-    const why = capability === undefined ? '' : ` (capabilities.${capability} is false)`;
-    super('UNSUPPORTED_OPERATION', `${operation}: backend '${backend}' does not support it${why}`);
+    super(
+      'UNSUPPORTED_OPERATION',
+      `${operation}: backend '${backend}' does not support it (capabilities.${capability} is false)`,
+    );
   }
 }
 

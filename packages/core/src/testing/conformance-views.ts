@@ -12,6 +12,7 @@
 
 import type { Filter } from '../vector/filter-types.js';
 import type {
+  CallParams,
   DeleteParams,
   DeleteResult,
   EnsureIndexParams,
@@ -73,7 +74,7 @@ export class SettlingBackend extends ForwardingVectorBackend {
     return description;
   }
 
-  override async dropIndex(params?: { signal?: AbortSignal }): Promise<void> {
+  override async dropIndex(params?: CallParams): Promise<void> {
     await this.inner.dropIndex(params);
     await this.settle(this.inner, { operation: 'dropIndex', namespace: '' });
   }
@@ -194,12 +195,12 @@ export class SharedIndexView extends ForwardingVectorBackend {
     return this.describe(await this.inner.ensureIndex({ ...params, dimension: this.layout.dimension }));
   }
 
-  override async describeIndex(params?: { signal?: AbortSignal }): Promise<IndexDescription | null> {
+  override async describeIndex(params?: CallParams): Promise<IndexDescription | null> {
     const description = await this.inner.describeIndex(params);
     return description && this.describe(description);
   }
 
-  override async dropIndex(params?: { signal?: AbortSignal }): Promise<void> {
+  override async dropIndex(params?: CallParams): Promise<void> {
     // Only the calls that must fail (aborted, closed) reach the shared index.
     if (!this.closed && !params?.signal?.aborted) {
       throw new Error('conformance (shared-index mode): the kit never drops the shared index');
@@ -254,7 +255,7 @@ export class SharedIndexView extends ForwardingVectorBackend {
     return this.inner.list({ ...params, namespace: this.toReal(params?.namespace) as string });
   }
 
-  override async stats(params?: { signal?: AbortSignal }): Promise<IndexStats> {
+  override async stats(params?: CallParams): Promise<IndexStats> {
     const stats = await this.inner.stats(params);
     const namespaces: IndexStats['namespaces'] = {};
     let total = 0;

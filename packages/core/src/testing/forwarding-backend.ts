@@ -7,6 +7,7 @@
 import { ClosedError } from '../shared/errors.js';
 import type {
   BackendCapabilities,
+  CallParams,
   DeleteParams,
   DeleteResult,
   EnsureIndexParams,
@@ -43,11 +44,11 @@ export class ForwardingVectorBackend implements VectorBackend {
     return this.inner.ensureIndex(params);
   }
 
-  describeIndex(params?: { signal?: AbortSignal }): Promise<IndexDescription | null> {
+  describeIndex(params?: CallParams): Promise<IndexDescription | null> {
     return this.inner.describeIndex(params);
   }
 
-  dropIndex(params?: { signal?: AbortSignal }): Promise<void> {
+  dropIndex(params?: CallParams): Promise<void> {
     return this.inner.dropIndex(params);
   }
 
@@ -75,7 +76,7 @@ export class ForwardingVectorBackend implements VectorBackend {
     return this.inner.list(params);
   }
 
-  stats(params?: { signal?: AbortSignal }): Promise<IndexStats> {
+  stats(params?: CallParams): Promise<IndexStats> {
     return this.inner.stats(params);
   }
 
@@ -106,11 +107,11 @@ class BackendHandle extends ForwardingVectorBackend {
     return this.open().ensureIndex(params);
   }
 
-  override async describeIndex(params?: { signal?: AbortSignal }): Promise<IndexDescription | null> {
+  override async describeIndex(params?: CallParams): Promise<IndexDescription | null> {
     return this.open().describeIndex(params);
   }
 
-  override async dropIndex(params?: { signal?: AbortSignal }): Promise<void> {
+  override async dropIndex(params?: CallParams): Promise<void> {
     return this.open().dropIndex(params);
   }
 
@@ -138,7 +139,7 @@ class BackendHandle extends ForwardingVectorBackend {
     yield* this.open().list(params);
   }
 
-  override async stats(params?: { signal?: AbortSignal }): Promise<IndexStats> {
+  override async stats(params?: CallParams): Promise<IndexStats> {
     return this.open().stats(params);
   }
 

@@ -10,6 +10,7 @@ import { parseFilter } from '../vector/filter-parser.js';
 import { MemoryBackend } from '../vector/memory-backend.js';
 import type {
   BackendCapabilities,
+  CallParams,
   DeleteParams,
   DeleteResult,
   EnsureIndexParams,
@@ -120,7 +121,7 @@ export class EventualMemoryBackend extends ForwardingVectorBackend {
     return description;
   }
 
-  override async dropIndex(params?: { signal?: AbortSignal }): Promise<void> {
+  override async dropIndex(params?: CallParams): Promise<void> {
     await this.primary.dropIndex(params);
     this.replicate((r) => r.dropIndex());
   }
