@@ -3,6 +3,7 @@ import { MemoryBackend } from '../vector/memory-backend.js';
 import type { EnsureIndexParams, IndexDescription, UpsertParams, UpsertResult } from '../vector/types.js';
 import { createBackendHandle, ForwardingVectorBackend } from './forwarding-backend.js';
 import { describeVectorBackendConformance } from './vector-conformance.js';
+import { EventualMemoryBackend } from './vector-doubles.js';
 
 /** One store standing in for a managed service: counts the indexes created and the namespaces written. */
 class CountingStore extends ForwardingVectorBackend {
@@ -81,5 +82,19 @@ function service(): {
       ]);
       expect(others.reduce((n, s) => n + s.indexesCreated, 0)).toBe(4);
     });
+  });
+}
+
+{
+  // Eventually consistent and shared, as a managed serverless index: settle and shared-index mode together.
+  let store: EventualMemoryBackend | undefined;
+  describeVectorBackendConformance({
+    name: 'EventualMemoryBackend with settle',
+    create: (indexName) => {
+      store ??= new EventualMemoryBackend({ indexName, visibilityDelayMs: 2 });
+      return createBackendHandle(store);
+    },
+    settle: () => (store as EventualMemoryBackend).settled(),
+    sharedIndex: true,
   });
 }

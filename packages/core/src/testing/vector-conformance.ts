@@ -514,7 +514,9 @@ function expectRanking(matches: readonly Scored[], brute: readonly Scored[], k: 
  * (hand-written and generated, compared with the reference evaluator), ranking under every declared
  * metric (compared with brute force), bad input, namespaces, delete, list, stats, concurrency,
  * abort and close. What is tested follows `backend.capabilities`; cases that do not apply to a
- * backend are reported as skipped. Cases inside a group run in order and build on each other.
+ * backend are reported as skipped, with a note naming the capability. Cases inside a group run in
+ * order and build on each other. For remote services: `settle` waits for eventually consistent
+ * writes, `sharedIndex` runs every group on one index (docs/vector-conformance-kit.md).
  *
  * ```ts
  * describeVectorBackendConformance({ name: 'MemoryBackend', create: (indexName) => new MemoryBackend({ indexName }) });
