@@ -51,13 +51,13 @@ export interface VectorConformanceOptions {
   /**
    * For eventually consistent stores: resolves once the write described by `info` is visible to
    * reads. The kit calls it after every write it makes (index operations included) and before it
-   * reads back. Required when `capabilities.consistency` is `'eventual'`: without it every group
-   * fails in its setup, saying so (the kit does not guess how long to wait).
+   * reads back. Required when `capabilities.consistency` is `'eventual'`: without it every test
+   * fails, saying so (the kit does not guess how long to wait).
    */
   settle?: SettleHook;
   /**
    * Shared-index mode, for managed services where each index costs quota: the whole kit runs on
-   * one index (created once, or the one named here) with one namespace per test group. See
+   * one index (created once, or the one named here) with one namespace prefix per test group. See
    * {@link SharedIndexOptions}. Needs `capabilities.namespaces`.
    */
   sharedIndex?: SharedIndexOptions | true;
@@ -151,7 +151,7 @@ function defaultMetric(caps: BackendCapabilities): Metric {
   return caps.metrics.includes('cosine') ? 'cosine' : (caps.metrics[0] as Metric);
 }
 
-/** The capability flags that rule tests out; absent means the contract's default (true). */
+/** The capability flags that rule tests out (only an explicit `false` does). */
 type OptionalCapability = 'listByPrefix' | 'deleteByFilter';
 
 function lacks(h: Harness, capability: OptionalCapability): boolean {
@@ -208,8 +208,8 @@ async function settingUp(h: { setupError?: Error | undefined }, step: () => Prom
 
 interface GroupPlan {
   /**
-   * True when the group needs an index of its own, given the shared index's metric: it then runs
-   * on a fresh index when `freshIndexes` allows, else is skipped with this reason.
+   * Why the group needs an index of its own, given the shared index's metric (undefined: it does
+   * not). Such a group runs on a fresh index when `freshIndexes` allows, else is skipped with it.
    */
   ownIndex?: (sharedMetric: Metric) => string | undefined;
 }
