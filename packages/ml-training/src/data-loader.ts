@@ -73,6 +73,25 @@ export interface LoaderDescriptor {
   readonly [key: string]: string | number | boolean;
 }
 
+/**
+ * Adds an issue `train.<key>` for every field where a loader's descriptor differs from the one a
+ * checkpoint saved (resuming on another dataset version, batch size, seed, … is refused).
+ */
+export function compareDescriptors(
+  saved: Readonly<Record<string, unknown>>,
+  now: LoaderDescriptor,
+  issues: IssueCollector,
+): void {
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    if (saved[key] !== now[key]) {
+      issues.add(
+        `train.${key}`,
+        `is ${JSON.stringify(now[key])}; the checkpoint was trained with ${JSON.stringify(saved[key])}`,
+      );
+    }
+  }
+}
+
 /** One epoch's batches. */
 export interface EpochBatches extends AsyncIterable<TrainingBatch> {
   readonly epoch: number;

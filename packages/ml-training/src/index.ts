@@ -90,4 +90,4 @@ export type {
   TrainerOptions,
   TrainingResult,
 } from './trainer.js';
-export { evaluationSeed, Trainer } from './trainer.js';
+export { defaultGradientMethod, evaluationSeed, Trainer } from './trainer.js';

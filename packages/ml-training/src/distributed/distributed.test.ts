@@ -1,0 +1,100 @@
+import { MemoryCheckpointStore } from '@q-store/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataLoader } from '../data-loader.js';
+import { Adam } from '../optimizers.js';
+import { DistributedTrainer, type StepProgress } from './coordinator.js';
+import {
+  bitDifferences,
+  DATASET,
+  RedisProcess,
+  referenceRun,
+  sharedStore,
+  spawnWorker,
+  TINY_MODEL,
+  unavailableReason,
+  type WorkerProcess,
+} from './distributed.test-helper.js';
+
+const reason = await unavailableReason();
+if (reason) console.warn(`distributed tests skipped: ${reason}`);
+
+const SEED = 21;
+const BATCH = 8; // 40 samples: 5 steps per epoch, 4 epochs = 20 steps
+
+describe.skipIf(reason !== undefined)('DistributedTrainer with real worker processes and redis-server', () => {
+  let redis: RedisProcess;
+  let shared: Awaited<ReturnType<typeof sharedStore>>;
+  let reference: Float64Array[];
+  const workers: WorkerProcess[] = [];
+  const queue = `eq-${process.pid}`;
+
+  beforeAll(async () => {
+    redis = await RedisProcess.create();
+    shared = await sharedStore('eq');
+    reference = await referenceRun({ store: shared.store, seed: SEED, epochs: 4, batchSize: BATCH });
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+    await redis?.stop();
+    await shared?.drop();
+  });
+
+  async function distributedRun(shards: number, runId: string) {
+    const steps: StepProgress[] = [];
+    const parameters: Float64Array[] = [];
+    const trainer = new DistributedTrainer({
+      redis: redis.url,
+      queue,
+      runId,
+      model: TINY_MODEL,
+      optimizer: new Adam({ learningRate: 0.1 }),
+      seed: SEED,
+      shards,
+      checkpointStore: new MemoryCheckpointStore(),
+      checkpointEvery: 5,
+    });
+    trainer.on('step', (s, p) => {
+      steps.push(s);
+      parameters.push(Float64Array.from(p));
+    });
+    const train = await createDataLoader(shared.store, DATASET, { batchSize: BATCH, shuffle: true, seed: 3 });
+    const result = await trainer.fit({ train, epochs: 4 });
+    const progress = trainer.getProgress();
+    await trainer.close();
+    return { steps, parameters, result, progress };
+  }
+
+  it('1, 2 and 3 workers: parameters bit-identical to the single-process Trainer after each of 20 steps', async () => {
+    expect(reference).toHaveLength(20);
+    const store = shared.spec;
+    workers.push(spawnWorker(redis.url, store, 'w1', ['--queue', queue]));
+    await workers[0]?.ready;
+    const one = await distributedRun(1, 'eq-one');
+    workers.push(spawnWorker(redis.url, store, 'w2', ['--queue', queue]));
+    await workers[1]?.ready;
+    const two = await distributedRun(2, 'eq-two');
+    workers.push(spawnWorker(redis.url, store, 'w3', ['--queue', queue]));
+    await workers[2]?.ready;
+    const three = await distributedRun(3, 'eq-three');
+    for (const run of [one, two, three]) {
+      expect(run.parameters).toHaveLength(20);
+      expect(run.result.steps).toBe(20);
+      const differing = run.parameters.map((p, i) => bitDifferences(p, reference[i] as Float64Array));
+      expect(differing).toEqual(new Array(20).fill(0));
+      expect(bitDifferences(run.result.parameters, reference[19] as Float64Array)).toBe(0);
+    }
+    // The parameters moved (the reference is not a constant) and the work was spread over workers.
+    expect(bitDifferences(reference[0] as Float64Array, reference[19] as Float64Array)).toBeGreaterThan(0);
+    expect(one.steps.every((s) => s.shards.length === 1)).toBe(true);
+    expect(three.steps[0]?.shards.map((s) => s.size)).toEqual([2, 3, 3]);
+    const usedByThree = new Set(three.steps.flatMap((s) => s.shards.map((t) => t.worker)));
+    expect(usedByThree.size).toBeGreaterThanOrEqual(2);
+    // Progress: per-step loss and accuracy, timings, throughput.
+    expect(three.progress).toMatchObject({ state: 'done', step: 20, totalSteps: 20 });
+    expect(three.progress.stepsPerSecond).toBeGreaterThan(0);
+    expect(three.progress.workers).toBeGreaterThanOrEqual(2);
+    expect(three.steps[19]?.loss).toBeLessThan(three.steps[0]?.loss as number);
+    expect(three.steps.every((s) => s.shards.every((t) => t.computeMs > 0 && t.wallMs >= t.computeMs))).toBe(true);
+  }, 120_000);
+});
