@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values.name && { name: values.name }),
   });
   const log = values.quiet ? () => {} : (line: string) => console.log(line);
+  worker.worker.on('active', (job) => log(`active ${job.id}`));
   worker.worker.on('completed', (job, result) => {
     log(`done ${job.id} ${result.rows.count} samples in ${result.computeMs.toFixed(0)} ms`);
   });

@@ -472,8 +472,9 @@ export class DistributedTrainer extends EventEmitter<DistributedTrainerEvents> {
       throw error;
     } finally {
       health.stop();
-      await Promise.race([Promise.allSettled([queue.close(), events.close()]), sleep(1000)]);
-      if (health.down()) await Promise.allSettled([queue.disconnect(), events.disconnect()]);
+      // With Redis gone, neither close nor disconnect settles: start both, wait a moment, move on.
+      const closing = health.down() ? [queue.disconnect(), events.disconnect()] : [queue.close(), events.close()];
+      await Promise.race([Promise.allSettled(closing), sleep(health.down() ? 200 : 5000)]);
     }
   }
 
@@ -491,34 +492,37 @@ export class DistributedTrainer extends EventEmitter<DistributedTrainerEvents> {
       Array.from({ length: this.shards }, async (_, shard) => {
         const jobId = shardJobId(this.runId, base.step, shard);
         const sent = performance.now();
-        let job: Job<ShardJobData, ShardJobResult> = await queue.add(
-          'shard',
-          { ...base, shard },
-          {
+        const data: ShardJobData = { ...base, shard };
+        const add = () =>
+          queue.add('shard', data, {
             jobId,
             attempts,
             backoff: { type: 'fixed', delay: 200 },
             removeOnComplete: { count: 2000 },
             removeOnFail: { count: 2000 },
-          },
-        );
-        if (job.data?.digest !== base.digest) {
+          });
+        // The id is idempotent: a job of this step and shard sent before (e.g. before a coordinator
+        // restart) is found, not sent again.
+        let job = (await queue.getJob(jobId)) as Job<ShardJobData, ShardJobResult> | undefined;
+        const found = job !== undefined;
+        if (job && job.data?.digest !== base.digest) {
           // A job of this id holds other inputs: another configuration under the same run id.
           const state = await job.getState();
-          if (state === 'completed' || state === 'failed') {
-            await job.remove();
-            job = await queue.add('shard', { ...base, shard }, { jobId, attempts, removeOnComplete: { count: 2000 } });
-          } else {
+          if (state !== 'completed' && state !== 'failed') {
             throw new ConflictError(
               `job ${jobId} is ${state} with other inputs: another coordinator runs '${this.runId}'; use another runId`,
             );
           }
+          await job.remove();
+          job = undefined;
         }
+        job ??= await add();
         const reused = job.finishedOn !== undefined && job.returnvalue != null;
         let value: ShardJobResult;
         if (reused) value = job.returnvalue;
         else {
-          if ((await job.getState()) === 'failed') await job.retry();
+          // A job that failed for good before a restart gets its attempts again.
+          if (found && (await job.getState()) === 'failed') await job.retry();
           try {
             value = (await raceAbort(job.waitUntilFinished(events, timeout), signal)) as ShardJobResult;
           } catch (error) {

@@ -185,6 +185,17 @@ export function killProcessGroup(child: ChildProcess): void {
 
 export const DATASET = 'dist-blobs';
 
+/** The loader every distributed test trains on (shuffled, seed 3). */
+export const LOADER_SEED = 3;
+
+/** A heavier model (9 qubits, 3 layers, parameter shift) so a worker can be caught mid-job. */
+export const SLOW_MODEL: ClassifierSpec = {
+  encoding: { kind: 'angle', numFeatures: 4 },
+  numQubits: 9,
+  layers: 3,
+  numClasses: 2,
+};
+
 /** The tiny model of the tests: 4 qubits, 1 layer, two classes. */
 export const TINY_MODEL: ClassifierSpec = { encoding: { kind: 'angle', numFeatures: 4 }, layers: 1, numClasses: 2 };
 
@@ -227,6 +238,8 @@ export async function referenceRun(options: {
   seed: number;
   epochs: number;
   batchSize: number;
+  model?: ClassifierSpec;
+  gradientMethod?: 'adjoint' | 'parameter-shift';
 }): Promise<Float64Array[]> {
   const { StateVectorSimulator } = await import('@q-store/quantum-sim');
   const { Trainer } = await import('../trainer.js');
@@ -235,8 +248,9 @@ export async function referenceRun(options: {
   const { classifierFromSpec } = await import('./spec.js');
   const steps: Float64Array[] = [];
   const trainer = new Trainer({
-    model: classifierFromSpec(TINY_MODEL, new StateVectorSimulator()),
+    model: classifierFromSpec(options.model ?? TINY_MODEL, new StateVectorSimulator()),
     optimizer: new Adam({ learningRate: 0.1 }),
+    ...(options.gradientMethod && { gradientMethod: options.gradientMethod }),
     seed: options.seed,
     callbacks: { onBatchEnd: (_m, parameters) => void steps.push(Float64Array.from(parameters)) },
   });

@@ -1,7 +1,7 @@
-import { MemoryCheckpointStore } from '@q-store/core';
+import { MemoryCheckpointStore, ValidationError } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataLoader } from '../data-loader.js';
-import { Adam } from '../optimizers.js';
+import { Adam, Spsa } from '../optimizers.js';
 import { DistributedTrainer, type StepProgress } from './coordinator.js';
 import {
   bitDifferences,
@@ -14,6 +14,8 @@ import {
   unavailableReason,
   type WorkerProcess,
 } from './distributed.test-helper.js';
+import { shardJobId } from './protocol.js';
+import { openTrainingStore } from './store-spec.js';
 
 const reason = await unavailableReason();
 if (reason) console.warn(`distributed tests skipped: ${reason}`);
@@ -97,4 +99,26 @@ describe.skipIf(reason !== undefined)('DistributedTrainer with real worker proce
     expect(three.steps[19]?.loss).toBeLessThan(three.steps[0]?.loss as number);
     expect(three.steps.every((s) => s.shards.every((t) => t.computeMs > 0 && t.wallMs >= t.computeMs))).toBe(true);
   }, 120_000);
+});
+
+describe('DistributedTrainer options', () => {
+  const base = { redis: 'redis://127.0.0.1:1', runId: 'ok-run', model: TINY_MODEL, optimizer: new Adam(), shards: 2 };
+  it('names each bad field', () => {
+    const bad = () =>
+      new DistributedTrainer({ ...base, runId: 'Bad:Id', shards: 0, checkpointEvery: 2, redisTimeoutMs: 5 });
+    expect(bad).toThrow(ValidationError);
+    try {
+      bad();
+    } catch (error) {
+      const fields = (error as ValidationError).issues.map((i) => i.field);
+      expect(fields).toEqual(expect.arrayContaining(['runId', 'shards', 'checkpointStore', 'redisTimeoutMs']));
+    }
+    expect(() => new DistributedTrainer({ ...base, optimizer: new Spsa() as never })).toThrow(/optimizer/);
+  });
+
+  it('job ids are run:step:shard; store specs other than postgres:// and module: are refused without echoing secrets', async () => {
+    expect(shardJobId('run-a', 12, 3)).toBe('run-a:12:3');
+    await expect(openTrainingStore('mysql://user:hunter2@host/db')).rejects.toThrow(ValidationError);
+    await expect(openTrainingStore('mysql://user:hunter2@host/db')).rejects.not.toThrow(/hunter2/);
+  });
 });

@@ -6,6 +6,9 @@ import type { ClassifierSpec, QuantumBackendSpec } from './spec.js';
 /** Environment variable carrying the worker's store spec into its sandboxed processors. */
 export const STORE_ENV = 'Q_STORE_WORKER_STORE';
 
+/** Environment variable carrying the worker's name (shown in results) into its sandboxed processors. */
+export const NAME_ENV = 'Q_STORE_WORKER_NAME';
+
 /** Queue the coordinator and the workers share unless told otherwise. */
 export const DEFAULT_QUEUE = 'q-store-training';
 
@@ -50,7 +53,7 @@ export interface ShardJobResult {
   rows: EncodedRows;
   /** Index of the shard's first sample in the global batch. */
   firstIndex: number;
-  /** Who computed it (`host:pid`). */
+  /** Who computed it: the worker's name (default `host:pid` of the worker process). */
   worker: string;
   loadMs: number;
   computeMs: number;

@@ -10,7 +10,7 @@ import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { createDataLoader, type DataLoader, shardRange } from '../data-loader.js';
 import type { VariationalClassifier } from '../model.js';
 import { decodeFloat64, encodeRows, sampleGradients } from '../step-gradient.js';
-import { type ShardJobData, type ShardJobResult, STORE_ENV, stepDigest } from './protocol.js';
+import { NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV, stepDigest } from './protocol.js';
 import { classifierFromSpec, openQuantumBackend } from './spec.js';
 import { openTrainingStore } from './store-spec.js';
 
@@ -87,7 +87,7 @@ export async function computeShard(data: ShardJobData): Promise<ShardJobResult> 
     digest,
     rows: encodeRows(rows),
     firstIndex: start,
-    worker: `${hostname()}:${process.pid}`,
+    worker: process.env[NAME_ENV] ?? `${hostname()}:${process.pid}`,
     loadMs: loaded - began,
     computeMs: performance.now() - loaded,
   };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { IssueCollector } from '@q-store/core';
 import { Worker } from 'bullmq';
 import { connectionOf, describeRedis, type RedisLocation } from './connection.js';
-import { DEFAULT_QUEUE, type ShardJobData, type ShardJobResult, STORE_ENV } from './protocol.js';
+import { DEFAULT_QUEUE, NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV } from './protocol.js';
 
 export interface TrainingWorkerOptions {
   /** Redis shared with the coordinator. */
@@ -63,7 +63,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     concurrency,
     name,
     useWorkerThreads: false,
-    workerForkOptions: { env: { ...process.env, [STORE_ENV]: options.store } },
+    workerForkOptions: { env: { ...process.env, [STORE_ENV]: options.store, [NAME_ENV]: name } },
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 3,
