@@ -25,3 +25,4 @@ export {
 export { openTrainingStore } from './store-spec.js';
 export type { TrainingWorker, TrainingWorkerOptions } from './worker.js';
 export { startTrainingWorker } from './worker.js';
+export { workerCli } from './worker-cli.js';
