@@ -212,13 +212,14 @@ export function tinyData(): { features: number[][]; labels: number[] } {
   return { features, labels };
 }
 
-/** A fresh schema on the machine's PostgreSQL holding the tiny dataset; `spec` is what workers open. */
+/** A fresh schema on the machine's PostgreSQL holding `data` (default the tiny dataset); `spec` is what workers open. */
 export async function sharedStore(
   label: string,
+  data: { features: number[][]; labels: number[] } = tinyData(),
 ): Promise<{ store: PgTrainingStore; spec: string; drop(): Promise<void> }> {
   const schema = `qstore_${label}_${process.pid}_${Date.now().toString(36)}`.replace(/[^a-z0-9_]/g, '_');
   const store = new PgTrainingStore({ connectionString: POSTGRES_URL, schema });
-  await storeDataset(store, { datasetId: DATASET, splits: { train: tinyData() } });
+  await storeDataset(store, { datasetId: DATASET, splits: { train: data } });
   return {
     store,
     spec: `${POSTGRES_URL}?schema=${schema}`,

@@ -1,0 +1,171 @@
+/**
+ * Distributed section of the training benchmark: data-parallel steps over BullMQ with 1 and 2
+ * worker processes (on this machine's cores) for a model where simulation dominates — a 12-qubit
+ * classifier (angle encoding with RY and RZ per feature, 3 ansatz layers, 62 parameters, adjoint
+ * gradients), batch 64 — beside the single-process Trainer (the peer), and the coordination cost
+ * of the two BullMQ designs (persistent workers with a per-step barrier, which DistributedTrainer
+ * uses, against a flow whose parent job waits for its shard children) on empty shards.
+ *
+ * Needs `redis-server` on PATH and the PostgreSQL at QSTORE_SYSTEM_POSTGRES_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres) shared by the processes; skipped otherwise.
+ */
+import { createRng } from '@q-store/core';
+import { StateVectorSimulator } from '@q-store/quantum-sim';
+import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
+import { createDataLoader } from '../src/data-loader.js';
+import { DistributedTrainer } from '../src/distributed/coordinator.js';
+import {
+  DATASET,
+  RedisProcess,
+  sharedStore,
+  spawnWorker,
+  unavailableReason,
+  type WorkerProcess,
+} from '../src/distributed/distributed.test-helper.js';
+import { type ClassifierSpec, classifierFromSpec } from '../src/distributed/spec.js';
+import { Adam } from '../src/optimizers.js';
+import { Trainer } from '../src/trainer.js';
+
+const MODEL: ClassifierSpec = {
+  encoding: { kind: 'angle', numFeatures: 12, rotations: 'yz' },
+  layers: 3,
+  numClasses: 2,
+};
+const BATCH = 64;
+const STEPS = 8; // measured steps per configuration, after one warm-up step
+
+function data(n: number) {
+  const rng = createRng(12);
+  const features = Array.from({ length: n }, () => Array.from({ length: 12 }, () => rng.float() * Math.PI));
+  return { features, labels: features.map((f) => ((f[0] as number) + (f[1] as number) > Math.PI ? 1 : 0)) };
+}
+
+/** Per-step coordination of the two designs, on shards that do no work. */
+export async function designOverhead(url: string, shards: number, steps: number) {
+  const connection = { url };
+  const name = `bench-overhead-${process.pid}`;
+  const queue = new Queue(name, { connection });
+  const events = new QueueEvents(name, { connection });
+  const parents = new Queue(`${name}-parent`, { connection });
+  const parentEvents = new QueueEvents(`${name}-parent`, { connection });
+  const shardWorkers = [0, 1].map(() => new Worker(name, async (job) => ({ shard: job.data.shard }), { connection }));
+  const parentWorker = new Worker(`${name}-parent`, async (job) => Object.keys(await job.getChildrenValues()).length, {
+    connection,
+  });
+  const flow = new FlowProducer({ connection });
+  await Promise.all([events.waitUntilReady(), parentEvents.waitUntilReady()]);
+  const time = async (run: (step: number) => Promise<unknown>) => {
+    await run(-1);
+    const t = performance.now();
+    for (let s = 0; s < steps; s++) await run(s);
+    return (performance.now() - t) / steps;
+  };
+  const barrier = await time(async (step) => {
+    const jobs = await Promise.all(
+      Array.from({ length: shards }, (_, shard) => queue.add('shard', { shard }, { jobId: `b:${step + 1}:${shard}` })),
+    );
+    await Promise.all(jobs.map((j) => j.waitUntilFinished(events, 30_000)));
+  });
+  const flowMs = await time(async (step) => {
+    const tree = await flow.add({
+      name: 'reduce',
+      queueName: `${name}-parent`,
+      opts: { jobId: `f:${step + 1}:p` },
+      children: Array.from({ length: shards }, (_, shard) => ({
+        name: 'shard',
+        queueName: name,
+        data: { shard },
+        opts: { jobId: `f:${step + 1}:${shard}` },
+      })),
+    });
+    await tree.job.waitUntilFinished(parentEvents, 30_000);
+  });
+  await Promise.all([...shardWorkers, parentWorker].map((w) => w.close()));
+  await Promise.all([queue.obliterate({ force: true }), parents.obliterate({ force: true })]);
+  await Promise.all([queue.close(), events.close(), parents.close(), parentEvents.close(), flow.close()]);
+  return { barrier, flow: flowMs };
+}
+
+export async function distributedBench(): Promise<void> {
+  console.log('\nDistributed data-parallel training (BullMQ, worker processes)');
+  const reason = await unavailableReason();
+  if (reason) {
+    console.log(`  skipped: ${reason}`);
+    return;
+  }
+  const redis = await RedisProcess.create();
+  const shared = await sharedStore('bench', data(BATCH * (STEPS + 1)));
+  const workers: WorkerProcess[] = [];
+  try {
+    const loader = () => createDataLoader(shared.store, DATASET, { batchSize: BATCH, shuffle: true, seed: 1 });
+    // The peer: the single-process Trainer on the same steps.
+    const stepTimes: number[] = [];
+    let last = performance.now();
+    const trainer = new Trainer({
+      model: classifierFromSpec(MODEL, new StateVectorSimulator()),
+      optimizer: new Adam({ learningRate: 0.05 }),
+      seed: 1,
+      callbacks: {
+        onBatchEnd: () => {
+          const now = performance.now();
+          stepTimes.push(now - last);
+          last = now;
+        },
+      },
+    });
+    last = performance.now();
+    await trainer.fit({ train: await loader(), epochs: 1 });
+    const single = 1000 / (stepTimes.slice(1).reduce((a, b) => a + b, 0) / STEPS);
+    console.log(`  model: 12 qubits, 3 layers, ${trainer.model.numParameters} parameters, adjoint; batch ${BATCH}`);
+    console.log(`  single process (Trainer):  ${single.toFixed(2)} steps/s`);
+    const results: Record<number, { stepsPerSecond: number; computeMs: number; overheadMs: number }> = {};
+    for (const count of [1, 2]) {
+      while (workers.length < count) {
+        const w = spawnWorker(redis.url, shared.spec, `bench-${workers.length + 1}`, ['--quiet', '--queue', 'bench']);
+        workers.push(w);
+        await w.ready;
+      }
+      const coordinator = new DistributedTrainer({
+        redis: redis.url,
+        queue: 'bench',
+        runId: `bench-${count}-${Date.now().toString(36)}`,
+        model: MODEL,
+        optimizer: new Adam({ learningRate: 0.05 }),
+        seed: 1,
+        shards: count,
+      });
+      const steps: { stepMs: number; computeMs: number; overheadMs: number }[] = [];
+      coordinator.on('step', (s) => steps.push(s));
+      await coordinator.fit({ train: await loader(), epochs: 1 });
+      await coordinator.close();
+      const measured = steps.slice(1); // the first step starts the workers' sandboxed processes
+      const mean = (f: (s: (typeof measured)[number]) => number) =>
+        measured.reduce((a, s) => a + f(s), 0) / measured.length;
+      results[count] = {
+        stepsPerSecond: 1000 / mean((s) => s.stepMs),
+        computeMs: mean((s) => s.computeMs),
+        overheadMs: mean((s) => s.overheadMs),
+      };
+      const r = results[count];
+      console.log(
+        `  ${count} worker${count > 1 ? 's' : ' '} (${count} shard${count > 1 ? 's' : ' '}):     ${r.stepsPerSecond.toFixed(2)} steps/s; ` +
+          `compute ${r.computeMs.toFixed(0)} ms/step (slowest shard), coordination ${r.overheadMs.toFixed(1)} ms/step ` +
+          `(${((100 * r.overheadMs) / (r.computeMs + r.overheadMs)).toFixed(1)} %)`,
+      );
+    }
+    const speedup = (results[2]?.stepsPerSecond ?? 0) / (results[1]?.stepsPerSecond ?? 1);
+    console.log(
+      `  speedup 1 → 2 workers: ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'NOT met'}); ` +
+        `2 workers vs single process: ${((results[2]?.stepsPerSecond ?? 0) / single).toFixed(2)}×`,
+    );
+    const overhead = await designOverhead(redis.url, 2, 40);
+    console.log(
+      `  coordination per step on empty shards (2 shards, 2 in-process workers): barrier ${overhead.barrier.toFixed(2)} ms, ` +
+        `flow (parent waits for children) ${overhead.flow.toFixed(2)} ms → ${(overhead.flow / overhead.barrier).toFixed(2)}× for the flow`,
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.kill()));
+    await redis.stop();
+    await shared.drop();
+  }
+}
