@@ -1,4 +1,4 @@
-import { MemoryCheckpointStore, ValidationError } from '@q-store/core';
+import { ConnectionError, MemoryCheckpointStore, ValidationError } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataLoader } from '../data-loader.js';
 import { Adam, Spsa } from '../optimizers.js';
@@ -114,6 +114,29 @@ describe('DistributedTrainer options', () => {
       expect(fields).toEqual(expect.arrayContaining(['runId', 'shards', 'checkpointStore', 'redisTimeoutMs']));
     }
     expect(() => new DistributedTrainer({ ...base, optimizer: new Spsa() as never })).toThrow(/optimizer/);
+  });
+
+  it('Redis not reachable when fit starts: a ConnectionError after redisTimeoutMs, the checkpoint store untouched', async () => {
+    const { MemoryTrainingStore } = await import('@q-store/core');
+    const { storeDataset } = await import('../datasets.js');
+    const { tinyData } = await import('./distributed.test-helper.js');
+    const store = new MemoryTrainingStore();
+    await storeDataset(store, { datasetId: DATASET, splits: { train: tinyData() } });
+    const checkpointStore = new MemoryCheckpointStore();
+    const trainer = new DistributedTrainer({
+      ...base,
+      redis: 'redis://user:s3cret@127.0.0.1:1', // nothing listens on port 1
+      checkpointStore,
+      checkpointEvery: 1,
+      redisTimeoutMs: 300,
+    });
+    const train = await createDataLoader(store, DATASET, { batchSize: BATCH });
+    const error = await trainer.fit({ train, epochs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain('redis://127.0.0.1:1 has not answered for 300 ms');
+    expect((error as Error).message).not.toContain('s3cret');
+    expect(await checkpointStore.list('ok-run')).toEqual([]);
+    await trainer.close();
   });
 
   it('job ids are run:step:shard; store specs other than postgres:// and module: are refused without echoing secrets', async () => {
