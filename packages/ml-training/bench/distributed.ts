@@ -33,7 +33,8 @@ const MODEL: ClassifierSpec = {
   numClasses: 2,
 };
 const BATCH = 64;
-const STEPS = 8; // measured steps per configuration, after one warm-up step
+const STEPS = 6; // measured steps per run, after one warm-up step
+const ROUNDS = 3;
 
 function data(n: number) {
   const rng = createRng(12);
@@ -118,77 +119,98 @@ export async function distributedBench(): Promise<void> {
   const workers: WorkerProcess[] = [];
   try {
     const loader = () => createDataLoader(shared.store, DATASET, { batchSize: BATCH, shuffle: true, seed: 1 });
-    // The peer: the single-process Trainer on the same steps.
-    const stepTimes: number[] = [];
-    let last = performance.now();
-    const trainer = new Trainer({
-      model: classifierFromSpec(MODEL, new StateVectorSimulator()),
-      optimizer: new Adam({ learningRate: 0.05 }),
-      seed: 1,
-      callbacks: {
-        onBatchEnd: () => {
-          const now = performance.now();
-          stepTimes.push(now - last);
-          last = now;
+    for (let i = 1; i <= 2; i++) {
+      workers.push(spawnWorker(redis.url, shared.spec, `bench-${i}`, ['--quiet', '--queue', 'bench']));
+    }
+    await Promise.all(workers.map((w) => w.ready));
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    };
+    /** Step times of the single-process Trainer (the peer), first step left out. */
+    const singleRun = async () => {
+      const times: number[] = [];
+      let last = 0;
+      const trainer = new Trainer({
+        model: classifierFromSpec(MODEL, new StateVectorSimulator()),
+        optimizer: new Adam({ learningRate: 0.05 }),
+        seed: 1,
+        callbacks: {
+          onBatchEnd: () => {
+            const now = performance.now();
+            times.push(now - last);
+            last = now;
+          },
         },
-      },
-    });
-    last = performance.now();
-    await trainer.fit({ train: await loader(), epochs: 1 });
-    const single = 1000 / (stepTimes.slice(1).reduce((a, b) => a + b, 0) / STEPS);
-    console.log(`  model: 12 qubits, 3 layers, ${trainer.model.numParameters} parameters, adjoint; batch ${BATCH}`);
-    console.log(`  single process (Trainer):  ${single.toFixed(2)} steps/s`);
-    const results: Record<number, { stepsPerSecond: number; computeMs: number; overheadMs: number; loadMs: number }> =
-      {};
-    for (const count of [1, 2]) {
-      while (workers.length < count) {
-        const w = spawnWorker(redis.url, shared.spec, `bench-${workers.length + 1}`, ['--quiet', '--queue', 'bench']);
-        workers.push(w);
-        await w.ready;
-      }
+      });
+      last = performance.now();
+      await trainer.fit({ train: await loader(), epochs: 1 });
+      return times.slice(1);
+    };
+    interface Measured {
+      stepMs: number;
+      computeMs: number;
+      overheadMs: number;
+      loadMs: number;
+    }
+    /** Steps of a distributed run on `shards` shards (both workers up; 1 shard keeps one busy at a time). */
+    const distributedRun = async (shards: number, round: number): Promise<Measured[]> => {
       const coordinator = new DistributedTrainer({
         redis: redis.url,
         queue: 'bench',
-        runId: `bench-${count}-${Date.now().toString(36)}`,
+        runId: `bench-${shards}-${round}-${Date.now().toString(36)}`,
         model: MODEL,
         optimizer: new Adam({ learningRate: 0.05 }),
         seed: 1,
-        shards: count,
+        shards,
       });
-      const steps: {
-        stepMs: number;
-        computeMs: number;
-        overheadMs: number;
-        shards: { loadMs: number; computeMs: number }[];
-      }[] = [];
-      coordinator.on('step', (s) => steps.push(s));
+      const steps: Measured[] = [];
+      coordinator.on('step', (s) => steps.push({ ...s, loadMs: Math.max(...s.shards.map((t) => t.loadMs)) }));
       await coordinator.fit({ train: await loader(), epochs: 1 });
       await coordinator.close();
-      const measured = steps.slice(1); // the first step starts the workers' sandboxed processes
-      const mean = (f: (s: (typeof measured)[number]) => number) =>
-        measured.reduce((a, s) => a + f(s), 0) / measured.length;
-      results[count] = {
-        stepsPerSecond: 1000 / mean((s) => s.stepMs),
-        computeMs: mean((s) => s.computeMs),
-        overheadMs: mean((s) => s.overheadMs),
-        loadMs: mean((s) => Math.max(...s.shards.map((t) => t.loadMs))),
+      return steps.slice(1); // the first step of a run also warms the workers' processes up
+    };
+    // Rounds interleave the configurations, so a change in the machine's load hits all of them.
+    const single: number[] = [];
+    const runs: Record<number, Measured[]> = { 1: [], 2: [] };
+    const ceilings: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      single.push(...(await singleRun()));
+      for (const shards of [1, 2]) runs[shards]?.push(...(await distributedRun(shards, round)));
+      ceilings.push(await parallelCeiling());
+    }
+    const singleSps = 1000 / median(single);
+    console.log(
+      `  model: 12 qubits (RY+RZ angle encoding), 3 layers, 62 parameters, adjoint; batch ${BATCH}; ` +
+        `${ROUNDS} interleaved rounds of ${STEPS} steps, medians`,
+    );
+    console.log(`  single process (Trainer):  ${singleSps.toFixed(2)} steps/s`);
+    const summary: Record<number, { stepsPerSecond: number }> = {};
+    for (const shards of [1, 2]) {
+      const m = runs[shards] as Measured[];
+      const r = {
+        stepsPerSecond: 1000 / median(m.map((x) => x.stepMs)),
+        computeMs: median(m.map((x) => x.computeMs)),
+        overheadMs: median(m.map((x) => x.overheadMs)),
+        loadMs: median(m.map((x) => x.loadMs)),
       };
-      const r = results[count];
+      summary[shards] = r;
       console.log(
-        `  ${count} worker${count > 1 ? 's' : ' '} (${count} shard${count > 1 ? 's' : ' '}):     ${r.stepsPerSecond.toFixed(2)} steps/s; ` +
-          `compute ${r.computeMs.toFixed(0)} ms/step (slowest shard, of which store read ${r.loadMs.toFixed(1)} ms), coordination ${r.overheadMs.toFixed(1)} ms/step ` +
-          `(${((100 * r.overheadMs) / (r.computeMs + r.overheadMs)).toFixed(1)} %)`,
+        `  ${shards} worker${shards > 1 ? 's' : ' '} (${shards} shard${shards > 1 ? 's' : ' '}):     ${r.stepsPerSecond.toFixed(2)} steps/s; ` +
+          `compute ${r.computeMs.toFixed(0)} ms/step (slowest shard, of which store read ${r.loadMs.toFixed(1)} ms), ` +
+          `coordination ${r.overheadMs.toFixed(1)} ms/step (${((100 * r.overheadMs) / (r.computeMs + r.overheadMs)).toFixed(1)} %)`,
       );
     }
-    const ceiling = await parallelCeiling();
-    const speedup = (results[2]?.stepsPerSecond ?? 0) / (results[1]?.stepsPerSecond ?? 1);
+    const ceiling = median(ceilings);
+    const speedup = (summary[2]?.stepsPerSecond ?? 0) / (summary[1]?.stepsPerSecond ?? 1);
     console.log(
       `  speedup 1 → 2 workers: ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'NOT met'}); ` +
-        `2 workers vs single process: ${((results[2]?.stepsPerSecond ?? 0) / single).toFixed(2)}×`,
+        `2 workers vs single process: ${((summary[2]?.stepsPerSecond ?? 0) / singleSps).toFixed(2)}×`,
     );
     console.log(
-      `  ceiling now: two CPU-bound processes at once do ${ceiling.toFixed(2)}× the work of one ` +
-        `(2.00× on two free cores); the 1 → 2 speedup is ${((100 * speedup) / ceiling).toFixed(0)} % of it`,
+      `  ceiling: two CPU-bound processes at once did ${ceilings.map((c) => c.toFixed(2)).join(', ')}× the work of one ` +
+        `(2.00× on two free cores); the 1 → 2 speedup is ${((100 * speedup) / ceiling).toFixed(0)} % of the median`,
     );
     const overhead = await designOverhead(redis.url, 2, 40);
     console.log(
