@@ -236,6 +236,7 @@ export class DistributedTrainer extends EventEmitter<DistributedTrainerEvents> {
   private readonly backendSpec: QuantumBackendSpec;
   private modelPromise: Promise<{ model: VariationalClassifier; backend: QuantumBackend }> | undefined;
   private progress: DistributedProgress;
+  private running = false;
   private recentWorkers: string[][] = [];
 
   constructor(options: DistributedTrainerOptions) {
@@ -332,7 +333,17 @@ export class DistributedTrainer extends EventEmitter<DistributedTrainerEvents> {
     else if (train.shard.worldSize !== 1) {
       issues.add('train', 'must be the global loader (no rank/worldSize): the coordinator shards it');
     }
+    if (this.running) issues.add('fit', 'is already running on this trainer');
     issues.throwIfAny('Invalid fit');
+    this.running = true;
+    try {
+      return await this.run(params, train);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async run(params: DistributedFitParams, train: DataLoader): Promise<DistributedTrainingResult> {
     const { signal } = params;
     const model = await this.model();
     const method = this.options.gradientMethod ?? defaultGradientMethod(model);

@@ -79,7 +79,10 @@ describe.skipIf(reason !== undefined)('DistributedTrainer with real worker proce
     workers.push(spawnWorker(redis.url, store, 'w3', ['--queue', queue]));
     await workers[2]?.ready;
     const three = await distributedRun(3, 'eq-three');
-    for (const run of [one, two, three]) {
+    // More shards than workers: 3 shards on the 2 workers left.
+    await workers[2]?.kill();
+    const threeOnTwo = await distributedRun(3, 'eq-three-on-two');
+    for (const run of [one, two, three, threeOnTwo]) {
       expect(run.parameters).toHaveLength(20);
       expect(run.result.steps).toBe(20);
       const differing = run.parameters.map((p, i) => bitDifferences(p, reference[i] as Float64Array));
@@ -92,6 +95,8 @@ describe.skipIf(reason !== undefined)('DistributedTrainer with real worker proce
     expect(three.steps[0]?.shards.map((s) => s.size)).toEqual([2, 3, 3]);
     const usedByThree = new Set(three.steps.flatMap((s) => s.shards.map((t) => t.worker)));
     expect(usedByThree.size).toBeGreaterThanOrEqual(2);
+    const usedByThreeOnTwo = new Set(threeOnTwo.steps.flatMap((s) => s.shards.map((t) => t.worker)));
+    expect([...usedByThreeOnTwo].sort()).toEqual(['w1', 'w2']);
     // Progress: per-step loss and accuracy, timings, throughput.
     expect(three.progress).toMatchObject({ state: 'done', step: 20, totalSteps: 20 });
     expect(three.progress.stepsPerSecond).toBeGreaterThan(0);
