@@ -110,6 +110,8 @@ export interface ShardTiming {
   wallMs: number;
   /** The result was already in Redis (a job of this id ran before, e.g. before a coordinator restart). */
   reused: boolean;
+  /** The worker read the shard from its batch cache (undefined when it has none). */
+  cacheHit?: boolean;
 }
 
 export interface StepProgress {
@@ -558,6 +560,7 @@ export class DistributedTrainer extends EventEmitter<DistributedTrainerEvents> {
               computeMs: reused ? 0 : value.computeMs,
               wallMs: performance.now() - sent,
               reused,
+              ...(value.cacheHit !== undefined && { cacheHit: value.cacheHit }),
             },
           });
         }

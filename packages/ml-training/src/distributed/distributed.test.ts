@@ -70,13 +70,15 @@ describe.skipIf(reason !== undefined)('DistributedTrainer with real worker proce
   it('1, 2 and 3 workers: parameters bit-identical to the single-process Trainer after each of 20 steps', async () => {
     expect(reference).toHaveLength(20);
     const store = shared.spec;
-    workers.push(spawnWorker(redis.url, store, 'w1', ['--queue', queue]));
+    // Every worker reads through a Redis batch cache (the same redis-server).
+    const cache = ['--cache', redis.url];
+    workers.push(spawnWorker(redis.url, store, 'w1', ['--queue', queue, ...cache]));
     await workers[0]?.ready;
     const one = await distributedRun(1, 'eq-one');
-    workers.push(spawnWorker(redis.url, store, 'w2', ['--queue', queue]));
+    workers.push(spawnWorker(redis.url, store, 'w2', ['--queue', queue, ...cache]));
     await workers[1]?.ready;
     const two = await distributedRun(2, 'eq-two');
-    workers.push(spawnWorker(redis.url, store, 'w3', ['--queue', queue]));
+    workers.push(spawnWorker(redis.url, store, 'w3', ['--queue', queue, ...cache]));
     await workers[2]?.ready;
     const three = await distributedRun(3, 'eq-three');
     // More shards than workers: 3 shards on the 2 workers left.
@@ -95,6 +97,9 @@ describe.skipIf(reason !== undefined)('DistributedTrainer with real worker proce
     expect(three.steps[0]?.shards.map((s) => s.size)).toEqual([2, 3, 3]);
     const usedByThree = new Set(three.steps.flatMap((s) => s.shards.map((t) => t.worker)));
     expect(usedByThree.size).toBeGreaterThanOrEqual(2);
+    // The second 3-shard run reads every shard from the cache the first one filled.
+    expect(three.steps.flatMap((s) => s.shards.map((t) => t.cacheHit))).toEqual(new Array(60).fill(false));
+    expect(threeOnTwo.steps.flatMap((s) => s.shards.map((t) => t.cacheHit))).toEqual(new Array(60).fill(true));
     const usedByThreeOnTwo = new Set(threeOnTwo.steps.flatMap((s) => s.shards.map((t) => t.worker)));
     expect([...usedByThreeOnTwo].sort()).toEqual(['w1', 'w2']);
     // Progress: per-step loss and accuracy, timings, throughput.

@@ -6,6 +6,9 @@ import type { ClassifierSpec, QuantumBackendSpec } from './spec.js';
 /** Environment variable carrying the worker's store spec into its sandboxed processors. */
 export const STORE_ENV = 'Q_STORE_WORKER_STORE';
 
+/** Environment variable carrying the worker's batch-cache Redis URL into its sandboxed processors. */
+export const CACHE_ENV = 'Q_STORE_WORKER_CACHE';
+
 /** Environment variable carrying the worker's name (shown in results) into its sandboxed processors. */
 export const NAME_ENV = 'Q_STORE_WORKER_NAME';
 
@@ -57,6 +60,8 @@ export interface ShardJobResult {
   worker: string;
   loadMs: number;
   computeMs: number;
+  /** The shard's batch came from the worker's batch cache (only with a cache). */
+  cacheHit?: boolean;
 }
 
 /** The job id of a shard: `run:step:shard` (BullMQ accepts ids of exactly three `:` parts). */

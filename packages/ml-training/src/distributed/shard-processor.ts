@@ -5,12 +5,12 @@
  * backends and models open across jobs.
  */
 import { hostname } from 'node:os';
-import type { QuantumBackend, TrainingStore } from '@q-store/core';
+import type { CacheBackend, QuantumBackend, TrainingStore } from '@q-store/core';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { createDataLoader, type DataLoader, shardRange } from '../data-loader.js';
 import type { VariationalClassifier } from '../model.js';
 import { decodeFloat64, encodeRows, sampleGradients } from '../step-gradient.js';
-import { NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV, stepDigest } from './protocol.js';
+import { CACHE_ENV, NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV, stepDigest } from './protocol.js';
 import { classifierFromSpec, openQuantumBackend } from './spec.js';
 import { openTrainingStore } from './store-spec.js';
 
@@ -18,6 +18,15 @@ import { openTrainingStore } from './store-spec.js';
 if (process.send) process.on('disconnect', () => process.exit(1));
 
 let store: Promise<TrainingStore> | undefined;
+let cache: Promise<CacheBackend | undefined> | undefined;
+
+/** The worker's batch cache: a `RedisCache` of `@q-store/cache-redis` on `CACHE_ENV`, when set. */
+async function openCache(): Promise<CacheBackend | undefined> {
+  const url = process.env[CACHE_ENV];
+  if (!url) return undefined;
+  const { createRedisCache } = (await import('@q-store/cache-redis')) as typeof import('@q-store/cache-redis');
+  return createRedisCache({ url });
+}
 const loaders = new Map<string, Promise<DataLoader>>();
 const backends = new Map<string, Promise<QuantumBackend>>();
 const models = new Map<string, Promise<VariationalClassifier>>();
@@ -37,7 +46,8 @@ async function loaderFor(data: ShardJobData): Promise<DataLoader> {
   const spec = process.env[STORE_ENV];
   if (!spec) throw new UnrecoverableError(`${STORE_ENV} is not set: start the worker with startTrainingWorker`);
   store ??= openTrainingStore(spec);
-  const opened = await store;
+  cache ??= openCache();
+  const [opened, batchCache] = await Promise.all([store, cache]);
   const key = JSON.stringify([dataset, shard, shards]);
   return cached(loaders, key, () =>
     createDataLoader(opened, dataset.datasetId, {
@@ -48,6 +58,7 @@ async function loaderFor(data: ShardJobData): Promise<DataLoader> {
       dropLast: dataset.dropLast,
       rank: shard,
       worldSize: shards,
+      ...(batchCache && { cache: batchCache }),
     }),
   );
 }
@@ -70,8 +81,10 @@ export async function computeShard(data: ShardJobData): Promise<ShardJobResult> 
       `dataset '${data.dataset.datasetId}' version ${String(loader.descriptor.datasetVersion)} differs from the coordinator's ${data.dataset.datasetVersion}`,
     );
   }
+  const hitsBefore = loader.stats().cacheHits;
   const batch = await loader.batch(data.epoch, data.batch);
   const loaded = performance.now();
+  const cacheHit = loader.stats().cacheHits > hitsBefore;
   const model = await modelFor(data);
   const { start } = shardRange(loader.globalBatchSize(data.batch), data.shard, data.shards);
   const rows = await sampleGradients({
@@ -90,6 +103,7 @@ export async function computeShard(data: ShardJobData): Promise<ShardJobResult> 
     worker: process.env[NAME_ENV] ?? `${hostname()}:${process.pid}`,
     loadMs: loaded - began,
     computeMs: performance.now() - loaded,
+    ...(process.env[CACHE_ENV] && { cacheHit }),
   };
 }
 

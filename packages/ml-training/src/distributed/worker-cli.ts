@@ -1,5 +1,5 @@
 /**
- * `q-store-worker --redis redis://host:6379 --store postgres://user@host/db [--queue name]
+ * `q-store-worker --redis redis://host:6379 --store postgres://user@host/db [--cache redis://…] [--queue name]
  *  [--concurrency 1] [--lock-duration-ms 30000] [--stalled-interval-ms 30000] [--name host:pid]`
  *
  * Runs a training worker until SIGINT/SIGTERM (then finishes the running shard and exits).
@@ -11,7 +11,7 @@ import { DEFAULT_QUEUE } from './protocol.js';
 import { startTrainingWorker } from './worker.js';
 
 const USAGE = `usage: q-store-worker --redis <redis://…> --store <postgres://…|module:<path>> [--queue ${DEFAULT_QUEUE}]
-       [--concurrency 1] [--lock-duration-ms 30000] [--stalled-interval-ms 30000] [--name <host:pid>] [--quiet]`;
+       [--cache <redis://… batch cache>] [--concurrency 1] [--lock-duration-ms 30000] [--stalled-interval-ms 30000] [--name <host:pid>] [--quiet]`;
 
 /** Runs the worker CLI on `argv` (the arguments after the command). Resolves once the worker is up. */
 export async function workerCli(argv: string[]): Promise<void> {
@@ -20,6 +20,7 @@ export async function workerCli(argv: string[]): Promise<void> {
     options: {
       redis: { type: 'string' },
       store: { type: 'string' },
+      cache: { type: 'string' },
       queue: { type: 'string' },
       concurrency: { type: 'string' },
       'lock-duration-ms': { type: 'string' },
@@ -48,6 +49,7 @@ export async function workerCli(argv: string[]): Promise<void> {
     worker = await startTrainingWorker({
       redis,
       store: values.store,
+      ...(values.cache && { cache: values.cache }),
       ...(values.queue && { queue: values.queue }),
       ...(concurrency !== undefined && { concurrency }),
       ...(lockDurationMs !== undefined && { lockDurationMs }),

@@ -4,13 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { IssueCollector } from '@q-store/core';
 import { Worker } from 'bullmq';
 import { connectionOf, describeRedis, type RedisLocation } from './connection.js';
-import { DEFAULT_QUEUE, NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV } from './protocol.js';
+import { CACHE_ENV, DEFAULT_QUEUE, NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV } from './protocol.js';
 
 export interface TrainingWorkerOptions {
   /** Redis shared with the coordinator. */
   redis: RedisLocation;
   /** The TrainingStore spec (see `openTrainingStore`): `postgres://…` or `module:<path>`. */
   store: string;
+  /**
+   * Redis URL of a batch cache (`RedisCache` of `@q-store/cache-redis`, needed then): each shard
+   * read goes through the data loader's cache, keyed by dataset version, order, batch and shard.
+   */
+  cache?: string;
   /** Queue name; default `q-store-training` (the coordinator's default too). */
   queue?: string;
   /** Shards computed at once, each in its own child process (default 1; one per core is the most that helps). */
@@ -63,7 +68,14 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     concurrency,
     name,
     useWorkerThreads: false,
-    workerForkOptions: { env: { ...process.env, [STORE_ENV]: options.store, [NAME_ENV]: name } },
+    workerForkOptions: {
+      env: {
+        ...process.env,
+        [STORE_ENV]: options.store,
+        [NAME_ENV]: name,
+        ...(options.cache && { [CACHE_ENV]: options.cache }),
+      },
+    },
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 3,
