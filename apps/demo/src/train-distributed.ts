@@ -100,7 +100,8 @@ export async function runDistributedTraining(options: DistributedDemoOptions) {
     const ext = extname(fileURLToPath(import.meta.url));
     const cli = fileURLToPath(new URL(`./cli${ext}`, import.meta.url));
     // From source, workers run the TypeScript CLI the way `pnpm demo` does.
-    const nodeArgs = ext === '.ts' ? ['--conditions=@q-store/source', '--import', 'tsx'] : [];
+    // tsx is resolved from this package, so the workers start from any working directory.
+    const nodeArgs = ext === '.ts' ? ['--conditions=@q-store/source', '--import', import.meta.resolve('tsx')] : [];
     for (let i = 0; i < workers; i++) {
       const child = spawn(
         process.execPath,
