@@ -7,6 +7,7 @@ import {
   type TrainingBatch,
   type TrainingStore,
   throwIfAborted,
+  withTrainingBatchCache,
 } from '@q-store/core';
 import { DATASET_VERSION_KEY } from './datasets.js';
 
@@ -163,10 +164,6 @@ function checkOptions(options: DataLoaderOptions): void {
   issues.throwIfAny('Invalid data loader options');
 }
 
-function copyBatch(batch: TrainingBatch): TrainingBatch {
-  return { features: batch.features.map((f) => f.slice()), labels: [...batch.labels], indices: [...batch.indices] };
-}
-
 /**
  * A data loader over one split of a dataset in any {@link TrainingStore} (the seed's
  * `load_training_batch`), read through the store's batch API.
@@ -185,10 +182,11 @@ function copyBatch(batch: TrainingBatch): TrainingBatch {
  *   b_k is its size in one process (`globalBatchSize(k)`); the shuffle seed of epoch e is the
  *   single-process one, `deriveEpochSeed(seed, e)`. A shard may be empty (b_k < worldSize); it is
  *   then not read. Sharded loaders add `rank` and `worldSize` to their `descriptor`.
- * - `cache`: batch k is looked up under `ml-training/batch/<dataset>/<split>/<version>/<batchSize>/<order>/<k>`,
- *   where version is the manifest's creation time and `datasetVersion` (fresh on every
- *   `storeDataset`) and sample count, and order is `stored` or the epoch's shuffle seed. A cache
- *   error falls back to the store (counted in `stats().cacheErrors`). Yielded batches are copies.
+ * - `cache`: batches are read through core's `withTrainingBatchCache` (the one training-batch
+ *   cache), scoped by `ml-training/batch/<dataset>/<version>`, where version is the manifest's
+ *   creation time and `datasetVersion` (fresh on every `storeDataset`) and sample count; each entry
+ *   is keyed by split, offset, limit and shuffle seed. A cache error falls back to the store
+ *   (counted in `stats().cacheErrors`). Yielded batches are fresh arrays.
  *
  * Reads the manifest once (a NotFoundError for a missing dataset or split).
  */
@@ -215,36 +213,27 @@ export async function createDataLoader(
   const worldSize = options.worldSize ?? 1;
   const globalBatchSize = (k: number) => Math.max(0, Math.min(batchSize, sampleCount - k * batchSize));
   const version = `${manifest.createdAt}|${String(manifest.metadata?.[DATASET_VERSION_KEY] ?? '')}|${sampleCount}`;
-  const counters: DataLoaderStats = { storeReads: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0 };
   let currentEpoch = options.epoch ?? 0;
 
   const epochSeed = (epoch: number) => (shuffle ? deriveEpochSeed(seed, epoch) : undefined);
-  const cacheKey = (epoch: number, k: number) => {
-    const order = shuffle ? `seed${epochSeed(epoch)}` : 'stored';
-    const shard = worldSize > 1 ? `/rank${rank}of${worldSize}` : '';
-    return `ml-training/batch/${datasetId}/${split}/${encodeURIComponent(version)}/${batchSize}/${order}/${k}${shard}`;
-  };
+  // One training-batch cache: the loader reads through core's withTrainingBatchCache, scoped by the
+  // dataset's version, so a dataset stored again (even by another process, without the decorator)
+  // is never served from older entries.
+  const cached = cache
+    ? withTrainingBatchCache(store, cache, {
+        scope: `ml-training/batch/${datasetId}/${encodeURIComponent(version)}`,
+        ...(options.cacheTtlMs !== undefined && { ttlMs: options.cacheTtlMs }),
+      })
+    : undefined;
+  const source: TrainingStore = cached ?? store;
+  let reads = 0;
 
   async function readBatch(epoch: number, k: number, readSignal: AbortSignal): Promise<TrainingBatch> {
     const { start, end } = shardRange(globalBatchSize(k), rank, worldSize);
     if (end === start) return { features: [], labels: [], indices: [] };
-    const key = cache ? cacheKey(epoch, k) : '';
-    if (cache) {
-      try {
-        const hit = await cache.get<TrainingBatch>(key, { signal: readSignal });
-        if (hit !== undefined) {
-          counters.cacheHits++;
-          return copyBatch(hit);
-        }
-        counters.cacheMisses++;
-      } catch {
-        throwIfAborted(readSignal);
-        counters.cacheErrors++;
-      }
-    }
-    counters.storeReads++;
+    reads++;
     const shuffleSeed = epochSeed(epoch);
-    const batch = await store.loadTrainingBatch({
+    return source.loadTrainingBatch({
       datasetId,
       split,
       offset: k * batchSize + start,
@@ -252,19 +241,6 @@ export async function createDataLoader(
       ...(shuffleSeed !== undefined && { shuffleSeed }),
       signal: readSignal,
     });
-    if (cache) {
-      try {
-        await cache.set(key, batch, {
-          signal: readSignal,
-          ...(options.cacheTtlMs !== undefined && { ttlMs: options.cacheTtlMs }),
-        });
-      } catch {
-        throwIfAborted(readSignal);
-        counters.cacheErrors++;
-      }
-      return copyBatch(batch);
-    }
-    return batch;
   }
 
   async function* iterate(epoch: number): AsyncGenerator<TrainingBatch> {
@@ -346,7 +322,10 @@ export async function createDataLoader(
       return epochBatches(epoch);
     },
     epochSeed,
-    stats: () => ({ ...counters }),
+    stats: () => {
+      const c = cached?.cacheStats() ?? { hits: 0, misses: 0, bypasses: 0 };
+      return { storeReads: reads - c.hits, cacheHits: c.hits, cacheMisses: c.misses, cacheErrors: c.bypasses };
+    },
     [Symbol.asyncIterator]() {
       const epoch = currentEpoch;
       currentEpoch++;
