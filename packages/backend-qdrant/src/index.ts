@@ -1,4 +1,5 @@
-export { mapQdrantError, type RetryOptions, withRetry } from './errors.js';
+export { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
+export { isMissingCollection, mapQdrantError, type RetryOptions, withRetry } from './errors.js';
 export {
   compileFilter,
   namespaceFilter,
@@ -11,3 +12,11 @@ export {
   type QdrantFilter,
 } from './filter-compiler.js';
 export { pointIdFor, QSTORE_QDRANT_ID_NAMESPACE } from './ids.js';
+export {
+  type PayloadIndexType,
+  QDRANT_MAX_DIMENSION,
+  QDRANT_MAX_REQUEST_BYTES,
+  QdrantBackend,
+  type QdrantBackendOptions,
+} from './qdrant-backend.js';
+export { parseQdrantOptions, type QdrantQueryOptions } from './qdrant-options.js';
