@@ -18,6 +18,7 @@ import {
   type VectorRecord,
 } from '@q-store/core';
 import { BaseVectorBackend, type ListPage } from '@q-store/core/backend';
+import { base64ToFloat32, typedToBase64 } from './binary.js';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 import {
   compileFilter,
@@ -84,17 +85,6 @@ const POINT_OVERHEAD_BYTES = 256;
 
 function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
-}
-
-function encodeVector(vector: Float32Array): string {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
-}
-
-function decodeVector(text: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  const out = new Float32Array(bytes.byteLength / 4);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
 }
 
 function resolveIndexedFields(raw: QdrantBackendOptions['indexedFields']): Map<string, PayloadIndexType> {
@@ -299,7 +289,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       [PAYLOAD_KEYS]: record.metadata === undefined ? [] : Object.keys(record.metadata),
     };
     if (record.metadata !== undefined) payload[PAYLOAD_METADATA] = record.metadata;
-    if (cosine) payload[PAYLOAD_VECTOR] = encodeVector(record.vector);
+    if (cosine) payload[PAYLOAD_VECTOR] = typedToBase64(record.vector);
     return payload;
   }
 
@@ -361,7 +351,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
   private vectorOf(point: ScoredPoint, metric: Metric): Float32Array {
     if (metric === 'cosine') {
       const copy = point.payload?.[PAYLOAD_VECTOR];
-      if (typeof copy === 'string') return decodeVector(copy);
+      if (typeof copy === 'string') return base64ToFloat32(copy);
     }
     const raw = Array.isArray(point.vector)
       ? point.vector

@@ -13,6 +13,7 @@ import {
   validateBatchWindow,
   validateTrainingData,
 } from '@q-store/core';
+import { base64ToFloat32, typedToBase64 } from './binary.js';
 import { PLACEHOLDER_VECTOR, QdrantStore, type QdrantStoreOptions } from './store-base.js';
 
 /** Bytes of sample payload per upsert request (well under Qdrant's 32 MB). */
@@ -42,17 +43,6 @@ interface SamplePayload {
 }
 
 const isDatasetId = (value: unknown): value is string => typeof value === 'string' && DATASET_ID_PATTERN.test(value);
-
-function encodeFloats(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
-
-function decodeFloats(text: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  const out = new Float32Array(bytes.byteLength / 4);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
 
 /**
  * TrainingStore on a Qdrant collection (default `qstore-training`): one point per sample
@@ -129,7 +119,7 @@ export class QdrantTrainingStore extends QdrantStore implements TrainingStore {
             split: data.split,
             generation,
             position: i,
-            features: encodeFloats(data.features[i] as Float32Array),
+            features: typedToBase64(data.features[i] as Float32Array),
             label: data.labels[i] as Label,
           };
           points.push({
@@ -237,7 +227,7 @@ export class QdrantTrainingStore extends QdrantStore implements TrainingStore {
       for (const position of indices) {
         const sample = byPosition.get(position);
         if (!sample) throw new NotFoundError(`sample ${position} of dataset '${params.datasetId}' split '${split}'`);
-        features.push(decodeFloats(sample.features));
+        features.push(base64ToFloat32(sample.features));
         labels.push(sample.label);
       }
       return { features, labels, indices };
