@@ -10,6 +10,7 @@ export interface QdrantConnectionOptions {
   host?: string;
   /** REST port (default 6333). */
   port?: number;
+  /** With `host`: default true when an API key is given (as the official client). */
   https?: boolean;
   /** Sent as the `api-key` header; never kept where errors, logs or `util.inspect` could show it. */
   apiKey?: string;
@@ -70,7 +71,11 @@ export class QdrantConnection {
         throw new ValidationError([{ field: 'url', message: 'is not a URL' }], 'Invalid Qdrant config');
       }
       endpoint = `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-    } else endpoint = `${options.https ? 'https' : 'http'}://${options.host}:${options.port ?? 6333}`;
+    } else {
+      // As the official client: https by default when an API key is given.
+      const https = options.https ?? options.apiKey !== undefined;
+      endpoint = `${https ? 'https' : 'http'}://${options.host}:${options.port ?? 6333}`;
+    }
     this.endpoint = endpoint;
     this.#client = new QdrantClient({
       ...(options.url !== undefined && { url: options.url }),
