@@ -9,7 +9,13 @@ import { qdrantOptionsFromConfig, registerQdrant } from './registry.js';
 import { QdrantEmulator } from './testing/qdrant-emulator.js';
 
 const API_KEY = 'qdrant-secret-key-0123456789';
-const emulator = new QdrantEmulator({ apiKey: API_KEY });
+const queryBodies: Record<string, unknown>[] = [];
+const emulator = new QdrantEmulator({
+  apiKey: API_KEY,
+  onRequest: (route, body) => {
+    if (route.endsWith('/points/query')) queryBodies.push(body);
+  },
+});
 let url = '';
 let raw: QdrantClient;
 beforeAll(async () => {
@@ -208,6 +214,34 @@ describe('per-query options (options.qdrant)', () => {
       /hnswEf.*exact.*oversampling|hnswEf/s,
     );
     expect(() => parseQdrantOptions([])).toThrow(/must be an object/);
+  });
+
+  it('reach Qdrant as SearchParams (hnsw_ef, exact, quantization rescore/oversampling); bad or misplaced keys fail before sending', async () => {
+    const b = backend();
+    await b.ensureIndex({ dimension: 2, metric: 'cosine' });
+    await b.upsert({ records: [{ id: 'a', vector: [1, 0] }] });
+    queryBodies.length = 0;
+    await b.query({
+      vector: [1, 0],
+      topK: 1,
+      options: { qdrant: { hnswEf: 128, rescore: true, oversampling: 2 }, pinecone: { ignored: true } },
+    });
+    await b.query({ vector: [1, 0], topK: 1, exact: true });
+    await b.query({ vector: [1, 0], topK: 1 });
+    expect(queryBodies.map((q) => q.params)).toEqual([
+      { hnsw_ef: 128, quantization: { rescore: true, oversampling: 2 } },
+      { exact: true },
+      undefined,
+    ]);
+    await expect(b.query({ vector: [1, 0], topK: 1, options: { qdrant: { efSearch: 10 } } })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [{ field: 'options.qdrant.efSearch' }],
+    });
+    await expect(
+      b.upsert({ records: [{ id: 'b', vector: [0, 1] }], options: { qdrant: { hnswEf: 10 } } }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ field: 'options.qdrant.hnswEf' }] });
+    expect(queryBodies).toHaveLength(3);
+    expect((await b.fetch({ ids: ['b'] })).records.size).toBe(0);
   });
 });
 

@@ -2,7 +2,6 @@ import {
   type BackendCapabilities,
   checkMergedMetadata,
   DEFAULT_MAX_METADATA_BYTES,
-  type DeleteTarget,
   FILTER_OPERATORS,
   type FilterNode,
   type IndexDescription,
@@ -11,13 +10,19 @@ import {
   METRICS,
   type Metadata,
   type Metric,
-  type NormalizedQuery,
   type QueryMatch,
   StorageError,
   ValidationError,
   type VectorRecord,
 } from '@q-store/core';
-import { BaseVectorBackend, type ListPage } from '@q-store/core/backend';
+import {
+  BaseVectorBackend,
+  type DeleteTarget,
+  type HookParams,
+  type ListPage,
+  type NormalizedQuery,
+  type RecordChange,
+} from '@q-store/core/backend';
 import { base64ToFloat32, typedToBase64 } from './binary.js';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 import {
@@ -124,7 +129,7 @@ function resolveIndexedFields(raw: QdrantBackendOptions['indexedFields']): Map<s
  * - **Limits**: the request-size limit (32 MB) bounds `maxBatchBytes`, discounted for the payload's
  *   extra copies, so core's chunks always fit one request.
  */
-export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M> {
+export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M, QdrantQueryOptions> {
   readonly type = 'qdrant';
   readonly capabilities: BackendCapabilities;
   readonly collectionName: string;
@@ -186,6 +191,11 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       filterOperators: FILTER_OPERATORS,
       persistence: 'durable',
       exactSearch: true,
+      // Writes use wait: true: visible to every read once they resolve.
+      consistency: 'immediate',
+      // Checked on qstore_id while scrolling the namespace (Qdrant has no keyword prefix match).
+      listByPrefix: true,
+      deleteByFilter: true,
     };
   }
 
@@ -202,7 +212,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return this.#connection.call(`${what} on collection '${this.collectionName}'`, run, signal, this.collectionName);
   }
 
-  protected async doDescribeIndex(signal?: AbortSignal): Promise<IndexDescription | null> {
+  protected async doDescribeIndex({ signal }: HookParams<QdrantQueryOptions>): Promise<IndexDescription | null> {
     const info = await this.#connection.collectionInfo(this.collectionName, signal);
     if (!info) return null;
     const vectors = info.config?.params?.vectors as { size?: unknown; distance?: unknown } | undefined;
@@ -217,7 +227,11 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return { name: this.indexName, dimension: vectors.size, metric };
   }
 
-  protected async doCreateIndex(dimension: number, metric: Metric, signal?: AbortSignal): Promise<void> {
+  protected async doCreateIndex({
+    dimension,
+    metric,
+    signal,
+  }: HookParams<QdrantQueryOptions> & { dimension: number; metric: Metric }): Promise<void> {
     const q = this.#quantization;
     await this.#connection.createCollectionIfMissing(
       this.collectionName,
@@ -272,7 +286,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return description;
   }
 
-  protected async doDropIndex(signal?: AbortSignal): Promise<void> {
+  protected async doDropIndex({ signal }: HookParams<QdrantQueryOptions>): Promise<void> {
     await this.call('deleteCollection', (c) => c.deleteCollection(this.collectionName), signal);
     this.#payloadIndexes.clear();
     this.#metric = undefined;
@@ -293,7 +307,11 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return payload;
   }
 
-  protected async doUpsert(records: VectorRecord<M>[], namespace: string, signal?: AbortSignal): Promise<void> {
+  protected async doUpsert({
+    records,
+    namespace,
+    signal,
+  }: HookParams<QdrantQueryOptions> & { records: VectorRecord<M>[]; namespace: string }): Promise<void> {
     const cosine = (await this.metric(signal)) === 'cosine';
     const points = records.map((record) => ({
       id: pointIdFor(namespace, record.id),
@@ -373,7 +391,8 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
   }
 
   /** Query with per-call Qdrant options (see {@link QdrantQueryOptions}). */
-  protected async runQuery(q: NormalizedQuery, options: QdrantQueryOptions): Promise<QueryMatch<M>[]> {
+  protected async doQuery(q: NormalizedQuery & { options: QdrantQueryOptions }): Promise<QueryMatch<M>[]> {
+    const { options } = q;
     const metric = await this.metric(q.signal);
     const params = searchParams(options, q.exact);
     const response = await this.call(
@@ -400,8 +419,13 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return matches.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  protected doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
-    return this.runQuery(q, parseQdrantOptions((q as { options?: unknown }).options));
+  /** Per-call options (`options.qdrant`) exist for `query` only; see {@link QdrantQueryOptions}. */
+  protected override parseOptions(
+    raw: Readonly<Record<string, unknown>> | undefined,
+    operation: string,
+  ): QdrantQueryOptions {
+    if (operation === 'query') return parseQdrantOptions(raw);
+    return super.parseOptions(raw, operation);
   }
 
   private retrievePoints(
@@ -423,12 +447,16 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     );
   }
 
-  protected async doFetch(
-    ids: readonly string[],
-    namespace: string,
-    includeVectors: boolean,
-    signal?: AbortSignal,
-  ): Promise<VectorRecord<M>[]> {
+  protected async doFetch({
+    ids,
+    namespace,
+    includeVectors,
+    signal,
+  }: HookParams<QdrantQueryOptions> & {
+    ids: readonly string[];
+    namespace: string;
+    includeVectors: boolean;
+  }): Promise<VectorRecord<M>[]> {
     const metric = await this.metric(signal);
     const points = await this.retrievePoints(
       ids,
@@ -448,12 +476,12 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     });
   }
 
-  protected async doUpdate(
-    id: string,
-    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
-    namespace: string,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
+  protected async doUpdate({
+    id,
+    change,
+    namespace,
+    signal,
+  }: HookParams<QdrantQueryOptions> & { id: string; change: RecordChange<M>; namespace: string }): Promise<boolean> {
     const metric = await this.metric(signal);
     const needVector = change.vector === undefined;
     const [point] = await this.retrievePoints([id], namespace, true, needVector && metric !== 'cosine', signal);
@@ -498,7 +526,11 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
    * Deletes by ids, filter or everything in the namespace. Qdrant does not report how many points a
    * delete removed, so the count is taken just before it (exact count, or the ids that exist).
    */
-  protected async doDelete(target: DeleteTarget, namespace: string, signal?: AbortSignal): Promise<number> {
+  protected async doDelete({
+    target,
+    namespace,
+    signal,
+  }: HookParams<QdrantQueryOptions> & { target: DeleteTarget; namespace: string }): Promise<number> {
     if ('ids' in target) {
       const existing = await this.retrievePoints(target.ids, namespace, false, false, signal);
       if (existing.length === 0) return 0;
@@ -522,9 +554,9 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
    * prefix list reads the namespace's ids, `limit` points per request.
    */
   protected async doListPage(
-    request: { namespace: string; prefix?: string; limit: number; cursor?: string },
-    signal?: AbortSignal,
+    request: HookParams<QdrantQueryOptions> & { namespace: string; prefix?: string; limit: number; cursor?: string },
   ): Promise<ListPage> {
+    const { signal } = request;
     const filter = this.filterFor(request.namespace, undefined);
     const ids: string[] = [];
     let offset: string | number | undefined = request.cursor;
@@ -556,7 +588,9 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
   }
 
   /** Counts per namespace by a facet on the tenant field (exact counts). */
-  protected async doStats(signal?: AbortSignal): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
+  protected async doStats({
+    signal,
+  }: HookParams<QdrantQueryOptions>): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
     await this.ensurePayloadIndexes(signal);
     const facet = await this.call(
       'facet',

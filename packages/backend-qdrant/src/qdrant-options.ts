@@ -13,13 +13,13 @@ import { IssueCollector, ValidationError } from '@q-store/core';
  *
  * Unknown keys are a ValidationError naming them (a misspelt option must not be silently ignored).
  */
-export interface QdrantQueryOptions {
+export type QdrantQueryOptions = {
   hnswEf?: number;
   exact?: boolean;
   rescore?: boolean;
   oversampling?: number;
   ignoreQuantization?: boolean;
-}
+};
 
 const KNOWN = new Set(['hnswEf', 'exact', 'rescore', 'oversampling', 'ignoreQuantization']);
 
