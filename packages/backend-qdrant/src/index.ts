@@ -1,3 +1,4 @@
+export { CHECKPOINT_PART_VALUES, QdrantCheckpointStore } from './checkpoint-store.js';
 export { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 export { isMissingCollection, mapQdrantError, type RetryOptions, withRetry } from './errors.js';
 export {
@@ -20,3 +21,7 @@ export {
   type QdrantBackendOptions,
 } from './qdrant-backend.js';
 export { parseQdrantOptions, type QdrantQueryOptions } from './qdrant-options.js';
+export { type QdrantBackendConfig, qdrantOptionsFromConfig, registerQdrant } from './registry.js';
+export { QdrantStateStore, STATE_WRITER_HISTORY } from './state-store.js';
+export { PLACEHOLDER_VECTOR, type QdrantStoreOptions } from './store-base.js';
+export { QdrantTrainingStore } from './training-store.js';
