@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { createBackend, MemoryBackend, PluginRegistry, QuantumDatabase, type VectorBackend } from '@q-store/core';
+import { MemoryBackend, PluginRegistry, QuantumDatabase, type VectorBackend } from '@q-store/core';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointIdFor } from './ids.js';
@@ -118,7 +118,7 @@ describe('QdrantBackend: ids', () => {
     await b.upsert({ records: [{ id: 'v', vector }] });
     const [point] = await raw.retrieve(b.collectionName, { ids: [pointIdFor('', 'v')], with_vector: true });
     const norm = Math.hypot(...vector);
-    expect((point?.vector as number[])[0]).toBeCloseTo((vector[0] as number) / norm, 6);
+    expect((point?.vector as number[] | undefined)?.[0]).toBeCloseTo((vector[0] as number) / norm, 6);
     expect([...((await b.fetch({ ids: ['v'] })).records.get('v')?.vector ?? [])]).toEqual([...vector]);
     const [match] = (await b.query({ vector: [3, -4, 0], topK: 1, includeVectors: true })).matches;
     expect([...(match?.vector ?? [])]).toEqual([...vector]);
