@@ -12,7 +12,7 @@ export {
   type QdrantCondition,
   type QdrantFilter,
 } from './filter-compiler.js';
-export { pointIdFor, QSTORE_QDRANT_ID_NAMESPACE } from './ids.js';
+export { pointIdFor, QSTORE_QDRANT_ID_NAMESPACE, uuidV5 } from './ids.js';
 export {
   type PayloadIndexType,
   QDRANT_MAX_DIMENSION,

@@ -179,10 +179,11 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       maxDimension: QDRANT_MAX_DIMENSION,
       maxBatchRecords: 10_000,
       // Core's estimate counts 25 bytes per float (the widest JSON float) plus id and metadata once.
-      // A point adds a base64 copy of the vector (16/3 bytes per float under Cosine: ≤ 22 % of 25),
-      // the id again, the key list (≤ the metadata) and fixed field names: discounting by 5/6 and
-      // bounding the metadata keeps every chunk under the request limit.
-      maxBatchBytes: Math.floor((maxRequestBytes * 5) / 6) - 2 * maxMetadataBytes - 64 * 1024,
+      // A point adds a base64 copy of the vector under Cosine (16/3 bytes per float: 21 % of 25),
+      // the id again, the key list and fixed field names. 4/5 of the request limit, less room for
+      // two records' metadata, keeps a chunk of typical records under the limit; doUpsert checks
+      // the real size of any chunk whose worst-case bound is over it.
+      maxBatchBytes: Math.floor((maxRequestBytes * 4) / 5) - 2 * maxMetadataBytes - 64 * 1024,
       maxMetadataBytes,
       maxTopK: 10_000,
       maxIdsPerRequest: 1_000,
@@ -318,21 +319,24 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       vector: Array.from(record.vector),
       payload: this.payloadFor(record, namespace, cosine) as unknown as Record<string, unknown>,
     }));
-    // Core chunked by its estimate against the discounted maxBatchBytes; this bound of the real
-    // body (every float at its widest) shows whether the chunk fits one request.
-    let bytes = 64;
-    for (const p of points) bytes += this.pointBytes(p.payload as unknown as StoredPayload, p.vector.length);
-    if (bytes > this.#maxRequestBytes) {
-      throw new ValidationError(
-        [
-          {
-            field: 'records',
-            message: `one chunk would be about ${bytes} bytes, more than Qdrant's request limit (${this.#maxRequestBytes})`,
-            limit: this.#maxRequestBytes,
-          },
-        ],
-        'Batch too large',
-      );
+    // Core chunked by its estimate against the discounted maxBatchBytes. A worst-case bound of the
+    // body (every float at its widest) settles most chunks; only past it is the body measured.
+    let bound = 64;
+    for (const p of points) bound += this.pointBytes(p.payload as unknown as StoredPayload, p.vector.length);
+    if (bound > this.#maxRequestBytes) {
+      const bytes = utf8Length(JSON.stringify({ points })) + 64;
+      if (bytes > this.#maxRequestBytes) {
+        throw new ValidationError(
+          [
+            {
+              field: 'records',
+              message: `one chunk is ${bytes} bytes of JSON, more than Qdrant's request limit (${this.#maxRequestBytes}); lower maxBatchRecords or the metadata size`,
+              limit: this.#maxRequestBytes,
+            },
+          ],
+          'Batch too large',
+        );
+      }
     }
     await this.call('upsert', (c) => c.upsert(this.collectionName, { wait: true, points }), signal);
   }

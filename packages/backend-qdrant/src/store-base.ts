@@ -1,9 +1,8 @@
 import { ClosedError, throwIfAborted, validateIndexName } from '@q-store/core';
 import { raceAbort } from '@q-store/core/backend';
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { v5 as uuidv5 } from 'uuid';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
-import { QSTORE_QDRANT_ID_NAMESPACE } from './ids.js';
+import { uuidV5 } from './ids.js';
 
 export interface QdrantStoreOptions extends QdrantConnectionOptions {
   /** Collection of this store (each store has a default: `qstore-state`, `qstore-training`, `qstore-checkpoints`). */
@@ -38,7 +37,7 @@ export abstract class QdrantStore {
 
   /** A deterministic point id for a store key made of parts. */
   protected pointId(...parts: Array<string | number>): string {
-    return uuidv5(JSON.stringify([this.label, ...parts]), QSTORE_QDRANT_ID_NAMESPACE);
+    return uuidV5(JSON.stringify([this.label, ...parts]));
   }
 
   /** The collection, created once per instance (shared work, without any one caller's signal). */

@@ -1,32 +1,10 @@
-import {
-  type CheckpointStore,
-  createRng,
-  type Label,
-  MemoryTrainingStore,
-  type StateStore,
-  shufflePermutation,
-} from '@q-store/core';
+import { createRng, type Label, MemoryTrainingStore, shufflePermutation } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_PART_VALUES, QdrantCheckpointStore } from './checkpoint-store.js';
 import { QdrantStateStore } from './state-store.js';
+import { describeCheckpointStoreSuite, describeStateStoreContract } from './store-suites.test-helper.js';
 import { QdrantEmulator } from './testing/qdrant-emulator.js';
 import { QdrantTrainingStore } from './training-store.js';
-
-// The private store suites of two other packages, until they move to @q-store/core/testing (loaded
-// by path, so this package's type check does not take in their sources).
-const suites = {
-  state: new URL('../../cache-redis/src/test-state-store-contract.ts', import.meta.url).href,
-  checkpoint: new URL('../../ml-training/src/checkpoint-store-suite.test-helper.ts', import.meta.url).href,
-};
-const { describeStateStoreContract } = (await import(suites.state)) as {
-  describeStateStoreContract(name: string, create: () => StateStore): void;
-};
-const { describeCheckpointStoreSuite } = (await import(suites.checkpoint)) as {
-  describeCheckpointStoreSuite(
-    name: string,
-    options: { open(): Promise<CheckpointStore>; uriPattern(modelId: string, name: string): RegExp },
-  ): void;
-};
 
 const emulator = new QdrantEmulator();
 let url = '';

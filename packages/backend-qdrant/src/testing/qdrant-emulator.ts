@@ -270,6 +270,8 @@ export class QdrantEmulator {
   private readonly onRequest: QdrantEmulatorOptions['onRequest'];
   /** Requests served, by `METHOD /path` (collection names replaced by `{c}`): for tests and benches. */
   readonly requestCounts = new Map<string, number>();
+  /** Request body bytes received, by the same keys as `requestCounts`. */
+  readonly requestBytes = new Map<string, number>();
   private port: number;
 
   constructor(options: QdrantEmulatorOptions = {}) {
@@ -402,6 +404,7 @@ export class QdrantEmulator {
         .replace(/^(\w+ \/collections\/)[^/]+/, '$1{c}')
         .replace(/\/points\/[0-9a-f-]{36}$|\/points\/\d+$/, '/points/{id}');
       this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+      this.requestBytes.set(key, (this.requestBytes.get(key) ?? 0) + size);
       this.onRequest?.(route, body);
       send(200, this.route(req.method ?? 'GET', url, body));
     } catch (error) {
