@@ -86,6 +86,54 @@ const raw = new QdrantClient({ url, checkCompatibility: false });
   await backend.close();
 }
 
+// 1b. The exact-vector copy: a Cosine collection (which keeps qstore_vector) against a Dot
+// collection of the same unit vectors (no copy, same ranking): queries without includeVectors.
+{
+  const dimension = 768;
+  const random = rng(3);
+  const unit = (v: Float32Array) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const records = Array.from({ length: 2000 }, (_, i) => ({
+    id: `doc-${i}`,
+    vector: unit(Float32Array.from({ length: dimension }, random)),
+    metadata: { group: i % 10 },
+  }));
+  const cosine = new QdrantBackend({ url, collectionName: 'bench-copy-cosine' });
+  const dot = new QdrantBackend({ url, collectionName: 'bench-copy-dot' });
+  await cosine.ensureIndex({ dimension, metric: 'cosine' });
+  await dot.ensureIndex({ dimension, metric: 'dot' });
+  await cosine.upsert({ records });
+  await dot.upsert({ records });
+  const withCopy: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < QUERIES / 2; i++) {
+    const vector = unit(Float32Array.from({ length: dimension }, random));
+    for (const [b, out] of (i % 2
+      ? [
+          [cosine, withCopy],
+          [dot, without],
+        ]
+      : [
+          [dot, without],
+          [cosine, withCopy],
+        ]) as Array<[QdrantBackend, number[]]>) {
+      const t = performance.now();
+      await b.query({ vector, topK: 10 });
+      out.push(performance.now() - t);
+    }
+  }
+  const a = p50(withCopy.slice(5));
+  const b = p50(without.slice(5));
+  console.log(`exact-vector copy (2,000 × ${dimension}-d, topK 10, no includeVectors):`);
+  console.log(
+    `  Cosine with qstore_vector p50 ${a.toFixed(3)} ms · Dot without it p50 ${b.toFixed(3)} ms · ratio ${(a / b).toFixed(3)}`,
+  );
+  await cosine.close();
+  await dot.close();
+}
+
 // 2. Id mapping ---------------------------------------------------------------------------------
 {
   const ids = Array.from({ length: 100_000 }, (_, i) => `document-${i}-${'x'.repeat(i % 40)}`);
@@ -101,53 +149,55 @@ const raw = new QdrantClient({ url, checkCompatibility: false });
   );
 }
 
-// 3. Ingest -------------------------------------------------------------------------------------
-{
-  const dimension = 768;
-  const random = rng(2);
-  const backend = new QdrantBackend({ url, collectionName: 'bench-ingest' });
-  await backend.ensureIndex({ dimension, metric: 'cosine' });
-  const key = 'PUT /collections/{c}/points';
-  const requestsBefore = emulator.requestCounts.get(key) ?? 0;
-  const bytesBefore = emulator.requestBytes.get(key) ?? 0;
-  let largest = 0;
-  let chunks = 0;
-  const batch = 10_000;
-  const t = performance.now();
-  let mappingMs = 0;
-  for (let start = 0; start < INGEST; start += batch) {
-    const records = Array.from({ length: Math.min(batch, INGEST - start) }, (_, i) => ({
-      id: `rec-${start + i}`,
-      vector: Float32Array.from({ length: dimension }, random),
-      metadata: { shard: (start + i) % 16, source: 'bench' },
-    }));
-    const before = emulator.requestBytes.get(key) ?? 0;
-    const beforeCount = emulator.requestCounts.get(key) ?? 0;
-    const m = performance.now();
-    for (const r of records) pointIdFor('', r.id);
-    mappingMs += performance.now() - m;
-    const result = await backend.upsert({ records });
-    chunks += result.chunks;
-    const sent = (emulator.requestBytes.get(key) ?? 0) - before;
-    const count = (emulator.requestCounts.get(key) ?? 0) - beforeCount;
-    largest = Math.max(largest, sent / Math.max(1, count));
+if (INGEST > 0) {
+  // 3. Ingest -------------------------------------------------------------------------------------
+  {
+    const dimension = 768;
+    const random = rng(2);
+    const backend = new QdrantBackend({ url, collectionName: 'bench-ingest' });
+    await backend.ensureIndex({ dimension, metric: 'cosine' });
+    const key = 'PUT /collections/{c}/points';
+    const requestsBefore = emulator.requestCounts.get(key) ?? 0;
+    const bytesBefore = emulator.requestBytes.get(key) ?? 0;
+    let largest = 0;
+    let chunks = 0;
+    const batch = 10_000;
+    const t = performance.now();
+    let mappingMs = 0;
+    for (let start = 0; start < INGEST; start += batch) {
+      const records = Array.from({ length: Math.min(batch, INGEST - start) }, (_, i) => ({
+        id: `rec-${start + i}`,
+        vector: Float32Array.from({ length: dimension }, random),
+        metadata: { shard: (start + i) % 16, source: 'bench' },
+      }));
+      const before = emulator.requestBytes.get(key) ?? 0;
+      const beforeCount = emulator.requestCounts.get(key) ?? 0;
+      const m = performance.now();
+      for (const r of records) pointIdFor('', r.id);
+      mappingMs += performance.now() - m;
+      const result = await backend.upsert({ records });
+      chunks += result.chunks;
+      const sent = (emulator.requestBytes.get(key) ?? 0) - before;
+      const count = (emulator.requestCounts.get(key) ?? 0) - beforeCount;
+      largest = Math.max(largest, sent / Math.max(1, count));
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const requests = (emulator.requestCounts.get(key) ?? 0) - requestsBefore;
+    const bytes = (emulator.requestBytes.get(key) ?? 0) - bytesBefore;
+    const minimum = Math.ceil(bytes / QDRANT_MAX_REQUEST_BYTES);
+    const stats = await backend.stats();
+    console.log(`ingest of ${INGEST.toLocaleString('en')} × ${dimension}-d cosine records (upserts of 10,000):`);
+    console.log(
+      `  ${requests} write requests (${chunks} chunks) · minimum by the 32 MB limit ${minimum} · ratio ${(requests / minimum).toFixed(2)}`,
+    );
+    console.log(
+      `  ${(bytes / 2 ** 20).toFixed(0)} MB sent, ${(bytes / INGEST / 1024).toFixed(1)} KB per record; mean request ${(largest / 2 ** 20).toFixed(1)} MB (limit 32 MB)`,
+    );
+    console.log(
+      `  ${seconds.toFixed(1)} s, ${Math.round(INGEST / seconds).toLocaleString('en')} records/s; id mapping ${((mappingMs / 1000 / seconds) * 100).toFixed(2)} % of it; stored ${stats.totalRecordCount.toLocaleString('en')}`,
+    );
+    await backend.close();
   }
-  const seconds = (performance.now() - t) / 1000;
-  const requests = (emulator.requestCounts.get(key) ?? 0) - requestsBefore;
-  const bytes = (emulator.requestBytes.get(key) ?? 0) - bytesBefore;
-  const minimum = Math.ceil(bytes / QDRANT_MAX_REQUEST_BYTES);
-  const stats = await backend.stats();
-  console.log(`ingest of ${INGEST.toLocaleString('en')} × ${dimension}-d cosine records (upserts of 10,000):`);
-  console.log(
-    `  ${requests} write requests (${chunks} chunks) · minimum by the 32 MB limit ${minimum} · ratio ${(requests / minimum).toFixed(2)}`,
-  );
-  console.log(
-    `  ${(bytes / 2 ** 20).toFixed(0)} MB sent, ${(bytes / INGEST / 1024).toFixed(1)} KB per record; mean request ${(largest / 2 ** 20).toFixed(1)} MB (limit 32 MB)`,
-  );
-  console.log(
-    `  ${seconds.toFixed(1)} s, ${Math.round(INGEST / seconds).toLocaleString('en')} records/s; id mapping ${((mappingMs / 1000 / seconds) * 100).toFixed(2)} % of it; stored ${stats.totalRecordCount.toLocaleString('en')}`,
-  );
-  await backend.close();
 }
 
 await emulator.stop();
