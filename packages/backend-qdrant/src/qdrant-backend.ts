@@ -23,7 +23,7 @@ import {
   type NormalizedQuery,
   type RecordChange,
 } from '@q-store/core/backend';
-import { base64ToFloat32, typedToBase64 } from './binary.js';
+import { base64ToFloat32, compactFloats, typedToBase64 } from './binary.js';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 import {
   compileFilter,
@@ -178,12 +178,12 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       metrics: METRICS,
       maxDimension: QDRANT_MAX_DIMENSION,
       maxBatchRecords: 10_000,
-      // Core's estimate counts 25 bytes per float (the widest JSON float) plus id and metadata once.
-      // A point adds a base64 copy of the vector under Cosine (16/3 bytes per float: 21 % of 25),
-      // the id again, the key list and fixed field names. 4/5 of the request limit, less room for
-      // two records' metadata, keeps a chunk of typical records under the limit; doUpsert checks
-      // the real size of any chunk whose worst-case bound is over it.
-      maxBatchBytes: Math.floor((maxRequestBytes * 4) / 5) - 2 * maxMetadataBytes - 64 * 1024,
+      // Core's estimate counts 25 bytes per float (the widest JSON double) plus id and metadata
+      // once. Vectors go out as the shortest numbers that land on the same float32 (≤ 16 bytes each,
+      // see compactFloats); under Cosine a base64 copy adds 16/3 bytes per float: ≤ 21.4 of the 25.
+      // The rest (the id again, the key list, field names) fits in the 5 % left and the room for
+      // two records' metadata; doUpsert measures any chunk whose worst-case bound is over the limit.
+      maxBatchBytes: Math.floor(maxRequestBytes * 0.95) - 2 * maxMetadataBytes - 64 * 1024,
       maxMetadataBytes,
       maxTopK: 10_000,
       maxIdsPerRequest: 1_000,
@@ -314,15 +314,19 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     signal,
   }: HookParams<QdrantQueryOptions> & { records: VectorRecord<M>[]; namespace: string }): Promise<void> {
     const cosine = (await this.metric(signal)) === 'cosine';
-    const points = records.map((record) => ({
-      id: pointIdFor(namespace, record.id),
-      vector: Array.from(record.vector),
-      payload: this.payloadFor(record, namespace, cosine) as unknown as Record<string, unknown>,
-    }));
+    let bound = 64;
+    const points = records.map((record) => {
+      const { values, bound: vectorBytes } = compactFloats(record.vector);
+      const payload = this.payloadFor(record, namespace, cosine);
+      bound += vectorBytes + this.payloadBytes(payload);
+      return {
+        id: pointIdFor(namespace, record.id),
+        vector: values,
+        payload: payload as unknown as Record<string, unknown>,
+      };
+    });
     // Core chunked by its estimate against the discounted maxBatchBytes. A worst-case bound of the
     // body (every float at its widest) settles most chunks; only past it is the body measured.
-    let bound = 64;
-    for (const p of points) bound += this.pointBytes(p.payload as unknown as StoredPayload, p.vector.length);
     if (bound > this.#maxRequestBytes) {
       const bytes = utf8Length(JSON.stringify({ points })) + 64;
       if (bytes > this.#maxRequestBytes) {
@@ -341,9 +345,9 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     await this.call('upsert', (c) => c.upsert(this.collectionName, { wait: true, points }), signal);
   }
 
-  private pointBytes(payload: StoredPayload, dimension: number): number {
+  /** Worst-case JSON bytes of a point beside its vector. */
+  private payloadBytes(payload: StoredPayload): number {
     return (
-      dimension * 25 +
       utf8Length(JSON.stringify(payload[PAYLOAD_ID])) +
       utf8Length(payload[PAYLOAD_NAMESPACE]) +
       utf8Length(JSON.stringify(payload[PAYLOAD_KEYS])) +
@@ -508,7 +512,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
           points: [
             {
               id: pointIdFor(namespace, id),
-              vector: Array.from(vector),
+              vector: compactFloats(vector).values,
               payload: this.payloadFor(record, namespace, metric === 'cosine') as unknown as Record<string, unknown>,
             },
           ],
