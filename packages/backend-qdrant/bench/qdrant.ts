@@ -8,6 +8,7 @@
  *    minimum the 32 MB request limit allows (total body bytes / limit), and the largest request.
  */
 import { parseArgs } from 'node:util';
+import { estimateRecordBytes } from '@q-store/core/backend';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { v5 as uuidPackageV5 } from 'uuid';
 import { namespaceFilter, PAYLOAD_ID, PAYLOAD_METADATA } from '../src/filter-compiler.js';
@@ -161,9 +162,10 @@ if (INGEST > 0) {
     const bytesBefore = emulator.requestBytes.get(key) ?? 0;
     let largest = 0;
     let chunks = 0;
-    const batch = 10_000;
+    const batch = 25_000;
     const t = performance.now();
     let mappingMs = 0;
+    let estimated = 0;
     for (let start = 0; start < INGEST; start += batch) {
       const records = Array.from({ length: Math.min(batch, INGEST - start) }, (_, i) => ({
         id: `rec-${start + i}`,
@@ -175,6 +177,7 @@ if (INGEST > 0) {
       const m = performance.now();
       for (const r of records) pointIdFor('', r.id);
       mappingMs += performance.now() - m;
+      for (const r of records) estimated += estimateRecordBytes({ id: r.id, vector: r.vector, metadata: r.metadata });
       const result = await backend.upsert({ records });
       chunks += result.chunks;
       const sent = (emulator.requestBytes.get(key) ?? 0) - before;
@@ -185,10 +188,11 @@ if (INGEST > 0) {
     const requests = (emulator.requestCounts.get(key) ?? 0) - requestsBefore;
     const bytes = (emulator.requestBytes.get(key) ?? 0) - bytesBefore;
     const minimum = Math.ceil(bytes / QDRANT_MAX_REQUEST_BYTES);
+    const chunkerMinimum = Math.ceil(estimated / backend.capabilities.maxBatchBytes);
     const stats = await backend.stats();
-    console.log(`ingest of ${INGEST.toLocaleString('en')} × ${dimension}-d cosine records (upserts of 10,000):`);
+    console.log(`ingest of ${INGEST.toLocaleString('en')} × ${dimension}-d cosine records (upserts of 25,000):`);
     console.log(
-      `  ${requests} write requests (${chunks} chunks) · minimum by the 32 MB limit ${minimum} · ratio ${(requests / minimum).toFixed(2)}`,
+      `  ${requests} write requests (${chunks} chunks) · minimum by the 32 MB limit ${minimum} · ratio ${(requests / minimum).toFixed(2)} · fewest core's estimate (25 bytes per float) allows ${chunkerMinimum}`,
     );
     console.log(
       `  ${(bytes / 2 ** 20).toFixed(0)} MB sent, ${(bytes / INGEST / 1024).toFixed(1)} KB per record; mean request ${(largest / 2 ** 20).toFixed(1)} MB (limit 32 MB)`,

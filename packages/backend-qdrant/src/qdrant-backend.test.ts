@@ -2,10 +2,12 @@ import { inspect } from 'node:util';
 import { MemoryBackend, PluginRegistry, QuantumDatabase, type VectorBackend } from '@q-store/core';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QdrantCheckpointStore } from './checkpoint-store.js';
 import { pointIdFor } from './ids.js';
 import { QdrantBackend, type QdrantBackendOptions } from './qdrant-backend.js';
 import { parseQdrantOptions } from './qdrant-options.js';
 import { qdrantOptionsFromConfig, registerQdrant } from './registry.js';
+import { QdrantStateStore } from './state-store.js';
 import { QdrantEmulator } from './testing/qdrant-emulator.js';
 
 const API_KEY = 'qdrant-secret-key-0123456789';
@@ -168,6 +170,8 @@ describe('QdrantBackend: errors, retries and the API key', () => {
       inspect(good, { depth: 10, showHidden: true }),
       JSON.stringify(good),
       inspect(wrong, { depth: 10 }),
+      inspect(new QdrantStateStore({ url, apiKey: API_KEY }), { depth: 10, showHidden: true }),
+      JSON.stringify(new QdrantCheckpointStore({ url, apiKey: API_KEY })),
     ];
     for (const text of texts) expect(text).not.toContain(API_KEY);
   });
