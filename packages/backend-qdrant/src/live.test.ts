@@ -1,17 +1,21 @@
-import { describeVectorBackendConformance } from '@q-store/core/testing';
+import {
+  describeCheckpointStoreConformance,
+  describeStateStoreConformance,
+  describeTrainingStoreConformance,
+  describeVectorBackendConformance,
+} from '@q-store/core/testing';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QdrantCheckpointStore } from './checkpoint-store.js';
 import { QdrantBackend } from './qdrant-backend.js';
 import { QdrantStateStore } from './state-store.js';
-import { describeCheckpointStoreSuite, describeStateStoreContract } from './store-suites.test-helper.js';
+import { QdrantTrainingStore } from './training-store.js';
 
 // Against a real Qdrant: QDRANT_URL (and QDRANT_API_KEY when the server wants one). Every collection
 // made here is named `qstore-live-…` and dropped afterwards.
 const url = process.env.QDRANT_URL;
 const apiKey = process.env.QDRANT_API_KEY;
 const connection = { url: url ?? '', ...(apiKey && { apiKey }) };
-const run = `${Date.now().toString(36)}`;
 
 if (!url) {
   console.log('skipping the live Qdrant tests: QDRANT_URL is not set (see docker-compose.yml for a local server)');
@@ -32,17 +36,30 @@ if (!url) {
     },
     timeoutMs: 120_000,
   });
-  let n = 0;
-  describeStateStoreContract('QdrantStateStore (live)', () => {
-    const collectionName = `qstore-live-${run}-state-${++n}`;
-    made.push(collectionName);
-    return new QdrantStateStore({ ...connection, collectionName });
+  const inScope = (scope: string) => ({ ...connection, collectionName: `qstore-live-${scope.replaceAll('_', '-')}` });
+  const suite = {
+    cleanup: (scope: string) =>
+      new QdrantClient({ ...connection, checkCompatibility: false })
+        .deleteCollection(inScope(scope).collectionName)
+        .then(() => undefined),
+    timeoutMs: 120_000,
+  };
+  describeStateStoreConformance({
+    name: 'QdrantStateStore (live)',
+    create: (scope) => new QdrantStateStore(inScope(scope)),
+    ttlMs: 1000,
+    ...suite,
   });
-  const checkpoints = `qstore-live-${run}-ckpt`;
-  made.push(checkpoints);
-  describeCheckpointStoreSuite('QdrantCheckpointStore (live)', {
-    open: async () => new QdrantCheckpointStore({ ...connection, collectionName: checkpoints }),
-    uriPattern: (modelId, name) => new RegExp(`^qdrant://${checkpoints}/${modelId}/${name}$`),
+  describeTrainingStoreConformance({
+    name: 'QdrantTrainingStore (live)',
+    create: (scope) => new QdrantTrainingStore(inScope(scope)),
+    ...suite,
+  });
+  describeCheckpointStoreConformance({
+    name: 'QdrantCheckpointStore (live)',
+    create: (scope) => new QdrantCheckpointStore(inScope(scope)),
+    uriPattern: (modelId, name) => new RegExp(`^qdrant://qstore-live-qs-ckpt-[a-z0-9]+/${modelId}/${name}$`),
+    ...suite,
   });
   describe('live Qdrant', () => {
     it('answers with its version', async () => {

@@ -7,6 +7,7 @@ import {
   ValidationError,
   validateId,
 } from '@q-store/core';
+import { encodeStateValue } from '@q-store/core/backend';
 import { PLACEHOLDER_VECTOR, QdrantStore, type QdrantStoreOptions } from './store-base.js';
 
 /** Writers remembered per document: how far back a writer can confirm that its write landed. */
@@ -249,8 +250,7 @@ export class QdrantStateStore extends QdrantStore implements StateStore {
     return this.run(options.signal, async () => {
       const checked = validateId(key, 'key');
       const ttl = checkTtl(options.ttlMs);
-      const json = JSON.stringify(value);
-      if (json === undefined) throw new ValidationError([{ field: 'value', message: 'must be a JSON value' }]);
+      const json = encodeStateValue(value);
       await this.write(
         checked,
         () => ({ state: { json, ...(ttl !== undefined && { expiresAt: this.#now() + ttl }) }, result: undefined }),
@@ -274,7 +274,7 @@ export class QdrantStateStore extends QdrantStore implements StateStore {
           // Keeps the key's time to live, as the memory store does.
           const expiresAt = current?.expiresAt;
           return {
-            state: { json: JSON.stringify(value), ...(expiresAt !== undefined && { expiresAt }) },
+            state: { json: encodeStateValue(value), ...(expiresAt !== undefined && { expiresAt }) },
             result: value,
           };
         },

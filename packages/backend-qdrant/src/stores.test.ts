@@ -1,8 +1,13 @@
 import { createRng, type Label, MemoryTrainingStore, shufflePermutation } from '@q-store/core';
+import {
+  describeCheckpointStoreConformance,
+  describeStateStoreConformance,
+  describeTrainingStoreConformance,
+} from '@q-store/core/testing';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_PART_VALUES, QdrantCheckpointStore } from './checkpoint-store.js';
 import { QdrantStateStore } from './state-store.js';
-import { describeCheckpointStoreSuite, describeStateStoreContract } from './store-suites.test-helper.js';
 import { QdrantEmulator } from './testing/qdrant-emulator.js';
 import { QdrantTrainingStore } from './training-store.js';
 
@@ -16,10 +21,40 @@ afterAll(() => emulator.stop());
 let fresh = 0;
 const collection = (kind: string) => `${kind}-${++fresh}`;
 
-describeStateStoreContract(
-  'QdrantStateStore (emulator)',
-  () => new QdrantStateStore({ url, collectionName: collection('state') }),
-);
+/** The suites' stores: one collection per test scope (`qs_state_…` → `qs-state-…`), dropped after it. */
+const inScope = (scope: string) => ({ url, collectionName: scope.replaceAll('_', '-') });
+const suite = {
+  cleanup: (scope: string) =>
+    new QdrantClient({ url, checkCompatibility: false })
+      .deleteCollection(scope.replaceAll('_', '-'))
+      .then(() => undefined),
+  timeoutMs: 60_000,
+};
+
+describeStateStoreConformance({
+  name: 'QdrantStateStore (emulator)',
+  create: (scope) => new QdrantStateStore(inScope(scope)),
+  // A write is two requests (conditional upsert, read back): a TTL of a few tens of ms is too
+  // short to read the key back on a loaded machine.
+  ttlMs: 400,
+  ...suite,
+});
+describeTrainingStoreConformance({
+  name: 'QdrantTrainingStore (emulator)',
+  create: (scope) => new QdrantTrainingStore(inScope(scope)),
+  ...suite,
+});
+describeCheckpointStoreConformance({
+  name: 'QdrantCheckpointStore (emulator)',
+  create: (scope) => new QdrantCheckpointStore(inScope(scope)),
+  uriPattern: (modelId, name) => new RegExp(`^qdrant://qs-ckpt-[a-z0-9]+/${modelId}/${name}$`),
+  malformedUris: [
+    'qdrant://qs-ckpt-x/vqc/epoch-1',
+    'pgvector://public/vqc/epoch-0001',
+    `qdrant://c/vqc/epoch-${'9'.repeat(17)}`,
+  ],
+  ...suite,
+});
 
 describe('QdrantStateStore compare-and-set', () => {
   it('two instances over one collection: 2 × 60 concurrent increments all land', async () => {
@@ -74,11 +109,6 @@ describe('QdrantStateStore compare-and-set', () => {
     expect(await store.delete('k')).toBe(false);
     await store.close();
   });
-});
-
-describeCheckpointStoreSuite('QdrantCheckpointStore (emulator)', {
-  open: async () => new QdrantCheckpointStore({ url, collectionName: collection('ckpt') }),
-  uriPattern: (modelId, name) => new RegExp(`^qdrant://ckpt-\\d+/${modelId}/${name}$`),
 });
 
 describe('QdrantCheckpointStore', () => {
