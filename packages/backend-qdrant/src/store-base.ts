@@ -1,5 +1,5 @@
-import { ClosedError, throwIfAborted, validateIndexName } from '@q-store/core';
-import { raceAbort } from '@q-store/core/backend';
+import { validateIndexName } from '@q-store/core';
+import { Lifecycle, raceAbort } from '@q-store/core/backend';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 import { uuidV5 } from './ids.js';
@@ -15,15 +15,14 @@ export const PLACEHOLDER_VECTOR = [1];
 /**
  * Shared plumbing of the Qdrant stores: one connection, the store's collection created once
  * (a one-dimensional placeholder vector, keyword indexes on the fields the store filters by), the
- * closed state, and `close()` waiting for calls in flight. Point ids are
+ * closed state and `close()` waiting for calls in flight (core's `Lifecycle`). Point ids are
  * `uuidv5(JSON.stringify([kind, ...parts]), QSTORE_QDRANT_ID_NAMESPACE)`.
  */
 export abstract class QdrantStore {
   readonly collectionName: string;
   protected readonly connection: QdrantConnection;
   #ready: Promise<void> | undefined;
-  #closed = false;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #lifecycle: Lifecycle;
 
   protected constructor(
     options: QdrantStoreOptions,
@@ -33,6 +32,7 @@ export abstract class QdrantStore {
   ) {
     this.collectionName = validateIndexName(options.collectionName ?? defaultCollection);
     this.connection = new QdrantConnection(options);
+    this.#lifecycle = new Lifecycle(() => `${this.label} on collection '${this.collectionName}'`);
   }
 
   /** A deterministic point id for a store key made of parts. */
@@ -65,16 +65,10 @@ export abstract class QdrantStore {
    * first; `close()` waits for it.
    */
   protected run<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-    const running = (async () => {
-      if (this.#closed) throw new ClosedError(this.label);
-      throwIfAborted(signal);
+    return this.#lifecycle.track(signal, async () => {
       await this.ready(signal);
       return work();
-    })();
-    this.#inFlight.add(running);
-    const forget = () => this.#inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    });
   }
 
   /** One client call on this store's collection with retries and typed errors. */
@@ -114,10 +108,8 @@ export abstract class QdrantStore {
   }
 
   /** Ends this store (never a client you passed in). Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.allSettled([...this.#inFlight]);
+  close(): Promise<void> {
+    return this.#lifecycle.close(async () => undefined);
   }
 
   toJSON(): Record<string, unknown> {
