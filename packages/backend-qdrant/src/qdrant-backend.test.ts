@@ -127,6 +127,20 @@ describe('QdrantBackend: ids', () => {
   });
 });
 
+describe('QdrantBackend: updates', () => {
+  it('concurrent merges of one id through one instance all land (queued per id)', async () => {
+    const b = backend();
+    await b.ensureIndex({ dimension: 2, metric: 'dot' });
+    await b.upsert({ records: [{ id: 'u', vector: [1, 0], metadata: { base: 0 } }] });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => b.update({ id: 'u', metadata: { [`k${i}`]: i } })),
+    );
+    expect(results.every((r) => r.updated)).toBe(true);
+    const metadata = (await b.fetch({ ids: ['u'] })).records.get('u')?.metadata ?? {};
+    expect(Object.keys(metadata).sort()).toEqual(['base', ...Array.from({ length: 20 }, (_, i) => `k${i}`)].sort());
+  });
+});
+
 describe('QdrantBackend: errors, retries and the API key', () => {
   it('retries 503 and 429 (honouring Retry-After) and succeeds', async () => {
     const b = backend();

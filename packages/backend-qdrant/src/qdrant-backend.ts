@@ -142,6 +142,8 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
   #metric: Metric | undefined;
   /** Payload indexes known to exist on the collection. */
   readonly #payloadIndexes = new Set<string>();
+  /** The last update queued per id (namespace and id), see {@link doUpdate}. */
+  readonly #updates = new Map<string, Promise<void>>();
 
   constructor(options: QdrantBackendOptions) {
     super(options.collectionName);
@@ -484,7 +486,32 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
     });
   }
 
-  protected async doUpdate({
+  /**
+   * Updates of one id through this instance run one after another (a read then a write: without
+   * the queue, two concurrent merges could each write the metadata they read and lose the other's
+   * keys). Across processes Qdrant offers no transaction; see the README.
+   */
+  protected doUpdate(
+    params: HookParams<QdrantQueryOptions> & { id: string; change: RecordChange<M>; namespace: string },
+  ): Promise<boolean> {
+    const key = JSON.stringify([params.namespace, params.id]);
+    const previous = this.#updates.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.updateOne(params),
+      () => this.updateOne(params),
+    );
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#updates.set(key, tail);
+    void tail.then(() => {
+      if (this.#updates.get(key) === tail) this.#updates.delete(key);
+    });
+    return run;
+  }
+
+  private async updateOne({
     id,
     change,
     namespace,
