@@ -1,8 +1,8 @@
 import {
   AbortError,
-  AuthenticationError,
   abortErrorFor,
   ConnectionError,
+  IndexNotFoundError,
   isQStoreError,
   type QStoreError,
   RateLimitedError,
@@ -10,9 +10,10 @@ import {
   TimeoutError,
   throwIfAborted,
 } from '@q-store/core';
+import { errorFromHttpStatus } from '@q-store/core/backend';
 
 /** The error text of a Qdrant answer (`{"status": {"error": "…"}}`), when there is one. */
-function serviceText(data: unknown): string {
+export function serviceText(data: unknown): string {
   if (data && typeof data === 'object') {
     const status = (data as { status?: unknown }).status;
     if (status && typeof status === 'object' && typeof (status as { error?: unknown }).error === 'string') {
@@ -44,15 +45,23 @@ function transportCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** What Qdrant says for a collection that does not exist (404 `Collection `x` doesn't exist!`). */
+export function isMissingCollection(error: unknown): boolean {
+  const e = error as { status?: unknown; data?: unknown };
+  return e?.status === 404 && /collection .* (doesn't|does not) exist|not found: collection/i.test(serviceText(e.data));
+}
+
 /**
  * Maps what the official client throws to core's typed errors. HTTP answers (`ApiError` with
- * `status` and Qdrant's body): 401/403 → AuthenticationError, 429 → RateLimitedError (with
- * Retry-After), 5xx → ServiceError (retryable), other 4xx → ServiceError (not retryable), naming
- * the status and Qdrant's message. The client's timeout → TimeoutError; a refused, reset or dropped
- * connection → ConnectionError. Messages are redacted by core (no API key ever reaches them: the
- * client keeps it in a request header, which neither its errors nor ours carry).
+ * `status`, Qdrant's body and the response headers) go through core's shared
+ * `errorFromHttpStatus` (400/422 → ValidationError, 401/403 → AuthenticationError, 404 →
+ * NotFoundError, 409 → ConflictError, 429 → RateLimitedError with Retry-After, 5xx → retryable
+ * ServiceError, other → ServiceError), with one Qdrant case first: a 404 naming the collection is
+ * `IndexNotFoundError` when `collection` is given. The client's own timeout → TimeoutError; a
+ * refused, reset or dropped connection → ConnectionError (retryable). Messages are redacted by core;
+ * the API key never reaches them (the client keeps it in a request header that no error carries).
  */
-export function mapQdrantError(error: unknown, what: string): QStoreError {
+export function mapQdrantError(error: unknown, what: string, collection?: string): QStoreError {
   if (isQStoreError(error)) return error;
   const e = error as { name?: string; status?: unknown; data?: unknown; headers?: unknown; message?: string };
   if (e?.name === 'QdrantClientTimeoutError') return new TimeoutError(`qdrant ${what}`, undefined, error);
@@ -65,16 +74,15 @@ export function mapQdrantError(error: unknown, what: string): QStoreError {
     );
   }
   if (typeof e?.status === 'number') {
-    const status = e.status;
-    const text = serviceText(e.data);
-    const message = `qdrant ${what}: HTTP ${status}${text ? `: ${text}` : ''}`;
-    if (status === 401 || status === 403) return new AuthenticationError(message, error);
-    if (status === 429) {
-      const header = (e.headers as Headers | undefined)?.get?.('retry-after');
-      const seconds = header ? Number(header) : Number.NaN;
-      return new RateLimitedError(message, Number.isFinite(seconds) ? seconds * 1000 : undefined, error);
-    }
-    return new ServiceError(message, status, { cause: error });
+    if (collection !== undefined && isMissingCollection(error)) return new IndexNotFoundError(collection);
+    const headers = e.headers as Headers | undefined;
+    return errorFromHttpStatus({
+      status: e.status,
+      operation: `qdrant ${what}`,
+      detail: serviceText(e.data),
+      retryAfter: typeof headers?.get === 'function' ? headers.get('retry-after') : undefined,
+      cause: error,
+    });
   }
   const code = transportCode(error);
   if (code !== undefined || (error instanceof TypeError && /fetch failed/i.test(error.message))) {
@@ -118,7 +126,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function withRetry<T>(
   what: string,
   call: () => Promise<T>,
-  options: RetryOptions,
+  options: RetryOptions & { collection?: string },
   signal?: AbortSignal,
 ): Promise<T> {
   const retries = options.retries ?? 3;
@@ -129,8 +137,8 @@ export async function withRetry<T>(
     try {
       return await call();
     } catch (raw) {
-      const error = mapQdrantError(raw, what);
       if (signal?.aborted) throw abortErrorFor(signal);
+      const error = mapQdrantError(raw, what, options.collection);
       if (!error.retryable || attempt >= retries) throw error;
       const retryAfter = error instanceof RateLimitedError ? error.retryAfterMs : undefined;
       await sleep(retryAfter ?? Math.random() * Math.min(cap, base * 2 ** attempt), signal);

@@ -59,6 +59,8 @@ export interface QdrantEmulatorOptions {
   maxRequestBytes?: number;
   /** Port; default a free one. */
   port?: number;
+  /** Called with each request that reaches a collection route (`METHOD /path` and the parsed body): for tests. */
+  onRequest?: (route: string, body: Record<string, unknown>) => void;
 }
 
 export const QDRANT_EMULATOR_VERSION = '1.18.0';
@@ -265,13 +267,17 @@ export class QdrantEmulator {
   private readonly faults: Required<Pick<Fault, 'times'>> & Fault[] = [] as never;
   private readonly apiKey: string | undefined;
   private readonly maxRequestBytes: number;
+  private readonly onRequest: QdrantEmulatorOptions['onRequest'];
   /** Requests served, by `METHOD /path` (collection names replaced by `{c}`): for tests and benches. */
   readonly requestCounts = new Map<string, number>();
+  /** Request body bytes received, by the same keys as `requestCounts`. */
+  readonly requestBytes = new Map<string, number>();
   private port: number;
 
   constructor(options: QdrantEmulatorOptions = {}) {
     this.apiKey = options.apiKey;
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.onRequest = options.onRequest;
     this.port = options.port ?? 0;
   }
 
@@ -398,6 +404,8 @@ export class QdrantEmulator {
         .replace(/^(\w+ \/collections\/)[^/]+/, '$1{c}')
         .replace(/\/points\/[0-9a-f-]{36}$|\/points\/\d+$/, '/points/{id}');
       this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+      this.requestBytes.set(key, (this.requestBytes.get(key) ?? 0) + size);
+      this.onRequest?.(route, body);
       send(200, this.route(req.method ?? 'GET', url, body));
     } catch (error) {
       if (error instanceof HttpError) send(error.status, error.message);
