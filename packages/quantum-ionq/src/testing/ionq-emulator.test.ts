@@ -135,7 +135,6 @@ describe('IonqEmulator: contract shapes', () => {
       backend: 'simulator',
       name: 'bell',
       metadata: { a: 'b' },
-      shots: 1000,
       failure: null,
       noise: { model: 'ideal' },
       child_job_ids: null,
@@ -149,6 +148,7 @@ describe('IonqEmulator: contract shapes', () => {
         },
       },
     });
+    expect(done.body).not.toHaveProperty('shots'); // the contract: not included for the ideal simulator
     for (const k of ['submitted_at', 'started_at', 'completed_at']) {
       expect(new Date(done.body[k]).toISOString()).toBe(done.body[k]);
     }
@@ -394,5 +394,235 @@ describe('IonqEmulator: lifecycle', () => {
     const r = await call('GET', '/jobs/617a1f8b-59d4-435d-aa33-695433d7155e');
     expectError(r, 404);
     expect(r.body.error).toBe('Not Found Error');
+  });
+});
+
+describe('IonqEmulator: validation (400 with IonQ’s BadRequestError and the offending keys)', () => {
+  const native = (circuit: unknown[], qubits = 2) => ({ gateset: 'native', qubits, circuit });
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    ['unknown type', job({ type: 'ionq.circuit.v9' }), ['type']],
+    ['qasm3 is not emulated', job({ type: 'ionq.qasm3.v1' }), ['type']],
+    ['unknown top-level key', job({ shotz: 10 }), ['shotz']],
+    ['missing backend', job({ backend: undefined }), ['backend']],
+    ['unknown backend', job({ backend: 'qpu.tempo-9' }), ['backend']],
+    ['shots 0', job({ shots: 0 }), ['shots']],
+    ['shots above 1,000,000', job({ shots: 1_000_001 }), ['shots']],
+    ['fractional shots', job({ shots: 10.5 }), ['shots']],
+    ['metadata value not a string', job({ metadata: { a: 1 } }), ['metadata.a']],
+    [
+      'metadata with 11 keys',
+      job({ metadata: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) }),
+      ['metadata'],
+    ],
+    ['metadata key of 41 characters', job({ metadata: { ['k'.repeat(41)]: 'v' } }), [`metadata.${'k'.repeat(41)}`]],
+    ['metadata value of 40,001 characters', job({ metadata: { k: 'v'.repeat(40_001) } }), ['metadata.k']],
+    ['name not a string', job({ name: 5 }), ['name']],
+    ['unknown noise model', job({ noise: { model: 'aria-9' } }), ['noise.model']],
+    ['noise on a QPU', job({ backend: 'qpu.aria-1', noise: { model: 'aria-1' } }), ['noise']],
+    [
+      'debiasing under 500 shots',
+      job({ settings: { error_mitigation: { debiasing: true } }, shots: 100 }),
+      ['settings.error_mitigation.debiasing', 'shots'],
+    ],
+    ['missing input', job({ input: undefined }), ['input']],
+    ['missing gateset', job({}, { qubits: 1, circuit: [] }), ['input.gateset']],
+    ['input.circuits on a single-circuit job', job({}, { gateset: 'qis', circuits: [] }), ['input.circuits']],
+    [
+      'unknown qis gate',
+      job({}, { gateset: 'qis', qubits: 1, circuit: [{ gate: 'sqrtx', target: 0 }] }),
+      ['input.circuit[0].gate'],
+    ],
+    [
+      'pauliexp is not emulated',
+      job({}, { gateset: 'qis', qubits: 1, circuit: [{ gate: 'pauliexp' }] }),
+      ['input.circuit[0].gate'],
+    ],
+    [
+      'native gate in a qis circuit',
+      job({}, { gateset: 'qis', qubits: 1, circuit: [{ gate: 'gpi', target: 0 }] }),
+      ['input.circuit[0].gate'],
+    ],
+    [
+      'rx without rotation',
+      job({}, { gateset: 'qis', qubits: 1, circuit: [{ gate: 'rx', target: 0 }] }),
+      ['input.circuit[0].rotation'],
+    ],
+    [
+      'unknown gate key',
+      job({}, { gateset: 'qis', qubits: 1, circuit: [{ gate: 'x', target: 0, phase: 1 }] }),
+      ['input.circuit[0].phase'],
+    ],
+    [
+      'gate outside the qubits',
+      job({}, { gateset: 'qis', qubits: 2, circuit: [{ gate: 'x', target: 2 }] }),
+      ['input.qubits'],
+    ],
+    [
+      'cnot with its control on its target',
+      job(
+        {},
+        {
+          gateset: 'qis',
+          qubits: 2,
+          circuit: [{ gate: 'cnot', control: 1, target: 1 }],
+        },
+      ),
+      ['input.circuit[0].controls'],
+    ],
+    [
+      'three controls',
+      job(
+        {},
+        {
+          gateset: 'qis',
+          qubits: 4,
+          circuit: [{ gate: 'x', controls: [0, 1, 2], target: 3 }],
+        },
+      ),
+      ['input.circuit[0].controls'],
+    ],
+    [
+      'ms angle above a quarter turn',
+      job({}, native([{ gate: 'ms', targets: [0, 1], phases: [0, 0], angle: 0.3 }])),
+      ['input.circuit[0].angle'],
+    ],
+    ['ms with one phase', job({}, native([{ gate: 'ms', targets: [0, 1], phases: [0] }])), ['input.circuit[0].phases']],
+    ['gpi without phase', job({}, native([{ gate: 'gpi', target: 0 }])), ['input.circuit[0].phase']],
+    [
+      'zz on Aria (gpi, gpi2, ms only)',
+      job({ backend: 'qpu.aria-1' }, native([{ gate: 'zz', targets: [0, 1], angle: 0.1 }])),
+      ['input.circuit'],
+    ],
+    ['30 qubits on the 29-qubit simulator', job({}, { gateset: 'qis', qubits: 30, circuit: [] }), ['input.qubits']],
+    [
+      '26 qubits on 25-qubit Aria',
+      job({ backend: 'qpu.aria-1' }, { gateset: 'qis', qubits: 26, circuit: [] }),
+      ['input.qubits'],
+    ],
+  ];
+  for (const [what, body, keys] of cases) {
+    it(what, async () => {
+      const before = emu.jobCount;
+      const r = await call('POST', '/jobs', body);
+      expectError(r, 400, keys);
+      expect(r.body.error).toBe('Bad Request');
+      expect(r.body.validation.source).toBe('body');
+      expect(emu.jobCount).toBe(before);
+    });
+  }
+
+  it('multi-circuit limits: 5,001 circuits, 150,001 gates, input.circuit alongside circuits, a bad child gate', async () => {
+    const multi = (input: Record<string, unknown>) => ({ type: 'ionq.multi-circuit.v1', backend: 'simulator', input });
+    const tooMany = Array.from({ length: 5001 }, () => ({ circuit: [] }));
+    expectError(await call('POST', '/jobs', multi({ gateset: 'qis', qubits: 1, circuits: tooMany })), 400, [
+      'input.circuits',
+    ]);
+    const gates = Array.from({ length: 50_001 }, () => ({ gate: 'x', target: 0 }));
+    const heavy = Array.from({ length: 3 }, () => ({ circuit: gates }));
+    expectError(await call('POST', '/jobs', multi({ gateset: 'qis', qubits: 1, circuits: heavy })), 400, [
+      'input.circuits',
+    ]);
+    expectError(
+      await call('POST', '/jobs', multi({ gateset: 'qis', qubits: 1, circuit: [], circuits: [{ circuit: [] }] })),
+      400,
+      ['input.circuit'],
+    );
+    const bad = multi({
+      gateset: 'qis',
+      qubits: 1,
+      circuits: [{ circuit: [] }, { circuit: [{ gate: 'nope', target: 0 }] }],
+    });
+    expectError(await call('POST', '/jobs', bad), 400, ['input.circuits[1].circuit[0].gate']);
+  });
+
+  it('a body that is not JSON: 400; above 10 MB: 413', async () => {
+    const r = await call('POST', '/jobs', '{"type":');
+    expectError(r, 400);
+    const big = JSON.stringify(job({ name: 'x'.repeat(10 * 1024 * 1024) }));
+    expectError(await call('POST', '/jobs', big), 413);
+  });
+
+  it('qubits may be left out (inferred from the gates) and native nop is a no-op', async () => {
+    const { job: done, probs } = await run(
+      job({}, { gateset: 'native', circuit: [{ gate: 'gpi', target: 2, phase: 0 }, { gate: 'nop' }] }),
+    );
+    expect(done.body.stats.qubits).toBe(3);
+    expect(probs.body).toEqual({ '4': 1 });
+  });
+});
+
+describe('IonqEmulator: faults and request log', () => {
+  it('429 with Retry-After and IonQ’s body, then normal service', async () => {
+    emu.injectFault({ kind: 'status', status: 429, retryAfterSeconds: 2, match: /^POST \/v0\.4\/jobs$/ });
+    const limited = await call('POST', '/jobs', job());
+    expectError(limited, 429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(limited.body.error).toBe('Too Many Requests');
+    expect((await call('POST', '/jobs', job())).status).toBe(201);
+  });
+
+  it('5xx for `times` matching requests only; a raw HTML 520', async () => {
+    emu.injectFault({ kind: 'status', status: 502, times: 2, match: /^GET \/v0\.4\/jobs\// });
+    const id = (await call('POST', '/jobs', job())).body.id;
+    expectError(await call('GET', `/jobs/${id}`), 502);
+    expectError(await call('GET', `/jobs/${id}`), 502);
+    expect((await call('GET', `/jobs/${id}`)).status).toBe(200);
+    emu.injectFault({
+      kind: 'status',
+      status: 520,
+      rawBody: '<html>520: Web server is returning an unknown error</html>',
+    });
+    const res = await fetch(`${base}/jobs`, { headers: { authorization: `apiKey ${KEY}` } });
+    expect(res.status).toBe(520);
+    expect(res.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('slow responses and dropped connections', async () => {
+    emu.injectFault({ kind: 'delay', delayMs: 150, match: /^GET \/v0\.4\/whoami$/ });
+    const t0 = Date.now();
+    expect((await call('GET', '/whoami')).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    emu.injectFault({ kind: 'drop', match: /^GET \/v0\.4\/whoami$/ });
+    await expect(call('GET', '/whoami')).rejects.toThrow();
+    expect((await call('GET', '/whoami')).status).toBe(200);
+  });
+
+  it('failed jobs: the next created job, or one by id, fails with its reason', async () => {
+    emu.injectFault({ kind: 'fail-job', failure: { code: 'QuantumComputerError', message: 'ion chain lost' } });
+    const a = (await call('POST', '/jobs', job())).body.id;
+    const doneA = await waitDone(a);
+    expect(doneA.body.status).toBe('failed');
+    expect(doneA.body.failure).toEqual({ code: 'QuantumComputerError', message: 'ion chain lost' });
+    expect(doneA.body.results).toBeNull();
+    expect((await call('GET', `/jobs/${a}/results/probabilities`)).status).toBe(404);
+    emu.setTiming({ queueMs: 50 });
+    const b = (await call('POST', '/jobs', job())).body.id;
+    emu.failJob(b, { code: 'NotEnoughQubits', message: 'only 20 qubits available' });
+    expect((await waitDone(b)).body.failure.code).toBe('NotEnoughQubits');
+    const c = (await call('POST', '/jobs', job())).body.id;
+    expect((await waitDone(c)).body.status).toBe('completed');
+  });
+
+  it('counts requests by route and keeps bodies, never the key', async () => {
+    const before = emu.count(/^POST \/v0\.4\/jobs$/);
+    await call('POST', '/jobs', job({ name: 'counted' }));
+    expect(emu.count(/^POST \/v0\.4\/jobs$/)).toBe(before + 1);
+    const last = emu.requests.filter((r) => r.method === 'POST').at(-1);
+    expect(last).toMatchObject({ path: '/v0.4/jobs', status: 201, authorized: true, body: { name: 'counted' } });
+  });
+
+  it('a rate limit answers 429 with the seconds until a slot frees', async () => {
+    const limited = new IonqEmulator({ rateLimit: { requests: 2, windowMs: 1500 } });
+    base = await limited.start();
+    try {
+      expect((await call('GET', '/jobs')).status).toBe(200);
+      expect((await call('GET', '/jobs')).status).toBe(200);
+      const third = await call('GET', '/jobs');
+      expectError(third, 429);
+      expect(third.headers.get('retry-after')).toBe('2');
+    } finally {
+      await limited.stop();
+      base = emu.url;
+    }
   });
 });

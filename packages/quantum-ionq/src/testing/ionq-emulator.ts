@@ -44,6 +44,11 @@ export interface IonqFault {
   retryAfterSeconds?: number;
   delayMs?: number;
   failure?: IonqFailure;
+  /**
+   * For `status`: a raw body instead of IonQ's JSON error (e.g. the HTML page a proxy returns with
+   * a 520), sent as `text/html`.
+   */
+  rawBody?: string;
   /** How many requests it applies to (default 1). */
   times?: number;
   /** Only requests whose `METHOD /v0.4/path` matches (default: any). */
@@ -67,8 +72,13 @@ export interface IonqEmulatorOptions {
   timing?: IonqEmulatorTiming;
   /** Seed of noisy sampling when a job gives no `noise.seed` (default 1; each job adds its number). */
   seed?: number;
-  /** Widest circuit whose probabilities are computed exactly (default 12); wider ones are sampled. */
+  /**
+   * Widest circuit whose probabilities are computed exactly (default 12: the exact path costs
+   * ~4ⁿ); the ideal simulator's answer for wider circuits is estimated from `idealSamples` shots.
+   */
   exactMaxQubits?: number;
+  /** Shots behind an ideal answer wider than `exactMaxQubits` (default 100,000). */
+  idealSamples?: number;
   /** Largest number of noise trajectories per circuit (default 4096); shots beyond are split. */
   maxTrajectories?: number;
   /** Replaces the figures of a noise model (`aria-1`, `forte-1`, …). */
@@ -77,6 +87,11 @@ export interface IonqEmulatorOptions {
   backends?: BackendInfo[];
   /** USD per shot per circuit, by backend, for GET /jobs/{id}/cost (default 0 for the simulator, 0.03 for QPUs). */
   pricePerShot?: Record<string, number>;
+  /**
+   * A rate limit on authenticated requests: beyond `requests` in any `windowMs`, 429 with IonQ's
+   * body and `Retry-After` (whole seconds until a slot frees). Default none.
+   */
+  rateLimit?: { requests: number; windowMs: number };
   /** Clock (ms), default Date.now. */
   now?: () => number;
   /** Port; default a free one. */
@@ -145,6 +160,10 @@ const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  520: 'Unknown Error',
+  521: 'Web Server Is Down',
+  522: 'Connection Timed Out',
+  524: 'A Timeout Occurred',
 };
 
 const notFound = () =>
@@ -175,6 +194,8 @@ export class IonqEmulator {
   private port: number;
   /** When the emulator was made: the date of its characterizations. */
   private readonly createdAt: number;
+  private readonly rateLimit: { requests: number; windowMs: number } | undefined;
+  private readonly recent: number[] = [];
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
 
@@ -187,7 +208,8 @@ export class IonqEmulator {
     for (const b of [...DEFAULT_BACKENDS, ...(options.backends ?? [])]) this.backends.set(b.backend, b);
     this.pricePerShot = options.pricePerShot ?? {};
     this.now = options.now ?? Date.now;
-    this.simulation = new Simulation(options.exactMaxQubits ?? 12);
+    this.rateLimit = options.rateLimit;
+    this.simulation = new Simulation(options.exactMaxQubits ?? 12, options.idealSamples ?? 100_000);
     this.port = options.port ?? 0;
     this.createdAt = this.now();
   }
@@ -302,6 +324,12 @@ export class IonqEmulator {
       if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
       if (fault?.kind === 'status') {
         const status = fault.status ?? 503;
+        if (fault.rawBody !== undefined) {
+          record.status = status;
+          res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+          res.end(fault.rawBody);
+          return;
+        }
         const headers: Record<string, string> =
           fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
         throw new ApiError(status, STATUS_TEXT[status] ?? 'Error', faultMessage(status), undefined, headers);
@@ -316,6 +344,7 @@ export class IonqEmulator {
           'Invalid key provided. See https://docs.ionq.com/#authentication for details, or email support@ionq.co for help.',
         );
       }
+      this.checkRateLimit();
       if (size > IONQ_LIMITS.maxBodyBytes) {
         throw new ApiError(413, 'Request Entity Too Large', 'The request body may not exceed 10MB');
       }
@@ -341,6 +370,18 @@ export class IonqEmulator {
         });
       }
     }
+  }
+
+  private checkRateLimit(): void {
+    const limit = this.rateLimit;
+    if (!limit) return;
+    const now = this.now();
+    while (this.recent.length > 0 && (this.recent[0] as number) <= now - limit.windowMs) this.recent.shift();
+    if (this.recent.length >= limit.requests) {
+      const wait = Math.max(1, Math.ceil(((this.recent[0] as number) + limit.windowMs - now) / 1000));
+      throw new ApiError(429, 'Too Many Requests', faultMessage(429), undefined, { 'retry-after': String(wait) });
+    }
+    this.recent.push(now);
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -546,7 +587,7 @@ export class IonqEmulator {
       for (const [i, c] of r.circuits.entries()) {
         const circuitSeed = (seed + i * 7919) | 0;
         if (model === 'ideal') {
-          results.push(toIonqMap(await this.simulation.ideal(c.sim, r.shots, circuitSeed)));
+          results.push(toIonqMap(await this.simulation.ideal(c.sim, circuitSeed)));
         } else {
           const counts = await this.simulation.noisy(
             c.sim,
@@ -599,7 +640,6 @@ export class IonqEmulator {
         status === 'submitted' || status === 'ready' ? Math.max(0, job.startedAt - this.now()) : null,
       predicted_execution_duration_ms: job.completedAt - job.startedAt,
       execution_duration_ms: done ? job.completedAt - job.startedAt : null,
-      shots: r.shots,
       failure: status === 'failed' ? (job.injectedFailure ?? job.failure ?? null) : null,
       cost_model: 'QCT',
       output: {},
@@ -631,7 +671,9 @@ export class IonqEmulator {
               }
           : null,
     };
+    // The contract: `shots` is left out for the ideal simulator, `noise` is there for the simulator only.
     if (r.backend === 'simulator') v.noise = r.noise ?? { model: 'ideal' };
+    if (r.backend !== 'simulator' || (r.noise !== undefined && r.noise.model !== 'ideal')) v.shots = r.shots;
     if (!forList) v.child_job_ids = multi ? job.children.map((c) => c.id) : null;
     return v;
   }

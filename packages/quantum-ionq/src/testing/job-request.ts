@@ -56,6 +56,9 @@ export interface BackendInfo {
 
 export interface ParsedCircuit {
   name: string | null;
+  gateset: IonqGateset;
+  /** Gate names used, for the backend's supported gates. */
+  gateNames: Set<string>;
   qubits: number;
   sim: SimCircuit;
   oneQubitGates: number;
@@ -152,6 +155,17 @@ export function parseJobRequest(body: unknown, backends: ReadonlyMap<string, Bac
   if (!isObject(body.input)) throw badRequest(['input'], '"input" is required and must be an object');
   const circuits = type === 'ionq.circuit.v1' ? [parseSingleInput(body.input)] : parseMultiInput(body.input);
   for (const [i, c] of circuits.entries()) {
+    const field = type === 'ionq.circuit.v1' ? 'input' : `input.circuits[${i}]`;
+    if (c.gateset === 'native') {
+      for (const g of c.gateNames) {
+        if (g !== 'nop' && !backend.nativeGates.includes(g)) {
+          throw badRequest(
+            [`${field}.circuit`],
+            `native gate '${g}' is not supported by ${backend.backend} (${backend.nativeGates.join(', ')})`,
+          );
+        }
+      }
+    }
     if (c.qubits > backend.qubits) {
       const key = type === 'ionq.circuit.v1' ? 'input.qubits' : `input.circuits[${i}].qubits`;
       throw badRequest([key], `"${key}" asks for ${c.qubits} qubits; backend ${backend.backend} has ${backend.qubits}`);
@@ -385,5 +399,6 @@ function parseCircuit(
     else multiQubitGates++;
     gates.push({ ops, qubits: touched });
   });
-  return { name, qubits, sim: { numQubits: qubits, gates }, oneQubitGates, multiQubitGates };
+  const gateNames = new Set((rawGates as IonqGate[]).map((g) => g.gate));
+  return { name, gateset, gateNames, qubits, sim: { numQubits: qubits, gates }, oneQubitGates, multiQubitGates };
 }

@@ -13,8 +13,8 @@ export interface NoiseFigures {
 }
 
 /**
- * IonQ Aria's published figures (IonQ's system page for Aria and the Azure Quantum IonQ provider
- * page): 1-qubit gates 99.95 %, 2-qubit gates 99.6 %, SPAM 99.61 %. IonQ's v0.4 contract does not
+ * IonQ Aria's published figures (as listed on Azure Quantum's IonQ provider page,
+ * learn.microsoft.com/azure/quantum/provider-ionq): 1-qubit gates 99.95 %, 2-qubit gates 99.6 %, SPAM 99.61 %. IonQ's v0.4 contract does not
  * carry figures for Forte or Harmony; the emulator uses Aria's for them unless the
  * `noiseFigures` option overrides a model.
  */
@@ -56,16 +56,22 @@ export interface SimCircuit {
 
 const PAULI = ['x', 'y', 'z'] as const;
 
+/** Widest circuit whose error trajectories are computed exactly; wider ones are sampled. */
+const EXACT_TRAJECTORY_QUBITS = 6;
+
 /**
  * Runs circuits on quantum-sim. Ideal results are exact: the 2ⁿ Z-string expectations
  * ⟨Z_S⟩ = Σ_k p_k (−1)^{|S∧k|} come from quantum-sim's exact estimator and an inverse
  * Walsh–Hadamard transform gives every p_k (cost ~4ⁿ, so exact up to `exactMaxQubits`; wider
- * circuits are sampled with quantum-sim's sampler instead).
+ * circuits are estimated from `idealSamples` shots of quantum-sim's sampler instead).
  */
 export class Simulation {
   private readonly sim = new StateVectorSimulator({ wasm: false });
 
-  constructor(private readonly exactMaxQubits: number) {}
+  constructor(
+    private readonly exactMaxQubits: number,
+    private readonly idealSamples: number,
+  ) {}
 
   /** Exact |⟨k|ψ⟩|² for k in [0, 2ⁿ), or undefined above `exactMaxQubits`. */
   async exact(circuit: CircuitJson): Promise<Float64Array | undefined> {
@@ -109,8 +115,8 @@ export class Simulation {
     return out;
   }
 
-  /** The ideal distribution: exact when narrow enough, else `shots` samples. */
-  async ideal(c: SimCircuit, shots: number, seed: number): Promise<Map<number, number>> {
+  /** The ideal distribution: exact when narrow enough, else `idealSamples` samples. */
+  async ideal(c: SimCircuit, seed: number): Promise<Map<number, number>> {
     const json = toJson(c.numQubits, c.gates);
     const exact = await this.exact(json);
     if (exact) {
@@ -120,14 +126,14 @@ export class Simulation {
       });
       return out;
     }
-    return normalise(await this.sampled(json, shots, seed), shots);
+    return normalise(await this.sampled(json, this.idealSamples, seed), this.idealSamples);
   }
 
   /**
    * Noisy counts for `shots` shots. Each trajectory draws, after every submitted gate, an error
    * with probability p₁ (one qubit: X, Y or Z uniformly) or p₂ (two or more qubits: a uniformly
    * random non-identity Pauli string on the gate's qubits); its circuit is run exactly on
-   * quantum-sim (distinct error patterns cached), its shots drawn from that distribution, and
+   * quantum-sim (distinct error patterns cached) or sampled there, its shots drawn, and
    * every measured bit flipped with the readout probability. `shots` trajectories up to
    * `maxTrajectories`, shots split evenly between them beyond. Deterministic for a seed.
    */
@@ -149,7 +155,9 @@ export class Simulation {
       let entry = cache.get(key);
       if (!entry) {
         const json = toJson(c.numQubits, c.gates, errors);
-        const exact = await this.exact(json);
+        // The error-free circuit (most shots) exactly when narrow enough; with errors, exactly on
+        // few qubits, else by quantum-sim's sampler (cheaper than 4ⁿ for a few shots).
+        const exact = key === '' || c.numQubits <= EXACT_TRAJECTORY_QUBITS ? await this.exact(json) : undefined;
         entry = exact ? { cdf: cumulative(exact) } : { circuit: json };
         cache.set(key, entry);
       }
