@@ -8,6 +8,5 @@ export type {
 } from './ionq-emulator.js';
 export { IonqEmulator } from './ionq-emulator.js';
 export type { BackendInfo } from './job-request.js';
-export { IONQ_LIMITS } from './job-request.js';
 export type { NoiseFigures } from './simulation.js';
-export { ARIA_FIGURES, errorRates, NOISE_MODELS } from './simulation.js';
+export { ARIA_FIGURES, errorRates } from './simulation.js';

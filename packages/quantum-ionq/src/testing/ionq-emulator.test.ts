@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, api, BELL_INPUT, TEST_KEY } from './emulator.test-helper.js';
 import { IonqEmulator } from './index.js';
 
 /**
@@ -38,34 +39,12 @@ const ERROR_REQUIRED = ['statusCode', 'error', 'message'];
 /** IonQ's worked example (ionq-bell-probabilities-example.json): H(0), CNOT(0→1) on the ideal simulator. */
 const BELL_EXAMPLE: Record<string, number> = { '0': 0.5, '3': 0.5 };
 
-const KEY = 'test-key';
+const KEY = TEST_KEY;
 let emu: IonqEmulator;
 let base: string;
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers
-  body: any;
-}
-
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  auth: string | null = `apiKey ${KEY}`,
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (auth !== null) headers.authorization = auth;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, auth: string | null = `apiKey ${KEY}`) =>
+  api(base, method, path, body, auth);
 
 async function waitDone(id: string): Promise<Answer> {
   for (let i = 0; i < 2000; i++) {
@@ -76,14 +55,7 @@ async function waitDone(id: string): Promise<Answer> {
   throw new Error('job did not finish');
 }
 
-const bell = {
-  gateset: 'qis',
-  qubits: 2,
-  circuit: [
-    { gate: 'h', target: 0 },
-    { gate: 'cnot', control: 0, target: 1 },
-  ],
-};
+const bell = BELL_INPUT;
 
 function job(extra: Record<string, unknown> = {}, input: unknown = bell): Record<string, unknown> {
   return { type: 'ionq.circuit.v1', backend: 'simulator', shots: 1000, input, ...extra };
@@ -609,6 +581,22 @@ describe('IonqEmulator: faults and request log', () => {
     expect(emu.count(/^POST \/v0\.4\/jobs$/)).toBe(before + 1);
     const last = emu.requests.filter((r) => r.method === 'POST').at(-1);
     expect(last).toMatchObject({ path: '/v0.4/jobs', status: 201, authorized: true, body: { name: 'counted' } });
+    emu.clearRequests();
+    expect(emu.count()).toBe(0);
+    expect(emu.requests).toHaveLength(0);
+  });
+
+  it('the request log keeps the latest maxRecordedRequests; count sees every request', async () => {
+    const small = new IonqEmulator({ maxRecordedRequests: 3 });
+    base = await small.start();
+    try {
+      for (let i = 0; i < 5; i++) await call('GET', '/whoami');
+      expect(small.requests).toHaveLength(3);
+      expect(small.count(/^GET \/v0\.4\/whoami$/)).toBe(5);
+    } finally {
+      await small.stop();
+      base = emu.url;
+    }
   });
 
   it('a rate limit answers 429 with the seconds until a slot frees', async () => {

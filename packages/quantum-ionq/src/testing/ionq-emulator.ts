@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { QIS_GATES } from '../ionq-gates.js';
-import { ApiError, type BackendInfo, badRequest, IONQ_LIMITS, type ParsedJob, parseJobRequest } from './job-request.js';
+import { IONQ_LIMITS } from '../ionq-limits.js';
+import { ApiError, type BackendInfo, badRequest, type ParsedJob, parseJobRequest } from './job-request.js';
 import { ARIA_FIGURES, errorRates, type NoiseFigures, Simulation, toIonqMap } from './simulation.js';
 
 /**
@@ -92,6 +93,8 @@ export interface IonqEmulatorOptions {
    * body and `Retry-After` (whole seconds until a slot frees). Default none.
    */
   rateLimit?: { requests: number; windowMs: number };
+  /** How many requests `requests` keeps, oldest dropped first (default 10,000; `count` sees all). */
+  maxRecordedRequests?: number;
   /** Clock (ms), default Date.now. */
   now?: () => number;
   /** Port; default a free one. */
@@ -196,7 +199,10 @@ export class IonqEmulator {
   private readonly createdAt: number;
   private readonly rateLimit: { requests: number; windowMs: number } | undefined;
   private readonly recent: number[] = [];
-  /** Every request received, in order. */
+  private readonly maxRecordedRequests: number;
+  /** Requests received by `METHOD /v0.4/path`, all of them (the log below keeps the latest). */
+  private readonly counts = new Map<string, number>();
+  /** The latest requests received (up to `maxRecordedRequests`), in order. */
   readonly requests: RecordedRequest[] = [];
 
   constructor(options: IonqEmulatorOptions = {}) {
@@ -209,6 +215,7 @@ export class IonqEmulator {
     this.pricePerShot = options.pricePerShot ?? {};
     this.now = options.now ?? Date.now;
     this.rateLimit = options.rateLimit;
+    this.maxRecordedRequests = options.maxRecordedRequests ?? 10_000;
     this.simulation = new Simulation(options.exactMaxQubits ?? 12, options.idealSamples ?? 100_000);
     this.port = options.port ?? 0;
     this.createdAt = this.now();
@@ -266,7 +273,15 @@ export class IonqEmulator {
 
   /** Requests received whose `METHOD /v0.4/path` matches. */
   count(match: RegExp = /.*/): number {
-    return this.requests.filter((r) => match.test(`${r.method} ${r.path}`)).length;
+    let n = 0;
+    for (const [route, c] of this.counts) if (match.test(route)) n += c;
+    return n;
+  }
+
+  /** Forgets the requests received (log and counts). */
+  clearRequests(): void {
+    this.requests.length = 0;
+    this.counts.clear();
   }
 
   /** Jobs created (parents; multi-circuit children not counted). */
@@ -303,6 +318,8 @@ export class IonqEmulator {
       at: this.now(),
     };
     this.requests.push(record);
+    if (this.requests.length > this.maxRecordedRequests) this.requests.shift();
+    this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {

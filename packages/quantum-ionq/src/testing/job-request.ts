@@ -1,6 +1,7 @@
 import { ValidationError } from '@q-store/core';
 import { type IonqGate, type IonqGateset, ionqToCircuitJson } from '../ionq-gates.js';
-import { NOISE_MODELS, type SimCircuit, type SimGate } from './simulation.js';
+import { IONQ_LIMITS, IONQ_NOISE_MODELS } from '../ionq-limits.js';
+import type { SimCircuit, SimGate } from './simulation.js';
 
 /** An error answered with IonQ's body `{statusCode, error, message, validation?}`. */
 export class ApiError extends Error {
@@ -25,25 +26,6 @@ export class ApiError extends Error {
 export function badRequest(keys: string[], message: string, source = 'body'): ApiError {
   return new ApiError(400, 'Bad Request', message, { keys, source });
 }
-
-/**
- * IonQ's documented request limits. Shots 1..1,000,000 (default 100) and the multi-circuit limits
- * (5,000 circuits, 150,000 gates in total) are in the v0.4 contract; body ≤ 10 MB (its 413);
- * metadata: up to 10 keys, names up to 40 characters, values up to 40,000 characters (IonQ's API
- * "core concepts" page), string values (the contract's JobMetadata); debiasing needs ≥ 500 shots.
- */
-export const IONQ_LIMITS = Object.freeze({
-  minShots: 1,
-  maxShots: 1_000_000,
-  defaultShots: 100,
-  maxCircuitsPerJob: 5000,
-  maxGatesPerJob: 150_000,
-  maxBodyBytes: 10 * 1024 * 1024,
-  maxMetadataKeys: 10,
-  maxMetadataKeyLength: 40,
-  maxMetadataValueLength: 40_000,
-  minDebiasingShots: 500,
-});
 
 export interface BackendInfo {
   backend: string;
@@ -168,7 +150,10 @@ export function parseJobRequest(body: unknown, backends: ReadonlyMap<string, Bac
     }
     if (c.qubits > backend.qubits) {
       const key = type === 'ionq.circuit.v1' ? 'input.qubits' : `input.circuits[${i}].qubits`;
-      throw badRequest([key], `"${key}" asks for ${c.qubits} qubits; backend ${backend.backend} has ${backend.qubits}`);
+      throw badRequest(
+        [key],
+        `too many qubits: "${key}" is ${c.qubits}, backend ${backend.backend} has ${backend.qubits}`,
+      );
     }
   }
   return {
@@ -218,10 +203,10 @@ function parseNoise(raw: unknown, backend: BackendInfo): { model: string; seed?:
   if (!isObject(raw)) throw badRequest(['noise'], '"noise" must be an object');
   const extra = extraKeys(raw, ['model', 'seed'], 'noise.');
   if (extra.length > 0) throw badRequest(extra, `"${extra[0]}" is not allowed`);
-  if (typeof raw.model !== 'string' || !NOISE_MODELS.includes(raw.model)) {
+  if (typeof raw.model !== 'string' || !IONQ_NOISE_MODELS.includes(raw.model)) {
     throw badRequest(
       ['noise.model'],
-      `"noise.model" must be one of [${NOISE_MODELS.join(', ')}], got ${JSON.stringify(raw.model)}`,
+      `"noise.model" must be one of [${IONQ_NOISE_MODELS.join(', ')}], got ${JSON.stringify(raw.model)}`,
     );
   }
   if (raw.seed !== undefined && !(isInt(raw.seed) && raw.seed >= -(2 ** 31) && raw.seed < 2 ** 31)) {

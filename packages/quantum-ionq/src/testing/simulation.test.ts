@@ -1,6 +1,7 @@
 import { createRng, gateMatrix } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ionqToCircuitJson } from '../ionq-gates.js';
+import { api, BELL_INPUT, probabilitiesOf } from './emulator.test-helper.js';
 import { ARIA_FIGURES, errorRates, IonqEmulator } from './index.js';
 
 /**
@@ -173,22 +174,16 @@ describe('native circuits end to end: emulator probabilities = IonQâ€™s matrices
       }
       circuits.push(gates);
     }
-    const headers = { authorization: 'apiKey test-key', 'content-type': 'application/json' };
-    const created = await fetch(`${base}/jobs`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        type: 'ionq.multi-circuit.v1',
-        backend: 'simulator',
-        input: { gateset: 'native', qubits: 3, circuits: circuits.map((circuit) => ({ circuit })) },
-      }),
+    const created = await api(base, 'POST', '/jobs', {
+      type: 'ionq.multi-circuit.v1',
+      backend: 'simulator',
+      input: { gateset: 'native', qubits: 3, circuits: circuits.map((circuit) => ({ circuit })) },
     });
-    const { id } = (await created.json()) as { id: string };
-    const job = (await (await fetch(`${base}/jobs/${id}`, { headers })).json()) as { child_job_ids: string[] };
-    const probs = (await (await fetch(`${base}/jobs/${id}/results/probabilities`, { headers })).json()) as Record<
+    const probs = (await api(base, 'GET', `/jobs/${created.body.id}/results/probabilities`)).body as Record<
       string,
       Record<string, number>
     >;
+    const job = (await api(base, 'GET', `/jobs/${created.body.id}`)).body as { child_job_ids: string[] };
     let spread = 0;
     circuits.forEach((gates, c) => {
       const expected = referenceProbabilities(3, gates);
@@ -206,7 +201,6 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQâ€
   const rates = errorRates(ARIA_FIGURES);
   let emu: IonqEmulator;
   let base: string;
-  const headers = { authorization: 'apiKey test-key', 'content-type': 'application/json' };
   beforeAll(async () => {
     emu = new IonqEmulator({
       timing: { submitMs: 0, queueMs: 0, runMs: 0 },
@@ -217,14 +211,7 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQâ€
   });
   afterAll(() => emu.stop());
 
-  async function probabilities(body: Record<string, unknown>): Promise<Record<string, number>> {
-    const created = await fetch(`${base}/jobs`, { method: 'POST', headers, body: JSON.stringify(body) });
-    const { id } = (await created.json()) as { id: string };
-    return (await (await fetch(`${base}/jobs/${id}/results/probabilities`, { headers })).json()) as Record<
-      string,
-      number
-    >;
-  }
+  const probabilities = (body: Record<string, unknown>) => probabilitiesOf(base, body);
 
   const noisy = (input: unknown, shots: number, seed?: number) => ({
     type: 'ionq.circuit.v1',
@@ -269,14 +256,7 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQâ€
 
   it('Bell pair: odd parity a(1 âˆ’ b) + (1 âˆ’ a)b with a = 8pâ‚‚/15 (two-qubit Paulis that flip parity), b = 2e(1 âˆ’ e)', async () => {
     const shots = 100_000;
-    const bell = {
-      gateset: 'qis',
-      qubits: 2,
-      circuit: [
-        { gate: 'h', target: 0 },
-        { gate: 'cnot', control: 0, target: 1 },
-      ],
-    };
+    const bell = BELL_INPUT;
     const p = await probabilities(noisy(bell, shots, 3));
     const a = (8 * rates.p2) / 15;
     const b = 2 * rates.readout * (1 - rates.readout);
@@ -289,14 +269,7 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQâ€
   });
 
   it('deterministic for a seed, different for another', async () => {
-    const input = {
-      gateset: 'qis',
-      qubits: 2,
-      circuit: [
-        { gate: 'h', target: 0 },
-        { gate: 'cnot', control: 0, target: 1 },
-      ],
-    };
+    const input = BELL_INPUT;
     const a = await probabilities(noisy(input, 2000, 9));
     const b = await probabilities(noisy(input, 2000, 9));
     const c = await probabilities(noisy(input, 2000, 10));
@@ -337,17 +310,11 @@ describe('wide ideal circuits', () => {
         { gate: 'h', target: 0 },
         ...Array.from({ length: n - 1 }, (_, q) => ({ gate: 'cnot', control: q, target: q + 1 })),
       ];
-      const headers = { authorization: 'apiKey test-key', 'content-type': 'application/json' };
-      const body = JSON.stringify({
+      const p = await probabilitiesOf(base, {
         type: 'ionq.circuit.v1',
         backend: 'simulator',
         input: { gateset: 'qis', qubits: n, circuit },
       });
-      const { id } = (await (await fetch(`${base}/jobs`, { method: 'POST', headers, body })).json()) as { id: string };
-      const p = (await (await fetch(`${base}/jobs/${id}/results/probabilities`, { headers })).json()) as Record<
-        string,
-        number
-      >;
       expect(Object.keys(p).sort()).toEqual(['0', String(2 ** n - 1)].sort());
       expect(Math.abs((p['0'] as number) - 0.5)).toBeLessThan(5 * Math.sqrt(0.25 / 20_000));
     } finally {

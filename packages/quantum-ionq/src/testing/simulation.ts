@@ -20,18 +20,6 @@ export interface NoiseFigures {
  */
 export const ARIA_FIGURES: Readonly<NoiseFigures> = Object.freeze({ oneQubit: 0.9995, twoQubit: 0.996, spam: 0.9961 });
 
-/** The noise models IonQ's contract lists for the simulator (`noise.model`). */
-export const NOISE_MODELS: readonly string[] = Object.freeze([
-  'ideal',
-  'harmony',
-  'harmony-1',
-  'harmony-2',
-  'aria-1',
-  'aria-2',
-  'forte-1',
-  'forte-enterprise-1',
-]);
-
 /**
  * Error probabilities of the emulator's channel from published fidelities. A d-dimensional Pauli
  * depolarizing channel that applies a uniformly random non-identity Pauli with probability p has
