@@ -362,6 +362,43 @@ describe('IonqEmulator: lifecycle', () => {
     expectError(await call('DELETE', '/jobs', { id: b }), 400, ['ids']);
   });
 
+  it('an injected clock drives the lifecycle; an infinite queue keeps a job ready until cancelled', async () => {
+    let clock = 1_000_000;
+    const timed = new IonqEmulator({ now: () => clock, timing: { submitMs: 100, queueMs: 200, runMs: 300 } });
+    base = await timed.start();
+    try {
+      const id = (await call('POST', '/jobs', job())).body.id;
+      const at = async (t: number) => {
+        clock = 1_000_000 + t;
+        return (await call('GET', `/jobs/${id}`)).body;
+      };
+      expect((await at(99)).status).toBe('submitted');
+      const ready = await at(100);
+      expect(ready.status).toBe('ready');
+      expect(ready.predicted_wait_time_ms).toBe(200);
+      expect((await at(299)).status).toBe('ready');
+      const started = await at(300);
+      expect(started.status).toBe('started');
+      expect(started.started_at).toBe(new Date(1_000_300).toISOString());
+      expect(started.completed_at).toBeNull();
+      const done = await at(600);
+      expect(done.status).toBe('completed');
+      expect(done.execution_duration_ms).toBe(300);
+      expect(() => timed.failJob(id, { code: 'InternalError', message: 'late' })).toThrow(/already completed/);
+      timed.setTiming({ queueMs: Number.POSITIVE_INFINITY });
+      const stuck = (await call('POST', '/jobs', job())).body.id;
+      clock += 10 ** 9;
+      const view = (await call('GET', `/jobs/${stuck}`)).body;
+      expect(view.status).toBe('ready');
+      expect(view.predicted_wait_time_ms).toBeNull();
+      expect((await call('PUT', `/jobs/${stuck}/status/cancel`)).status).toBe(200);
+      expect((await call('GET', `/jobs/${stuck}`)).body.status).toBe('canceled');
+    } finally {
+      await timed.stop();
+      base = emu.url;
+    }
+  });
+
   it('unknown job: 404 with the NotFound body', async () => {
     const r = await call('GET', '/jobs/617a1f8b-59d4-435d-aa33-695433d7155e');
     expectError(r, 404);

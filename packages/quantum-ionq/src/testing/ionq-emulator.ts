@@ -17,7 +17,7 @@ import { ARIA_FIGURES, errorRates, type NoiseFigures, Simulation, toIonqMap } fr
  */
 
 export interface IonqEmulatorTiming {
-  /** submitted → ready (validation and compilation), ms. Default 5. */
+  /** submitted → ready (validation and compilation), ms. Default 5. `Infinity` keeps jobs there. */
   submitMs?: number;
   /** ready → started (the queue), ms. Default 10. */
   queueMs?: number;
@@ -268,6 +268,10 @@ export class IonqEmulator {
   failJob(id: string, failure: IonqFailure): void {
     const job = this.jobs.get(id);
     if (!job) throw new Error(`no job ${id}`);
+    const status = this.status(job);
+    if (status === 'completed' || status === 'failed' || status === 'canceled') {
+      throw new Error(`job ${id} is already ${status}`);
+    }
     job.injectedFailure = failure;
   }
 
@@ -654,8 +658,10 @@ export class IonqEmulator {
       started_at: started ? this.iso(job.startedAt) : null,
       completed_at: done ? this.iso(job.completedAt) : status === 'canceled' ? this.iso(job.canceledAt) : null,
       predicted_wait_time_ms:
-        status === 'submitted' || status === 'ready' ? Math.max(0, job.startedAt - this.now()) : null,
-      predicted_execution_duration_ms: job.completedAt - job.startedAt,
+        (status === 'submitted' || status === 'ready') && Number.isFinite(job.startedAt)
+          ? Math.max(0, job.startedAt - this.now())
+          : null,
+      predicted_execution_duration_ms: Number.isFinite(job.completedAt) ? job.completedAt - job.startedAt : null,
       execution_duration_ms: done ? job.completedAt - job.startedAt : null,
       failure: status === 'failed' ? (job.injectedFailure ?? job.failure ?? null) : null,
       cost_model: 'QCT',
