@@ -350,10 +350,16 @@ describe('IonqEmulator: lifecycle', () => {
     emu.setTiming({ queueMs: 10_000 });
     const a = (await call('POST', '/jobs', job())).body.id;
     const b = (await call('POST', '/jobs', job())).body.id;
-    expect((await call('PUT', '/jobs/status/cancel', { ids: [a, b] })).body).toEqual({
+    expectError(await call('PUT', '/jobs/status/cancel', { ids: [a, '617a1f8b-59d4-435d-aa33-695433d7155e'] }), 404);
+    expect((await call('GET', `/jobs/${a}`)).body.status).not.toBe('canceled'); // nothing changed
+    emu.setTiming({ queueMs: 1 });
+    const finished = (await call('POST', '/jobs', job())).body.id;
+    await waitDone(finished);
+    expect((await call('PUT', '/jobs/status/cancel', { ids: [a, b, finished] })).body).toEqual({
       ids: [a, b],
       status: 'canceled',
     });
+    expect((await call('GET', `/jobs/${finished}`)).body.status).toBe('completed');
     expect((await call('GET', `/jobs/${b}`)).body.status).toBe('canceled');
     expect((await call('DELETE', `/jobs/${a}`)).body).toEqual({ id: a, status: 'deleted' });
     expectError(await call('GET', `/jobs/${a}`), 404);

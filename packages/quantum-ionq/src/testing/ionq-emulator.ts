@@ -431,7 +431,9 @@ export class IonqEmulator {
     }
     if (id === 'status' && sub === 'cancel' && parts.length === 3) {
       if (method !== 'PUT') throw methodNotAllowed(method, path);
-      return [200, { ids: this.bulk(body).map((j) => this.cancelJob(j)), status: 'canceled' }];
+      // Every id is resolved before anything changes; jobs already finished are left as they are.
+      const active = this.bulk(body).filter((j) => !['completed', 'failed'].includes(this.status(j)));
+      return [200, { ids: active.map((j) => this.cancelJob(j)), status: 'canceled' }];
     }
     if (id === 'estimate' && parts.length === 2) {
       if (method !== 'GET') throw methodNotAllowed(method, path);
