@@ -94,6 +94,12 @@ export interface TrainerOptions {
   callbacks?: TrainerCallbacks;
   /** The reduce stage of every gradient step (see {@link GradientReducer}); not with SPSA. */
   reduce?: GradientReducer;
+  /**
+   * Runs each step's gradient stage, e.g. `(stage) => ionq.batch(stage)` so that a remote backend
+   * sends every circuit of the step as one job. The stage is a pure function of the step's inputs and
+   * may be called more than once. Default: called once, as is.
+   */
+  runGradientStage?: <T>(stage: () => Promise<T>) => Promise<T>;
 }
 
 export interface FitParams {
@@ -447,15 +453,17 @@ export class Trainer {
       await optimizer.step(parameters, async (p) => (await model.evaluate({ ...data, parameters: p })).loss);
       return before;
     }
-    const local = await sampleGradients({
-      model,
-      parameters,
-      features: batch.features,
-      labels: batch.labels,
-      method: this.gradientMethod,
-      seed: context.seed,
-      ...(signal && { signal }),
-    });
+    const stage = () =>
+      sampleGradients({
+        model,
+        parameters,
+        features: batch.features,
+        labels: batch.labels,
+        method: this.gradientMethod,
+        seed: context.seed,
+        ...(signal && { signal }),
+      });
+    const local = this.options.runGradientStage ? await this.options.runGradientStage(stage) : await stage();
     const rows = this.options.reduce ? await this.options.reduce(local, context) : local;
     const result = meanOfRows(rows);
     optimizer.step(parameters, result.gradient);
@@ -494,6 +502,8 @@ export class Trainer {
         metrics,
         metadata: {
           parameterNames: [...this.model.parameterNames],
+          // Where the model was trained: the backend's type and its name when it has one (e.g. 'ionq:simulator+aria-1').
+          quantumBackend: { type: this.model.backend.type, name: backendName(this.model.backend) },
           rngState: rng.state(),
           ...(train.descriptor && { loader: { ...train.descriptor } }),
           earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait, stopped },
@@ -571,4 +581,10 @@ export class Trainer {
       stopped: monitor.stopped === true,
     };
   }
+}
+
+/** A backend's `name` (BaseQuantumBackend has one, e.g. 'ionq:simulator+aria-1'), else its `type`. */
+function backendName(backend: { type: string }): string {
+  const name = (backend as { name?: unknown }).name;
+  return typeof name === 'string' ? name : backend.type;
 }
