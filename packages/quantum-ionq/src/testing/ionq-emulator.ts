@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { compileCircuit } from '../gate-compiler.js';
 import { QIS_GATES } from '../ionq-gates.js';
 import { IONQ_LIMITS } from '../ionq-limits.js';
-import { ApiError, type BackendInfo, badRequest, type ParsedJob, parseJobRequest } from './job-request.js';
-import { ARIA_FIGURES, errorRates, type NoiseFigures, Simulation, toIonqMap } from './simulation.js';
+import {
+  ApiError,
+  type BackendInfo,
+  badRequest,
+  type ParsedJob,
+  parseCircuit,
+  parseJobRequest,
+} from './job-request.js';
+import { ARIA_FIGURES, errorRates, type NoiseFigures, Simulation, toIonqMap, toJson } from './simulation.js';
 
 /**
  * An in-process emulator of IonQ's Cloud API v0.4: an HTTP server on 127.0.0.1 that follows the
@@ -612,8 +620,19 @@ export class IonqEmulator {
         if (model === 'ideal') {
           results.push(toIonqMap(await this.simulation.ideal(c.sim, circuitSeed)));
         } else {
+          // IonQ runs qis circuits after compiling them to native gates; noise acts on those.
+          const sim =
+            c.gateset === 'qis'
+              ? parseCircuit(
+                  compileCircuit(toJson(c.sim.numQubits, c.sim.gates), { gateset: 'native' }).circuit,
+                  c.qubits,
+                  'native',
+                  'compiled',
+                  null,
+                ).sim
+              : c.sim;
           const counts = await this.simulation.noisy(
-            c.sim,
+            sim,
             errorRates(this.figures(model)),
             r.shots,
             circuitSeed,

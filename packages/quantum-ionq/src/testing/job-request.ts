@@ -317,7 +317,7 @@ function parseGateset(raw: unknown, key: string, required: boolean): IonqGateset
 }
 
 /** One circuit's gates: shape per the contract, then IonQ's gate semantics via ionqToCircuitJson. */
-function parseCircuit(
+export function parseCircuit(
   rawGates: unknown,
   rawQubits: unknown,
   gateset: IonqGateset,

@@ -239,10 +239,10 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQ�
     }
   });
 
-  it('100 X gates on one qubit: P(1) = P(odd flips)(1 − e) + (1 − P(odd))e, flips 2p₁/3 per gate', async () => {
+  it('100 native gpi(0) (X) gates on one qubit: P(1) = P(odd flips)(1 − e) + (1 − P(odd))e, flips 2p₁/3 per gate', async () => {
     const shots = 40_000;
-    const circuit = Array.from({ length: 100 }, () => ({ gate: 'x', target: 0 }));
-    const p = await probabilities(noisy({ gateset: 'qis', qubits: 1, circuit }, shots, 5));
+    const circuit = Array.from({ length: 100 }, () => ({ gate: 'gpi', target: 0, phase: 0 }));
+    const p = await probabilities(noisy({ gateset: 'native', qubits: 1, circuit }, shots, 5));
     const q = (2 * rates.p1) / 3;
     const odd = (1 - (1 - 2 * q) ** 100) / 2;
     const expected = odd * (1 - rates.readout) + (1 - odd) * rates.readout;
@@ -254,9 +254,22 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQ�
     expect(Math.abs(count - Math.round(count))).toBeLessThan(1e-6);
   });
 
-  it('Bell pair: odd parity a(1 − b) + (1 − a)b with a = 8p₂/15 (two-qubit Paulis that flip parity), b = 2e(1 − e)', async () => {
+  it('qis circuits are noisy as their compiled native gates: 100 qis X gates fuse away, only SPAM is left', async () => {
+    const shots = 40_000;
+    const circuit = Array.from({ length: 100 }, () => ({ gate: 'x', target: 0 }));
+    const p = await probabilities(noisy({ gateset: 'qis', qubits: 1, circuit }, shots, 5));
+    const e = rates.readout;
+    expect(Math.abs((p['1'] ?? 0) - e)).toBeLessThan(5 * Math.sqrt((e * (1 - e)) / shots));
+    // rz is a virtual (error-free) frame change after compilation.
+    const rz = Array.from({ length: 50 }, () => ({ gate: 'rz', target: 0, rotation: 0.3 }));
+    const q = await probabilities(noisy({ gateset: 'qis', qubits: 1, circuit: rz }, shots, 6));
+    expect(Math.abs((q['1'] ?? 0) - e)).toBeLessThan(5 * Math.sqrt((e * (1 - e)) / shots));
+  });
+
+  it('MS Bell pair: odd parity a(1 − b) + (1 − a)b with a = 8p₂/15 (two-qubit Paulis that flip parity), b = 2e(1 − e)', async () => {
     const shots = 100_000;
-    const bell = BELL_INPUT;
+    // MS(0, 0)|00⟩ = (|00⟩ − i|11⟩)/√2.
+    const bell = { gateset: 'native', qubits: 2, circuit: [{ gate: 'ms', targets: [0, 1], phases: [0, 0] }] };
     const p = await probabilities(noisy(bell, shots, 3));
     const a = (8 * rates.p2) / 15;
     const b = 2 * rates.readout * (1 - rates.readout);
@@ -289,8 +302,11 @@ describe('noise model: depolarizing after each gate + readout flips, from IonQ�
 
   it('wider circuits: error trajectories on quantum-sim’s sampler give the same rates (8 qubits)', async () => {
     const shots = 40_000;
-    const circuit = [...Array.from({ length: 60 }, () => ({ gate: 'x', target: 0 })), { gate: 'x', target: 7 }];
-    const p = await probabilities(noisy({ gateset: 'qis', qubits: 8, circuit }, shots, 21));
+    const circuit = [
+      ...Array.from({ length: 60 }, () => ({ gate: 'gpi', target: 0, phase: 0 })),
+      { gate: 'gpi', target: 7, phase: 0 },
+    ];
+    const p = await probabilities(noisy({ gateset: 'native', qubits: 8, circuit }, shots, 21));
     let bit0 = 0;
     for (const [k, v] of Object.entries(p)) if (Number(k) & 1) bit0 += v;
     const q = (2 * rates.p1) / 3;

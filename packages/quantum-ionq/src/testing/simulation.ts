@@ -118,7 +118,8 @@ export class Simulation {
   }
 
   /**
-   * Noisy counts for `shots` shots. Each trajectory draws, after every submitted gate, an error
+   * Noisy counts for `shots` shots. Each trajectory draws, after every gate of `c` (native gates:
+   * the emulator compiles qis circuits first), an error
    * with probability p₁ (one qubit: X, Y or Z uniformly) or p₂ (two or more qubits: a uniformly
    * random non-identity Pauli string on the gate's qubits); its circuit is run exactly on
    * quantum-sim (distinct error patterns cached) or sampled there, its shots drawn, and
@@ -191,7 +192,8 @@ function drawErrors(c: SimCircuit, rates: { p1: number; p2: number }, rng: Rng):
   return out;
 }
 
-function toJson(numQubits: number, gates: SimGate[], errors: DrawnError[] = []): CircuitJson {
+/** Core's circuit of the gates, with drawn errors inserted after their gates. */
+export function toJson(numQubits: number, gates: SimGate[], errors: DrawnError[] = []): CircuitJson {
   const operations: CircuitOperation[] = [];
   let e = 0;
   gates.forEach((g, at) => {
