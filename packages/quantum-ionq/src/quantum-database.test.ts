@@ -1,4 +1,4 @@
-import { createRng, QuantumDatabase } from '@q-store/core';
+import { createRng, type PluginConfig, QuantumDatabase } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIonQ } from './registry.js';
 import { IonqEmulator } from './testing/index.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const SHOTS = 500;
 let dbCount = 0;
-const ionq = (extra: Record<string, unknown> = {}) => ({
+const ionq = (extra: Record<string, unknown> = {}): PluginConfig => ({
   type: 'ionq',
   apiKey: KEY,
   baseUrl: url,
@@ -37,7 +37,7 @@ const ionq = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function openDb(quantum: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+async function openDb(quantum: PluginConfig, extra: Record<string, unknown> = {}) {
   let now = 1_000_000;
   const db = await QuantumDatabase.open({
     backend: { type: 'memory', indexName: `ionq-${++dbCount}` },

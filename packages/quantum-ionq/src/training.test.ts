@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Label } from '@q-store/core';
 import {
   Adam,
   angleEncoding,
+  type EpochSource,
   FileCheckpointStore,
   loadCheckpoint,
   loadIris,
@@ -66,12 +68,16 @@ function setup(options: { noiseModel?: string; batched: boolean }) {
   return { backend, model };
 }
 
-/** One epoch source of fixed batches of 4 (no shuffling, so runs compare step by step). */
-function batches(train: { features: number[][]; labels: string[] }, size: number) {
+/** One epoch source of fixed batches (no shuffling, so runs compare step by step). */
+function batches(train: { features: Float32Array[]; labels: Label[] }, size: number): EpochSource {
   return {
     async *epoch() {
       for (let i = 0; i < train.features.length; i += size) {
-        yield { features: train.features.slice(i, i + size), labels: train.labels.slice(i, i + size) };
+        yield {
+          features: train.features.slice(i, i + size),
+          labels: train.labels.slice(i, i + size),
+          indices: Array.from({ length: Math.min(size, train.features.length - i) }, (_, k) => i + k),
+        };
       }
     },
   };
