@@ -504,6 +504,11 @@ describe('IonqEmulator: validation (400 with IonQ’s BadRequestError and the of
     ['ms with one phase', job({}, native([{ gate: 'ms', targets: [0, 1], phases: [0] }])), ['input.circuit[0].phases']],
     ['gpi without phase', job({}, native([{ gate: 'gpi', target: 0 }])), ['input.circuit[0].phase']],
     [
+      'controls on a native gate',
+      job({}, native([{ gate: 'gpi', target: 0, phase: 0, controls: [1] }])),
+      ['input.circuit[0].controls'],
+    ],
+    [
       'zz on Aria (gpi, gpi2, ms only)',
       job({ backend: 'qpu.aria-1' }, native([{ gate: 'zz', targets: [0, 1], angle: 0.1 }])),
       ['input.circuit'],

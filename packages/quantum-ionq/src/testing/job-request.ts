@@ -332,8 +332,12 @@ export function parseCircuit(
     if (!isObject(g)) throw badRequest([f], `"${f}" must be a gate object`);
     const extra = extraKeys(g, allowedKeys, `${f}.`);
     if (extra.length > 0) throw badRequest(extra, `"${extra[0]}" is not allowed for the ${gateset} gateset`);
-    if (NOT_EMULATED_GATES.includes(String(g.gate)))
+    if (NOT_EMULATED_GATES.includes(String(g.gate))) {
       throw badRequest([`${f}.gate`], `gate '${String(g.gate)}' is not emulated`);
+    }
+    if (gateset === 'native' && (g.control !== undefined || (Array.isArray(g.controls) && g.controls.length > 0))) {
+      throw badRequest([`${f}.controls`], `native gate '${String(g.gate)}' takes no controls`);
+    }
     for (const k of ['target', 'control'] as const) {
       if (g[k] !== undefined) {
         if (!isInt(g[k]) || (g[k] as number) < 0)
