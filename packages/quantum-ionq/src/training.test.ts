@@ -1,22 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Label } from '@q-store/core';
 import {
   Adam,
   angleEncoding,
-  type EpochSource,
   FileCheckpointStore,
   loadCheckpoint,
-  loadIris,
-  minMaxScale,
-  splitDataset,
   Trainer,
   VariationalClassifier,
 } from '@q-store/ml-training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IonQBackend } from './ionq-backend.js';
 import { IonqEmulator } from './testing/index.js';
+import { fixedBatches, irisData } from './training.test-helper.js';
 
 /**
  * A small variational classifier (2-class Iris, 2 features on 2 qubits, one layer) trained on the
@@ -39,14 +35,8 @@ afterAll(async () => {
 });
 
 function data() {
-  const iris = loadIris({ classes: ['setosa', 'versicolor'] });
-  const features = iris.features.map((f) => [f[0] as number, f[2] as number]);
-  const split = splitDataset(features, iris.labels, { test: 0.2, seed: 3 });
-  const scaled = minMaxScale(split.train.features, { test: split.test.features }, { clip: true });
-  return {
-    train: { features: scaled.train.slice(0, 16), labels: split.train.labels.slice(0, 16) },
-    test: { features: scaled.test, labels: split.test.labels },
-  };
+  const { train, test } = irisData(['setosa', 'versicolor'], [0, 2]);
+  return { train: { features: train.features.slice(0, 16), labels: train.labels.slice(0, 16) }, test };
 }
 
 function setup(options: { noiseModel?: string; batched: boolean }) {
@@ -68,21 +58,6 @@ function setup(options: { noiseModel?: string; batched: boolean }) {
   return { backend, model };
 }
 
-/** One epoch source of fixed batches (no shuffling, so runs compare step by step). */
-function batches(train: { features: Float32Array[]; labels: Label[] }, size: number): EpochSource {
-  return {
-    async *epoch() {
-      for (let i = 0; i < train.features.length; i += size) {
-        yield {
-          features: train.features.slice(i, i + size),
-          labels: train.labels.slice(i, i + size),
-          indices: Array.from({ length: Math.min(size, train.features.length - i) }, (_, k) => i + k),
-        };
-      }
-    },
-  };
-}
-
 describe('training a VariationalClassifier on IonQBackend (emulator)', () => {
   it('parameter shift: one multi-circuit job per step; the same parameters as unbatched, and it learns', async () => {
     const { train, test } = data();
@@ -97,7 +72,7 @@ describe('training a VariationalClassifier on IonQBackend (emulator)', () => {
         ...(batched ? { runGradientStage: <T>(stage: () => Promise<T>) => backend.batch(stage) } : {}),
       });
       const before = emulator.jobCount;
-      const result = await trainer.fit({ train: batches(train, 4), epochs: 1 });
+      const result = await trainer.fit({ train: fixedBatches(train, 4), epochs: 1 });
       const jobs = emulator.jobCount - before;
       const final = await trainer.evaluate(result.parameters, test);
       return { result, jobs, final };
@@ -128,7 +103,7 @@ describe('training a VariationalClassifier on IonQBackend (emulator)', () => {
       checkpointEvery: 1,
     });
     const before = emulator.jobCount;
-    const result = await trainer.fit({ train: batches(train, 8), epochs: 1 });
+    const result = await trainer.fit({ train: fixedBatches(train, 8), epochs: 1 });
     expect(emulator.jobCount - before).toBe(2);
     const checkpoint = await loadCheckpoint(store, result.checkpoints[0] as string);
     expect(checkpoint.metadata?.quantumBackend).toEqual({ type: 'ionq', name: 'ionq:simulator+aria-1' });
