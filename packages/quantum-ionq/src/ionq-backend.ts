@@ -182,7 +182,9 @@ export class IonQBackend extends BaseQuantumBackend {
     super({
       ...(options?.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),
       pollIntervalMs: options?.pollIntervalMs ?? 250,
-      maxPollIntervalMs: options?.maxPollIntervalMs ?? 5000,
+      // QPU queues take minutes to hours: poll at most every 30 s there, every 5 s on the simulator.
+      maxPollIntervalMs:
+        options?.maxPollIntervalMs ?? ((options?.target ?? 'simulator') === 'simulator' ? 5000 : 30_000),
     });
     const issues: Array<{ field: string; message: string; limit?: number }> = [];
     const target = options?.target ?? 'simulator';
