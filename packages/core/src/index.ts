@@ -1,3 +1,14 @@
+export { decodeCacheValue, encodeCacheValue } from './cache/cache-codec.js';
+export type { MemoryCacheOptions } from './cache/memory-cache.js';
+export { MemoryCache } from './cache/memory-cache.js';
+export type {
+  CachedTrainingStore,
+  TrainingBatchCacheOptions,
+  TrainingBatchCacheStats,
+} from './cache/training-batch-cache.js';
+export { withTrainingBatchCache } from './cache/training-batch-cache.js';
+export type { CachedVectorBackend, CacheStats, WithCacheOptions } from './cache/with-cache.js';
+export { withCache } from './cache/with-cache.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -127,6 +138,7 @@ export {
   throwIfAborted,
   UnknownPluginError,
   UnsupportedFilterError,
+  UnsupportedOperationError,
   ValidationError,
 } from './shared/errors.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
@@ -154,7 +166,6 @@ export type {
   TrainingBatch,
   TrainingStore,
 } from './stores/stores.js';
-export { decodeCacheValue, encodeCacheValue } from './stores/stores.js';
 export type { ValidTrainingData } from './stores/training-data.js';
 export {
   DATASET_ID_PATTERN,
@@ -187,6 +198,8 @@ export type { MemoryBackendConfig } from './vector/registry.js';
 export { backendRegistry, createBackend } from './vector/registry.js';
 export type {
   BackendCapabilities,
+  BackendOptions,
+  CallParams,
   DeleteParams,
   DeleteResult,
   DeleteTarget,

@@ -1,9 +1,14 @@
 /**
- * `@q-store/core/testing`: the vector-backend and quantum-backend conformance kits, seeded datasets
+ * `@q-store/core/testing`: the vector-backend and quantum-backend conformance kits, the StateStore,
+ * TrainingStore and CheckpointStore suites, seeded datasets
  * and OpenQASM programs with known outputs. Needs vitest
  * (an optional peer dependency of `@q-store/core`).
  */
 
+export {
+  type CheckpointStoreConformanceOptions,
+  describeCheckpointStoreConformance,
+} from './checkpoint-store-conformance.js';
 export {
   type Dataset,
   type DatasetRecord,
@@ -30,4 +35,17 @@ export {
   QueuedQuantumBackend,
   type QueuedQuantumBackendOptions,
 } from './queued-quantum-backend.js';
+export { describeStateStoreConformance, type StateStoreConformanceOptions } from './state-store-conformance.js';
+export {
+  abortedSignal,
+  collectSorted,
+  expectStoreError,
+  type StoreConformanceOptions,
+  sameBits,
+  TRICKY_FLOAT64,
+} from './store-harness.js';
+export {
+  describeTrainingStoreConformance,
+  type TrainingStoreConformanceOptions,
+} from './training-store-conformance.js';
 export { describeVectorBackendConformance, type VectorConformanceOptions } from './vector-conformance.js';

@@ -1,32 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type BackendCapabilities,
-  type CacheBackend,
-  ClosedError,
-  type DeleteParams,
-  type DeleteResult,
-  type EnsureIndexParams,
-  type FetchParams,
-  type FetchResult,
-  type IndexDescription,
-  type IndexStats,
-  type ListParams,
-  type Metadata,
-  parseFilter,
-  type QueryMatch,
-  type QueryParams,
-  type QueryResult,
-  throwIfAborted,
-  type UpdateParams,
-  type UpdateResult,
-  type UpsertParams,
-  type UpsertResult,
-  ValidationError,
-  type VectorBackend,
-  type VectorRecord,
-  validateIds,
-} from '@q-store/core';
 import { LRUCache } from 'lru-cache';
+import { ClosedError, ValidationError } from '../shared/errors.js';
+import { Lifecycle } from '../shared/lifecycle.js';
+import type { CacheBackend } from '../stores/stores.js';
+import { parseFilter } from '../vector/filter-parser.js';
+import type {
+  BackendCapabilities,
+  BackendOptions,
+  DeleteParams,
+  DeleteResult,
+  EnsureIndexParams,
+  FetchParams,
+  FetchResult,
+  IndexDescription,
+  IndexStats,
+  ListParams,
+  Metadata,
+  QueryMatch,
+  QueryParams,
+  QueryResult,
+  UpdateParams,
+  UpdateResult,
+  UpsertParams,
+  UpsertResult,
+  VectorRecord,
+} from '../vector/types.js';
+import { validateIds } from '../vector/validation.js';
+import type { VectorBackend } from '../vector/vector-backend.js';
 import { bumpScopes, hashKey, readGenerations } from './cache-key.js';
 
 /** Options of {@link withCache}. */
@@ -105,8 +105,9 @@ interface CanonicalQuery {
  * stored, so a hit never hides an error the backend would have raised.
  */
 function canonicalQuery(params: QueryParams<Metadata>): CanonicalQuery | undefined {
-  const { vector, topK, namespace = '', includeVectors, includeMetadata, exact } = params;
+  const { vector, topK, namespace = '', includeVectors, includeMetadata, exact, options } = params;
   if (!Number.isInteger(topK) || typeof namespace !== 'string') return undefined;
+  if (options !== undefined && !isJsonData(options, 0)) return undefined;
   for (const flag of [includeVectors, includeMetadata, exact]) {
     if (flag !== undefined && typeof flag !== 'boolean') return undefined;
   }
@@ -126,8 +127,43 @@ function canonicalQuery(params: QueryParams<Metadata>): CanonicalQuery | undefin
   } catch {
     return undefined;
   }
-  const head = ['query', namespace, topK, includeVectors ?? false, includeMetadata ?? true, exact ?? false, filter];
+  // The options channel changes results (pgvector's efSearch, Qdrant's hnswEf): the whole object is
+  // part of the key, in canonical JSON, so `{pgvector: {efSearch: 10}}` and `{…400}` never share one.
+  const head = [
+    'query',
+    namespace,
+    topK,
+    includeVectors ?? false,
+    includeMetadata ?? true,
+    exact ?? false,
+    filter,
+    options ?? null,
+  ];
   return { namespace, hash: hashKey(head, bytes) };
+}
+
+/** Plain JSON data (finite numbers, strings, booleans, null, arrays, plain objects), so that its canonical JSON identifies it. */
+function isJsonData(value: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => isJsonData(v, depth + 1));
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).every((v) => isJsonData(v, depth + 1));
+}
+
+/** `options.cache.bypass: true`: this call skips the cache (for results that depend on the clock, say). */
+function bypassRequested(params: { options?: BackendOptions } | null | undefined): boolean {
+  const options = typeof params === 'object' && params !== null ? params.options : undefined;
+  return typeof options === 'object' && options !== null && options.cache?.bypass === true;
+}
+
+/** Whether a call carries options for some backend (anything but the cache's own entry). */
+function hasBackendOptions(params: { options?: BackendOptions } | null | undefined): boolean {
+  const options = typeof params === 'object' && params !== null ? params.options : undefined;
+  return typeof options === 'object' && options !== null && Object.keys(options).some((k) => k !== 'cache');
 }
 
 /** Whether core accepts the ids as given, so that a subset sent to the backend cannot fail on them. */
@@ -193,8 +229,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   private readonly ttlMs: number | undefined;
   private readonly cacheFetch: boolean;
   private readonly closeCache: boolean;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new Lifecycle(() => `cached ${this.type} backend for '${this.indexName}'`);
   private readonly counters: CacheStats = {
     l1Hits: 0,
     l2Hits: 0,
@@ -255,19 +290,9 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
 
   /** Tracks a public call so that `close()` waits for it; fails at once after close. */
   private admit<T>(params: unknown, body: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ClosedError(`cached ${this.type} backend for '${this.indexName}'`));
-    if (typeof params === 'object' && params !== null) {
-      try {
-        throwIfAborted((params as { signal?: AbortSignal }).signal);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const running = body();
-    this.inFlight.add(running);
-    const forget = () => this.inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    const signal = typeof params === 'object' && params !== null ? (params as { signal?: unknown }).signal : undefined;
+    // A malformed signal is the backend's to reject (with its typed error); only a real one is checked here.
+    return this.lifecycle.track(signal instanceof AbortSignal ? signal : undefined, body);
   }
 
   /** Runs a write, then bumps the scopes' generations: after success, and after any failure that may have written. */
@@ -301,8 +326,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
     const storing = this.cache.set(key, value, this.ttlMs === undefined ? {} : { ttlMs: this.ttlMs }).catch(() => {
       this.counters.storeFailures++;
     });
-    this.inFlight.add(storing);
-    storing.finally(() => this.inFlight.delete(storing));
+    this.lifecycle.hold(storing);
   }
 
   ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
@@ -339,7 +363,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   query(params: QueryParams<M>): Promise<QueryResult<M>> {
     return this.admit(params, async () => {
       const canonical =
-        typeof params === 'object' && params !== null
+        typeof params === 'object' && params !== null && !bypassRequested(params)
           ? canonicalQuery(params as unknown as QueryParams<Metadata>)
           : undefined;
       if (!canonical) {
@@ -387,6 +411,8 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
       const includeVectors = params?.includeVectors ?? true;
       if (
         !this.cacheFetch ||
+        bypassRequested(params) ||
+        hasBackendOptions(params) ||
         !Array.isArray(ids) ||
         ids.length === 0 ||
         !validIds(ids) ||
@@ -453,7 +479,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   }
 
   list(params: ListParams = {}): AsyncIterable<string> {
-    if (this.closed) {
+    if (this.lifecycle.closed) {
       const error = new ClosedError(`cached ${this.type} backend for '${this.indexName}'`);
       return {
         [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
@@ -466,13 +492,13 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
     return this.admit(params, () => this.backend.stats(params));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    this.l1?.clear();
-    await this.backend.close();
-    if (this.closeCache) await this.cache.close();
+  /** Idempotent; a concurrent second call resolves when the first has finished. */
+  close(): Promise<void> {
+    return this.lifecycle.close(async () => {
+      this.l1?.clear();
+      await this.backend.close();
+      if (this.closeCache) await this.cache.close();
+    });
   }
 }
 
