@@ -155,6 +155,9 @@ describe('IonqClient', () => {
     ];
     expect((await failure(() => client().getJob('j'))).code).toBe('CAPACITY');
 
+    script = [{ status: 413, body: { statusCode: 413, error: 'Request Entity Too Large', message: 'too large' } }];
+    expect(((await failure(() => client().getJob('j'))) as ValidationError).issues[0]?.field).toBe('circuits');
+
     script = [{ status: 404, body: { statusCode: 404, error: 'Not Found Error', message: 'Resource not found.' } }];
     expect((await failure(() => client().getJob('j'))).code).toBe('NOT_FOUND');
   });

@@ -26,7 +26,7 @@ import type { IonqCircuit, IonqGate, IonqGateset } from './ionq-gates.js';
  * ## Errors
  * IonQ's error body `{statusCode, error, message, validation?: {keys}}` goes through core's
  * `errorFromHttpStatus`: 400/422 → ValidationError (field from `validation.keys`, or `qubits` for a
- * "not enough qubits" answer), 401/403 → AuthenticationError, 404 → NotFoundError, 429 →
+ * "not enough qubits" answer), 413 → ValidationError (`circuits`: the body is over 10 MB), 401/403 → AuthenticationError, 404 → NotFoundError, 429 →
  * RateLimitedError (with `retryAfterMs`), 402 and billing/quota/credit answers → CapacityError, 5xx →
  * ServiceError (retryable). A network failure is ConnectionError, a request past `requestTimeoutMs`
  * TimeoutError.
@@ -304,6 +304,12 @@ export class IonqClient {
     const keys = Array.isArray(body.validation?.keys) ? body.validation.keys.filter((k) => typeof k === 'string') : [];
     const field = QUBITS.test(detail) ? 'qubits' : (keys[0] as string | undefined);
     const status = response.status;
+    if (status === 413) {
+      return new ValidationError(
+        [{ field: 'circuits', message: `${operation}: the request body is over IonQ's 10 MB limit (HTTP 413)` }],
+        'Request too large for IonQ',
+      );
+    }
     if (status === 401 || status === 403) {
       return new AuthenticationError(`${operation} failed with HTTP ${status}: ${detail} (check the IonQ API key)`);
     }
