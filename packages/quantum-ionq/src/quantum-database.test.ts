@@ -1,4 +1,5 @@
 import { createRng, type PluginConfig, QuantumDatabase } from '@q-store/core';
+import { registerStateVectorSimulator } from '@q-store/quantum-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIonQ } from './registry.js';
 import { IonqEmulator } from './testing/index.js';
@@ -15,6 +16,7 @@ let url: string;
 
 beforeAll(async () => {
   registerIonQ();
+  registerStateVectorSimulator();
   emulator = new IonqEmulator({ apiKeys: [KEY], timing: { submitMs: 1, queueMs: 3, runMs: 3 } });
   url = await emulator.start();
 });
@@ -88,6 +90,16 @@ describe("QuantumDatabase with quantum: {type: 'ionq', noiseModel: 'aria-1'} on 
     expect(emulator.jobCount - jobs, 'the quantum work went to IonQ').toBeGreaterThanOrEqual(stats.quantumCalls);
     await db.close();
   }, 60_000);
+
+  it("quantum_sdk='mock' maps to quantum-sim's local simulator: the same scenario, no IonQ job", async () => {
+    const jobs = emulator.jobCount;
+    const db = await openDb({ type: 'mock' });
+    const q = await db.query({ vector: [1, 0.5, 0.5, 0], topK: 4, context: 'biz' });
+    expect(q.quantum).toEqual({ requested: true, used: true, fallback: false });
+    expect(db.getQuantumStats().backend).toBe('state-vector');
+    expect(emulator.jobCount).toBe(jobs);
+    await db.close();
+  });
 
   it('slow IonQ: past quantumTimeoutMs the classical value is used, the job cancelled, reason timeout', async () => {
     const db = await openDb(ionq(), { quantumTimeoutMs: 150 });
