@@ -95,9 +95,10 @@ export interface TrainerOptions {
   /** The reduce stage of every gradient step (see {@link GradientReducer}); not with SPSA. */
   reduce?: GradientReducer;
   /**
-   * Runs each step's gradient stage, e.g. `(stage) => ionq.batch(stage)` so that a remote backend
-   * sends every circuit of the step as one job. The stage is a pure function of the step's inputs and
-   * may be called more than once. Default: called once, as is.
+   * Runs each step's gradient stage (with SPSA: each of the step's three loss evaluations), e.g.
+   * `(stage) => ionq.batch(stage)` so that a remote backend sends every circuit of it as one job.
+   * The stage is a pure function of the step's inputs and may be called more than once. Default:
+   * called once, as is.
    */
   runGradientStage?: <T>(stage: () => Promise<T>) => Promise<T>;
 }
@@ -449,8 +450,10 @@ export class Trainer {
     const { model, optimizer } = this;
     if (optimizer.kind === 'spsa') {
       const data = { features: batch.features, labels: batch.labels, seed: context.seed, ...(signal && { signal }) };
-      const before = await model.evaluate({ ...data, parameters });
-      await optimizer.step(parameters, async (p) => (await model.evaluate({ ...data, parameters: p })).loss);
+      const run = this.options.runGradientStage ?? (<T>(stage: () => Promise<T>) => stage());
+      const lossAt = (p: Float64Array) => run(() => model.evaluate({ ...data, parameters: p }));
+      const before = await lossAt(parameters);
+      await optimizer.step(parameters, async (p) => (await lossAt(p)).loss);
       return before;
     }
     const stage = () =>

@@ -6,6 +6,7 @@ import {
   angleEncoding,
   FileCheckpointStore,
   loadCheckpoint,
+  Spsa,
   Trainer,
   VariationalClassifier,
 } from '@q-store/ml-training';
@@ -108,6 +109,21 @@ describe('training a VariationalClassifier on IonQBackend (emulator)', () => {
     const checkpoint = await loadCheckpoint(store, result.checkpoints[0] as string);
     expect(checkpoint.metadata?.quantumBackend).toEqual({ type: 'ionq', name: 'ionq:simulator+aria-1' });
     expect(Array.from(checkpoint.parameters)).toEqual(Array.from(result.parameters));
+    expect(Number.isFinite(result.history[0]?.loss)).toBe(true);
+  }, 60_000);
+
+  it('SPSA on aria-1 with shots: three jobs per step (the loss before and at the two perturbed points)', async () => {
+    const { train } = data();
+    const { backend, model } = setup({ noiseModel: 'aria-1', batched: true });
+    const trainer = new Trainer({
+      model,
+      optimizer: new Spsa({ learningRate: 0.2, perturbation: 0.2, seed: 3 }),
+      seed: 4,
+      runGradientStage: (stage) => backend.batch(stage),
+    });
+    const before = emulator.jobCount;
+    const result = await trainer.fit({ train: fixedBatches(train, 8), epochs: 1 });
+    expect(emulator.jobCount - before).toBe(2 * 3);
     expect(Number.isFinite(result.history[0]?.loss)).toBe(true);
   }, 60_000);
 });
