@@ -44,6 +44,7 @@ export const STORE_CHOICES: Record<string, () => Promise<(options: StoreChoiceOp
 /** `--quantum` choices, loaded the same way. Add one with a file under `quantum/` and one line here. */
 export const QUANTUM_CHOICES: Record<string, () => Promise<(options: QuantumChoiceOptions) => Promise<DemoQuantum>>> = {
   sim: async () => (await import('./quantum/sim.js')).openQuantum,
+  ionq: async () => (await import('./quantum/ionq.js')).openQuantum,
 };
 
 function choose<T>(table: Record<string, T>, flag: string, name: string): T {

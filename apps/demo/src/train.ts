@@ -247,17 +247,24 @@ export async function main(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       redis: { type: 'string' },
       store: { type: 'string' },
+      quantum: { type: 'string', default: 'sim' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: pnpm demo train [--epochs N] [--seed S] [--out q-store-training.html]\n' +
-        '                       [--workers N [--redis redis://…] [--store postgres://…]]   (distributed, see train-distributed.ts)',
+      'usage: pnpm demo train [--epochs N] [--seed S] [--out q-store-training.html] [--quantum sim | ionq]\n' +
+        '                       [--workers N [--redis redis://…] [--store postgres://…]]   (distributed, see train-distributed.ts)\n' +
+        '  --quantum ionq: a 2-class Iris model on IonQ (the emulator unless IONQ_API_KEY is set), noiseless and aria-1 (default 3 epochs)',
     );
     return;
   }
-  const epochs = Number(values.epochs);
+  if (values.quantum !== 'sim' && values.quantum !== 'ionq') {
+    console.error(`--quantum must be sim or ionq, got ${values.quantum}`);
+    process.exitCode = 2;
+    return;
+  }
+  const epochs = Number(values.quantum === 'ionq' && !argv.some((a) => a.startsWith('--epochs')) ? '3' : values.epochs);
   const seed = Number(values.seed);
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) {
     console.error(`--epochs must be an integer from 1 to 1000, got ${values.epochs}`);
@@ -282,7 +289,8 @@ export async function main(argv: string[]): Promise<void> {
       });
       return;
     }
-    await runTraining({ epochs, seed, out: values.out });
+    if (values.quantum === 'ionq') await (await import('./train-ionq.js')).runIonqTraining({ epochs, seed });
+    else await runTraining({ epochs, seed, out: values.out });
   } catch (error) {
     console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);
     process.exitCode = 1;

@@ -14,7 +14,7 @@ export type {
 export { BaseQuantumBackend, JobCancelledError } from './quantum/base-quantum-backend.js';
 export { BudgetExceededError, checkBudget, costDetail, estimateCostUsd } from './quantum/budget.js';
 export type { MeasurementGroup } from './quantum/estimate-from-samples.js';
-export { measurementGroups } from './quantum/estimate-from-samples.js';
+export { measurementCircuits, measurementGroups } from './quantum/estimate-from-samples.js';
 export type { JobPoll } from './quantum/jobs.js';
 export { TERMINAL_JOB_STATUSES } from './quantum/jobs.js';
 export type { DiffGate, ShiftGradientRequest } from './quantum/parameter-shift.js';

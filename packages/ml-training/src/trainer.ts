@@ -94,6 +94,13 @@ export interface TrainerOptions {
   callbacks?: TrainerCallbacks;
   /** The reduce stage of every gradient step (see {@link GradientReducer}); not with SPSA. */
   reduce?: GradientReducer;
+  /**
+   * Runs each step's gradient stage (with SPSA: each of the step's three loss evaluations), e.g.
+   * `(stage) => ionq.batch(stage)` so that a remote backend sends every circuit of it as one job.
+   * The stage is a pure function of the step's inputs and may be called more than once. Default:
+   * called once, as is.
+   */
+  runGradientStage?: <T>(stage: () => Promise<T>) => Promise<T>;
 }
 
 export interface FitParams {
@@ -446,19 +453,23 @@ export class Trainer {
     const { model, optimizer } = this;
     if (optimizer.kind === 'spsa') {
       const data = { features: batch.features, labels: batch.labels, seed: context.seed, ...(signal && { signal }) };
-      const before = await model.evaluate({ ...data, parameters });
-      await optimizer.step(parameters, async (p) => (await model.evaluate({ ...data, parameters: p })).loss);
+      const run = this.options.runGradientStage ?? (<T>(stage: () => Promise<T>) => stage());
+      const lossAt = (p: Float64Array) => run(() => model.evaluate({ ...data, parameters: p }));
+      const before = await lossAt(parameters);
+      await optimizer.step(parameters, async (p) => (await lossAt(p)).loss);
       return before;
     }
-    const local = await sampleGradients({
-      model,
-      parameters,
-      features: batch.features,
-      labels: batch.labels,
-      method: this.gradientMethod,
-      seed: context.seed,
-      ...(signal && { signal }),
-    });
+    const stage = () =>
+      sampleGradients({
+        model,
+        parameters,
+        features: batch.features,
+        labels: batch.labels,
+        method: this.gradientMethod,
+        seed: context.seed,
+        ...(signal && { signal }),
+      });
+    const local = this.options.runGradientStage ? await this.options.runGradientStage(stage) : await stage();
     const rows = this.options.reduce ? await this.options.reduce(local, context) : local;
     const result = meanOfRows(rows);
     optimizer.step(parameters, result.gradient);
@@ -497,6 +508,8 @@ export class Trainer {
         metrics,
         metadata: {
           parameterNames: [...this.model.parameterNames],
+          // Where the model was trained: the backend's type and its name when it has one (e.g. 'ionq:simulator+aria-1').
+          quantumBackend: { type: this.model.backend.type, name: backendName(this.model.backend) },
           rngState: rng.state(),
           ...(train.descriptor && { loader: { ...train.descriptor } }),
           earlyStopping: { best: monitor.best, bestEpoch: monitor.bestEpoch, wait: monitor.wait, stopped },
@@ -566,4 +579,10 @@ export class Trainer {
       stopped: monitor.stopped === true,
     };
   }
+}
+
+/** A backend's `name` (BaseQuantumBackend has one, e.g. 'ionq:simulator+aria-1'), else its `type`. */
+function backendName(backend: { type: string }): string {
+  const name = (backend as { name?: unknown }).name;
+  return typeof name === 'string' ? name : backend.type;
 }

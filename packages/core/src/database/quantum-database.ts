@@ -1,5 +1,6 @@
 import { type CachedVectorBackend, withCache } from '../cache/with-cache.js';
 import type { QuantumBackend } from '../quantum/quantum-backend.js';
+import { createQuantumBackend } from '../quantum/quantum-registry.js';
 import {
   ClosedError,
   IssueCollector,
@@ -72,8 +73,12 @@ export interface DatabaseConfig {
   cache?: CacheBackend;
   /** Time to live of cached query results; default 60 s (the seed's `cache_ttl`). */
   cacheTtlMs?: number;
-  /** Quantum backend for the sampled estimates (the seed's `quantum_sdk`). */
-  quantum?: QuantumBackend;
+  /**
+   * Quantum backend for the sampled estimates (the seed's `quantum_sdk`): an instance, or a registry
+   * config such as `{type: 'ionq', apiKey, target: 'simulator'}` (built through
+   * `createQuantumBackend`; the database then closes it).
+   */
+  quantum?: QuantumBackend | PluginConfig;
   /** Whether calls use the quantum backend unless they say otherwise; default true when one is given. */
   enableQuantum?: boolean;
   /** Shots per quantum estimate; default 1024. */
@@ -265,6 +270,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private decoherenceSeen = false;
+  private ownsQuantum = false;
   private queryCount = 0;
   /** The backend as given, under `backend` when a cache is configured (`backend` is then `withCache(raw, cache)`). */
   private cached: CachedVectorBackend | undefined;
@@ -290,14 +296,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     > &
       Pick<
         DatabaseConfig,
-        | 'cache'
-        | 'seed'
-        | 'defaultCoherenceTimeMs'
-        | 'decoherenceSweepMs'
-        | 'quantum'
-        | 'quantumTimeoutMs'
-        | 'maxCostUsd'
-      >,
+        'cache' | 'seed' | 'defaultCoherenceTimeMs' | 'decoherenceSweepMs' | 'quantumTimeoutMs' | 'maxCostUsd'
+      > & { quantum?: QuantumBackend },
   ) {
     this.runner = new QuantumRunner(settings.quantum, {
       timeoutMs: settings.quantumTimeoutMs,
@@ -342,13 +342,20 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     }
     if (!config.backend || typeof config.backend !== 'object') issues.add('backend', 'is required');
     issues.throwIfAny('invalid database config');
+    const { backend: quantum, owned: ownsQuantum } = await resolveQuantumBackend(config.quantum);
     const owns = !('query' in config.backend);
-    const backend = owns ? await createBackend(config.backend as PluginConfig) : (config.backend as VectorBackend);
+    const backend = owns
+      ? await createBackend(config.backend as PluginConfig).catch(async (error: unknown) => {
+          if (ownsQuantum) await quantum?.close();
+          throw error;
+        })
+      : (config.backend as VectorBackend);
     const metric = config.metric ?? 'cosine';
     try {
       await backend.ensureIndex({ dimension: config.dimension, metric });
     } catch (error) {
       if (owns) await backend.close();
+      if (ownsQuantum) await quantum?.close();
       throw error;
     }
     // One caching story: with a cache, every call goes through withCache (query results keyed on
@@ -385,10 +392,11 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
           ? {}
           : { defaultCoherenceTimeMs: config.defaultCoherenceTimeMs }),
         ...(config.decoherenceSweepMs === undefined ? {} : { decoherenceSweepMs: config.decoherenceSweepMs }),
-        ...(config.quantum ? { quantum: config.quantum } : {}),
+        ...(quantum ? { quantum } : {}),
       },
     );
     db.cached = cached;
+    db.ownsQuantum = ownsQuantum;
     db.decoherenceSeen =
       (await db.stateStore.get<{ decoherence?: boolean }>(db.stateKey('settings')))?.decoherence === true ||
       (await db.probeDecoherence());
@@ -1052,6 +1060,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     // withCache's close closes the backend it wraps, so a backend the caller owns is left open.
     if (this.ownsBackend) await this.backend.close();
     if (this.ownsStateStore) await this.stateStore.close();
+    if (this.ownsQuantum) await this.runner.backend?.close();
   }
 
   // ---------------------------------------------------------------- internals
@@ -1295,4 +1304,24 @@ function toDatabaseRecord<M extends Metadata>(record: VectorRecord): DatabaseRec
   if (state.coherenceTimeMs !== undefined) out.coherenceTimeMs = state.coherenceTimeMs;
   if (state.expiresAtMs !== NEVER_EXPIRES) out.expiresAtMs = state.expiresAtMs;
   return out;
+}
+
+/**
+ * `config.quantum` as a backend: an instance as given (the caller closes it), or a registry config
+ * such as `{type: 'ionq', ...}` or `{type: 'mock'}` built through `createQuantumBackend` (owned: the
+ * database closes it).
+ */
+async function resolveQuantumBackend(
+  quantum: QuantumBackend | PluginConfig | undefined,
+): Promise<{ backend: QuantumBackend | undefined; owned: boolean }> {
+  if (quantum === undefined) return { backend: undefined, owned: false };
+  if (typeof (quantum as Partial<QuantumBackend>).sample === 'function') {
+    return { backend: quantum as QuantumBackend, owned: false };
+  }
+  if (typeof quantum !== 'object' || quantum === null || typeof (quantum as PluginConfig).type !== 'string') {
+    throw new ValidationError([
+      { field: 'quantum', message: "must be a QuantumBackend or a config such as {type: 'ionq', ...}" },
+    ]);
+  }
+  return { backend: await createQuantumBackend(quantum as PluginConfig), owned: true };
 }

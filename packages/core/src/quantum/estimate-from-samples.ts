@@ -66,6 +66,22 @@ export function measurementGroups(
 }
 
 /**
+ * One circuit per measurement group: the circuit without its measurements, then each qubit of the
+ * group rotated into the group's basis (X: `h`; Y: `sdg` then `h`).
+ */
+export function measurementCircuits(circuit: CircuitJson, groups: readonly MeasurementGroup[]): CircuitJson[] {
+  const base = circuit.operations.filter((op) => op.gate !== 'measure');
+  return groups.map((g) => {
+    const operations = [...base];
+    g.basis.forEach((b, q) => {
+      if (b === 'Y') operations.push({ gate: 'sdg', qubits: [q] });
+      if (b === 'X' || b === 'Y') operations.push({ gate: 'h', qubits: [q] });
+    });
+    return { numQubits: circuit.numQubits, operations };
+  });
+}
+
+/**
  * Estimates ⟨ψ|O|ψ⟩ for each observable from `backend.sample`, as described in the module comment.
  * `params.shots` is the number of shots per measurement group (default
  * {@link DEFAULT_ESTIMATE_SHOTS}); the seed and signal are passed on to `sample`. The backend must
@@ -85,15 +101,7 @@ export async function estimateFromSamples(backend: QuantumBackend, params: Estim
         'Unsupported observable',
       );
     }
-    const base = prepared.circuit.operations.filter((op) => op.gate !== 'measure');
-    const circuits: CircuitJson[] = groups.map((g) => {
-      const operations = [...base];
-      g.basis.forEach((b, q) => {
-        if (b === 'Y') operations.push({ gate: 'sdg', qubits: [q] });
-        if (b === 'X' || b === 'Y') operations.push({ gate: 'h', qubits: [q] });
-      });
-      return { numQubits: n, operations };
-    });
+    const circuits = measurementCircuits(prepared.circuit, groups);
     const results = await backend.sample({
       circuits,
       shots,
