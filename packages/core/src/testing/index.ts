@@ -5,11 +5,11 @@
  * (an optional peer dependency of `@q-store/core`).
  */
 
-export type { SettleHook, SettleInfo } from './conformance-views.js';
 export {
   type CheckpointStoreConformanceOptions,
   describeCheckpointStoreConformance,
 } from './checkpoint-store-conformance.js';
+export type { SettleHook, SettleInfo } from './conformance-views.js';
 export {
   type Dataset,
   type DatasetRecord,
