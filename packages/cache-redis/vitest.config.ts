@@ -3,5 +3,5 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['@q-store/source'] },
   ssr: { resolve: { conditions: ['@q-store/source'] } },
-  test: { name: '@q-store/cache-redis', include: ['src/**/*.test.ts'] },
+  test: { name: '@q-store/cache-redis', include: ['src/**/*.test.ts'], testTimeout: 30_000 },
 });

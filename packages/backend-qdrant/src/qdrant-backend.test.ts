@@ -167,7 +167,12 @@ describe('QdrantBackend: errors, retries and the API key', () => {
   });
 
   it('a slow answer past timeoutMs is a TimeoutError', async () => {
-    const b = backend({ timeoutMs: 50, retry: { retries: 0 } });
+    // The collection is created with the default timeout (a loaded machine may take longer than 50 ms
+    // for that); only the query under test runs with the short one.
+    const setup = backend();
+    await setup.ensureIndex({ dimension: 2, metric: 'dot' });
+    await setup.close();
+    const b = backend({ collectionName: setup.indexName, timeoutMs: 50, retry: { retries: 0 } });
     await b.ensureIndex({ dimension: 2, metric: 'dot' });
     emulator.injectFault({ kind: 'delay', delayMs: 300, match: /points\/query/ });
     await expect(b.query({ vector: [1, 0], topK: 1 })).rejects.toMatchObject({ code: 'TIMEOUT' });
