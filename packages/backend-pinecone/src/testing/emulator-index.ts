@@ -98,8 +98,11 @@ export function score(metric: Metric, a: readonly number[], b: readonly number[]
   return Math.fround(norm === 0 ? 0 : s / norm);
 }
 
+/** The default namespace's name since API 2025-04; `""` (and no namespace) address it too. */
+export const DEFAULT_NAMESPACE = '__default__';
+
 function validateNamespace(namespace: unknown): string {
-  if (namespace === undefined || namespace === null) return '';
+  if (namespace === undefined || namespace === null || namespace === '') return DEFAULT_NAMESPACE;
   if (typeof namespace !== 'string') throw invalid('namespace must be a string');
   if (namespace.length > PINECONE_LIMITS.maxNamespaceLength) {
     throw invalid(
@@ -489,8 +492,9 @@ export class EmulatedIndex {
     return [...names].sort(bitwiseCompare);
   }
 
-  describeNamespace(name: string): unknown {
+  describeNamespace(raw: string): unknown {
     this.requireServerless();
+    const name = validateNamespace(raw);
     if (!this.namespaceNames().includes(name)) throw notFound('Namespace not found');
     return { name, record_count: this.namespaces.get(name)?.size ?? 0 };
   }
@@ -499,7 +503,7 @@ export class EmulatedIndex {
     this.requireServerless();
     const name = body.name;
     if (typeof name !== 'string' || name === '') throw invalid('name is required');
-    validateNamespace(name);
+    if (validateNamespace(name) === DEFAULT_NAMESPACE) throw invalid('The default namespace cannot be created');
     if (this.namespaceNames().includes(name)) {
       throw new PineconeHttpError(409, GRPC.ALREADY_EXISTS, 'ALREADY_EXISTS', `Namespace ${name} already exists`);
     }
@@ -507,8 +511,9 @@ export class EmulatedIndex {
     return { name, record_count: 0 };
   }
 
-  deleteNamespace(name: string): unknown {
+  deleteNamespace(raw: string): unknown {
     this.requireServerless();
+    const name = validateNamespace(raw);
     if (!this.namespaceNames().includes(name)) throw notFound('Namespace not found');
     this.declaredNamespaces.delete(name);
     this.knownNamespaces.delete(name);
@@ -535,9 +540,9 @@ export class EmulatedIndex {
   }
 
   /** Records currently visible, for tests. */
-  visibleCount(namespace = ''): number {
+  visibleCount(namespace = DEFAULT_NAMESPACE): number {
     this.settle();
-    return this.namespaces.get(namespace)?.size ?? 0;
+    return this.namespaces.get(validateNamespace(namespace))?.size ?? 0;
   }
 }
 

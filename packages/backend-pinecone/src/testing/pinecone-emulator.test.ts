@@ -1,5 +1,6 @@
 import { Pinecone } from '@pinecone-database/pinecone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { specOf } from './emulator-test-kit.js';
 import { PineconeEmulator } from './index.js';
 
 const API_KEY = 'pc-test-key-0123456789';
@@ -30,7 +31,7 @@ describe('control plane through the official client', () => {
     const model = await pc.describeIndex('lifecycle');
     expect(model).toMatchObject({ name: 'lifecycle', dimension: 4, metric: 'euclidean', vectorType: 'dense' });
     expect(model.host).toBe(emulator.hostOf('lifecycle'));
-    expect(model.spec.serverless).toMatchObject({ cloud: 'aws', region: 'us-east-1' });
+    expect(specOf(model).serverless).toMatchObject({ cloud: 'aws', region: 'us-east-1' });
     const list = await pc.listIndexes();
     expect(list.indexes?.map((i) => i.name)).toContain('lifecycle');
     await pc.deleteIndex('lifecycle');
@@ -46,7 +47,7 @@ describe('control plane through the official client', () => {
       spec: { pod: { environment: 'us-east1-gcp', podType: 'p1.x1', pods: 1, metadataConfig: { indexed: ['genre'] } } },
     });
     const model = await pc.describeIndex('pods');
-    expect(model.spec.pod).toMatchObject({
+    expect(specOf(model).pod).toMatchObject({
       environment: 'us-east1-gcp',
       podType: 'p1.x1',
       pods: 1,
@@ -101,7 +102,7 @@ describe('data plane through the official client', () => {
     expect(page2.pagination).toBeUndefined();
 
     const stats = await index.describeIndexStats();
-    expect(stats.namespaces.ns1?.recordCount).toBe(3);
+    expect(stats.namespaces?.ns1?.recordCount).toBe(3);
     expect(stats.dimension).toBe(3);
 
     await index.deleteMany({ ids: ['a'] });

@@ -80,6 +80,11 @@ export interface PineconeEmulatorOptions {
   latencyMs?: number;
   /** Project id used in messages (default `emulator`). */
   projectName?: string;
+  /**
+   * Data-plane requests per second allowed per index, operation and namespace (Pinecone's
+   * request-per-second limits); beyond it 429 with `Retry-After: 1`. Default: unlimited.
+   */
+  maxRequestsPerSecond?: number;
   /** At most this many requests are kept in {@link PineconeEmulator.requests} (default 10,000). */
   maxRequestLog?: number;
 }
@@ -189,6 +194,8 @@ export class PineconeEmulator {
   maxServerlessIndexes: number;
   maxPods: number;
   latencyMs: number;
+  maxRequestsPerSecond: number | undefined;
+  private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly projectName: string;
   /** Requests served, by route key (`POST /vectors/upsert`, `GET /indexes/{name}`): for tests and benches. */
   readonly requestCounts = new Map<string, number>();
@@ -203,13 +210,15 @@ export class PineconeEmulator {
     this.maxServerlessIndexes = options.maxServerlessIndexes ?? 20;
     this.maxPods = options.maxPods ?? 20;
     this.latencyMs = options.latencyMs ?? 0;
+    this.maxRequestsPerSecond = options.maxRequestsPerSecond;
     this.projectName = options.projectName ?? 'emulator';
     this.maxRequestLog = options.maxRequestLog ?? 10_000;
   }
 
   /** Starts listening on 127.0.0.1; resolves to the control-plane URL (give it as `controllerHostUrl`). */
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // Fetch sends up to 1,000 ids in the query string: allow long request lines.
+    const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5000;
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -392,7 +401,8 @@ export class PineconeEmulator {
       }
     } catch (error) {
       if (error instanceof PineconeHttpError) {
-        sendError(error.status, error.message, { grpc: error.grpcCode, control: error.controlCode });
+        const headers: Record<string, string> = error instanceof ThrottledError ? { 'retry-after': '1' } : {};
+        sendError(error.status, error.message, { grpc: error.grpcCode, control: error.controlCode }, headers);
       } else sendError(500, `Internal Server Error: ${(error as Error).message}`);
     }
   }
@@ -633,6 +643,25 @@ export class PineconeEmulator {
 
   // ── Data plane ────────────────────────────────────────────────────────────
 
+  private rateLimit(index: string, method: string, path: string, namespace: string): void {
+    const limit = this.maxRequestsPerSecond;
+    if (limit === undefined) return;
+    const key = `${index}\0${method} ${path}\0${namespace}`;
+    const now = Date.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.start >= 1000) {
+      this.windows.set(key, { start: now, count: 1 });
+      return;
+    }
+    window.count++;
+    if (window.count > limit) {
+      const operation = path.replace(/^\/(vectors\/)?/, '').replace(/\/.*$/, '');
+      throw new ThrottledError(
+        `Request failed. You've reached the max ${operation} requests per second limit (${limit}) for namespace '${namespace}'. Please slow down and retry.`,
+      );
+    }
+  }
+
   private routeData(
     method: string,
     indexName: string | undefined,
@@ -647,6 +676,12 @@ export class PineconeEmulator {
       throw new PineconeHttpError(503, GRPC.UNAVAILABLE, 'UNAVAILABLE', `Index ${entry.name} is not ready`);
     }
     const data = entry.data;
+    this.rateLimit(
+      entry.name,
+      method,
+      path,
+      typeof body.namespace === 'string' ? body.namespace : (query.get('namespace') ?? ''),
+    );
     switch (`${method} ${path}`) {
       case 'POST /vectors/upsert':
         if (bodyBytes > PINECONE_LIMITS.maxUpsertBytes) {
@@ -679,6 +714,13 @@ export class PineconeEmulator {
       if (method === 'DELETE') return data.deleteNamespace(name);
     }
     throw new PineconeHttpError(501, GRPC.UNIMPLEMENTED, 'UNIMPLEMENTED', `${method} ${path} is not emulated`);
+  }
+}
+
+/** 429 from {@link PineconeEmulator.rateLimit}, with its Retry-After. */
+class ThrottledError extends PineconeHttpError {
+  constructor(message: string) {
+    super(429, GRPC.RESOURCE_EXHAUSTED, 'RESOURCE_EXHAUSTED', message);
   }
 }
 
