@@ -169,6 +169,22 @@ describe('update, delete and namespaces', () => {
     expect(r).toMatchObject({ status: 404, code: 5 });
   });
 
+  it('pod-based indexes with metadata_config.indexed filter on the indexed fields only', async () => {
+    await h.pc.createIndex({
+      name: 'podidx',
+      dimension: 2,
+      spec: { pod: { environment: 'us-east1-gcp', podType: 'p1.x1', metadataConfig: { indexed: ['g'] } } },
+    });
+    const index = h.pc.index({ name: 'podidx' });
+    await index.upsert({ records: [{ id: 'a', values: [1, 0], metadata: { g: 'x', other: 'y' } }] });
+    const ids = async (filter: object) =>
+      (await index.query({ vector: [1, 0], topK: 5, filter })).matches.map((m) => m.id);
+    expect(await ids({ g: 'x' })).toEqual(['a']);
+    expect(await ids({ other: 'y' })).toEqual([]);
+    // The unindexed field is still stored and returned.
+    expect((await index.fetch({ ids: ['a'] })).records.a?.metadata).toEqual({ g: 'x', other: 'y' });
+  });
+
   it('serverless indexes refuse stats with a filter', async () => {
     const index = await makeIndex('slstats');
     const r = await refusal(h, () => index.describeIndexStats({ filter: { g: { $eq: 'x' } } }));

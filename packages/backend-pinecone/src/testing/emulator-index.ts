@@ -160,10 +160,19 @@ function validateFilter(filter: unknown): Record<string, unknown> | undefined {
   return filter;
 }
 
-function matches(filter: Record<string, unknown> | undefined, record: StoredRecord): boolean {
+function matches(
+  filter: Record<string, unknown> | undefined,
+  record: StoredRecord,
+  indexed: ReadonlySet<string> | undefined,
+): boolean {
   if (!filter) return true;
+  let metadata = record.metadata;
+  if (indexed && metadata) {
+    // A pod index with `metadata_config.indexed` filters on those fields only.
+    metadata = Object.fromEntries(Object.entries(metadata).filter(([k]) => indexed.has(k))) as Metadata;
+  }
   try {
-    return matchesPineconeFilter(filter, record.metadata);
+    return matchesPineconeFilter(filter, metadata);
   } catch (error) {
     if (error instanceof PineconeFilterError) throw invalid(`Invalid filter: ${error.message}`);
     throw error;
@@ -189,7 +198,16 @@ export class EmulatedIndex {
     readonly metric: Metric,
     readonly kind: 'serverless' | 'pod',
     private readonly visibilityDelayMs: () => number,
-  ) {}
+    indexedFields?: readonly string[],
+  ) {
+    this.indexed = indexedFields ? new Set(indexedFields) : undefined;
+  }
+
+  private readonly indexed: ReadonlySet<string> | undefined;
+
+  private matches(filter: Record<string, unknown> | undefined, record: StoredRecord): boolean {
+    return matches(filter, record, this.indexed);
+  }
 
   /** Applies every write that has become visible (or all of them with `all`). */
   settle(all = false): void {
@@ -323,7 +341,8 @@ export class EmulatedIndex {
     } else throw invalid('Sparse-only queries are not supported on a dense index');
     const ascending = this.metric === 'euclidean';
     const scored: { r: StoredRecord; s: number }[] = [];
-    for (const r of ns?.values() ?? []) if (matches(filter, r)) scored.push({ r, s: score(this.metric, q, r.values) });
+    for (const r of ns?.values() ?? [])
+      if (this.matches(filter, r)) scored.push({ r, s: score(this.metric, q, r.values) });
     scored.sort((a, b) => (ascending ? a.s - b.s : b.s - a.s) || bitwiseCompare(a.r.id, b.r.id));
     const result = {
       matches: scored.slice(0, topK).map(({ r, s }) => ({ ...shape(r, includeValues, includeMetadata), score: s })),
@@ -351,7 +370,7 @@ export class EmulatedIndex {
       }
       if (!setMetadata) throw invalid('setMetadata is required when updating by filter');
       const ns = this.view(namespace);
-      const targets = [...(ns?.values() ?? [])].filter((r) => matches(filter, r)).map((r) => r.id);
+      const targets = [...(ns?.values() ?? [])].filter((r) => this.matches(filter, r)).map((r) => r.id);
       if (body.dryRun !== true) {
         for (const id of targets) this.mergeWrite(namespace, id, undefined, undefined, setMetadata);
       }
@@ -417,7 +436,7 @@ export class EmulatedIndex {
       return {};
     }
     const ns = this.view(namespace);
-    const targets = [...(ns?.values() ?? [])].filter((r) => matches(filter, r)).map((r) => r.id);
+    const targets = [...(ns?.values() ?? [])].filter((r) => this.matches(filter, r)).map((r) => r.id);
     this.write((namespaces) => {
       const live = namespaces.get(namespace);
       for (const id of targets) live?.delete(id);
@@ -465,7 +484,7 @@ export class EmulatedIndex {
     const namespaces: Record<string, { vectorCount: number }> = {};
     let total = 0;
     for (const [name, ns] of this.namespaces) {
-      const count = filter ? [...ns.values()].filter((r) => matches(filter, r)).length : ns.size;
+      const count = filter ? [...ns.values()].filter((r) => this.matches(filter, r)).length : ns.size;
       total += ns.size;
       if (ns.size > 0 || this.declaredNamespaces.has(name)) namespaces[name] = { vectorCount: count };
     }

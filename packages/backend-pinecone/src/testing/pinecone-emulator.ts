@@ -586,7 +586,13 @@ export class PineconeEmulator {
       deletionProtection,
       tags,
       spec,
-      data: new EmulatedIndex(dimension, metric, kind, () => this.visibilityDelayMs),
+      data: new EmulatedIndex(
+        dimension,
+        metric,
+        kind,
+        () => this.visibilityDelayMs,
+        'pod' in spec ? spec.pod.metadata_config?.indexed : undefined,
+      ),
     };
     this.indexes.set(name, entry);
     // Pinecone answers create before the index is up.
