@@ -113,6 +113,23 @@ describe('update, delete and namespaces', () => {
     expect(await ids({ g: { $exists: false } })).toEqual(['none']);
   });
 
+  it('fetches by metadata, paginated by id', async () => {
+    const index = await makeIndex('fbm');
+    await index.upsert({
+      records: ['d', 'a', 'c', 'b', 'e'].map((id, i) => ({ id, values: [1, i], metadata: { even: i % 2 === 0 } })),
+    });
+    const first = await index.fetchByMetadata({ filter: { even: { $eq: true } }, limit: 2 });
+    expect(Object.keys(first.records)).toEqual(['c', 'd']);
+    expect(first.records.c?.metadata).toEqual({ even: true });
+    const second = await index.fetchByMetadata({
+      filter: { even: { $eq: true } },
+      limit: 2,
+      paginationToken: first.pagination?.next,
+    });
+    expect(Object.keys(second.records)).toEqual(['e']);
+    expect(second.pagination).toBeUndefined();
+  });
+
   it('deleteAll in a namespace never written answers 404 Namespace not found', async () => {
     const index = await makeIndex('nsdel');
     const r = await refusal(h, () => index.namespace('never').deleteAll());

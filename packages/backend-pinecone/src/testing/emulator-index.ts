@@ -307,6 +307,36 @@ export class EmulatedIndex {
     return { vectors, namespace, usage: { readUnits: 1 } };
   }
 
+  /** `POST /vectors/fetch_by_metadata`: records matching a filter, by id, paginated. */
+  fetchByMetadata(body: Record<string, unknown>): unknown {
+    if (this.kind === 'pod') throw invalid('Fetch by metadata is only supported for serverless indexes');
+    const namespace = validateNamespace(body.namespace);
+    const filter = validateFilter(body.filter);
+    if (!filter) throw invalid('filter is required');
+    const limit = body.limit ?? 100;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PINECONE_LIMITS.maxFetchIds) {
+      throw invalid(`limit must be between 1 and ${PINECONE_LIMITS.maxFetchIds}, got ${String(limit)}`);
+    }
+    const token = body.paginationToken;
+    const tokenKey = `#metadata:${JSON.stringify(filter)}`;
+    const after = typeof token === 'string' && token !== '' ? decodeToken(token, namespace, tokenKey) : undefined;
+    const ns = this.view(namespace);
+    const hits = [...(ns?.values() ?? [])]
+      .filter((r) => (after === undefined || bitwiseCompare(r.id, after) > 0) && this.matches(filter, r))
+      .sort((a, b) => bitwiseCompare(a.id, b.id));
+    const page = hits.slice(0, limit);
+    const vectors: Record<string, unknown> = {};
+    for (const r of page) vectors[r.id] = shape(r, true, true);
+    return {
+      vectors,
+      namespace,
+      usage: { readUnits: 1 },
+      ...(hits.length > limit && {
+        pagination: { next: encodeToken((page.at(-1) as StoredRecord).id, namespace, tokenKey) },
+      }),
+    };
+  }
+
   query(body: Record<string, unknown>): unknown {
     const namespace = validateNamespace(body.namespace);
     const topK = body.topK;

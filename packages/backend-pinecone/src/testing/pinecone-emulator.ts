@@ -15,7 +15,7 @@ import {
  * that `@pinecone-database/pinecone` 8.2 calls (`POST/GET /indexes`, `GET/PATCH/DELETE
  * /indexes/{name}`, API version 2026-04) and each index's data plane (the 2026-04 data contract:
  * `/vectors/upsert`, `/query`, `/vectors/fetch`, `/vectors/update`, `/vectors/delete`,
- * `/vectors/list`, `/describe_index_stats`, `/namespaces`), so the official client runs against it
+ * `/vectors/fetch_by_metadata`, `/vectors/list`, `/describe_index_stats`, `/namespaces`), so the official client runs against it
  * unchanged: give it `controllerHostUrl: emulator.url`; the `host` that describe returns is
  * `http://127.0.0.1:<port>/data/<index>` (the client accepts a host with scheme and path).
  *
@@ -698,6 +698,8 @@ export class PineconeEmulator {
         return data.upsert(body);
       case 'POST /query':
         return data.query(body);
+      case 'POST /vectors/fetch_by_metadata':
+        return data.fetchByMetadata(body);
       case 'GET /vectors/fetch':
         return data.fetch(query.getAll('ids'), query.get('namespace'));
       case 'POST /vectors/update':
