@@ -38,6 +38,7 @@ export interface QuantumChoiceOptions {
  */
 export const STORE_CHOICES: Record<string, () => Promise<(options: StoreChoiceOptions) => Promise<DemoStores>>> = {
   pgvector: async () => (await import('./stores/pgvector.js')).openStores,
+  pinecone: async () => (await import('./stores/pinecone.js')).openStores,
 };
 
 /** `--quantum` choices, loaded the same way. Add one with a file under `quantum/` and one line here. */

@@ -37,9 +37,14 @@ export const PINECONE_LIMITS = {
   maxTopKWithPayload: 1_000,
   /** Ids per fetch or delete request. */
   maxIdsPerRequest: 1_000,
-  /** Ids per `list` page. */
-  maxListPageSize: 100,
+  /** Ids per Pinecone `list` request. */
+  maxListRequestIds: 100,
+  /** Ids per q-store `list` page (several Pinecone requests of 100). */
+  maxListPageSize: 1_000,
 } as const;
+
+/** How describe_index_stats of a serverless index names the default namespace. */
+const DEFAULT_NAMESPACE_NAME = '__default__';
 
 /** core metric → Pinecone metric. */
 const TO_PINECONE: Record<Metric, 'cosine' | 'euclidean' | 'dotproduct'> = {
@@ -259,7 +264,8 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       persistence: 'durable',
       exactSearch: false,
       consistency: 'eventual',
-      listByPrefix: true,
+      // Pinecone's list is for serverless indexes only.
+      listByPrefix: !('pod' in spec),
       deleteByFilter: true,
     };
   }
@@ -699,33 +705,23 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
   }): Promise<number | undefined> {
     const { index } = this.data();
     const { target, namespace, signal } = params;
-    if ('ids' in target) {
+    const what = 'ids' in target ? 'delete from' : 'filter' in target ? 'delete by filter from' : 'delete all from';
+    const body =
+      'ids' in target
+        ? { ids: [...target.ids] }
+        : 'filter' in target
+          ? { filter: this.filterJson(target.filter, this.callOptions(params.options)) as object }
+          : undefined;
+    try {
       await this.send(
-        this.what('delete from', namespace),
+        this.what(what, namespace),
         'delete',
-        () => index.deleteMany({ ids: [...target.ids], namespace }),
+        () => (body === undefined ? index.deleteAll({ namespace }) : index.deleteMany({ ...body, namespace })),
         signal,
       );
-    } else if ('filter' in target) {
-      const filter = this.filterJson(target.filter, this.callOptions(params.options)) as object;
-      await this.send(
-        this.what('delete by filter from', namespace),
-        'delete',
-        () => index.deleteMany({ filter, namespace }),
-        signal,
-      );
-    } else {
-      try {
-        await this.send(
-          this.what('delete all from', namespace),
-          'delete',
-          () => index.deleteAll({ namespace }),
-          signal,
-        );
-      } catch (error) {
-        // Serverless answers 404 for a namespace that does not exist: there is nothing to delete.
-        if (!isNotFound(error)) throw error;
-      }
+    } catch (error) {
+      // Pinecone answers 404 for a namespace that does not exist: there is nothing to delete.
+      if (!isNotFound(error)) throw error;
     }
     // Pinecone does not say how many records a delete removed.
     return undefined;
@@ -740,23 +736,44 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     signal?: AbortSignal;
   }): Promise<ListPage> {
     const { index } = this.data();
+    // Pinecone pages hold at most 100 ids: a longer q-store page is several requests.
+    const ids: string[] = [];
+    let token = params.cursor;
+    do {
+      const want = Math.min(PINECONE_LIMITS.maxListRequestIds, params.limit - ids.length);
+      const page = await this.listOnce(index, params.namespace, params.prefix, want, token, params.signal);
+      ids.push(...page.ids);
+      token = page.next;
+    } while (token !== undefined && ids.length < params.limit);
+    return token === undefined ? { ids } : { ids, nextCursor: token };
+  }
+
+  private async listOnce(
+    index: Index<RecordMetadata>,
+    namespace: string,
+    prefix: string | undefined,
+    limit: number,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ ids: string[]; next?: string }> {
     try {
       const page = await this.send(
-        this.what('list', params.namespace),
+        this.what('list', namespace),
         'list',
         () =>
           index.listPaginated({
-            namespace: params.namespace,
-            limit: params.limit,
-            ...(params.prefix !== undefined && { prefix: params.prefix }),
-            ...(params.cursor !== undefined && { paginationToken: params.cursor }),
+            namespace,
+            limit,
+            ...(prefix !== undefined && { prefix }),
+            ...(token !== undefined && { paginationToken: token }),
           }),
-        params.signal,
+        signal,
       );
       const ids = (page.vectors ?? []).map((v) => v.id as string);
       const next = page.pagination?.next;
-      return next && ids.length > 0 ? { ids, nextCursor: next } : { ids };
+      return next && ids.length > 0 ? { ids, next } : { ids };
     } catch (error) {
+      // A namespace that does not exist has no ids.
       if (isNotFound(error)) return { ids: [] };
       throw error;
     }
@@ -775,7 +792,10 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     );
     const namespaces: Record<string, { recordCount: number }> = {};
     for (const [name, summary] of Object.entries(stats.namespaces ?? {})) {
-      if ((summary.recordCount ?? 0) > 0) namespaces[name] = { recordCount: summary.recordCount ?? 0 };
+      // Serverless indexes report the default namespace as `__default__`; q-store calls it ''.
+      const key = name === DEFAULT_NAMESPACE_NAME ? '' : name;
+      const count = (namespaces[key]?.recordCount ?? 0) + (summary.recordCount ?? 0);
+      if (count > 0) namespaces[key] = { recordCount: count };
     }
     const total = Object.values(namespaces).reduce((sum, n) => sum + n.recordCount, 0);
     return { totalRecordCount: stats.totalRecordCount ?? total, namespaces };

@@ -9,6 +9,8 @@ import {
 } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PART_BYTES, PineconeCheckpointStore } from './checkpoint-store.js';
+import { PineconeBackend } from './pinecone-backend.js';
+import { PineconeEmulator } from './testing/index.js';
 import { PineconeTrainingStore } from './training-store.js';
 
 /**
@@ -146,7 +148,11 @@ export function describePineconeStores(target: StoreTarget): void {
       // A lost part is detected (hash and count), never returned as a checkpoint.
       const ids: string[] = [];
       for await (const id of backend.list({ namespace: checkpoints.namespace, prefix: 'p/half/' })) ids.push(id);
-      await backend.delete({ ids: ids.filter((id) => !id.includes('/zzz/')), namespace: checkpoints.namespace });
+      const lost = ids.filter((id) => !id.includes('/zzz/'));
+      await backend.delete({ ids: lost, namespace: checkpoints.namespace });
+      if (backend instanceof PineconeBackend) {
+        await backend.waitForVisibility({ namespace: checkpoints.namespace, deletedIds: lost });
+      }
       await expect(checkpoints.load(first)).rejects.toThrow(/missing or do not match/);
       expect(await checkpoints.delete(first)).toBe(true);
       await expect(checkpoints.load(first)).rejects.toBeInstanceOf(NotFoundError);
@@ -167,4 +173,15 @@ export function describePineconeStores(target: StoreTarget): void {
 describePineconeStores({
   name: 'MemoryBackend (layout only)',
   open: async (indexName) => new MemoryBackend({ indexName }),
+});
+
+let storesEmulator: PineconeEmulator | undefined;
+describePineconeStores({
+  name: 'PineconeBackend on the emulator, writes visible after 30 ms',
+  open: async (indexName) => {
+    storesEmulator = new PineconeEmulator({ apiKey: 'pcsk_stores_0123456789', visibilityDelayMs: 30 });
+    await storesEmulator.start();
+    return new PineconeBackend({ apiKey: 'pcsk_stores_0123456789', indexName, controllerHostUrl: storesEmulator.url });
+  },
+  close: async () => storesEmulator?.stop(),
 });

@@ -1,0 +1,35 @@
+import { describeVectorBackendConformance } from '@q-store/core/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { PineconeBackend } from './pinecone-backend.js';
+import { PineconeEmulator } from './testing/index.js';
+
+/**
+ * Core's conformance kit against PineconeBackend on the in-process emulator, with a visibility
+ * delay so that the kit's `settle` hook (PineconeBackend.waitForVisibility) is really needed.
+ */
+const API_KEY = 'pcsk_conformance_0123456789';
+const emulator = new PineconeEmulator({ apiKey: API_KEY, visibilityDelayMs: 0 });
+
+beforeAll(() => emulator.start());
+afterAll(() => emulator.stop());
+
+const open = (indexName: string) =>
+  new PineconeBackend({
+    apiKey: API_KEY,
+    indexName,
+    controllerHostUrl: emulator.url,
+    retry: { baseDelayMs: 5, maxDelayMs: 100 },
+    // The kit's dataset: these fields hold a number wherever they are present (see makeFilterDataset).
+    numericFields: ['price', 'year', 'rating'],
+  });
+
+describeVectorBackendConformance({
+  name: 'PineconeBackend on the emulator',
+  create: (indexName) => open(indexName),
+  cleanup: async (indexName) => {
+    const backend = open(indexName);
+    await backend.dropIndex();
+    await backend.close();
+  },
+  timeoutMs: 60_000,
+});
