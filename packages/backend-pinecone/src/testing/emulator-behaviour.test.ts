@@ -57,6 +57,29 @@ describe('scores and ordering', () => {
     expect((await index.fetch({ ids: ['long'] })).records.long?.values).toEqual([10, 10]);
   });
 
+  it('a small topK gives the head of a large one (ties by id), for every metric', async () => {
+    for (const metric of ['cosine', 'euclidean', 'dotproduct'] as const) {
+      const index = await makeIndex(`head-${metric}`, metric);
+      // Few distinct vectors, so that many scores tie.
+      const recs = Array.from({ length: 400 }, (_, i) => ({
+        id: `id${(i * 7919) % 400}`,
+        values: [1 + (i % 5), (i % 3) + 0.5],
+      }));
+      await index.upsert({ records: recs });
+      const big = await index.query({ vector: [1, 0.5], topK: 300 });
+      const small = await index.query({ vector: [1, 0.5], topK: 25 });
+      expect(small.matches.map((m) => m.id)).toEqual(big.matches.slice(0, 25).map((m) => m.id));
+    }
+  });
+
+  it('lists ids in UTF-8 byte order', async () => {
+    const index = await makeIndex('utf8');
+    const ids = ['\u{1F600}', '\uFFFD', 'é', 'z', 'a'];
+    await index.upsert({ records: ids.map((id) => ({ id, values: [1, 0] })) });
+    const listed = (await index.listPaginated()).vectors?.map((v) => v.id);
+    expect(listed).toEqual(['a', 'z', 'é', '\uFFFD', '\u{1F600}']);
+  });
+
   it('queries by the id of a stored record', async () => {
     const index = await makeIndex('byid', 'euclidean');
     await index.upsert({ records: data });

@@ -66,6 +66,8 @@ export interface StoredRecord {
   readonly values: readonly number[];
   readonly sparseValues?: { indices: number[]; values: number[] };
   readonly metadata?: Metadata;
+  /** Norm of `values`, kept for cosine scoring. */
+  readonly norm: number;
 }
 
 type Namespace = Map<string, StoredRecord>;
@@ -77,25 +79,51 @@ interface PendingWrite {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The score Pinecone reports: cosine similarity, dot product, or the SQUARED Euclidean distance. */
-export function score(metric: Metric, a: readonly number[], b: readonly number[]): number {
+/** Euclidean norm. */
+export function norm(v: readonly number[]): number {
+  let s = 0;
+  for (const x of v) s += x * x;
+  return Math.sqrt(s);
+}
+
+/**
+ * The score Pinecone reports: cosine similarity, dot product, or the SQUARED Euclidean distance.
+ * `normA`/`normB` are the vectors' norms (used by cosine only).
+ */
+export function score(
+  metric: Metric,
+  a: readonly number[],
+  b: readonly number[],
+  normA = norm(a),
+  normB = norm(b),
+): number {
   let s = 0;
   if (metric === 'euclidean') {
     for (let i = 0; i < a.length; i++) s += ((a[i] as number) - (b[i] as number)) ** 2;
     return Math.fround(s);
   }
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    s += x * y;
-    na += x * x;
-    nb += y * y;
-  }
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
   if (metric === 'dotproduct') return Math.fround(s);
-  const norm = Math.sqrt(na) * Math.sqrt(nb);
-  return Math.fround(norm === 0 ? 0 : s / norm);
+  const n = normA * normB;
+  return Math.fround(n === 0 ? 0 : s / n);
+}
+
+/** The `k` best of `items` by `better` (negative when the first is better), best first. */
+function topKOf<T>(items: Iterable<T>, k: number, better: (a: T, b: T) => number): T[] {
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && better(item, best[k - 1] as T) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (better(best[mid] as T, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 /** The default namespace's name since API 2025-04; `""` (and no namespace) address it too. */
@@ -179,7 +207,22 @@ function matches(
   }
 }
 
-const bitwiseCompare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Orders strings as their UTF-8 bytes ("C" collation), without encoding them. */
+function bitwiseCompare(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order differs from code-point (= UTF-8) order only between surrogates and U+E000–U+FFFF.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
 
 export interface IndexSpecInfo {
   kind: 'serverless' | 'pod';
@@ -275,7 +318,7 @@ export class EmulatedIndex {
       const values = this.readVector(raw.values, where);
       const sparseValues = this.readSparse(raw.sparseValues, where);
       const metadata = validateMetadata(raw.metadata, where);
-      return { id, values, ...(sparseValues && { sparseValues }), ...(metadata && { metadata }) };
+      return { id, values, norm: norm(values), ...(sparseValues && { sparseValues }), ...(metadata && { metadata }) };
     });
     this.knownNamespaces.add(namespace);
     this.write((namespaces) => {
@@ -370,10 +413,14 @@ export class EmulatedIndex {
       q = r.values as number[];
     } else throw invalid('Sparse-only queries are not supported on a dense index');
     const ascending = this.metric === 'euclidean';
-    const scored: { r: StoredRecord; s: number }[] = [];
-    for (const r of ns?.values() ?? [])
-      if (this.matches(filter, r)) scored.push({ r, s: score(this.metric, q, r.values) });
-    scored.sort((a, b) => (ascending ? a.s - b.s : b.s - a.s) || bitwiseCompare(a.r.id, b.r.id));
+    const qNorm = norm(q);
+    const candidates: { r: StoredRecord; s: number }[] = [];
+    for (const r of ns?.values() ?? []) {
+      if (this.matches(filter, r)) candidates.push({ r, s: score(this.metric, q, r.values, qNorm, r.norm) });
+    }
+    const better = (a: { r: StoredRecord; s: number }, b: { r: StoredRecord; s: number }) =>
+      (ascending ? a.s - b.s : b.s - a.s) || bitwiseCompare(a.r.id, b.r.id);
+    const scored = topK <= 256 ? topKOf(candidates, topK, better) : candidates.sort(better);
     const result = {
       matches: scored.slice(0, topK).map(({ r, s }) => ({ ...shape(r, includeValues, includeMetadata), score: s })),
       namespace,
@@ -431,6 +478,7 @@ export class EmulatedIndex {
       ns.set(id, {
         id,
         values: values ?? existing.values,
+        norm: values ? norm(values) : existing.norm,
         ...((sparse ?? existing.sparseValues) && { sparseValues: sparse ?? existing.sparseValues }),
         ...(metadata && { metadata }),
       });
