@@ -114,14 +114,18 @@ try {
       vector: vector(rng),
       metadata: { topic: 'x', year: 2020 },
     }));
-    const rawRecords = batch.map((r) => ({ id: r.id, values: Array.from(r.vector), metadata: r.metadata }));
     const runCore = () => backend.upsert({ records: batch, namespace: 'core' });
-    const runRaw = () => raw.upsert({ records: rawRecords, namespace: 'raw' });
+    // The raw client takes number arrays: converting the Float32Arrays is part of its cost too.
+    const runRaw = () =>
+      raw.upsert({
+        records: batch.map((r) => ({ id: r.id, values: Array.from(r.vector), metadata: r.metadata })),
+        namespace: 'raw',
+      });
     await pair(i, runCore, runRaw, upCore, upRaw);
   }
   const upsertRatio = p50(upCore) / p50(upRaw);
   console.log(
-    `upsert ${UPSERT_BATCH} × ${DIMENSION}-d: q-store p50 ${fmt(p50(upCore), 2)} ms, raw client p50 ${fmt(p50(upRaw), 2)} ms, ratio ${fmt(upsertRatio, 3)} (goal ≤ 1.05; q-store validates and copies every vector)`,
+    `upsert ${UPSERT_BATCH} × ${DIMENSION}-d: q-store p50 ${fmt(p50(upCore), 2)} ms, raw client p50 ${fmt(p50(upRaw), 2)} ms, ratio ${fmt(upsertRatio, 3)} (goal ≤ 1.05; q-store validates, copies and chunks every batch)`,
   );
 
   // ---------------------------------------------------------------- requests for 100,000 records
