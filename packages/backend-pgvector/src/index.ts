@@ -11,7 +11,7 @@ export type {
 export { describeConnectionString, openEmbeddedPostgres } from './driver.js';
 export { PgvectorExtensionMissingError } from './errors.js';
 export { compileFilter } from './filter-compiler.js';
-export type { PgvectorBackendOptions, PgvectorQueryParams, VectorIndexOptions } from './pgvector-backend.js';
+export type { PgvectorBackendOptions, PgvectorQueryOptions, VectorIndexOptions } from './pgvector-backend.js';
 export {
   INDEX_REGISTRY_TABLE,
   MAX_INDEXED_HALFVEC_DIMENSION,

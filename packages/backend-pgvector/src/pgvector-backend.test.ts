@@ -305,17 +305,40 @@ describe('approximate search', () => {
     expect(scans, 'non-exact queries used the HNSW index; exact ones did not').toBe(queries.length);
     expect(recall / queries.length).toBeGreaterThanOrEqual(0.9);
     // A wider candidate list per query (the planner may then prefer an exact scan of this small table).
-    const wide = await backend.query({ vector: queries[1] as Float32Array, topK: 10, efSearch: 400 });
+    const wide = await backend.query({
+      vector: queries[1] as Float32Array,
+      topK: 10,
+      options: { pgvector: { efSearch: 400 } },
+    });
     const truth = await backend.query({ vector: queries[1] as Float32Array, topK: 10, exact: true });
     expect(wide.matches.map((m) => m.id)).toEqual(truth.matches.map((m) => m.id));
     // A selective filter (5%) still fills topK: pgvector's iterative scan continues past ef_search.
     const filtered = await backend.query({ vector: queries[0] as Float32Array, topK: 40, filter: { group: 3 } });
     expect(filtered.matches).toHaveLength(40);
     for (const m of filtered.matches) expect(m.metadata?.group).toBe(3);
-    await expect(backend.query({ vector: queries[0] as Float32Array, topK: 1, efSearch: 0 })).rejects.toMatchObject({
+    await expect(
+      backend.query({ vector: queries[0] as Float32Array, topK: 1, options: { pgvector: { efSearch: 0 } } }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION',
-      issues: [expect.objectContaining({ field: 'efSearch' })],
+      issues: [expect.objectContaining({ field: 'options.pgvector.efSearch' })],
     });
+    // Unknown keys and options on calls that take none are refused, naming the key; other backends' entries are ignored.
+    await expect(
+      backend.query({ vector: queries[0] as Float32Array, topK: 1, options: { pgvector: { efsearch: 10 } } }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [expect.objectContaining({ field: 'options.pgvector.efsearch' })],
+    });
+    await expect(backend.stats({ options: { pgvector: { efSearch: 10 } } })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [expect.objectContaining({ field: 'options.pgvector.efSearch' })],
+    });
+    const other = await backend.query({
+      vector: queries[0] as Float32Array,
+      topK: 3,
+      options: { qdrant: { hnswEf: 5 } },
+    });
+    expect(other.matches).toHaveLength(3);
     await backend.dropIndex();
     await backend.close();
   }, 60_000);
@@ -364,7 +387,7 @@ describe('approximate search', () => {
     const before = await annScans(indexName);
     for (const vector of queries.slice(0, 5)) {
       const exact = await backend.query({ vector, topK: 10, exact: true });
-      const all = await backend.query({ vector, topK: 10, probes: 20 });
+      const all = await backend.query({ vector, topK: 10, options: { pgvector: { probes: 20 } } });
       expect(all.matches.map((m) => m.id)).toEqual(exact.matches.map((m) => m.id));
     }
     expect((await annScans(indexName)) - before).toBe(5);

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type BackendCapabilities,
   BaseVectorBackend,
@@ -16,12 +15,11 @@ import {
   type Metric,
   type NormalizedQuery,
   type QueryMatch,
-  type QueryParams,
-  type QueryResult,
   StorageError,
   ValidationError,
   type VectorRecord,
 } from '@q-store/core';
+import type { HookParams, RecordChange } from '@q-store/core/backend';
 import { encodeVectorCopy } from './copy-binary.js';
 import {
   type ConnectionOptions,
@@ -86,13 +84,16 @@ export type PgvectorBackendOptions = ConnectionOptions & {
   maintenanceWorkMem?: string;
 };
 
-/** `query` parameters plus per-query search settings of the approximate index. */
-export interface PgvectorQueryParams<M extends Metadata = Metadata> extends QueryParams<M> {
+/**
+ * Per-call options of the pgvector backend, under `options.pgvector` of a query:
+ * `backend.query({vector, topK, options: {pgvector: {efSearch: 400}}})`.
+ */
+export type PgvectorQueryOptions = {
   /** HNSW candidates for this query (1–1,000); default the index option, raised to topK. */
   efSearch?: number;
   /** IVFFlat lists searched for this query (1–32,768). */
   probes?: number;
-}
+};
 
 interface ResolvedIndex {
   type: 'hnsw' | 'ivfflat' | 'none';
@@ -104,11 +105,6 @@ interface ResolvedIndex {
   deferBuild: boolean;
 }
 
-interface QueryTuning {
-  efSearch?: number;
-  probes?: number;
-}
-
 /** Distance operator, operator-class suffix, and distance → score for each metric (higher is better). */
 const METRIC_SQL: Record<Metric, { operator: string; ops: string; score: (distance: number) => number }> = {
   // <=> is cosine distance 1 − cos: score = 1 − distance.
@@ -118,8 +114,6 @@ const METRIC_SQL: Record<Metric, { operator: string; ops: string; score: (distan
   // <-> is the Euclidean distance: score = −distance (0, not −0, for identical vectors).
   euclidean: { operator: '<->', ops: 'l2_ops', score: (d) => 0 - d },
 };
-
-const tuningScope = new AsyncLocalStorage<QueryTuning>();
 
 function intIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
@@ -188,7 +182,7 @@ interface IndexRow {
  * binary `COPY`; on `pg`, one `INSERT … SELECT FROM unnest(…) ON CONFLICT (namespace, id) DO UPDATE`
  * converts the vectors on the server.
  */
-export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M> {
+export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M, PgvectorQueryOptions> {
   readonly type = 'pgvector';
   readonly capabilities: BackendCapabilities;
   readonly schema: string;
@@ -227,6 +221,9 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
       filterOperators: FILTER_OPERATORS,
       persistence: persistenceOf(options),
       exactSearch: true,
+      consistency: 'immediate',
+      listByPrefix: true,
+      deleteByFilter: true,
     };
   }
 
@@ -284,7 +281,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     }
   }
 
-  protected async doDescribeIndex(signal?: AbortSignal): Promise<IndexDescription | null> {
+  protected async doDescribeIndex({ signal }: HookParams): Promise<IndexDescription | null> {
     return this.run('describeIndex', signal, async (driver) => {
       try {
         const { rows } = await driver.query<IndexRow>(
@@ -302,7 +299,11 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     });
   }
 
-  protected async doCreateIndex(dimension: number, metric: Metric, signal?: AbortSignal): Promise<void> {
+  protected async doCreateIndex({
+    dimension,
+    metric,
+    signal,
+  }: HookParams & { dimension: number; metric: Metric }): Promise<void> {
     if (this.ann.type !== 'none' && dimension > MAX_INDEXED_HALFVEC_DIMENSION) {
       throw new ValidationError([
         {
@@ -368,7 +369,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     });
   }
 
-  protected async doDropIndex(signal?: AbortSignal): Promise<void> {
+  protected async doDropIndex({ signal }: HookParams): Promise<void> {
     await this.run('dropIndex', signal, (driver) =>
       driver.transaction(async (tx) => {
         await this.lockDdl(tx);
@@ -417,28 +418,38 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     });
   }
 
-  override query(params: PgvectorQueryParams<M>): Promise<QueryResult<M>> {
-    const tuning: QueryTuning = {};
-    if (typeof params === 'object' && params !== null) {
-      const issues = new IssueCollector();
-      if (params.efSearch !== undefined) {
-        if (intIn(params.efSearch, 1, 1000)) tuning.efSearch = params.efSearch;
-        else issues.add('efSearch', 'must be an integer from 1 to 1000', 1000);
-      }
-      if (params.probes !== undefined) {
-        if (intIn(params.probes, 1, 32_768)) tuning.probes = params.probes;
-        else issues.add('probes', 'must be an integer from 1 to 32768', 32_768);
-      }
-      try {
-        issues.throwIfAny('Invalid query');
-      } catch (error) {
-        return Promise.reject(error);
-      }
+  /** `options.pgvector` of a query: `efSearch` (1–1,000) and `probes` (1–32,768); no other call takes options. */
+  protected override parseOptions(
+    raw: Readonly<Record<string, unknown>> | undefined,
+    operation: string,
+  ): PgvectorQueryOptions {
+    if (raw === undefined) return {};
+    const issues = new IssueCollector();
+    const tuning: PgvectorQueryOptions = {};
+    for (const [key, value] of Object.entries(raw)) {
+      const field = `options.pgvector.${key}`;
+      if (operation !== 'query' || (key !== 'efSearch' && key !== 'probes')) {
+        issues.add(
+          field,
+          operation === 'query'
+            ? "unknown option (pgvector takes 'efSearch' and 'probes')"
+            : `pgvector takes no options on ${operation}`,
+        );
+      } else if (key === 'efSearch') {
+        if (intIn(value, 1, 1000)) tuning.efSearch = value;
+        else issues.add(field, 'must be an integer from 1 to 1000', 1000);
+      } else if (intIn(value, 1, 32_768)) tuning.probes = value;
+      else issues.add(field, 'must be an integer from 1 to 32768', 32_768);
     }
-    return tuningScope.run(tuning, () => super.query(params));
+    issues.throwIfAny('Invalid options');
+    return tuning;
   }
 
-  protected async doUpsert(records: VectorRecord<M>[], namespace: string, signal?: AbortSignal): Promise<void> {
+  protected async doUpsert({
+    records,
+    namespace,
+    signal,
+  }: HookParams & { records: VectorRecord<M>[]; namespace: string }): Promise<void> {
     const { dimension } = await this.requireIndex(signal);
     const conflict = `ON CONFLICT (namespace, id) DO UPDATE SET embedding = EXCLUDED.embedding,
       metadata = EXCLUDED.metadata, updated_at = now()`;
@@ -497,7 +508,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
     const { dimension, metric } = await this.requireIndex(q.signal);
     const { operator, score } = METRIC_SQL[metric];
-    const tuning = tuningScope.getStore() ?? {};
+    const tuning = q.options as PgvectorQueryOptions;
     const params = new SqlParams();
     const vector = params.add(vectorText(q.vector));
     const distance = `embedding ${operator} ${vector}::vector(${dimension})`;
@@ -559,7 +570,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   private async searchSettings(
     driver: SqlDriver,
     q: NormalizedQuery,
-    tuning: QueryTuning,
+    tuning: PgvectorQueryOptions,
     signal: AbortSignal | undefined,
   ): Promise<Array<readonly [string, string]>> {
     const iterative = versionAtLeast(await ensureVectorExtension(driver, signal), 0, 8);
@@ -576,12 +587,12 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     ];
   }
 
-  protected async doFetch(
-    ids: readonly string[],
-    namespace: string,
-    includeVectors: boolean,
-    signal?: AbortSignal,
-  ): Promise<VectorRecord<M>[]> {
+  protected async doFetch({
+    ids,
+    namespace,
+    includeVectors,
+    signal,
+  }: HookParams & { ids: readonly string[]; namespace: string; includeVectors: boolean }): Promise<VectorRecord<M>[]> {
     const { rows } = await this.run('fetch', signal, (driver) =>
       driver.query<{ id: string; metadata: M | null; vector?: Uint8Array }>(
         `SELECT id, metadata${includeVectors ? ', vector_send(embedding) AS vector' : ''}
@@ -600,12 +611,12 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     });
   }
 
-  protected async doUpdate(
-    id: string,
-    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
-    namespace: string,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
+  protected async doUpdate({
+    id,
+    change,
+    namespace,
+    signal,
+  }: HookParams & { id: string; change: RecordChange<M>; namespace: string }): Promise<boolean> {
     const { dimension } = await this.requireIndex(signal);
     return this.run('update', signal, (driver) =>
       driver.transaction(async (tx) => {
@@ -634,7 +645,11 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     );
   }
 
-  protected async doDelete(target: DeleteTarget, namespace: string, signal?: AbortSignal): Promise<number> {
+  protected async doDelete({
+    target,
+    namespace,
+    signal,
+  }: HookParams & { target: DeleteTarget; namespace: string }): Promise<number> {
     const params = new SqlParams();
     const where = [`namespace = ${params.add(namespace)}`];
     if ('ids' in target) where.push(`id = ANY(${params.add([...target.ids])}::text[])`);
@@ -649,9 +664,9 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   }
 
   protected async doListPage(
-    request: { namespace: string; prefix?: string; limit: number; cursor?: string },
-    signal?: AbortSignal,
+    request: HookParams & { namespace: string; prefix?: string; limit: number; cursor?: string },
   ): Promise<ListPage> {
+    const { signal } = request;
     const params = new SqlParams();
     const where = [`namespace = ${params.add(request.namespace)}`];
     if (request.prefix !== undefined) where.push(`starts_with(id, ${params.add(request.prefix)})`);
@@ -667,7 +682,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return rows.length > request.limit ? { ids, nextCursor: ids[ids.length - 1] as string } : { ids };
   }
 
-  protected async doStats(signal?: AbortSignal): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
+  protected async doStats({ signal }: HookParams): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
     const { rows } = await this.run('stats', signal, (driver) =>
       driver.query<{ namespace: string; count: number }>(
         `SELECT namespace, count(*)::integer AS count FROM ${this.tableSql} GROUP BY namespace`,

@@ -32,9 +32,9 @@ class FlakyBackend extends MemoryBackend {
     maxBatchRecords: 2,
   };
   failAfter = Number.POSITIVE_INFINITY;
-  protected override async doUpsert(records: VectorRecord[], namespace: string): Promise<void> {
+  protected override async doUpsert(params: { records: VectorRecord[]; namespace: string }): Promise<void> {
     if (this.failAfter-- <= 0) throw new Error('disk full');
-    return super.doUpsert(records, namespace);
+    return super.doUpsert(params);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type BackendCapabilities,
+  type BackendOptions,
   type CacheBackend,
   ClosedError,
   type DeleteParams,
@@ -105,8 +106,9 @@ interface CanonicalQuery {
  * stored, so a hit never hides an error the backend would have raised.
  */
 function canonicalQuery(params: QueryParams<Metadata>): CanonicalQuery | undefined {
-  const { vector, topK, namespace = '', includeVectors, includeMetadata, exact } = params;
+  const { vector, topK, namespace = '', includeVectors, includeMetadata, exact, options } = params;
   if (!Number.isInteger(topK) || typeof namespace !== 'string') return undefined;
+  if (options !== undefined && !isJsonData(options, 0)) return undefined;
   for (const flag of [includeVectors, includeMetadata, exact]) {
     if (flag !== undefined && typeof flag !== 'boolean') return undefined;
   }
@@ -126,8 +128,43 @@ function canonicalQuery(params: QueryParams<Metadata>): CanonicalQuery | undefin
   } catch {
     return undefined;
   }
-  const head = ['query', namespace, topK, includeVectors ?? false, includeMetadata ?? true, exact ?? false, filter];
+  // The options channel changes results (pgvector's efSearch, Qdrant's hnswEf): the whole object is
+  // part of the key, in canonical JSON, so `{pgvector: {efSearch: 10}}` and `{…400}` never share one.
+  const head = [
+    'query',
+    namespace,
+    topK,
+    includeVectors ?? false,
+    includeMetadata ?? true,
+    exact ?? false,
+    filter,
+    options ?? null,
+  ];
   return { namespace, hash: hashKey(head, bytes) };
+}
+
+/** Plain JSON data (finite numbers, strings, booleans, null, arrays, plain objects), so that its canonical JSON identifies it. */
+function isJsonData(value: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => isJsonData(v, depth + 1));
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).every((v) => isJsonData(v, depth + 1));
+}
+
+/** `options.cache.bypass: true`: this call skips the cache (for results that depend on the clock, say). */
+function bypassRequested(params: { options?: BackendOptions } | null | undefined): boolean {
+  const options = typeof params === 'object' && params !== null ? params.options : undefined;
+  return typeof options === 'object' && options !== null && options.cache?.bypass === true;
+}
+
+/** Whether a call carries options for some backend (anything but the cache's own entry). */
+function hasBackendOptions(params: { options?: BackendOptions } | null | undefined): boolean {
+  const options = typeof params === 'object' && params !== null ? params.options : undefined;
+  return typeof options === 'object' && options !== null && Object.keys(options).some((k) => k !== 'cache');
 }
 
 /** Whether core accepts the ids as given, so that a subset sent to the backend cannot fail on them. */
@@ -339,7 +376,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   query(params: QueryParams<M>): Promise<QueryResult<M>> {
     return this.admit(params, async () => {
       const canonical =
-        typeof params === 'object' && params !== null
+        typeof params === 'object' && params !== null && !bypassRequested(params)
           ? canonicalQuery(params as unknown as QueryParams<Metadata>)
           : undefined;
       if (!canonical) {
@@ -387,6 +424,8 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
       const includeVectors = params?.includeVectors ?? true;
       if (
         !this.cacheFetch ||
+        bypassRequested(params) ||
+        hasBackendOptions(params) ||
         !Array.isArray(ids) ||
         ids.length === 0 ||
         !validIds(ids) ||

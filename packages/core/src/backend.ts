@@ -41,6 +41,7 @@ export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
 export { PluginRegistry } from './shared/plugin-registry.js';
 export { BaseVectorBackend } from './vector/base-vector-backend.js';
 export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
+export type { DeleteTarget, HookParams, NormalizedQuery, RecordChange } from './vector/types.js';
 export type { RecordRules } from './vector/validation.js';
 export {
   checkMergedMetadata,

@@ -127,6 +127,7 @@ export {
   throwIfAborted,
   UnknownPluginError,
   UnsupportedFilterError,
+  UnsupportedOperationError,
   ValidationError,
 } from './shared/errors.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
@@ -187,6 +188,8 @@ export type { MemoryBackendConfig } from './vector/registry.js';
 export { backendRegistry, createBackend } from './vector/registry.js';
 export type {
   BackendCapabilities,
+  BackendOptions,
+  CallParams,
   DeleteParams,
   DeleteResult,
   DeleteTarget,

@@ -16,6 +16,7 @@ import type { Filter, FilterOperator } from '../vector/filter-types.js';
 import { normalize, score as similarityOf } from '../vector/metrics.js';
 import { createBackend } from '../vector/registry.js';
 import type {
+  BackendOptions,
   DeleteParams,
   DeleteResult,
   IndexStats,
@@ -151,6 +152,8 @@ export interface DatabaseQueryParams<M extends Metadata = Metadata> {
   quantum?: boolean;
   includeVectors?: boolean;
   includeMetadata?: boolean;
+  /** Backend-specific options, forwarded to the vector backend's query (`{pgvector: {efSearch: 200}}`). */
+  options?: BackendOptions;
   signal?: AbortSignal;
 }
 
@@ -632,6 +635,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
           includeVectors,
           includeMetadata,
           ...(params.filter ? { filter: params.filter as Filter<Metadata> } : {}),
+          ...(params.options ? { options: params.options } : {}),
         },
         params.signal,
       );
@@ -697,6 +701,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
         includeVectors: includeVectors || Boolean(tunneling),
         ...(filter ? { filter } : {}),
         ...(tunneling && caps.exactSearch ? { exact: true } : {}),
+        ...(params.options ? { options: params.options } : {}),
         ...signalPart,
       })
     ).matches.filter((c) => !this.isExpired(c.metadata));
@@ -1245,6 +1250,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       includeVectors: boolean;
       includeMetadata: boolean;
       filter?: Filter<Metadata>;
+      options?: BackendOptions;
     },
     signal: AbortSignal | undefined,
   ): Promise<QueryMatch[]> {
@@ -1256,7 +1262,13 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const hash = createHash('sha256')
       .update(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength))
       .update(
-        JSON.stringify([query.topK, query.includeVectors, query.includeMetadata, parseFilter(query.filter) ?? null]),
+        JSON.stringify([
+          query.topK,
+          query.includeVectors,
+          query.includeMetadata,
+          parseFilter(query.filter) ?? null,
+          query.options ?? null,
+        ]),
       )
       .digest('base64url');
     const key = `${this.cacheScope(query.namespace)}/g${generation}/${hash}`;

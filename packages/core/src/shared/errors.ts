@@ -18,6 +18,7 @@ export type QStoreErrorCode =
   | 'METRIC_MISMATCH'
   | 'INVALID_FILTER'
   | 'UNSUPPORTED_FILTER'
+  | 'UNSUPPORTED_OPERATION'
   | 'INDEX_NOT_FOUND'
   | 'NOT_FOUND'
   | 'UNKNOWN_PLUGIN'
@@ -162,6 +163,24 @@ export class UnsupportedFilterError extends QStoreError {
     super(
       'UNSUPPORTED_FILTER',
       `filter: backend '${backend}' cannot express ${operators.map((o) => `'${o}'`).join(', ')}`,
+    );
+  }
+}
+
+/**
+ * A valid call this backend cannot serve because it lacks the capability (for example
+ * `list({prefix})` without `capabilities.listByPrefix`, `delete({filter})` without
+ * `capabilities.deleteByFilter`). `operation` names the call and parameter.
+ */
+export class UnsupportedOperationError extends QStoreError {
+  constructor(
+    readonly backend: string,
+    readonly operation: string,
+    readonly capability: string,
+  ) {
+    super(
+      'UNSUPPORTED_OPERATION',
+      `${operation}: backend '${backend}' does not support it (capabilities.${capability} is false)`,
     );
   }
 }

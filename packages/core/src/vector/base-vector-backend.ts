@@ -8,18 +8,22 @@ import {
   PartialWriteError,
   throwIfAborted,
   UnsupportedFilterError,
+  UnsupportedOperationError,
   ValidationError,
 } from '../shared/errors.js';
 import { collectOperators, parseFilter } from './filter-parser.js';
 import type { FilterNode } from './filter-types.js';
 import type {
   BackendCapabilities,
+  BackendOptions,
+  CallParams,
   DeleteParams,
   DeleteResult,
   DeleteTarget,
   EnsureIndexParams,
   FetchParams,
   FetchResult,
+  HookParams,
   IndexDescription,
   IndexStats,
   ListParams,
@@ -29,6 +33,7 @@ import type {
   QueryMatch,
   QueryParams,
   QueryResult,
+  RecordChange,
   UpdateParams,
   UpdateResult,
   UpsertParams,
@@ -37,6 +42,7 @@ import type {
 } from './types.js';
 import {
   chunkRecords,
+  isPlainObject,
   validateFlags,
   validateId,
   validateIds,
@@ -56,7 +62,11 @@ import type { ListPage, VectorBackend } from './vector-backend.js';
  * validated, normalised input (Float32Array vectors of the index dimension, parsed filter ASTs
  * using only declared operators, chunks within the declared limits, deduplicated ids).
  */
-export abstract class BaseVectorBackend<M extends Metadata = Metadata> implements VectorBackend<M> {
+export abstract class BaseVectorBackend<
+  M extends Metadata = Metadata,
+  O extends Readonly<Record<string, unknown>> = Readonly<Record<string, unknown>>,
+> implements VectorBackend<M>
+{
   abstract readonly type: string;
   abstract readonly capabilities: BackendCapabilities;
   readonly indexName: string;
@@ -69,50 +79,89 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
     this.indexName = validateIndexName(indexName);
   }
 
-  protected abstract doDescribeIndex(signal?: AbortSignal): Promise<IndexDescription | null>;
+  /**
+   * Every hook takes one params object. `options` is this backend's own entry of the call's
+   * `options` (`params.options?.[this.type]`), as returned by {@link parseOptions}; `signal` is the
+   * caller's abort signal.
+   */
+  protected abstract doDescribeIndex(params: HookParams<O>): Promise<IndexDescription | null>;
   /**
    * Creates the index. Another process may create it at the same moment: an "already exists"
    * answer is success (the base then describes the index and checks dimension and metric). Must
    * return only when the index accepts writes.
    */
-  protected abstract doCreateIndex(dimension: number, metric: Metric, signal?: AbortSignal): Promise<void>;
-  protected abstract doDropIndex(signal?: AbortSignal): Promise<void>;
+  protected abstract doCreateIndex(params: HookParams<O> & { dimension: number; metric: Metric }): Promise<void>;
+  protected abstract doDropIndex(params: HookParams<O>): Promise<void>;
   /**
-   * Writes one chunk (within the declared limits). Must be all-or-nothing for the chunk, and
-   * visible to reads when it resolves (Qdrant: `wait: true`).
+   * Writes one chunk (within the declared limits). Must be all-or-nothing for the chunk, and, with
+   * `consistency: 'immediate'`, visible to reads when it resolves (Qdrant: `wait: true`).
    */
-  protected abstract doUpsert(records: VectorRecord<M>[], namespace: string, signal?: AbortSignal): Promise<void>;
-  protected abstract doQuery(query: NormalizedQuery): Promise<QueryMatch<M>[]>;
+  protected abstract doUpsert(params: HookParams<O> & { records: VectorRecord<M>[]; namespace: string }): Promise<void>;
+  protected abstract doQuery(query: NormalizedQuery & { options: O }): Promise<QueryMatch<M>[]>;
   /** At most `maxIdsPerRequest` distinct ids. With `includeVectors` false, `vector` is an empty array. */
   protected abstract doFetch(
-    ids: readonly string[],
-    namespace: string,
-    includeVectors: boolean,
-    signal?: AbortSignal,
+    params: HookParams<O> & { ids: readonly string[]; namespace: string; includeVectors: boolean },
   ): Promise<VectorRecord<M>[]>;
   /**
    * Changes one record; false when the id does not exist (nothing is created). The hook enforces
    * `maxMetadataBytes` on the merged metadata (see `checkMergedMetadata`).
    */
   protected abstract doUpdate(
-    id: string,
-    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
-    namespace: string,
-    signal?: AbortSignal,
+    params: HookParams<O> & { id: string; change: RecordChange<M>; namespace: string },
   ): Promise<boolean>;
-  /** Deletes; ids come at most `maxIdsPerRequest` at a time. Returns the count when known. */
+  /**
+   * Deletes; ids come at most `maxIdsPerRequest` at a time; a filter only with
+   * `capabilities.deleteByFilter`. Returns the count when known.
+   */
   protected abstract doDelete(
-    target: DeleteTarget,
-    namespace: string,
-    signal?: AbortSignal,
+    params: HookParams<O> & { target: DeleteTarget; namespace: string },
   ): Promise<number | undefined>;
+  /** One page of ids in id order; `prefix` only with `capabilities.listByPrefix`. */
   protected abstract doListPage(
-    params: { namespace: string; prefix?: string; limit: number; cursor?: string },
-    signal?: AbortSignal,
+    params: HookParams<O> & { namespace: string; prefix?: string; limit: number; cursor?: string },
   ): Promise<ListPage>;
-  protected abstract doStats(signal?: AbortSignal): Promise<Omit<IndexStats, 'dimension' | 'metric'>>;
+  protected abstract doStats(params: HookParams<O>): Promise<Omit<IndexStats, 'dimension' | 'metric'>>;
   /** Releases resources; runs once, after every call in flight has settled. */
   protected abstract doClose(): Promise<void>;
+
+  /**
+   * Validates this backend's entry of a call's options (`raw` is `params.options?.[this.type]`,
+   * undefined when absent) and returns what the hooks receive. The default accepts no keys: a
+   * backend with per-call options overrides it and reports bad keys as `options.<type>.<key>`.
+   */
+  protected parseOptions(raw: Readonly<Record<string, unknown>> | undefined, _operation: string): O {
+    const keys = raw === undefined ? [] : Object.keys(raw);
+    if (keys.length > 0) {
+      throw new ValidationError(
+        keys.map((key) => ({
+          field: `options.${this.type}.${key}`,
+          message: `backend '${this.type}' has no such option`,
+        })),
+        'Invalid options',
+      );
+    }
+    return {} as O;
+  }
+
+  /** Checks the call's `options` shape and returns this backend's parsed entry with the signal. */
+  private hookParams(params: CallParams, operation: string): HookParams<O> {
+    const options: BackendOptions | undefined = params.options;
+    if (options !== undefined) {
+      if (!isPlainObject(options)) {
+        throw new ValidationError(
+          [{ field: 'options', message: 'must be an object keyed by backend type, e.g. {pgvector: {efSearch: 100}}' }],
+          'Invalid options',
+        );
+      }
+      for (const [key, value] of Object.entries(options)) {
+        if (!isPlainObject(value)) {
+          throw new ValidationError([{ field: `options.${key}`, message: 'must be an object' }], 'Invalid options');
+        }
+      }
+    }
+    const own = options !== undefined && Object.hasOwn(options, this.type) ? options[this.type] : undefined;
+    return { options: this.parseOptions(own, operation), signal: params.signal };
+  }
 
   protected assertOpen(): void {
     if (this.closed) throw new ClosedError(`${this.type} backend for index '${this.indexName}'`);
@@ -161,7 +210,9 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   /** The index description, looked up once and cached; IndexNotFoundError when there is none. */
   protected async requireIndex(signal?: AbortSignal): Promise<IndexDescription> {
     if (this.index) return this.index;
-    const found = await this.hook(signal, () => this.doDescribeIndex(signal));
+    const found = await this.hook(signal, () =>
+      this.doDescribeIndex({ options: this.parseOptions(undefined, 'describeIndex'), signal }),
+    );
     if (!found) throw new IndexNotFoundError(this.indexName);
     this.index = { ...found };
     return this.index;
@@ -170,12 +221,13 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
     return this.admit(params, async () => {
       const { dimension, metric } = validateIndexParams(params.dimension, params.metric, this.capabilities);
+      const hp = this.hookParams(params, 'ensureIndex');
       // Calls on one instance run one after another, so two of them never both create the index.
       const run = this.ensuring.then(async () => {
-        let existing = await this.hook(params.signal, () => this.doDescribeIndex(params.signal));
+        let existing = await this.hook(params.signal, () => this.doDescribeIndex(hp));
         if (!existing) {
-          await this.hook(params.signal, () => this.doCreateIndex(dimension, metric, params.signal));
-          existing = (await this.hook(params.signal, () => this.doDescribeIndex(params.signal))) ?? {
+          await this.hook(params.signal, () => this.doCreateIndex({ ...hp, dimension, metric }));
+          existing = (await this.hook(params.signal, () => this.doDescribeIndex(hp))) ?? {
             name: this.indexName,
             dimension,
             metric,
@@ -192,23 +244,26 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
     });
   }
 
-  describeIndex(params: { signal?: AbortSignal } = {}): Promise<IndexDescription | null> {
+  describeIndex(params: CallParams = {}): Promise<IndexDescription | null> {
     return this.admit(params, async () => {
-      const found = await this.hook(params.signal, () => this.doDescribeIndex(params.signal));
+      const hp = this.hookParams(params, 'describeIndex');
+      const found = await this.hook(params.signal, () => this.doDescribeIndex(hp));
       this.index = found ? { ...found } : undefined;
       return found ? { ...found } : null;
     });
   }
 
-  dropIndex(params: { signal?: AbortSignal } = {}): Promise<void> {
+  dropIndex(params: CallParams = {}): Promise<void> {
     return this.admit(params, async () => {
-      await this.hook(params.signal, () => this.doDropIndex(params.signal));
+      const hp = this.hookParams(params, 'dropIndex');
+      await this.hook(params.signal, () => this.doDropIndex(hp));
       this.index = undefined;
     });
   }
 
   upsert(params: UpsertParams<M>): Promise<UpsertResult> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'upsert');
       const index = await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const records = validateRecords(params.records, {
@@ -220,7 +275,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
       const landed: string[] = [];
       for (const [i, chunk] of chunks.entries()) {
         try {
-          await this.hook(params.signal, () => this.doUpsert(chunk, namespace, params.signal));
+          await this.hook(params.signal, () => this.doUpsert({ ...hp, records: chunk, namespace }));
         } catch (error) {
           if (landed.length === 0) throw error;
           const failed = chunks.slice(i).flatMap((c) => c.map((r) => r.id));
@@ -234,6 +289,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
 
   query(params: QueryParams<M>): Promise<QueryResult<M>> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'query');
       const index = await this.requireIndex(params.signal);
       validateFlags({
         includeVectors: params.includeVectors,
@@ -254,7 +310,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
           'Invalid query',
         );
       }
-      const query: NormalizedQuery = {
+      const query: NormalizedQuery & { options: O } = {
         vector,
         topK,
         filter,
@@ -262,6 +318,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
         includeVectors,
         includeMetadata,
         exact: params.exact ?? false,
+        options: hp.options,
         signal: params.signal,
       };
       const matches = await this.hook(params.signal, () => this.doQuery(query));
@@ -271,6 +328,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
 
   fetch(params: FetchParams): Promise<FetchResult<M>> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'fetch');
       await this.requireIndex(params.signal);
       validateFlags({ includeVectors: params.includeVectors });
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
@@ -278,7 +336,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
       const records = new Map<string, VectorRecord<M>>();
       for (const page of this.idPages(ids)) {
         const found = await this.hook(params.signal, () =>
-          this.doFetch(page, namespace, params.includeVectors ?? true, params.signal),
+          this.doFetch({ ...hp, ids: page, namespace, includeVectors: params.includeVectors ?? true }),
         );
         for (const record of found) records.set(record.id, record);
       }
@@ -288,10 +346,11 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
 
   update(params: UpdateParams<M>): Promise<UpdateResult> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'update');
       const index = await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const id = validateId(params.id);
-      const change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' } = {
+      const change: RecordChange<M> = {
         metadataMode: params.metadataMode ?? 'merge',
       };
       if (change.metadataMode !== 'merge' && change.metadataMode !== 'replace') {
@@ -312,12 +371,13 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
           'Invalid update',
         );
       }
-      return { updated: await this.hook(params.signal, () => this.doUpdate(id, change, namespace, params.signal)) };
+      return { updated: await this.hook(params.signal, () => this.doUpdate({ ...hp, id, change, namespace })) };
     });
   }
 
   delete(params: DeleteParams<M>): Promise<DeleteResult> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'delete');
       await this.requireIndex(params.signal);
       const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
       const given = [params.ids !== undefined, params.filter !== undefined, params.all !== undefined].filter(
@@ -333,6 +393,9 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
       if (params.ids !== undefined) {
         for (const page of this.idPages(validateIds(params.ids))) targets.push({ ids: page });
       } else if (params.filter !== undefined) {
+        if (!this.capabilities.deleteByFilter) {
+          throw new UnsupportedOperationError(this.type, 'delete({filter})', 'deleteByFilter');
+        }
         const filter = this.parseSupportedFilter(params.filter);
         if (filter === undefined) {
           throw new ValidationError(
@@ -348,7 +411,7 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
       }
       let deleted: number | undefined = 0;
       for (const target of targets) {
-        const n = await this.hook(params.signal, () => this.doDelete(target, namespace, params.signal));
+        const n = await this.hook(params.signal, () => this.doDelete({ ...hp, target, namespace }));
         deleted = n === undefined || deleted === undefined ? undefined : deleted + n;
       }
       return deleted === undefined ? {} : { deletedCount: deleted };
@@ -356,9 +419,16 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
   }
 
   async *list(params: ListParams = {}): AsyncIterable<string> {
-    await this.admit(params, () => this.requireIndex(params.signal));
+    const hp = await this.admit(params, async () => {
+      const parsed = this.hookParams(params, 'list');
+      await this.requireIndex(params.signal);
+      return parsed;
+    });
     const namespace = validateNamespace(params.namespace, this.capabilities.namespaces);
     const prefix = validateListPrefix(params.prefix);
+    if (prefix !== undefined && prefix !== '' && !this.capabilities.listByPrefix) {
+      throw new UnsupportedOperationError(this.type, 'list({prefix})', 'listByPrefix');
+    }
     const maxPage = this.capabilities.maxListPageSize ?? 1000;
     const limit = params.pageSize ?? Math.min(100, maxPage);
     if (!Number.isInteger(limit) || limit < 1 || limit > maxPage) {
@@ -370,23 +440,23 @@ export abstract class BaseVectorBackend<M extends Metadata = Metadata> implement
     let cursor: string | undefined;
     do {
       const request = {
+        ...hp,
         namespace,
         limit,
         ...(prefix !== undefined && { prefix }),
         ...(cursor !== undefined && { cursor }),
       };
-      const page = await this.admit(params, () =>
-        this.hook(params.signal, () => this.doListPage(request, params.signal)),
-      );
+      const page = await this.admit(params, () => this.hook(params.signal, () => this.doListPage(request)));
       yield* page.ids;
       cursor = page.nextCursor;
     } while (cursor !== undefined);
   }
 
-  stats(params: { signal?: AbortSignal } = {}): Promise<IndexStats> {
+  stats(params: CallParams = {}): Promise<IndexStats> {
     return this.admit(params, async () => {
+      const hp = this.hookParams(params, 'stats');
       const index = await this.requireIndex(params.signal);
-      const counts = await this.hook(params.signal, () => this.doStats(params.signal));
+      const counts = await this.hook(params.signal, () => this.doStats(hp));
       return { dimension: index.dimension, metric: index.metric, ...counts };
     });
   }

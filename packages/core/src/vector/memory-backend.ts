@@ -16,6 +16,7 @@ import type {
   Metric,
   NormalizedQuery,
   QueryMatch,
+  RecordChange,
   VectorRecord,
 } from './types.js';
 import { METRICS } from './types.js';
@@ -83,6 +84,9 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
       filterOperators: FILTER_OPERATORS,
       persistence: options.snapshotPath ? 'file' : 'memory',
       exactSearch: true,
+      consistency: 'immediate',
+      listByPrefix: true,
+      deleteByFilter: true,
     };
   }
 
@@ -166,7 +170,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return this.description;
   }
 
-  protected async doCreateIndex(dimension: number, metric: Metric): Promise<void> {
+  protected async doCreateIndex({ dimension, metric }: { dimension: number; metric: Metric }): Promise<void> {
     this.description = { name: this.indexName, dimension, metric };
   }
 
@@ -189,7 +193,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return this.description;
   }
 
-  protected async doUpsert(records: VectorRecord<M>[], namespace: string): Promise<void> {
+  protected async doUpsert({ records, namespace }: { records: VectorRecord<M>[]; namespace: string }): Promise<void> {
     this.current();
     const space = this.space(namespace, true);
     for (const r of records) space.set(r.id, { vector: r.vector, metadata: copyMetadata(r.metadata) });
@@ -228,11 +232,15 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     });
   }
 
-  protected async doFetch(
-    ids: readonly string[],
-    namespace: string,
-    includeVectors: boolean,
-  ): Promise<VectorRecord<M>[]> {
+  protected async doFetch({
+    ids,
+    namespace,
+    includeVectors,
+  }: {
+    ids: readonly string[];
+    namespace: string;
+    includeVectors: boolean;
+  }): Promise<VectorRecord<M>[]> {
     const space = this.space(namespace);
     const out: VectorRecord<M>[] = [];
     for (const id of ids) {
@@ -245,11 +253,15 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return out;
   }
 
-  protected async doUpdate(
-    id: string,
-    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' },
-    namespace: string,
-  ): Promise<boolean> {
+  protected async doUpdate({
+    id,
+    change,
+    namespace,
+  }: {
+    id: string;
+    change: RecordChange<M>;
+    namespace: string;
+  }): Promise<boolean> {
     const record = this.space(namespace)?.get(id);
     if (!record) return false;
     let metadata = record.metadata;
@@ -264,7 +276,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     return true;
   }
 
-  protected async doDelete(target: DeleteTarget, namespace: string): Promise<number> {
+  protected async doDelete({ target, namespace }: { target: DeleteTarget; namespace: string }): Promise<number> {
     const space = this.space(namespace);
     if (!space) return 0;
     if ('all' in target) {

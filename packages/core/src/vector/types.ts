@@ -32,6 +32,23 @@ export interface VectorRecordInput<M extends Metadata = Metadata> {
   metadata?: M;
 }
 
+/**
+ * Backend-specific options of one call, keyed by backend type (the model is vercel/ai's
+ * `providerOptions`): `{pgvector: {efSearch: 400}, qdrant: {hnswEf: 128}}`. A backend reads only the
+ * entry under its own `type` and validates it (an unknown key is a `VALIDATION` error naming
+ * `options.<type>.<key>`); entries for other backends are ignored, so one call can carry options
+ * for every backend it may reach. `cache` is read by the `withCache` decorator (`{cache: {bypass:
+ * true}}` skips the cache for one call). `withCache` hashes the whole object into its key.
+ */
+export type BackendOptions = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** Every vector call's optional common parameters. */
+export interface CallParams {
+  /** Backend-specific options of this call; see {@link BackendOptions}. */
+  options?: BackendOptions;
+  signal?: AbortSignal;
+}
+
 /** What a backend can do and the limits it enforces. Core validates and chunks by these. */
 export interface BackendCapabilities {
   metrics: readonly Metric[];
@@ -58,6 +75,16 @@ export interface BackendCapabilities {
   persistence: 'memory' | 'file' | 'durable';
   /** Whether `query({exact: true})` gives brute-force exact results. */
   exactSearch: boolean;
+  /**
+   * `immediate`: a write is visible to every read once it resolves (read-your-writes).
+   * `eventual`: it becomes visible after a delay (Pinecone serverless); the backend should offer a
+   * way to wait for visibility, which the conformance kit uses through its `settle` hook.
+   */
+  consistency: 'immediate' | 'eventual';
+  /** Whether `list({prefix})` is supported; without it a prefix is an `UNSUPPORTED_OPERATION` error. */
+  listByPrefix: boolean;
+  /** Whether `delete({filter})` is supported; without it a filter is an `UNSUPPORTED_OPERATION` error. */
+  deleteByFilter: boolean;
 }
 
 export interface IndexDescription {
@@ -66,16 +93,14 @@ export interface IndexDescription {
   metric: Metric;
 }
 
-export interface EnsureIndexParams {
+export interface EnsureIndexParams extends CallParams {
   dimension: number;
   metric: Metric;
-  signal?: AbortSignal;
 }
 
-export interface UpsertParams<M extends Metadata = Metadata> {
+export interface UpsertParams<M extends Metadata = Metadata> extends CallParams {
   records: readonly VectorRecordInput<M>[];
   namespace?: string;
-  signal?: AbortSignal;
 }
 
 export interface UpsertResult {
@@ -85,7 +110,7 @@ export interface UpsertResult {
   chunks: number;
 }
 
-export interface QueryParams<M extends Metadata = Metadata> {
+export interface QueryParams<M extends Metadata = Metadata> extends CallParams {
   vector: Float32Array | readonly number[];
   topK: number;
   filter?: Filter<M>;
@@ -94,7 +119,6 @@ export interface QueryParams<M extends Metadata = Metadata> {
   includeMetadata?: boolean;
   /** Brute-force exact search, where the backend supports it (`capabilities.exactSearch`). */
   exact?: boolean;
-  signal?: AbortSignal;
 }
 
 export interface QueryMatch<M extends Metadata = Metadata> {
@@ -110,12 +134,11 @@ export interface QueryResult<M extends Metadata = Metadata> {
   namespace: string;
 }
 
-export interface FetchParams {
+export interface FetchParams extends CallParams {
   ids: readonly string[];
   namespace?: string;
   /** Defaults to true. When false, each record's `vector` is an empty Float32Array. */
   includeVectors?: boolean;
-  signal?: AbortSignal;
 }
 
 export interface FetchResult<M extends Metadata = Metadata> {
@@ -124,14 +147,13 @@ export interface FetchResult<M extends Metadata = Metadata> {
   namespace: string;
 }
 
-export interface UpdateParams<M extends Metadata = Metadata> {
+export interface UpdateParams<M extends Metadata = Metadata> extends CallParams {
   id: string;
   vector?: Float32Array | readonly number[];
   /** Keys to set. With `metadataMode: 'merge'` (default) other keys stay; with `'replace'` they go. */
   metadata?: Partial<M>;
   metadataMode?: 'merge' | 'replace';
   namespace?: string;
-  signal?: AbortSignal;
 }
 
 export interface UpdateResult {
@@ -144,20 +166,19 @@ export type DeleteParams<M extends Metadata = Metadata> = (
   | { ids: readonly string[]; filter?: never; all?: never }
   | { filter: Filter<M>; ids?: never; all?: never }
   | { all: true; ids?: never; filter?: never }
-) & { namespace?: string; signal?: AbortSignal };
+) & { namespace?: string } & CallParams;
 
 export interface DeleteResult {
   /** Records removed, when the backend can tell. */
   deletedCount?: number;
 }
 
-export interface ListParams {
+export interface ListParams extends CallParams {
   namespace?: string;
-  /** Only ids that start with this prefix. */
+  /** Only ids that start with this prefix (where `capabilities.listByPrefix`). */
   prefix?: string;
   /** Ids fetched per round trip. */
   pageSize?: number;
-  signal?: AbortSignal;
 }
 
 export interface IndexStats {
@@ -176,7 +197,23 @@ export interface NormalizedQuery {
   includeVectors: boolean;
   includeMetadata: boolean;
   exact: boolean;
+  /** This backend's own entry of the call's {@link BackendOptions}, after `parseOptions`. */
+  options: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
+}
+
+/** What every storage hook receives besides its own inputs. */
+export interface HookParams<O = Readonly<Record<string, unknown>>> {
+  /** This backend's own entry of the call's {@link BackendOptions}, after `parseOptions`. */
+  options: O;
+  signal: AbortSignal | undefined;
+}
+
+/** A validated change for `doUpdate`. */
+export interface RecordChange<M extends Metadata = Metadata> {
+  vector?: Float32Array;
+  metadata?: Partial<M>;
+  metadataMode: 'merge' | 'replace';
 }
 
 export type DeleteTarget = { ids: readonly string[] } | { filter: FilterNode } | { all: true };

@@ -1,5 +1,6 @@
 import type {
   BackendCapabilities,
+  CallParams,
   DeleteParams,
   DeleteResult,
   EnsureIndexParams,
@@ -21,7 +22,8 @@ import type {
  * The contract every vector store implements. One instance serves one index (a Pinecone index, a
  * Qdrant collection, a pgvector table) with its namespaces.
  *
- * - Every method takes one params object and an optional `signal: AbortSignal`.
+ * - Every method takes one params object with an optional `signal: AbortSignal` and backend-specific
+ *   `options` keyed by backend type (`BackendOptions` in ./types.ts); a backend reads only its own entry.
  * - Scores: higher is better (see {@link Metric} for each formula).
  * - Writes are validated as a whole before anything is written; a rejected batch writes nothing.
  *   A batch is chunked by the declared limits; if a chunk fails after others landed, the error is
@@ -40,9 +42,9 @@ export interface VectorBackend<M extends Metadata = Metadata> {
   /** Creates the index, or checks the existing one matches. Idempotent. */
   ensureIndex(params: EnsureIndexParams): Promise<IndexDescription>;
   /** The index's dimension and metric, or null when it does not exist. */
-  describeIndex(params?: { signal?: AbortSignal }): Promise<IndexDescription | null>;
+  describeIndex(params?: CallParams): Promise<IndexDescription | null>;
   /** Removes the index and all its records. */
-  dropIndex(params?: { signal?: AbortSignal }): Promise<void>;
+  dropIndex(params?: CallParams): Promise<void>;
   upsert(params: UpsertParams<M>): Promise<UpsertResult>;
   query(params: QueryParams<M>): Promise<QueryResult<M>>;
   fetch(params: FetchParams): Promise<FetchResult<M>>;
@@ -50,7 +52,7 @@ export interface VectorBackend<M extends Metadata = Metadata> {
   delete(params: DeleteParams<M>): Promise<DeleteResult>;
   /** Every id in a namespace (in pages of `pageSize` under the hood). */
   list(params?: ListParams): AsyncIterable<string>;
-  stats(params?: { signal?: AbortSignal }): Promise<IndexStats>;
+  stats(params?: CallParams): Promise<IndexStats>;
   /** Releases what this backend opened. Further calls throw ClosedError. Idempotent. */
   close(): Promise<void>;
 }
