@@ -246,6 +246,21 @@ describe('index lifecycle', () => {
     expect((await index.describeIndexStats()).totalRecordCount).toBe(0);
   });
 
+  it('a deleted index stays Terminating, its name taken, for the delete delay', async () => {
+    await makeIndex('going');
+    h.emulator.indexDeleteDelayMs = 150;
+    await h.pc.deleteIndex('going');
+    expect((await h.pc.describeIndex('going')).status).toEqual({ ready: false, state: 'Terminating' });
+    expect(await refusal(h, () => h.pc.createIndex({ name: 'going', dimension: 2, spec: serverless }))).toMatchObject({
+      status: 409,
+      code: 'ALREADY_EXISTS',
+    });
+    expect(await refusal(h, () => h.pc.index({ name: 'going' }).describeIndexStats())).toMatchObject({ status: 404 });
+    await sleep(160);
+    expect(await refusal(h, () => h.pc.describeIndex('going'))).toMatchObject({ status: 404 });
+    await h.pc.createIndex({ name: 'going', dimension: 2, spec: serverless });
+  });
+
   it('configures pod replicas and pod type', async () => {
     await h.pc.createIndex({
       name: 'cfg',

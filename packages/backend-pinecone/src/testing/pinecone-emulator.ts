@@ -70,6 +70,11 @@ export interface PineconeEmulatorOptions {
   port?: number;
   /** Milliseconds from create until describe reports `Ready` (default 0: ready at the first describe). */
   indexReadyDelayMs?: number;
+  /**
+   * Milliseconds a deleted index stays `Terminating` (listed, described, its name taken) before it
+   * is gone (default 0: gone at once).
+   */
+  indexDeleteDelayMs?: number;
   /** Milliseconds until a write is visible to query, fetch, list and stats (default 0). */
   visibilityDelayMs?: number;
   /** Serverless indexes allowed in the project (default 20, the Standard plan); more → 403 QUOTA_EXCEEDED. */
@@ -97,6 +102,8 @@ interface IndexEntry {
   metric: Metric;
   createdAt: number;
   readyDelayMs: number;
+  /** When deleted with a delay: the time it disappears. */
+  goneAt?: number;
   deletionProtection: 'enabled' | 'disabled';
   tags: Record<string, string> | undefined;
   spec:
@@ -189,6 +196,8 @@ export class PineconeEmulator {
   private port: number;
   /** Ready delay for indexes created from now on. */
   indexReadyDelayMs: number;
+  /** Terminating period for indexes deleted from now on. */
+  indexDeleteDelayMs: number;
   /** Visibility delay for writes from now on. */
   visibilityDelayMs: number;
   maxServerlessIndexes: number;
@@ -207,6 +216,7 @@ export class PineconeEmulator {
     this.port = options.port ?? 0;
     this.indexReadyDelayMs = options.indexReadyDelayMs ?? 0;
     this.visibilityDelayMs = options.visibilityDelayMs ?? 0;
+    this.indexDeleteDelayMs = options.indexDeleteDelayMs ?? 0;
     this.maxServerlessIndexes = options.maxServerlessIndexes ?? 20;
     this.maxPods = options.maxPods ?? 20;
     this.latencyMs = options.latencyMs ?? 0;
@@ -409,7 +419,14 @@ export class PineconeEmulator {
 
   // ── Control plane ─────────────────────────────────────────────────────────
 
+  /** Removes the indexes whose Terminating period is over. */
+  private purge(): void {
+    const now = Date.now();
+    for (const [name, e] of this.indexes) if (e.goneAt !== undefined && now >= e.goneAt) this.indexes.delete(name);
+  }
+
   private routeControl(method: string, parts: string[], body: Record<string, unknown>): [number, unknown] {
+    this.purge();
     if (parts[0] !== 'indexes') {
       throw new PineconeHttpError(
         501,
@@ -435,7 +452,9 @@ export class PineconeEmulator {
             'Deletion protection is enabled for this index. Disable deletion protection before retrying.',
           );
         }
-        this.indexes.delete(name);
+        if (entry.goneAt !== undefined) return [202, undefined];
+        if (this.indexDeleteDelayMs > 0) entry.goneAt = Date.now() + this.indexDeleteDelayMs;
+        else this.indexes.delete(name);
         return [202, undefined];
       }
       if (method === 'PATCH') return [200, this.configureIndex(this.entry(name), body)];
@@ -455,6 +474,7 @@ export class PineconeEmulator {
   }
 
   private state(entry: IndexEntry): { ready: boolean; state: string } {
+    if (entry.goneAt !== undefined) return { ready: false, state: 'Terminating' };
     const ready = Date.now() - entry.createdAt >= entry.readyDelayMs;
     return ready ? { ready: true, state: 'Ready' } : { ready: false, state: 'Initializing' };
   }
@@ -676,8 +696,9 @@ export class PineconeEmulator {
     body: Record<string, unknown>,
     bodyBytes: number,
   ): unknown {
+    this.purge();
     const entry = indexName === undefined ? undefined : this.indexes.get(indexName);
-    if (!entry) throw notFound(`Index ${indexName ?? ''} not found`);
+    if (!entry || entry.goneAt !== undefined) throw notFound(`Index ${indexName ?? ''} not found`);
     if (!this.state(entry).ready) {
       throw new PineconeHttpError(503, GRPC.UNAVAILABLE, 'UNAVAILABLE', `Index ${entry.name} is not ready`);
     }
