@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, refusal, serverless, specOf, startHarness } from './emulator-test-kit.js';
 
@@ -355,6 +356,14 @@ describe('faults, throttling and request counts', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);
     h.emulator.injectFault({ kind: 'drop', match: /fetch/ });
     await expect(index.fetch({ ids: ['a'] })).rejects.toMatchObject({ name: 'PineconeConnectionError' });
+  });
+
+  it('keeps its API key out of inspect, JSON and the request log', async () => {
+    await makeIndex('secret');
+    await h.pc.index({ name: 'secret' }).describeIndexStats();
+    expect(inspect(h.emulator, { depth: 5 })).not.toContain(h.apiKey);
+    expect(JSON.stringify(h.emulator)).not.toContain(h.apiKey);
+    expect(JSON.stringify(h.emulator.requests)).not.toContain(h.apiKey);
   });
 
   it('refuses a missing Api-Key before anything else and counts it', async () => {

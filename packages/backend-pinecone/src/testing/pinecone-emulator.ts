@@ -191,7 +191,8 @@ export class PineconeEmulator {
   private readonly sockets = new Set<Socket>();
   private readonly indexes = new Map<string, IndexEntry>();
   private readonly faults: (PineconeFault & { times: number })[] = [];
-  private readonly apiKey: string | undefined;
+  /** ES-private, so that `util.inspect` of the emulator does not show it. */
+  readonly #apiKey: string | undefined;
   private readonly maxRequestLog: number;
   private port: number;
   /** Ready delay for indexes created from now on. */
@@ -212,7 +213,7 @@ export class PineconeEmulator {
   readonly requests: ReceivedRequest[] = [];
 
   constructor(options: PineconeEmulatorOptions = {}) {
-    this.apiKey = options.apiKey;
+    this.#apiKey = options.apiKey;
     this.port = options.port ?? 0;
     this.indexReadyDelayMs = options.indexReadyDelayMs ?? 0;
     this.visibilityDelayMs = options.visibilityDelayMs ?? 0;
@@ -246,6 +247,11 @@ export class PineconeEmulator {
   /** The control-plane URL. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What `JSON.stringify` shows: no key, no sockets. */
+  toJSON(): { url: string; indexes: string[] } {
+    return { url: this.url, indexes: this.indexNames() };
   }
 
   /** The data-plane host of an index (what describe returns as `host`). */
@@ -388,7 +394,7 @@ export class PineconeEmulator {
         return;
       }
       const given = req.headers['api-key'];
-      if (typeof given !== 'string' || given === '' || (this.apiKey !== undefined && given !== this.apiKey)) {
+      if (typeof given !== 'string' || given === '' || (this.#apiKey !== undefined && given !== this.#apiKey)) {
         sendError(401, 'Invalid API Key');
         return;
       }
