@@ -109,6 +109,12 @@ describe('update, delete and namespaces', () => {
       body: JSON.stringify({ filter: { g: { $eq: 'x' } }, setMetadata: { tagged: 'yes' } }),
     });
     expect(await res.json()).toEqual({ matchedRecords: 2 });
+    const dry = await fetch(`${h.emulator.hostOf('upd')}/vectors/update`, {
+      method: 'POST',
+      headers: { 'Api-Key': h.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ filter: { g: { $eq: 'y' } }, setMetadata: { tagged: 'dry' }, dryRun: true }),
+    });
+    expect(await dry.json()).toEqual({ matchedRecords: 1 });
     const all = (await index.fetch({ ids: ['a', 'b', 'c'] })).records;
     expect([all.a?.metadata?.tagged, all.b?.metadata?.tagged, all.c?.metadata?.tagged]).toEqual([
       'yes',

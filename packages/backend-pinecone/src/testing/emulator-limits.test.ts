@@ -65,6 +65,13 @@ describe('upsert limits', () => {
     expect(r.message).toContain(message);
   });
 
+  it('refuses the whole request when one record is bad, writing none of it', async () => {
+    const ok = { id: 'whole-1', values: vector(DIM) };
+    const bad = { id: 'whole-2', values: vector(DIM), metadata: { a: null } };
+    await refusal(h, () => index().upsert({ records: [ok, bad as never] }));
+    expect((await index().fetch({ ids: ['whole-1'] })).records).toEqual({});
+  });
+
   it('accepts strings, numbers, booleans and lists of strings as metadata values', async () => {
     const metadata = { s: 'x', n: 1.5, b: false, l: ['p', 'q'] };
     await index().upsert({ records: [{ id: 'meta-types', values: vector(DIM), metadata }] });
