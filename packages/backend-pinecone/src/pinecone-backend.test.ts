@@ -188,17 +188,22 @@ describe('data plane', () => {
 
   it('validates options.pinecone: unknown keys and bad values are refused naming the field', async () => {
     await expect(
-      b.query({ vector: [1, 0, 0], topK: 1, options: { pinecone: { includeValue: true } } } as never),
+      b.query({ vector: [1, 0, 0], topK: 1, options: { pinecone: { includeValue: true } } }),
     ).rejects.toThrow(/options\.pinecone\.includeValue/);
-    await expect(
-      b.query({ vector: [1, 0, 0], topK: 1, options: { pinecone: { scanFactor: 9 } } } as never),
-    ).rejects.toThrow(/scanFactor/);
+    await expect(b.query({ vector: [1, 0, 0], topK: 1, options: { pinecone: { scanFactor: 9 } } })).rejects.toThrow(
+      /scanFactor/,
+    );
     const ok = await b.query({
       vector: [1, 0, 0],
       topK: 1,
       filter: { i: { $not: { $gt: 3 } } },
       options: { pinecone: { numericFields: ['i'] } },
-    } as never);
+    });
+    await expect(b.fetch({ ids: ['near'], options: { pinecone: { numericFields: ['i'] } } })).rejects.toThrow(
+      /fetch takes no options/,
+    );
+    // Another backend's options are ignored: each reads only its own entry.
+    await b.query({ vector: [1, 0, 0], topK: 1, options: { qdrant: { exact: true } } });
     expect(ok.matches.length).toBeLessThanOrEqual(1);
   });
 
@@ -293,6 +298,25 @@ describe('eventual consistency', () => {
       await b.delete({ ids: ['v'] });
       await b.waitForVisibility({ deletedIds: ['v'], deadlineMs: 5_000 });
       expect((await b.fetch({ ids: ['v'] })).records.size).toBe(0);
+      // With ids only, an overwrite and an update are awaited too: the backend remembers what it wrote.
+      await b.upsert({ records: [{ id: 'w', vector: [1, 0], metadata: { v: 1 } }] });
+      await b.waitForVisibility({ ids: ['w'], deadlineMs: 5_000 });
+      await b.upsert({ records: [{ id: 'w', vector: [0, 1], metadata: { v: 2 } }] });
+      expect((await b.fetch({ ids: ['w'] })).records.get('w')?.metadata).toEqual({ v: 1 }); // old version
+      await b.waitForVisibility({ ids: ['w'], deadlineMs: 5_000 });
+      expect((await b.fetch({ ids: ['w'] })).records.get('w')?.metadata).toEqual({ v: 2 });
+      await b.update({ id: 'w', metadata: { extra: 'x' } });
+      await b.waitForVisibility({ ids: ['w'], deadlineMs: 5_000 });
+      expect((await b.fetch({ ids: ['w'] })).records.get('w')?.metadata).toEqual({ v: 2, extra: 'x' });
+      // A delete by filter and of the whole namespace.
+      await b.delete({ filter: { v: 2 } });
+      await b.waitForVisibility({ filter: { v: 2 }, deadlineMs: 5_000 });
+      expect((await b.fetch({ ids: ['w'] })).records.size).toBe(0);
+      await b.upsert({ records: [{ id: 'x', vector: [1, 1] }], namespace: 'gone' });
+      await b.waitForVisibility({ namespace: 'gone', ids: ['x'], deadlineMs: 5_000 });
+      await b.delete({ all: true, namespace: 'gone' });
+      await b.waitForVisibility({ namespace: 'gone', all: true, deadlineMs: 5_000 });
+      expect((await b.stats()).namespaces.gone).toBeUndefined();
       await b.upsert({ records: [{ id: 'late', vector: [0, 1] }] });
       await expect(b.waitForVisibility({ ids: ['late'], deadlineMs: 30 })).rejects.toBeInstanceOf(TimeoutError);
     } finally {

@@ -5,6 +5,8 @@ import {
   DEFAULT_MAX_METADATA_BYTES,
   type DeleteTarget,
   FILTER_OPERATORS,
+  type Filter,
+  type FilterNode,
   type IndexDescription,
   type IndexStats,
   IssueCollector,
@@ -17,7 +19,14 @@ import {
   ValidationError,
   type VectorRecord,
 } from '@q-store/core';
-import { BaseVectorBackend, checkMergedMetadata, isPlainObject, type ListPage } from '@q-store/core/backend';
+import {
+  BaseVectorBackend,
+  checkMergedMetadata,
+  type HookParams,
+  isPlainObject,
+  type ListPage,
+  type RecordChange,
+} from '@q-store/core/backend';
 import { type CompileFilterOptions, compileFilter } from './filter-compiler.js';
 import { failingFetch, type RetryPolicy, scrub, sleep, withRetry } from './pinecone-errors.js';
 
@@ -114,28 +123,34 @@ export interface PineconeBackendOptions {
 }
 
 /** Per-call options under `options.pinecone`. */
-export interface PineconeCallOptions {
+export type PineconeCallOptions = {
   /** Overrides the backend's `numericFields` for this call's filter. */
   numericFields?: readonly string[];
   /** Dedicated read nodes: candidates scanned relative to topK (Pinecone's `scanFactor`, 0.5–4). */
   scanFactor?: number;
   /** Dedicated read nodes: most candidates considered (Pinecone's `maxCandidates`, 1–100,000). */
   maxCandidates?: number;
-}
+};
 
-const CALL_OPTION_KEYS = new Set(['numericFields', 'scanFactor', 'maxCandidates']);
+const QUERY_OPTION_KEYS: readonly string[] = ['numericFields', 'scanFactor', 'maxCandidates'];
+const DELETE_OPTION_KEYS: readonly string[] = ['numericFields'];
 
 export interface WaitForVisibilityParams {
   namespace?: string;
-  /** Ids that were written: waits until every one is returned by fetch. */
+  /**
+   * Ids that were written: waits until fetch returns each one — as this backend last wrote it, when
+   * it did (it remembers a fingerprint of its last {@link WRITE_TRACKING_LIMIT} writes), so an
+   * overwrite or an update is awaited too, not only the id's presence.
+   */
   ids?: readonly string[];
   /** Ids that were deleted: waits until none is returned by fetch. */
   deletedIds?: readonly string[];
-  /**
-   * What written records must look like (metadata compared as JSON), for updates: a record that
-   * already existed is visible at once but may still show its old version.
-   */
+  /** What written records must look like (metadata compared as JSON, vectors as float32). */
   records?: ReadonlyArray<{ id: string; metadata?: Metadata; vector?: Float32Array | readonly number[] }>;
+  /** A delete by filter: waits until a query with this filter matches nothing. */
+  filter?: Filter<Metadata>;
+  /** A delete of the whole namespace: waits until describe_index_stats counts no record in it. */
+  all?: true;
   /** When given, also waits until describe_index_stats counts this many records in the namespace. */
   recordCount?: number;
   /** Longest wait in milliseconds from the call (default 30,000); then a TimeoutError. */
@@ -178,6 +193,21 @@ function sameJson(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** How many recent writes a backend remembers for {@link PineconeBackend.waitForVisibility}. */
+export const WRITE_TRACKING_LIMIT = 100_000;
+
+/** A record's content as one number: FNV-1a over its float32 bits, then its canonical metadata JSON. */
+function fingerprint(values: Float32Array, metadata: unknown): number {
+  let h = 0x811c9dc5;
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
+  const text = canonical(metadata ?? {});
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const trackKey = (namespace: string, id: string) => `${namespace}\u0000${id}`;
+
 /**
  * VectorBackend on Pinecone through the official client `@pinecone-database/pinecone` (8.2, API
  * 2026-04), serverless or pod-based. One backend is one index; q-store namespaces are Pinecone
@@ -197,7 +227,7 @@ function sameJson(a: unknown, b: unknown): boolean {
  * - **Errors** go through core's `errorFromHttpStatus`; 429 and 5xx are retried with equal-jitter
  *   backoff honouring `Retry-After`; `403 QUOTA_EXCEEDED` is a CapacityError, never retried.
  */
-export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M> {
+export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M, PineconeCallOptions> {
   readonly type = 'pinecone';
   readonly capabilities: BackendCapabilities;
   readonly #apiKey: string;
@@ -210,6 +240,8 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
   readonly #log: ((line: string) => void) | undefined;
   readonly #controllerHostUrl: string | undefined;
   #data: { host: string; index: Index<RecordMetadata>; metric: Metric } | undefined;
+  /** namespace + id → fingerprint of this backend's last write of it (null: deleted), newest last. */
+  readonly #written = new Map<string, number | null>();
   /** Requests sent to Pinecone by this backend, by operation (for benchmarks and tests). */
   readonly requestCounts: Record<string, number> = {};
 
@@ -439,38 +471,41 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return this.#data;
   }
 
-  private callOptions(options: Record<string, unknown> | undefined): PineconeCallOptions {
-    return (options ?? {}) as PineconeCallOptions;
-  }
-
-  /** Validates `options.pinecone` of a call: only the keys of {@link PineconeCallOptions}. */
-  protected override parseOptions(raw: unknown): Record<string, unknown> {
+  /**
+   * `options.pinecone` of a call: `numericFields` for query and delete (their filters),
+   * `scanFactor` and `maxCandidates` for query; any other key is a ValidationError naming it.
+   */
+  protected override parseOptions(
+    raw: Readonly<Record<string, unknown>> | undefined,
+    operation: string,
+  ): PineconeCallOptions {
     if (raw === undefined) return {};
     const issues = new IssueCollector();
-    if (!isPlainObject(raw)) {
-      issues.add('options.pinecone', 'must be an object');
-      issues.throwIfAny('Invalid Pinecone options');
-    }
-    const options = raw as Record<string, unknown>;
-    for (const key of Object.keys(options)) {
-      if (!CALL_OPTION_KEYS.has(key)) {
-        issues.add(`options.pinecone.${key}`, `is not a Pinecone option (known: ${[...CALL_OPTION_KEYS].join(', ')})`);
+    const allowed = operation === 'query' ? QUERY_OPTION_KEYS : operation === 'delete' ? DELETE_OPTION_KEYS : [];
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) {
+        issues.add(
+          `options.pinecone.${key}`,
+          allowed.length > 0
+            ? `is not a Pinecone ${operation} option (known: ${allowed.join(', ')})`
+            : `Pinecone's ${operation} takes no options`,
+        );
       }
     }
-    const fields = options.numericFields;
+    const fields = raw.numericFields;
     if (fields !== undefined && !(Array.isArray(fields) && fields.every((f) => typeof f === 'string'))) {
       issues.add('options.pinecone.numericFields', 'must be a list of metadata field names');
     }
-    const scan = options.scanFactor;
+    const scan = raw.scanFactor;
     if (scan !== undefined && !(typeof scan === 'number' && scan >= 0.5 && scan <= 4)) {
       issues.add('options.pinecone.scanFactor', 'must be a number from 0.5 to 4', 4);
     }
-    const max = options.maxCandidates;
+    const max = raw.maxCandidates;
     if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 1 && (max as number) <= 100_000)) {
       issues.add('options.pinecone.maxCandidates', 'must be an integer from 1 to 100000', 100_000);
     }
     issues.throwIfAny('Invalid Pinecone options');
-    return { ...options };
+    return { ...raw } as PineconeCallOptions;
   }
 
   private filterJson(node: NormalizedQuery['filter'], options: PineconeCallOptions): object | undefined {
@@ -480,10 +515,23 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return compileFilter(node, compileOptions);
   }
 
+  private track(namespace: string, id: string, print: number | null): void {
+    const key = trackKey(namespace, id);
+    this.#written.delete(key);
+    this.#written.set(key, print);
+    if (this.#written.size > WRITE_TRACKING_LIMIT) this.#written.delete(this.#written.keys().next().value as string);
+  }
+
+  /** Forgets the writes into a namespace (after a delete by filter or of everything). */
+  private forgetNamespace(namespace: string): void {
+    const prefix = trackKey(namespace, '');
+    for (const key of this.#written.keys()) if (key.startsWith(prefix)) this.#written.delete(key);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Storage hooks
 
-  protected async doDescribeIndex(params: { signal?: AbortSignal }): Promise<IndexDescription | null> {
+  protected async doDescribeIndex(params: HookParams<PineconeCallOptions>): Promise<IndexDescription | null> {
     const model = await this.awaitReady(params.signal);
     if (model === null) {
       this.#data = undefined;
@@ -492,7 +540,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return this.describeFrom(model);
   }
 
-  protected async doCreateIndex(params: { dimension: number; metric: Metric; signal?: AbortSignal }): Promise<void> {
+  protected async doCreateIndex(
+    params: HookParams<PineconeCallOptions> & { dimension: number; metric: Metric },
+  ): Promise<void> {
     const spec =
       'serverless' in this.#spec
         ? { serverless: { cloud: this.#spec.serverless.cloud, region: this.#spec.serverless.region } }
@@ -532,7 +582,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     await this.awaitReady(params.signal);
   }
 
-  protected async doDropIndex(params: { signal?: AbortSignal }): Promise<void> {
+  protected async doDropIndex(params: HookParams<PineconeCallOptions>): Promise<void> {
     try {
       await this.send(
         this.what('delete'),
@@ -556,12 +606,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     }
   }
 
-  protected async doUpsert(params: {
-    records: VectorRecord<M>[];
-    namespace: string;
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<void> {
+  protected async doUpsert(
+    params: HookParams<PineconeCallOptions> & { records: VectorRecord<M>[]; namespace: string },
+  ): Promise<void> {
     const { index } = this.data();
     const records: PineconeRecord<RecordMetadata>[] = params.records.map((r) =>
       r.metadata === undefined
@@ -574,11 +621,12 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       () => index.upsert({ records, namespace: params.namespace }),
       params.signal,
     );
+    for (const r of params.records) this.track(params.namespace, r.id, fingerprint(r.vector, r.metadata));
   }
 
-  protected async doQuery(query: NormalizedQuery & { options?: Record<string, unknown> }): Promise<QueryMatch<M>[]> {
+  protected async doQuery(query: NormalizedQuery & { options: PineconeCallOptions }): Promise<QueryMatch<M>[]> {
     const { index, metric } = this.data();
-    const options = this.callOptions(query.options);
+    const options = query.options;
     const filter = this.filterJson(query.filter, options);
     const response = await this.send(
       this.what('query', query.namespace),
@@ -620,13 +668,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return response.records ?? {};
   }
 
-  protected async doFetch(params: {
-    ids: readonly string[];
-    namespace: string;
-    includeVectors: boolean;
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<VectorRecord<M>[]> {
+  protected async doFetch(
+    params: HookParams<PineconeCallOptions> & { ids: readonly string[]; namespace: string; includeVectors: boolean },
+  ): Promise<VectorRecord<M>[]> {
     const found = await this.fetchRaw(params.ids, params.namespace, params.signal);
     const out: VectorRecord<M>[] = [];
     for (const id of params.ids) {
@@ -649,13 +693,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
    * 3. merge: one `update` with the new values and/or keys; replace: one `upsert` of the whole record
    *    (the old vector kept unless a new one is given), which drops the keys not given.
    */
-  protected async doUpdate(params: {
-    id: string;
-    change: { vector?: Float32Array; metadata?: Partial<M>; metadataMode: 'merge' | 'replace' };
-    namespace: string;
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<boolean> {
+  protected async doUpdate(
+    params: HookParams<PineconeCallOptions> & { id: string; change: RecordChange<M>; namespace: string },
+  ): Promise<boolean> {
     const { id, change, namespace, signal } = params;
     const existing = (await this.fetchRaw([id], namespace, signal))[id];
     if (!existing) return false;
@@ -674,6 +714,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
           }),
         signal,
       );
+      this.track(namespace, id, fingerprint(Float32Array.from(values), change.metadata));
       return true;
     }
     if (change.metadata !== undefined) {
@@ -694,15 +735,20 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
         }),
       signal,
     );
+    this.track(
+      namespace,
+      id,
+      fingerprint(change.vector ?? Float32Array.from(existing.values ?? []), {
+        ...(existing.metadata as Metadata | undefined),
+        ...(change.metadata as Metadata | undefined),
+      }),
+    );
     return true;
   }
 
-  protected async doDelete(params: {
-    target: DeleteTarget;
-    namespace: string;
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<number | undefined> {
+  protected async doDelete(
+    params: HookParams<PineconeCallOptions> & { target: DeleteTarget; namespace: string },
+  ): Promise<number | undefined> {
     const { index } = this.data();
     const { target, namespace, signal } = params;
     const what = 'ids' in target ? 'delete from' : 'filter' in target ? 'delete by filter from' : 'delete all from';
@@ -710,7 +756,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       'ids' in target
         ? { ids: [...target.ids] }
         : 'filter' in target
-          ? { filter: this.filterJson(target.filter, this.callOptions(params.options)) as object }
+          ? { filter: this.filterJson(target.filter, params.options) as object }
           : undefined;
     try {
       await this.send(
@@ -723,18 +769,15 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       // Pinecone answers 404 for a namespace that does not exist: there is nothing to delete.
       if (!isNotFound(error)) throw error;
     }
+    if ('ids' in target) for (const id of target.ids) this.track(namespace, id, null);
+    else this.forgetNamespace(namespace);
     // Pinecone does not say how many records a delete removed.
     return undefined;
   }
 
-  protected async doListPage(params: {
-    namespace: string;
-    prefix?: string;
-    limit: number;
-    cursor?: string;
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<ListPage> {
+  protected async doListPage(
+    params: HookParams<PineconeCallOptions> & { namespace: string; prefix?: string; limit: number; cursor?: string },
+  ): Promise<ListPage> {
     const { index } = this.data();
     // Pinecone pages hold at most 100 ids: a longer q-store page is several requests.
     const ids: string[] = [];
@@ -779,10 +822,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     }
   }
 
-  protected async doStats(params: {
-    options?: Record<string, unknown>;
-    signal?: AbortSignal;
-  }): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
+  protected async doStats(params: HookParams<PineconeCallOptions>): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
     const { index } = this.data();
     const stats = await this.send(
       this.what('describe stats of'),
@@ -810,36 +850,55 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
   // Eventual consistency
 
   /**
-   * Waits until writes are visible to reads: every id in `ids` (and `records`) is returned by
-   * fetch, with the expected metadata and vector when `records` gives them; no id in `deletedIds`
-   * is; and, when `recordCount` is given, describe_index_stats counts that many records in the
-   * namespace. Polls with backoff (20 ms doubling to 500 ms, plus jitter) until `deadlineMs` (default
-   * 30 s) has passed, then throws a TimeoutError naming how many ids are still not visible.
-   * Costs one fetch per 1,000 ids per round (and one stats call when `recordCount` is given).
+   * Waits until writes are visible to reads, polling with backoff (20 ms doubling to 500 ms, with
+   * jitter) until `deadlineMs` (default 30 s) has passed, then a TimeoutError saying how many writes
+   * are still invisible:
+   *
+   * - `ids`: fetch returns each, and — for an id this backend wrote — its content is this backend's
+   *   last write of it (compared by fingerprint), so overwrites and updates are awaited too;
+   * - `records`: fetch returns each with the given metadata (and vector);
+   * - `deletedIds`: fetch returns none of them;
+   * - `filter`: a query with the filter matches nothing (after a delete by filter);
+   * - `all` / `recordCount`: describe_index_stats counts 0 / that many records in the namespace.
+   *
+   * Each round costs one fetch per 1,000 ids, one query for `filter`, one stats call for `all` or
+   * `recordCount`. A write by someone else after this backend's last write keeps an `ids` wait
+   * waiting until the deadline.
    */
   waitForVisibility(params: WaitForVisibilityParams): Promise<VisibilityResult> {
     return this.admit(params, async () => {
-      await this.requireIndex(params.signal);
-      return this.pollVisibility(params);
+      const index = await this.requireIndex(params.signal);
+      const filter = params.filter === undefined ? undefined : this.parseSupportedFilter(params.filter);
+      return this.pollVisibility(params, index.dimension, filter);
     });
   }
 
-  private async pollVisibility(params: WaitForVisibilityParams): Promise<VisibilityResult> {
+  private async pollVisibility(
+    params: WaitForVisibilityParams,
+    dimension: number,
+    filter: FilterNode | undefined,
+  ): Promise<VisibilityResult> {
     const namespace = params.namespace ?? '';
     const deadlineMs = params.deadlineMs ?? 30_000;
-    const expected = new Map<string, { metadata?: Metadata; vector?: Float32Array }>();
-    for (const id of params.ids ?? []) expected.set(id, {});
-    for (const r of params.records ?? []) {
-      expected.set(r.id, {
-        ...(r.metadata !== undefined && { metadata: r.metadata }),
-        ...(r.vector !== undefined && { vector: Float32Array.from(r.vector) }),
-      });
+    // What each id must look like: a fingerprint, 'present', or null (absent).
+    const expected = new Map<string, number | 'present' | null>();
+    for (const id of params.ids ?? []) {
+      const known = this.#written.get(trackKey(namespace, id));
+      expected.set(id, known === undefined ? 'present' : known);
     }
-    const deleted = new Set(params.deletedIds ?? []);
+    for (const id of params.deletedIds ?? []) expected.set(id, null);
+    const records = new Map((params.records ?? []).map((r) => [r.id, r]));
+    for (const id of records.keys()) expected.set(id, 'present');
     const started = Date.now();
     let delay = 20;
     for (let polls = 1; ; polls++) {
-      const pending = await this.pendingVisibility(namespace, expected, deleted, params);
+      let pending = await this.pendingIds(namespace, expected, records, params.signal);
+      if (filter !== undefined && (await this.anyMatch(namespace, dimension, filter, params.signal))) pending++;
+      const wantCount = params.all ? 0 : params.recordCount;
+      if (wantCount !== undefined) {
+        const stats = await this.doStats({ options: {}, signal: params.signal });
+        if ((stats.namespaces[namespace]?.recordCount ?? 0) !== wantCount) pending++;
+      }
       if (pending === 0) return { polls, waitedMs: Date.now() - started };
       const left = deadlineMs - (Date.now() - started);
       if (left <= 0) {
@@ -853,38 +912,60 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     }
   }
 
-  /** How many of the awaited writes are not visible yet. */
-  private async pendingVisibility(
+  /** How many of the awaited ids do not look as expected yet. */
+  private async pendingIds(
     namespace: string,
-    expected: Map<string, { metadata?: Metadata; vector?: Float32Array }>,
-    deleted: Set<string>,
-    params: WaitForVisibilityParams,
+    expected: Map<string, number | 'present' | null>,
+    records: Map<string, { metadata?: Metadata; vector?: Float32Array | readonly number[] }>,
+    signal: AbortSignal | undefined,
   ): Promise<number> {
-    const ids = [...new Set([...expected.keys(), ...deleted])];
+    const ids = [...expected.keys()];
     let pending = 0;
     for (let start = 0; start < ids.length; start += PINECONE_LIMITS.maxIdsPerRequest) {
       const page = ids.slice(start, start + PINECONE_LIMITS.maxIdsPerRequest);
-      const found = await this.fetchRaw(page, namespace, params.signal);
+      const found = await this.fetchRaw(page, namespace, signal);
       for (const id of page) {
         const record = found[id];
         const want = expected.get(id);
-        if (want) {
-          if (!record) pending++;
-          else if (want.metadata !== undefined && !sameJson(record.metadata ?? {}, want.metadata)) pending++;
-          else if (
-            want.vector !== undefined &&
-            !sameJson(Array.from(Float32Array.from(record.values ?? [])), Array.from(want.vector))
-          )
-            pending++;
-        } else if (record) {
+        const given = records.get(id);
+        if (want === null) {
+          if (record) pending++;
+        } else if (!record) {
           pending++;
+        } else if (typeof want === 'number') {
+          if (fingerprint(Float32Array.from(record.values ?? []), record.metadata) !== want) pending++;
+        } else if (given) {
+          const vectorOk =
+            given.vector === undefined ||
+            sameJson(Array.from(Float32Array.from(record.values ?? [])), Array.from(Float32Array.from(given.vector)));
+          if (!vectorOk || (given.metadata !== undefined && !sameJson(record.metadata ?? {}, given.metadata)))
+            pending++;
         }
       }
     }
-    if (params.recordCount !== undefined) {
-      const stats = await this.doStats(params.signal ? { signal: params.signal } : {});
-      if ((stats.namespaces[namespace]?.recordCount ?? 0) !== params.recordCount) pending++;
-    }
     return pending;
+  }
+
+  /** Whether a query with the filter still finds a record (one request). */
+  private async anyMatch(
+    namespace: string,
+    dimension: number,
+    filter: FilterNode,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const probe = new Float32Array(dimension);
+    probe[0] = 1;
+    const matches = await this.doQuery({
+      vector: probe,
+      topK: 1,
+      filter,
+      namespace,
+      includeVectors: false,
+      includeMetadata: false,
+      exact: false,
+      signal,
+      options: {},
+    });
+    return matches.length > 0;
   }
 }

@@ -124,7 +124,14 @@ describe('errors and retries through the official client', () => {
 
   it('an abort during a Retry-After wait answers at once with AbortError', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
+    requests = 0;
+    // Abort once the 429 has been answered (so the wait has begun), however slow the machine is.
+    const poll = setInterval(() => {
+      if (requests >= 1) {
+        clearInterval(poll);
+        setTimeout(() => controller.abort(), 20);
+      }
+    }, 2);
     const started = Date.now();
     const error = await run(
       [{ status: 429, body: { error: { message: 'wait' } }, headers: { 'retry-after': '30' } }],
