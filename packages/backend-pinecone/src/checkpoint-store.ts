@@ -123,49 +123,53 @@ export class PineconeCheckpointStore extends RecordStore implements CheckpointSt
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.call(options.signal, async () => {
-      const { modelId, epoch } = checkpoint;
-      const extras: Extras = {
-        ...(checkpoint.step !== undefined && { step: checkpoint.step }),
-        ...(checkpoint.optimizerState !== undefined && { optimizerState: checkpoint.optimizerState }),
-        ...(checkpoint.metrics !== undefined && { metrics: checkpoint.metrics }),
-        ...(checkpoint.metadata !== undefined && { metadata: checkpoint.metadata }),
-      };
-      const extrasBytes = Buffer.from(JSON.stringify(extras), 'utf8');
-      const params = checkpoint.parameters;
-      const payload = Buffer.concat([extrasBytes, Buffer.from(params.buffer, params.byteOffset, params.byteLength)]);
-      const parts = splitBase64(payload, PART_BYTES);
-      const previous = await this.readManifest(modelId, epoch, options.signal);
-      const generation = generationToken();
-      await this.write(
-        parts.map((b64, k) => ({
-          id: partId(modelId, epoch, generation, k),
-          vector: this.vectorFor(),
-          metadata: { b: b64 },
-        })),
-        options.signal,
-      );
-      const doc: ManifestDoc = {
-        modelId,
-        epoch,
-        createdAt: checkpoint.createdAt ?? new Date().toISOString(),
-        generation,
-        parts: parts.length,
-        extrasBytes: extrasBytes.byteLength,
-        parameterCount: params.length,
-        sha256: createHash('sha256').update(payload).digest('hex'),
-      };
-      // The commit point: from here on readers find the new parts.
-      await this.write(
-        [{ id: manifestId(modelId, epoch), vector: this.vectorFor(), metadata: { doc: JSON.stringify(doc) } }],
-        options.signal,
-        true,
-      );
-      if (previous && previous.generation !== generation) {
-        await this.remove(this.partIds(previous), options.signal);
-      }
-      return this.uri(modelId, epoch);
-    });
+    const key = `${checkpoint.modelId}/${checkpoint.epoch}`;
+    return this.call(options.signal, () => this.exclusive(key, () => this.saveAlone(checkpoint, options)));
+  }
+
+  /** One save, run alone among this process's saves of the same model and epoch. */
+  private async saveAlone(checkpoint: Checkpoint, options: { signal?: AbortSignal }): Promise<string> {
+    const { modelId, epoch } = checkpoint;
+    const extras: Extras = {
+      ...(checkpoint.step !== undefined && { step: checkpoint.step }),
+      ...(checkpoint.optimizerState !== undefined && { optimizerState: checkpoint.optimizerState }),
+      ...(checkpoint.metrics !== undefined && { metrics: checkpoint.metrics }),
+      ...(checkpoint.metadata !== undefined && { metadata: checkpoint.metadata }),
+    };
+    const extrasBytes = Buffer.from(JSON.stringify(extras), 'utf8');
+    const params = checkpoint.parameters;
+    const payload = Buffer.concat([extrasBytes, Buffer.from(params.buffer, params.byteOffset, params.byteLength)]);
+    const parts = splitBase64(payload, PART_BYTES);
+    const previous = await this.readManifest(modelId, epoch, options.signal);
+    const generation = generationToken();
+    await this.write(
+      parts.map((b64, k) => ({
+        id: partId(modelId, epoch, generation, k),
+        vector: this.vectorFor(),
+        metadata: { b: b64 },
+      })),
+      options.signal,
+    );
+    const doc: ManifestDoc = {
+      modelId,
+      epoch,
+      createdAt: checkpoint.createdAt ?? new Date().toISOString(),
+      generation,
+      parts: parts.length,
+      extrasBytes: extrasBytes.byteLength,
+      parameterCount: params.length,
+      sha256: createHash('sha256').update(payload).digest('hex'),
+    };
+    // The commit point: from here on readers find the new parts.
+    await this.write(
+      [{ id: manifestId(modelId, epoch), vector: this.vectorFor(), metadata: { doc: JSON.stringify(doc) } }],
+      options.signal,
+      true,
+    );
+    if (previous && previous.generation !== generation) {
+      await this.remove(this.partIds(previous), options.signal);
+    }
+    return this.uri(modelId, epoch);
   }
 
   private partIds(doc: ManifestDoc): string[] {

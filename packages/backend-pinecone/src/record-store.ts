@@ -50,6 +50,12 @@ export function generationToken(): string {
 }
 
 /**
+ * Tails of the per-key queues of {@link RecordStore.exclusive}, shared by every store in the process
+ * (two handles on one namespace queue together).
+ */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
  * Shared plumbing of the Pinecone stores: records in one namespace of one index, the index adopted
  * (or created) once, writes that return only when visible to reads (Pinecone is eventually
  * consistent: the store waits with `waitForVisibility`), the closed state, and calls in flight
@@ -107,6 +113,23 @@ export abstract class RecordStore {
     const forget = () => this.inFlight.delete(running);
     running.then(forget, forget);
     return running;
+  }
+
+  /**
+   * Runs `work` after every earlier `exclusive` call with the same key (in this process) settled.
+   * Pinecone has no transactions or conditional writes, so a read-modify-write of a manifest is
+   * safe only among the writers of one process; writers in other processes can still race.
+   */
+  protected exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const full = `${this.backend.indexName}\u0000${this.namespace}\u0000${key}`;
+    const previous = queues.get(full) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    queues.set(full, tail);
+    void tail.then(() => {
+      if (queues.get(full) === tail) queues.delete(full);
+    });
+    return run;
   }
 
   /**

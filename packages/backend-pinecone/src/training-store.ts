@@ -74,78 +74,81 @@ export class PineconeTrainingStore extends RecordStore implements TrainingStore 
 
   storeTrainingData(params: StoreTrainingDataParams): Promise<DatasetManifest> {
     if (!isDatasetId(params?.datasetId)) return Promise.resolve().then(() => validateTrainingData(params) as never);
-    return this.call(params.signal, async () => {
-      const stored = await this.readManifest(params.datasetId, params.signal);
-      const data = validateTrainingData(params, stored?.manifest);
-      if (data.featureDimension > PineconeTrainingStore.MAX_FEATURES) {
-        throw new ValidationError(
-          [
-            {
-              field: 'features[0]',
-              message: `has ${data.featureDimension} features; a Pinecone record's 40 KB of metadata holds at most ${PineconeTrainingStore.MAX_FEATURES}`,
-              limit: PineconeTrainingStore.MAX_FEATURES,
-            },
-          ],
-          'Invalid training data',
-        );
-      }
-      const generation = generationToken();
-      const records: VectorRecordInput[] = data.features.map((features, position) => ({
-        id: sampleId(data.datasetId, data.split, generation, position),
-        vector: this.vectorFor(features),
-        metadata: {
-          label: data.labels[position] as Label,
-          f: Buffer.from(features.buffer, features.byteOffset, features.byteLength).toString('base64'),
-        },
-      }));
-      await this.write(records, params.signal);
+    return this.call(params.signal, () => this.exclusive(params.datasetId, () => this.store(params)));
+  }
 
-      const previous = stored?.generations[data.split];
-      const splits = { ...stored?.manifest.splits, [data.split]: data.labels.length };
-      const splitLabels = { ...stored?.splitLabels, [data.split]: sortedLabelSet(data.labels) };
-      const manifest: DatasetManifest = {
-        datasetId: data.datasetId,
-        featureDimension: data.featureDimension,
-        splits: Object.fromEntries(Object.entries(splits).sort(([a], [b]) => (a < b ? -1 : 1))),
-        sampleCount: Object.values(splits).reduce((sum, n) => sum + n, 0),
-        labels: sortedLabelSet(Object.values(splitLabels).flat()),
-        createdAt: stored?.manifest.createdAt ?? new Date().toISOString(),
-        ...(stored?.manifest.metadata !== undefined && { metadata: stored.manifest.metadata }),
-        ...(params.metadata !== undefined && { metadata: params.metadata }),
-      };
-      const doc: StoredManifest = {
-        manifest,
-        generations: { ...stored?.generations, [data.split]: generation },
-        splitLabels,
-      };
-      const text = JSON.stringify(doc);
-      if (Buffer.byteLength(text) > PINECONE_LIMITS.maxMetadataBytes - 64) {
-        throw new ValidationError(
-          [
-            {
-              field: 'metadata',
-              message: 'the dataset manifest would exceed 40 KB',
-              limit: PINECONE_LIMITS.maxMetadataBytes,
-            },
-          ],
-          'Invalid training data',
-        );
-      }
-      await this.write(
-        [{ id: manifestId(data.datasetId), vector: this.vectorFor(), metadata: { doc: text } }],
-        params.signal,
-        true,
+  /** One write of a split, run alone among this process's writers of the dataset. */
+  private async store(params: StoreTrainingDataParams): Promise<DatasetManifest> {
+    const stored = await this.readManifest(params.datasetId, params.signal);
+    const data = validateTrainingData(params, stored?.manifest);
+    if (data.featureDimension > PineconeTrainingStore.MAX_FEATURES) {
+      throw new ValidationError(
+        [
+          {
+            field: 'features[0]',
+            message: `has ${data.featureDimension} features; a Pinecone record's 40 KB of metadata holds at most ${PineconeTrainingStore.MAX_FEATURES}`,
+            limit: PineconeTrainingStore.MAX_FEATURES,
+          },
+        ],
+        'Invalid training data',
       );
-      // The previous generation's samples are unreachable now (ids known from the old manifest).
-      if (previous !== undefined && stored !== undefined) {
-        const count = stored.manifest.splits[data.split] ?? 0;
-        await this.remove(
-          Array.from({ length: count }, (_, k) => sampleId(data.datasetId, data.split, previous, k)),
-          params.signal,
-        );
-      }
-      return manifest;
-    });
+    }
+    const generation = generationToken();
+    const records: VectorRecordInput[] = data.features.map((features, position) => ({
+      id: sampleId(data.datasetId, data.split, generation, position),
+      vector: this.vectorFor(features),
+      metadata: {
+        label: data.labels[position] as Label,
+        f: Buffer.from(features.buffer, features.byteOffset, features.byteLength).toString('base64'),
+      },
+    }));
+    await this.write(records, params.signal);
+
+    const previous = stored?.generations[data.split];
+    const splits = { ...stored?.manifest.splits, [data.split]: data.labels.length };
+    const splitLabels = { ...stored?.splitLabels, [data.split]: sortedLabelSet(data.labels) };
+    const manifest: DatasetManifest = {
+      datasetId: data.datasetId,
+      featureDimension: data.featureDimension,
+      splits: Object.fromEntries(Object.entries(splits).sort(([a], [b]) => (a < b ? -1 : 1))),
+      sampleCount: Object.values(splits).reduce((sum, n) => sum + n, 0),
+      labels: sortedLabelSet(Object.values(splitLabels).flat()),
+      createdAt: stored?.manifest.createdAt ?? new Date().toISOString(),
+      ...(stored?.manifest.metadata !== undefined && { metadata: stored.manifest.metadata }),
+      ...(params.metadata !== undefined && { metadata: params.metadata }),
+    };
+    const doc: StoredManifest = {
+      manifest,
+      generations: { ...stored?.generations, [data.split]: generation },
+      splitLabels,
+    };
+    const text = JSON.stringify(doc);
+    if (Buffer.byteLength(text) > PINECONE_LIMITS.maxMetadataBytes - 64) {
+      throw new ValidationError(
+        [
+          {
+            field: 'metadata',
+            message: 'the dataset manifest would exceed 40 KB',
+            limit: PINECONE_LIMITS.maxMetadataBytes,
+          },
+        ],
+        'Invalid training data',
+      );
+    }
+    await this.write(
+      [{ id: manifestId(data.datasetId), vector: this.vectorFor(), metadata: { doc: text } }],
+      params.signal,
+      true,
+    );
+    // The previous generation's samples are unreachable now (ids known from the old manifest).
+    if (previous !== undefined && stored !== undefined) {
+      const count = stored.manifest.splits[data.split] ?? 0;
+      await this.remove(
+        Array.from({ length: count }, (_, k) => sampleId(data.datasetId, data.split, previous, k)),
+        params.signal,
+      );
+    }
+    return manifest;
   }
 
   loadTrainingBatch(params: LoadTrainingBatchParams): Promise<TrainingBatch> {
@@ -205,17 +208,19 @@ export class PineconeTrainingStore extends RecordStore implements TrainingStore 
   /** Deletes the manifest first (readers stop finding the dataset), then every sample record. */
   deleteDataset(datasetId: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     if (!isDatasetId(datasetId)) return Promise.resolve(false);
-    return this.call(options.signal, async () => {
-      const stored = await this.readManifest(datasetId, options.signal);
-      if (stored === undefined) return false;
-      await this.remove([manifestId(datasetId)], options.signal);
-      const ids: string[] = [];
-      for (const [split, generation] of Object.entries(stored.generations)) {
-        const count = stored.manifest.splits[split] ?? 0;
-        for (let k = 0; k < count; k++) ids.push(sampleId(datasetId, split, generation, k));
-      }
-      await this.remove(ids, options.signal);
-      return true;
-    });
+    return this.call(options.signal, () => this.exclusive(datasetId, () => this.removeDataset(datasetId, options)));
+  }
+
+  private async removeDataset(datasetId: string, options: { signal?: AbortSignal }): Promise<boolean> {
+    const stored = await this.readManifest(datasetId, options.signal);
+    if (stored === undefined) return false;
+    await this.remove([manifestId(datasetId)], options.signal);
+    const ids: string[] = [];
+    for (const [split, generation] of Object.entries(stored.generations)) {
+      const count = stored.manifest.splits[split] ?? 0;
+      for (let k = 0; k < count; k++) ids.push(sampleId(datasetId, split, generation, k));
+    }
+    await this.remove(ids, options.signal);
+    return true;
   }
 }
