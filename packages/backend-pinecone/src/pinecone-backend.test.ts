@@ -86,6 +86,8 @@ describe('ensureIndex', () => {
     });
     await b.ensureIndex({ dimension: 4, metric: 'euclidean' });
     const model = await fetch(`${emulator.url}/indexes/${b.indexName}`, { headers: { 'Api-Key': API_KEY } });
+    expect(b.capabilities.listByPrefix).toBe(false); // Pinecone lists serverless indexes only
+    await expect(b.list()[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'UNSUPPORTED_OPERATION' });
     const body = (await model.json()) as { spec: { pod: Record<string, unknown> } };
     expect(body.spec.pod).toMatchObject({
       environment: 'us-east1-gcp',

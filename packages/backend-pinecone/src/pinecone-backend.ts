@@ -16,6 +16,7 @@ import {
   NotFoundError,
   type QueryMatch,
   TimeoutError,
+  UnsupportedOperationError,
   ValidationError,
   type VectorRecord,
 } from '@q-store/core';
@@ -171,6 +172,7 @@ interface IndexModelView {
   metric: string;
   host: string;
   vectorType?: string;
+  spec?: { pod?: unknown; serverless?: unknown };
   status: { ready: boolean; state: string };
 }
 
@@ -229,7 +231,7 @@ const trackKey = (namespace: string, id: string) => `${namespace}\u0000${id}`;
  */
 export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M, PineconeCallOptions> {
   readonly type = 'pinecone';
-  readonly capabilities: BackendCapabilities;
+  #capabilities: BackendCapabilities;
   readonly #apiKey: string;
   readonly #client: Pinecone;
   readonly #spec: PineconeIndexSpec;
@@ -281,7 +283,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       maxRetries: 0,
       sourceTag: 'q_store',
     });
-    this.capabilities = {
+    this.#capabilities = {
       metrics: ['cosine', 'euclidean', 'dot'],
       maxDimension: PINECONE_LIMITS.maxDimension,
       maxBatchRecords: PINECONE_LIMITS.maxUpsertRecords,
@@ -344,6 +346,14 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       issues.add('spec.pod.metadataConfig.indexed', 'must be a list of metadata field names');
     }
     return spec;
+  }
+
+  /**
+   * What this backend can do. `listByPrefix` follows the index: false for a pod-based one (Pinecone's
+   * `list` is serverless only) — from the configured spec until an index is adopted, then from it.
+   */
+  get capabilities(): BackendCapabilities {
+    return this.#capabilities;
   }
 
   /** The index's data-plane host, once known (no secret). */
@@ -452,6 +462,10 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       );
     }
     this.bindHost(model.host, metric);
+    const serverless = model.spec?.pod === undefined;
+    if (this.#capabilities.listByPrefix !== serverless) {
+      this.#capabilities = { ...this.#capabilities, listByPrefix: serverless };
+    }
     return { name: this.indexName, dimension: model.dimension, metric };
   }
 
@@ -779,6 +793,10 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     params: HookParams<PineconeCallOptions> & { namespace: string; prefix?: string; limit: number; cursor?: string },
   ): Promise<ListPage> {
     const { index } = this.data();
+    if (!this.#capabilities.listByPrefix) {
+      // Pinecone's list is serverless only: a pod-based index cannot list its ids at all.
+      throw new UnsupportedOperationError(this.type, `list of pod-based index '${this.indexName}'`, 'listByPrefix');
+    }
     // Pinecone pages hold at most 100 ids: a longer q-store page is several requests.
     const ids: string[] = [];
     let token = params.cursor;
