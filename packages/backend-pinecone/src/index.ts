@@ -10,7 +10,7 @@ export type {
   VisibilityResult,
   WaitForVisibilityParams,
 } from './pinecone-backend.js';
-export { PINECONE_LIMITS, PineconeBackend, scoreFromPinecone } from './pinecone-backend.js';
+export { PINECONE_LIMITS, PineconeBackend, scoreFromPinecone, WRITE_TRACKING_LIMIT } from './pinecone-backend.js';
 export type { RetryPolicy } from './pinecone-errors.js';
 export {
   failingFetch,
@@ -26,4 +26,6 @@ export { matchesPineconeFilter, PineconeFilterError } from './pinecone-filter-se
 export type { RecordStoreOptions } from './record-store.js';
 export type { PineconeBackendConfig } from './registry.js';
 export { pineconeOptionsFromConfig, registerPinecone } from './registry.js';
+export type { PineconeWrite } from './settle.js';
+export { settlePineconeWrite } from './settle.js';
 export { PineconeTrainingStore, TRAINING_NAMESPACE } from './training-store.js';
