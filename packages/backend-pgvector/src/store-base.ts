@@ -1,4 +1,5 @@
-import { ClosedError, raceAbort, throwIfAborted } from '@q-store/core';
+import { raceAbort } from '@q-store/core';
+import { Lifecycle } from '@q-store/core/backend';
 import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
 import { toQStoreError } from './errors.js';
 import { qualified, quoteIdent, validateSchemaName } from './sql.js';
@@ -17,14 +18,14 @@ export abstract class PgStore {
   readonly schema: string;
   private readonly driver: LazyDriver;
   private ready: Promise<void> | undefined;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle: Lifecycle;
 
   protected constructor(
     options: PgStoreOptions,
     private readonly label: string,
   ) {
     this.driver = new LazyDriver(options);
+    this.lifecycle = new Lifecycle(() => this.label);
     this.schema = validateSchemaName(options.schema ?? 'public');
   }
 
@@ -63,9 +64,7 @@ export abstract class PgStore {
     signal: AbortSignal | undefined,
     work: (driver: SqlDriver) => Promise<T>,
   ): Promise<T> {
-    const running = (async () => {
-      if (this.closed) throw new ClosedError(this.label);
-      throwIfAborted(signal);
+    return this.lifecycle.track(signal, async () => {
       const driver = await this.driver.get();
       try {
         await this.createTables(driver, signal);
@@ -73,11 +72,7 @@ export abstract class PgStore {
       } catch (error) {
         throw toQStoreError(error, `${this.label} ${what}`, driver.where, signal);
       }
-    })();
-    this.inFlight.add(running);
-    const forget = () => this.inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    });
   }
 
   /** Like {@link call}, in one transaction. */
@@ -90,10 +85,7 @@ export abstract class PgStore {
   }
 
   /** Ends what this store opened (never a pool or PGlite instance you passed in). Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    await this.driver.close();
+  close(): Promise<void> {
+    return this.lifecycle.close(() => this.driver.close());
   }
 }

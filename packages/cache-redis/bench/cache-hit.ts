@@ -13,10 +13,9 @@
  * Goal: a hit's p50 at most 1 ms. Add a backend by adding an entry to `backends` below.
  */
 import { PgvectorBackend } from '@q-store/backend-pgvector';
-import { createRng, MemoryBackend, type VectorBackend } from '@q-store/core';
+import { createRng, MemoryBackend, type VectorBackend, withCache } from '@q-store/core';
 import { RedisCache } from '../src/redis-cache.js';
 import { testRedis, uniquePrefix } from '../src/test-redis-server.js';
-import { withCache } from '../src/with-cache.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 20_000);
 const DIMENSION = Number(process.env.BENCH_DIMENSION ?? 384);

@@ -1,3 +1,13 @@
+/** The cache decorators live in `@q-store/core` (they work on any CacheBackend); re-exported here. */
+export type {
+  CachedTrainingStore,
+  CachedVectorBackend,
+  CacheStats,
+  TrainingBatchCacheOptions,
+  TrainingBatchCacheStats,
+  WithCacheOptions,
+} from '@q-store/core';
+export { withCache, withTrainingBatchCache } from '@q-store/core';
 export type { RedisConfig } from './config.js';
 export { DEFAULT_KEY_PREFIX, DEFAULT_TTL_MS, MAX_KEY_PREFIX_LENGTH, resolveRedisConfig } from './config.js';
 export type { RedisCacheStats } from './redis-cache.js';
@@ -10,11 +20,3 @@ export {
   RedisStateStore,
 } from './redis-state-store.js';
 export { registerRedisCache } from './registry.js';
-export type {
-  CachedTrainingStore,
-  TrainingBatchCacheOptions,
-  TrainingBatchCacheStats,
-} from './training-batch-cache.js';
-export { withTrainingBatchCache } from './training-batch-cache.js';
-export type { CachedVectorBackend, CacheStats, WithCacheOptions } from './with-cache.js';
-export { withCache } from './with-cache.js';

@@ -1,11 +1,10 @@
 import { createServer, type Server, Socket } from 'node:net';
-import { MemoryBackend } from '@q-store/core';
+import { type CachedVectorBackend, MemoryBackend, withCache } from '@q-store/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { freePort, ownServerUnavailableReason, TestRedisServer } from './test-redis-server.js';
-import { type CachedVectorBackend, withCache } from './with-cache.js';
 
 const skip = ownServerUnavailableReason();
 if (skip) console.warn(`@q-store/cache-redis: skipping the outage tests: ${skip}`);

@@ -1,8 +1,7 @@
-import { MemoryTrainingStore } from '@q-store/core';
+import { MemoryTrainingStore, withTrainingBatchCache } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';
-import { withTrainingBatchCache } from './training-batch-cache.js';
 
 const skip = redisUnavailableReason();
 if (skip) console.warn(`@q-store/cache-redis: skipping the training-batch cache tests: ${skip}`);

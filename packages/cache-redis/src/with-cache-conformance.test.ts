@@ -1,9 +1,8 @@
-import { MemoryBackend } from '@q-store/core';
+import { MemoryBackend, withCache } from '@q-store/core';
 import { describeVectorBackendConformance } from '@q-store/core/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';
-import { withCache } from './with-cache.js';
 
 const skip = redisUnavailableReason();
 if (skip) console.warn(`@q-store/cache-redis: skipping the conformance runs: ${skip}`);

@@ -1,9 +1,8 @@
 import { openEmbeddedPostgres, PgvectorBackend } from '@q-store/backend-pgvector';
-import { createRng, MemoryBackend } from '@q-store/core';
+import { createRng, MemoryBackend, withCache } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';
-import { withCache } from './with-cache.js';
 
 const skip = redisUnavailableReason();
 if (skip) console.warn(`@q-store/cache-redis: skipping the options-channel tests: ${skip}`);

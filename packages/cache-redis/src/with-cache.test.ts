@@ -1,14 +1,15 @@
 import {
   type BackendCapabilities,
+  type CachedVectorBackend,
   MemoryBackend,
   type NormalizedQuery,
   type QueryMatch,
   type VectorRecord,
+  withCache,
 } from '@q-store/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';
-import { type CachedVectorBackend, withCache } from './with-cache.js';
 
 const skip = redisUnavailableReason();
 if (skip) console.warn(`@q-store/cache-redis: skipping the withCache tests: ${skip}`);

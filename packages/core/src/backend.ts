@@ -37,6 +37,7 @@ export {
 } from './shared/errors.js';
 export type { HttpErrorInfo } from './shared/http-errors.js';
 export { errorFromHttpStatus, parseRetryAfter } from './shared/http-errors.js';
+export { Lifecycle } from './shared/lifecycle.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
 export { PluginRegistry } from './shared/plugin-registry.js';
 export { BaseVectorBackend } from './vector/base-vector-backend.js';

@@ -1,3 +1,14 @@
+export { decodeCacheValue, encodeCacheValue } from './cache/cache-codec.js';
+export type { MemoryCacheOptions } from './cache/memory-cache.js';
+export { MemoryCache } from './cache/memory-cache.js';
+export type {
+  CachedTrainingStore,
+  TrainingBatchCacheOptions,
+  TrainingBatchCacheStats,
+} from './cache/training-batch-cache.js';
+export { withTrainingBatchCache } from './cache/training-batch-cache.js';
+export type { CachedVectorBackend, CacheStats, WithCacheOptions } from './cache/with-cache.js';
+export { withCache } from './cache/with-cache.js';
 export {
   bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
@@ -155,7 +166,6 @@ export type {
   TrainingBatch,
   TrainingStore,
 } from './stores/stores.js';
-export { decodeCacheValue, encodeCacheValue } from './stores/stores.js';
 export type { ValidTrainingData } from './stores/training-data.js';
 export {
   DATASET_ID_PATTERN,

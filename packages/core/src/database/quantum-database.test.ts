@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryCache } from '../cache/memory-cache.js';
 import type { QuantumBackend, SampleParams, SampleResult } from '../quantum/quantum-backend.js';
 import { ClosedError, NotFoundError, PartialWriteError, ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
 import { MemoryStateStore } from '../stores/memory-stores.js';
-import { type CacheBackend, decodeCacheValue, encodeCacheValue } from '../stores/stores.js';
 import { MemoryBackend } from '../vector/memory-backend.js';
 import { normalize, score } from '../vector/metrics.js';
 import type { Metadata } from '../vector/types.js';
@@ -112,7 +112,7 @@ describe('QuantumDatabase: plain queries', () => {
   });
 
   it('serves repeated queries from the cache and never a stale one after a write', async () => {
-    const cache = new MapCache();
+    const cache = new MemoryCache();
     const db = await openDb({ cache });
     await db.insert({ id: 'a', vector: [1, 0, 0, 0] });
     const first = await db.query({ vector: [1, 0.1, 0, 0], topK: 5 });
@@ -122,6 +122,59 @@ describe('QuantumDatabase: plain queries', () => {
     await db.insert({ id: 'b', vector: [1, 0.1, 0, 0] });
     const third = await db.query({ vector: [1, 0.1, 0, 0], topK: 5 });
     expect(third.matches.map((m) => m.id)).toEqual(['b', 'a']);
+  });
+
+  it('caches only through withCache: keyed on the options, bypassed for re-ranked queries, degraded when the cache fails', async () => {
+    const cache = new MemoryCache();
+    const db = await openDb({ cache });
+    await db.batchInsert({
+      records: [
+        { id: 'a', vector: [1, 0, 0, 0], contexts: { x: 1 } },
+        { id: 'b', vector: [0.9, 0.1, 0, 0], contexts: { x: 1 } },
+      ],
+    });
+    // The cache entries are withCache's, under the database's scope.
+    await db.query({ vector: [1, 0, 0, 0], topK: 2 });
+    expect(cache.size).toBeGreaterThan(0);
+    // Different options, different entries: the second is a miss, not the first one's answer.
+    await db.query({ vector: [1, 0, 0, 0], topK: 2, options: { other: { knob: 1 } } });
+    expect((await db.getStats()).cacheHits).toBe(0);
+    await db.query({ vector: [1, 0, 0, 0], topK: 2, options: { other: { knob: 1 } } });
+    expect((await db.getStats()).cacheHits).toBe(1);
+    // Context re-ranking depends on the state store and the clock: never served from the cache.
+    await db.query({ vector: [1, 0, 0, 0], topK: 2, context: 'x' });
+    await db.query({ vector: [1, 0, 0, 0], topK: 2, context: 'x' });
+    expect((await db.getStats()).cacheHits).toBe(1);
+    await db.close();
+
+    // A cache that fails every call: queries and writes go to the backend, nothing throws.
+    const failing = new MemoryCache();
+    for (const method of ['get', 'set', 'delete', 'generation', 'bumpGeneration'] as const) {
+      Object.defineProperty(failing, method, { value: async () => Promise.reject(new Error('cache down')) });
+    }
+    const down = await openDb({ cache: failing });
+    await down.insert({ id: 'a', vector: [1, 0, 0, 0] });
+    expect((await down.query({ vector: [1, 0, 0, 0], topK: 1 })).matches.map((m) => m.id)).toEqual(['a']);
+    await down.insert({ id: 'b', vector: [1, 0.01, 0, 0] });
+    expect((await down.query({ vector: [1, 0.01, 0, 0], topK: 1 })).matches.map((m) => m.id)).toEqual(['b']);
+    await down.close();
+  });
+
+  it('delete takes exactly one of ids, filter or all: true; {} and {all: false} delete nothing', async () => {
+    const db = await openDb();
+    await db.batchInsert({
+      records: [
+        { id: 'a', vector: [1, 0, 0, 0], metadata: { k: 1 } },
+        { id: 'b', vector: [0, 1, 0, 0], metadata: { k: 2 } },
+      ],
+    });
+    for (const bad of [{}, { all: false }, { ids: ['a'], filter: { k: 2 } }, { ids: ['a'], all: true }]) {
+      await expect(db.delete(bad as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    }
+    await expect(db.delete(undefined as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect((await db.getStats()).totalRecordCount).toBe(2);
+    expect((await db.delete({ filter: { k: 2 } })).deletedCount).toBe(1);
+    expect((await db.delete({ all: true })).deletedCount).toBe(1);
   });
 });
 
@@ -366,29 +419,4 @@ function fakeBackend(sample: (params: SampleParams) => Promise<SampleResult[]>):
     sample,
     close: async () => undefined,
   };
-}
-
-/** A CacheBackend on a Map, honouring the generation rule. */
-class MapCache implements CacheBackend {
-  private readonly values = new Map<string, string>();
-  private readonly generations = new Map<string, number>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const value = this.values.get(key);
-    return value === undefined ? undefined : (decodeCacheValue(value) as T);
-  }
-  async set<T>(key: string, value: T): Promise<void> {
-    this.values.set(key, encodeCacheValue(value));
-  }
-  async delete(keys: readonly string[]): Promise<number> {
-    return keys.filter((key) => this.values.delete(key)).length;
-  }
-  async generation(scope: string): Promise<number> {
-    return this.generations.get(scope) ?? 0;
-  }
-  async bumpGeneration(scope: string): Promise<number> {
-    const next = (this.generations.get(scope) ?? 0) + 1;
-    this.generations.set(scope, next);
-    return next;
-  }
-  async close(): Promise<void> {}
 }

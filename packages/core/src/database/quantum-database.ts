@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { type CachedVectorBackend, withCache } from '../cache/with-cache.js';
 import type { QuantumBackend } from '../quantum/quantum-backend.js';
 import {
   ClosedError,
@@ -266,7 +266,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   private closed = false;
   private decoherenceSeen = false;
   private queryCount = 0;
-  private cacheHits = 0;
+  /** The backend as given, under `backend` when a cache is configured (`backend` is then `withCache(raw, cache)`). */
+  private cached: CachedVectorBackend | undefined;
 
   private constructor(
     readonly backend: VectorBackend,
@@ -350,26 +351,44 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       if (owns) await backend.close();
       throw error;
     }
-    const db = new QuantumDatabase<M>(backend, owns, config.stateStore ?? new MemoryStateStore(), !config.stateStore, {
-      dimension: config.dimension,
-      metric,
-      namespace: config.namespace ?? '',
-      cacheTtlMs: config.cacheTtlMs ?? 60_000,
-      enableQuantum: config.enableQuantum ?? config.quantum !== undefined,
-      shots: config.shots ?? 1024,
-      ...(config.quantumTimeoutMs !== undefined && { quantumTimeoutMs: config.quantumTimeoutMs }),
-      ...(config.maxCostUsd !== undefined && { maxCostUsd: config.maxCostUsd }),
-      lifetimeFactor: config.lifetimeFactor ?? 5,
-      candidateMultiplier: config.candidateMultiplier ?? 4,
-      tunnelingLambda: config.tunnelingLambda ?? 0.5,
-      maxEntanglementGroupSize: config.maxEntanglementGroupSize ?? 64,
-      now: config.now ?? Date.now,
-      ...(config.cache ? { cache: config.cache } : {}),
-      ...(config.seed === undefined ? {} : { seed: config.seed }),
-      ...(config.defaultCoherenceTimeMs === undefined ? {} : { defaultCoherenceTimeMs: config.defaultCoherenceTimeMs }),
-      ...(config.decoherenceSweepMs === undefined ? {} : { decoherenceSweepMs: config.decoherenceSweepMs }),
-      ...(config.quantum ? { quantum: config.quantum } : {}),
-    });
+    // One caching story: with a cache, every call goes through withCache (query results keyed on
+    // everything that changes them, generations bumped after each write, degraded to the backend
+    // when the cache is down); re-ranked queries opt out through `options.cache.bypass`.
+    const cached = config.cache
+      ? withCache(backend, config.cache, {
+          scope: `qdb:${backend.type}/${backend.indexName}`,
+          l1: false,
+          ttlMs: config.cacheTtlMs ?? 60_000,
+        })
+      : undefined;
+    const db = new QuantumDatabase<M>(
+      cached ?? backend,
+      owns,
+      config.stateStore ?? new MemoryStateStore(),
+      !config.stateStore,
+      {
+        dimension: config.dimension,
+        metric,
+        namespace: config.namespace ?? '',
+        cacheTtlMs: config.cacheTtlMs ?? 60_000,
+        enableQuantum: config.enableQuantum ?? config.quantum !== undefined,
+        shots: config.shots ?? 1024,
+        ...(config.quantumTimeoutMs !== undefined && { quantumTimeoutMs: config.quantumTimeoutMs }),
+        ...(config.maxCostUsd !== undefined && { maxCostUsd: config.maxCostUsd }),
+        lifetimeFactor: config.lifetimeFactor ?? 5,
+        candidateMultiplier: config.candidateMultiplier ?? 4,
+        tunnelingLambda: config.tunnelingLambda ?? 0.5,
+        maxEntanglementGroupSize: config.maxEntanglementGroupSize ?? 64,
+        now: config.now ?? Date.now,
+        ...(config.seed === undefined ? {} : { seed: config.seed }),
+        ...(config.defaultCoherenceTimeMs === undefined
+          ? {}
+          : { defaultCoherenceTimeMs: config.defaultCoherenceTimeMs }),
+        ...(config.decoherenceSweepMs === undefined ? {} : { decoherenceSweepMs: config.decoherenceSweepMs }),
+        ...(config.quantum ? { quantum: config.quantum } : {}),
+      },
+    );
+    db.cached = cached;
     db.decoherenceSeen =
       (await db.stateStore.get<{ decoherence?: boolean }>(db.stateKey('settings')))?.decoherence === true ||
       (await db.probeDecoherence());
@@ -449,27 +468,23 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     }
     const landed: string[] = [];
     let batches = 0;
-    try {
-      for (let start = 0; start < records.length; start += batchSize) {
-        const batch = records.slice(start, start + batchSize);
-        try {
-          await this.backend.upsert({ records: batch, namespace, ...(params.signal ? { signal: params.signal } : {}) });
-        } catch (error) {
-          const alsoLanded = error instanceof PartialWriteError ? error.landedIds : [];
-          if (landed.length === 0 && alsoLanded.length === 0) throw error; // nothing landed: the cause as it is
-          const failed = records.slice(start).map((r) => r.id);
-          throw new PartialWriteError(
-            [...landed, ...alsoLanded],
-            failed.filter((id) => !alsoLanded.includes(id)),
-            error,
-          );
-        }
-        batches++;
-        for (const record of batch) landed.push(record.id);
-        params.onProgress?.({ inserted: landed.length, total: records.length });
+    for (let start = 0; start < records.length; start += batchSize) {
+      const batch = records.slice(start, start + batchSize);
+      try {
+        await this.backend.upsert({ records: batch, namespace, ...(params.signal ? { signal: params.signal } : {}) });
+      } catch (error) {
+        const alsoLanded = error instanceof PartialWriteError ? error.landedIds : [];
+        if (landed.length === 0 && alsoLanded.length === 0) throw error; // nothing landed: the cause as it is
+        const failed = records.slice(start).map((r) => r.id);
+        throw new PartialWriteError(
+          [...landed, ...alsoLanded],
+          failed.filter((id) => !alsoLanded.includes(id)),
+          error,
+        );
       }
-    } finally {
-      if (landed.length > 0 || batches < Math.ceil(records.length / batchSize)) await this.bumpCache(namespace);
+      batches++;
+      for (const record of batch) landed.push(record.id);
+      params.onProgress?.({ inserted: landed.length, total: records.length });
     }
     return { inserted: landed.length, batches };
   }
@@ -497,95 +512,102 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
         : validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
     const signalPart = params.signal ? { signal: params.signal } : {};
     throwIfAborted(params.signal);
-    try {
-      const partners = await this.partnersOf(id, namespace);
-      const current = (await this.backend.fetch({ ids: [id, ...partners.keys()], namespace, ...signalPart })).records;
-      const old = current.get(id);
-      if (!old || this.isExpired(old.metadata)) return { updated: false, partnersUpdated: [] };
-      const { state } = splitMetadata(old.metadata);
-      const userMetadata = (params.metadata ?? {}) as Metadata;
-      // Replace keeps the record's quantum state: only user keys are replaced.
-      const metadata =
-        params.metadataMode === 'replace'
-          ? { ...userMetadata, ...encodeState(state) }
-          : params.metadata === undefined
-            ? undefined
-            : userMetadata;
-      const moved: VectorRecord[] = [];
-      const cosine = this.settings.metric === 'cosine';
-      const unit = (v: Float32Array) => (cosine ? normalize(v) : v);
-      for (const [partnerId, link] of partners) {
-        const partner = current.get(partnerId);
-        if (!partner || this.isExpired(partner.metadata)) continue;
-        const copied: Metadata = {};
-        for (const key of link.propagateKeys) {
-          const value = userMetadata[key];
-          if (value !== undefined) copied[key] = value;
-        }
-        if (!newVector && Object.keys(copied).length === 0) continue;
-        let vector = partner.vector;
-        if (newVector) {
-          // Under cosine only directions matter: the move uses unit vectors, so rescaling the
-          // updated record moves nothing.
-          const [vj, vNew, vOld] = [unit(partner.vector), unit(newVector), unit(old.vector)];
-          const next = new Float64Array(vector.length);
-          for (let d = 0; d < vector.length; d++) {
-            next[d] = (vj[d] as number) + link.correlation * ((vNew[d] as number) - (vOld[d] as number));
-          }
-          vector = cosine ? normalize(next) : Float32Array.from(next);
-        }
-        moved.push({ id: partnerId, vector, metadata: { ...(partner.metadata ?? {}), ...copied } });
+    const partners = await this.partnersOf(id, namespace);
+    const current = (await this.backend.fetch({ ids: [id, ...partners.keys()], namespace, ...signalPart })).records;
+    const old = current.get(id);
+    if (!old || this.isExpired(old.metadata)) return { updated: false, partnersUpdated: [] };
+    const { state } = splitMetadata(old.metadata);
+    const userMetadata = (params.metadata ?? {}) as Metadata;
+    // Replace keeps the record's quantum state: only user keys are replaced.
+    const metadata =
+      params.metadataMode === 'replace'
+        ? { ...userMetadata, ...encodeState(state) }
+        : params.metadata === undefined
+          ? undefined
+          : userMetadata;
+    const moved: VectorRecord[] = [];
+    const cosine = this.settings.metric === 'cosine';
+    const unit = (v: Float32Array) => (cosine ? normalize(v) : v);
+    for (const [partnerId, link] of partners) {
+      const partner = current.get(partnerId);
+      if (!partner || this.isExpired(partner.metadata)) continue;
+      const copied: Metadata = {};
+      for (const key of link.propagateKeys) {
+        const value = userMetadata[key];
+        if (value !== undefined) copied[key] = value;
       }
-      if (moved.length === 0) {
-        const result = await this.backend.update({
-          id,
-          namespace,
-          ...(newVector ? { vector: newVector } : {}),
-          ...(metadata ? { metadata, metadataMode: params.metadataMode ?? 'merge' } : {}),
-          ...signalPart,
-        });
-        return { updated: result.updated, partnersUpdated: [] };
+      if (!newVector && Object.keys(copied).length === 0) continue;
+      let vector = partner.vector;
+      if (newVector) {
+        // Under cosine only directions matter: the move uses unit vectors, so rescaling the
+        // updated record moves nothing.
+        const [vj, vNew, vOld] = [unit(partner.vector), unit(newVector), unit(old.vector)];
+        const next = new Float64Array(vector.length);
+        for (let d = 0; d < vector.length; d++) {
+          next[d] = (vj[d] as number) + link.correlation * ((vNew[d] as number) - (vOld[d] as number));
+        }
+        vector = cosine ? normalize(next) : Float32Array.from(next);
       }
-      // The record and its partners in one write: a backend writes one chunk all or nothing.
-      const record: VectorRecord = {
-        id,
-        vector: newVector ?? old.vector,
-        metadata:
-          params.metadataMode === 'replace' ? (metadata as Metadata) : { ...(old.metadata ?? {}), ...userMetadata },
-      };
-      await this.backend.upsert({ records: [record, ...moved], namespace, ...signalPart });
-      return { updated: true, partnersUpdated: moved.map((r) => r.id) };
-    } finally {
-      await this.bumpCache(namespace);
+      moved.push({ id: partnerId, vector, metadata: { ...(partner.metadata ?? {}), ...copied } });
     }
+    if (moved.length === 0) {
+      const result = await this.backend.update({
+        id,
+        namespace,
+        ...(newVector ? { vector: newVector } : {}),
+        ...(metadata ? { metadata, metadataMode: params.metadataMode ?? 'merge' } : {}),
+        ...signalPart,
+      });
+      return { updated: result.updated, partnersUpdated: [] };
+    }
+    // The record and its partners in one write: a backend writes one chunk all or nothing.
+    const record: VectorRecord = {
+      id,
+      vector: newVector ?? old.vector,
+      metadata:
+        params.metadataMode === 'replace' ? (metadata as Metadata) : { ...(old.metadata ?? {}), ...userMetadata },
+    };
+    await this.backend.upsert({ records: [record, ...moved], namespace, ...signalPart });
+    return { updated: true, partnersUpdated: moved.map((r) => r.id) };
   }
 
   /** Deletes by ids, by filter, or everything in the namespace; ids leave their entangled groups. */
   async delete(params: DeleteParams<M>): Promise<DeleteResult> {
     this.assertOpen();
+    if (typeof params !== 'object' || params === null) {
+      throw new ValidationError([{ field: 'params', message: 'must be an object of parameters' }], 'Invalid delete');
+    }
     const namespace = params.namespace ?? this.settings.namespace;
     const signalPart = params.signal ? { signal: params.signal } : {};
-    try {
-      if ('ids' in params) {
-        const ids = validateIds(params.ids);
-        const result = await this.backend.delete({ ids, namespace, ...signalPart });
-        for (const id of ids) await this.leaveGroups(id, namespace);
-        return result;
-      }
-      if ('filter' in params) {
-        this.checkFilter(params.filter);
-        return await this.backend.delete({ filter: params.filter as Filter<Metadata>, namespace, ...signalPart });
-      }
-      const result = await this.backend.delete({ all: true, namespace, ...signalPart });
-      for (const prefix of [this.groupKey(namespace, ''), this.memberKey(namespace, '')]) {
-        const keys: string[] = [];
-        for await (const key of this.stateStore.keys({ prefix })) keys.push(key);
-        for (const key of keys) await this.stateStore.delete(key);
-      }
-      return result;
-    } finally {
-      await this.bumpCache(namespace);
+    // Exactly one of ids, filter, all: true — as the backend contract says. `{}` or `{all: false}`
+    // never means "everything", and ids with a filter is refused rather than ignoring the filter.
+    const given = (['ids', 'filter', 'all'] as const).filter((key) => params[key] !== undefined);
+    if (given.length !== 1) {
+      throw new ValidationError(
+        [{ field: 'ids', message: `give exactly one of ids, filter or all: true (got ${given.join(', ') || 'none'})` }],
+        'Invalid delete',
+      );
     }
+    if (given[0] === 'all' && params.all !== true) {
+      throw new ValidationError([{ field: 'all', message: 'must be true' }], 'Invalid delete');
+    }
+    if (params.ids !== undefined) {
+      const ids = validateIds(params.ids);
+      const result = await this.backend.delete({ ids, namespace, ...signalPart });
+      for (const id of ids) await this.leaveGroups(id, namespace);
+      return result;
+    }
+    if (params.filter !== undefined) {
+      this.checkFilter(params.filter);
+      return await this.backend.delete({ filter: params.filter as Filter<Metadata>, namespace, ...signalPart });
+    }
+    const result = await this.backend.delete({ all: true, namespace, ...signalPart });
+    for (const prefix of [this.groupKey(namespace, ''), this.memberKey(namespace, '')]) {
+      const keys: string[] = [];
+      for await (const key of this.stateStore.keys({ prefix })) keys.push(key);
+      for (const key of keys) await this.stateStore.delete(key);
+    }
+    return result;
   }
 
   // ---------------------------------------------------------------- reads
@@ -627,18 +649,17 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const reranks = params.context !== undefined || Boolean(params.tunneling) || this.decoherenceSeen;
 
     if (!reranks) {
-      const raw = await this.cachedQuery(
-        {
-          vector: params.vector,
-          topK: topK,
-          namespace,
-          includeVectors,
-          includeMetadata,
-          ...(params.filter ? { filter: params.filter as Filter<Metadata> } : {}),
-          ...(params.options ? { options: params.options } : {}),
-        },
-        params.signal,
-      );
+      // Served from the cache when one is configured: `backend` is then withCache(backend, cache).
+      const { matches: raw } = await this.backend.query({
+        vector: params.vector,
+        topK: topK,
+        namespace,
+        includeVectors,
+        includeMetadata,
+        ...(params.filter ? { filter: params.filter as Filter<Metadata> } : {}),
+        ...(params.options ? { options: params.options } : {}),
+        ...signalPart,
+      });
       return {
         matches: raw.map((m) => toMatch<M>(m, m.score, includeMetadata, includeVectors)),
         namespace,
@@ -701,7 +722,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
         includeVectors: includeVectors || Boolean(tunneling),
         ...(filter ? { filter } : {}),
         ...(tunneling && caps.exactSearch ? { exact: true } : {}),
-        ...(params.options ? { options: params.options } : {}),
+        // Re-ranked results depend on the clock (decoherence) and the state store: never cached.
+        options: { ...params.options, cache: { bypass: true } },
         ...signalPart,
       })
     ).matches.filter((c) => !this.isExpired(c.metadata));
@@ -954,15 +976,11 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     this.assertOpen();
     const namespace = options.namespace ?? this.settings.namespace;
     if (!this.decoherenceSeen) return { deletedCount: 0 };
-    try {
-      return await this.backend.delete({
-        filter: { [KEY_EXPIRES]: { $lte: this.now() } },
-        namespace,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } finally {
-      await this.bumpCache(namespace);
-    }
+    return await this.backend.delete({
+      filter: { [KEY_EXPIRES]: { $lte: this.now() } },
+      namespace,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   async getStats(
@@ -975,7 +993,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     return {
       ...stats,
       queries: this.queryCount,
-      cacheHits: this.cacheHits,
+      cacheHits: this.cacheHitCount(),
       entangledGroups: groups,
       decoherence: this.decoherenceSeen,
     };
@@ -1031,6 +1049,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (this.closed) return;
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // withCache's close closes the backend it wraps, so a backend the caller owns is left open.
     if (this.ownsBackend) await this.backend.close();
     if (this.ownsStateStore) await this.stateStore.close();
   }
@@ -1242,52 +1261,11 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     return results.map((r) => (r.counts['0'] ?? 0) / r.shots);
   }
 
-  private async cachedQuery(
-    query: {
-      vector: Float32Array | readonly number[];
-      topK: number;
-      namespace: string;
-      includeVectors: boolean;
-      includeMetadata: boolean;
-      filter?: Filter<Metadata>;
-      options?: BackendOptions;
-    },
-    signal: AbortSignal | undefined,
-  ): Promise<QueryMatch[]> {
-    const cache = this.settings.cache;
-    const signalPart = signal ? { signal } : {};
-    if (!cache) return (await this.backend.query({ ...query, ...signalPart })).matches;
-    const vector = Float32Array.from(query.vector);
-    const generation = await cache.generation(this.cacheScope(query.namespace), signalPart);
-    const hash = createHash('sha256')
-      .update(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength))
-      .update(
-        JSON.stringify([
-          query.topK,
-          query.includeVectors,
-          query.includeMetadata,
-          parseFilter(query.filter) ?? null,
-          query.options ?? null,
-        ]),
-      )
-      .digest('base64url');
-    const key = `${this.cacheScope(query.namespace)}/g${generation}/${hash}`;
-    const hit = await cache.get<QueryMatch[]>(key, signalPart);
-    if (hit) {
-      this.cacheHits++;
-      return hit;
-    }
-    const matches = (await this.backend.query({ ...query, vector, ...signalPart })).matches;
-    await cache.set(key, matches, { ttlMs: this.settings.cacheTtlMs, ...signalPart });
-    return matches;
-  }
-
-  private cacheScope(namespace: string): string {
-    return `qdb/${this.backend.indexName}/${namespace}`;
-  }
-
-  private async bumpCache(namespace: string): Promise<void> {
-    await this.settings.cache?.bumpGeneration(this.cacheScope(namespace));
+  /** Cache hits (in-process and shared) of the query cache, 0 without one. */
+  private cacheHitCount(): number {
+    if (!this.cached) return 0;
+    const stats = this.cached.cacheStats();
+    return stats.l1Hits + stats.l2Hits;
   }
 }
 

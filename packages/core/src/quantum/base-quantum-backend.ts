@@ -25,7 +25,6 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  ClosedError,
   NotFoundError,
   QStoreError,
   raceAbort,
@@ -33,6 +32,7 @@ import {
   throwIfAborted,
   ValidationError,
 } from '../shared/errors.js';
+import { Lifecycle } from '../shared/lifecycle.js';
 import { checkBudget, costDetail, estimateCostUsd } from './budget.js';
 import { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples, measurementGroups } from './estimate-from-samples.js';
 import {
@@ -111,7 +111,7 @@ export class JobCancelledError extends QStoreError {
 export abstract class BaseQuantumBackend implements QuantumBackend {
   abstract readonly type: string;
   abstract readonly capabilities: QuantumCapabilities;
-  private closed = false;
+  private readonly lifecycle = new Lifecycle(() => `quantum backend '${this.type}'`);
   private readonly options: Readonly<BaseQuantumBackendOptions>;
 
   protected constructor(options: BaseQuantumBackendOptions = {}) {
@@ -137,7 +137,7 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
 
   /** True after `close()`. */
   get isClosed(): boolean {
-    return this.closed;
+    return this.lifecycle.closed;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -265,17 +265,18 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.doClose?.();
+  /** Idempotent; a concurrent second call resolves when the first has finished (see `Lifecycle`). */
+  close(): Promise<void> {
+    return this.lifecycle.close(async () => {
+      await this.doClose?.();
+    });
   }
 
   // -------------------------------------------------------------------------------------------
   // Internals
 
   protected checkOpen(): void {
-    if (this.closed) throw new ClosedError(`quantum backend '${this.type}'`);
+    this.lifecycle.assertOpen();
   }
 
   private checkCallBudget(maxCostUsd: unknown, estimateUsd: number, detail: string): void {

@@ -1,5 +1,3 @@
-import { base64ToTypedArray, typedArrayToBase64 } from '../shared/binary.js';
-
 /**
  * Contracts for the non-vector stores: cache, small JSON state, training data, checkpoints.
  * Memory implementations live in `memory-stores.ts`; pgvector and Redis packages implement them
@@ -11,7 +9,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /**
  * A cache for query results, hot vectors and training batches.
  *
- * Values are encoded with `encodeCacheValue` (JSON with Float32Array / Float64Array kept exact),
+ * Values are encoded with `encodeCacheValue` (`../cache/cache-codec.ts`: JSON with Float32Array / Float64Array kept exact),
  * so any implementation round-trips what `QuantumDatabase` and the trainers put in.
  *
  * Staleness rule: every cached query result is keyed with the *generation* of its index and
@@ -142,38 +140,4 @@ export interface CheckpointStore {
   list(modelId: string, options?: { signal?: AbortSignal }): Promise<CheckpointInfo[]>;
   delete(uri: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   close(): Promise<void>;
-}
-
-const F32 = '$q-store:f32';
-const F64 = '$q-store:f64';
-const MAP = '$q-store:map';
-
-/**
- * JSON text of a value, with Float32Array and Float64Array kept exact (as base64 of their bytes)
- * and Maps kept as Maps (e.g. `FetchResult.records`).
- */
-export function encodeCacheValue(value: unknown): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
-    const raw = this[key];
-    if (raw instanceof Float32Array) return { [F32]: typedArrayToBase64(raw) };
-    if (raw instanceof Float64Array) return { [F64]: typedArrayToBase64(raw) };
-    if (raw instanceof Map) return { [MAP]: [...raw.entries()] };
-    return v;
-  });
-}
-
-/** Inverse of {@link encodeCacheValue}. */
-export function decodeCacheValue<T>(text: string): T {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const tagged = v as Record<string, unknown>;
-      const f32 = tagged[F32];
-      if (typeof f32 === 'string') return base64ToTypedArray(f32, Float32Array);
-      const f64 = tagged[F64];
-      if (typeof f64 === 'string') return base64ToTypedArray(f64, Float64Array);
-      const map = tagged[MAP];
-      if (Array.isArray(map)) return new Map(map as Array<[unknown, unknown]>);
-    }
-    return v;
-  }) as T;
 }

@@ -890,9 +890,20 @@ export function describeQuantumBackendConformance(options: QuantumConformanceOpt
           const b = h.backend;
           if (!b.submit || !b.capabilities.queued) return jobSkip(ctx, 'is not queued');
           if (!h.supports(['h', 'cx'])) return skip(ctx);
-          const job = await b.submit({ circuits: [bell()], shots: 50, seed: SEED });
-          await expectError(() => job.wait({ timeoutMs: 1, cancelOnStop: true }), 'TIMEOUT');
-          expect(job.status).toBe('cancelled');
+          // A loaded machine may stall past the whole job before the 1 ms deadline is checked, or
+          // before the cancel reaches the service; such a job is legitimately completed, so try again
+          // with a fresh one (at most three times).
+          for (let attempt = 1; ; attempt++) {
+            const job = await b.submit({ circuits: [bell()], shots: 50, seed: SEED });
+            const outcome = await job.wait({ timeoutMs: 1, cancelOnStop: true }).then(
+              () => undefined,
+              (error: unknown) => error,
+            );
+            if (job.status === 'completed' && attempt < 3) continue;
+            expect(outcome, 'wait past its deadline rejects').toMatchObject({ code: 'TIMEOUT' });
+            expect(job.status).toBe('cancelled');
+            break;
+          }
         },
         t,
       );

@@ -1,6 +1,5 @@
 import {
   abortErrorFor,
-  ClosedError,
   DimensionMismatchError,
   IndexNotFoundError,
   isQStoreError,
@@ -11,6 +10,7 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '../shared/errors.js';
+import { Lifecycle } from '../shared/lifecycle.js';
 import { collectOperators, parseFilter } from './filter-parser.js';
 import type { FilterNode } from './filter-types.js';
 import type {
@@ -71,8 +71,7 @@ export abstract class BaseVectorBackend<
   abstract readonly capabilities: BackendCapabilities;
   readonly indexName: string;
   private index: IndexDescription | undefined;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new Lifecycle(() => `${this.type} backend for index '${this.indexName}'`);
   private ensuring: Promise<unknown> = Promise.resolve();
 
   protected constructor(indexName: string) {
@@ -164,7 +163,7 @@ export abstract class BaseVectorBackend<
   }
 
   protected assertOpen(): void {
-    if (this.closed) throw new ClosedError(`${this.type} backend for index '${this.indexName}'`);
+    this.lifecycle.assertOpen();
   }
 
   /**
@@ -177,15 +176,10 @@ export abstract class BaseVectorBackend<
       if (typeof params !== 'object' || params === null) {
         throw new ValidationError([{ field: 'params', message: 'must be an object of parameters' }], 'Invalid call');
       }
-      throwIfAborted(params.signal);
     } catch (error) {
       return Promise.reject(error);
     }
-    const running = body();
-    this.inFlight.add(running);
-    const forget = () => this.inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    return this.lifecycle.track(params.signal, body);
   }
 
   /**
@@ -461,11 +455,9 @@ export abstract class BaseVectorBackend<
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    await this.doClose();
+  /** Idempotent; a concurrent second call resolves when the first has finished (see `Lifecycle`). */
+  close(): Promise<void> {
+    return this.lifecycle.close(() => this.doClose());
   }
 
   /** Parses a filter and rejects operators this backend did not declare. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCacheValue, encodeCacheValue } from './stores.js';
+import { decodeCacheValue, encodeCacheValue } from './cache-codec.js';
 
 describe('cache value codec', () => {
   it('keeps Float32Array and Float64Array exact inside nested values', () => {

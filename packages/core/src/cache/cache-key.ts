@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CacheBackend } from '@q-store/core';
+import type { CacheBackend } from '../stores/stores.js';
 
 /**
  * JSON with object keys sorted, so that equal values give equal text whatever the key order. Used

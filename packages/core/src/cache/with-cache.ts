@@ -1,33 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type BackendCapabilities,
-  type BackendOptions,
-  type CacheBackend,
-  ClosedError,
-  type DeleteParams,
-  type DeleteResult,
-  type EnsureIndexParams,
-  type FetchParams,
-  type FetchResult,
-  type IndexDescription,
-  type IndexStats,
-  type ListParams,
-  type Metadata,
-  parseFilter,
-  type QueryMatch,
-  type QueryParams,
-  type QueryResult,
-  throwIfAborted,
-  type UpdateParams,
-  type UpdateResult,
-  type UpsertParams,
-  type UpsertResult,
-  ValidationError,
-  type VectorBackend,
-  type VectorRecord,
-  validateIds,
-} from '@q-store/core';
 import { LRUCache } from 'lru-cache';
+import { ClosedError, ValidationError } from '../shared/errors.js';
+import { Lifecycle } from '../shared/lifecycle.js';
+import type { CacheBackend } from '../stores/stores.js';
+import { parseFilter } from '../vector/filter-parser.js';
+import type {
+  BackendCapabilities,
+  BackendOptions,
+  DeleteParams,
+  DeleteResult,
+  EnsureIndexParams,
+  FetchParams,
+  FetchResult,
+  IndexDescription,
+  IndexStats,
+  ListParams,
+  Metadata,
+  QueryMatch,
+  QueryParams,
+  QueryResult,
+  UpdateParams,
+  UpdateResult,
+  UpsertParams,
+  UpsertResult,
+  VectorRecord,
+} from '../vector/types.js';
+import { validateIds } from '../vector/validation.js';
+import type { VectorBackend } from '../vector/vector-backend.js';
 import { bumpScopes, hashKey, readGenerations } from './cache-key.js';
 
 /** Options of {@link withCache}. */
@@ -230,8 +229,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   private readonly ttlMs: number | undefined;
   private readonly cacheFetch: boolean;
   private readonly closeCache: boolean;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new Lifecycle(() => `cached ${this.type} backend for '${this.indexName}'`);
   private readonly counters: CacheStats = {
     l1Hits: 0,
     l2Hits: 0,
@@ -292,19 +290,9 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
 
   /** Tracks a public call so that `close()` waits for it; fails at once after close. */
   private admit<T>(params: unknown, body: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ClosedError(`cached ${this.type} backend for '${this.indexName}'`));
-    if (typeof params === 'object' && params !== null) {
-      try {
-        throwIfAborted((params as { signal?: AbortSignal }).signal);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const running = body();
-    this.inFlight.add(running);
-    const forget = () => this.inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    const signal = typeof params === 'object' && params !== null ? (params as { signal?: unknown }).signal : undefined;
+    // A malformed signal is the backend's to reject (with its typed error); only a real one is checked here.
+    return this.lifecycle.track(signal instanceof AbortSignal ? signal : undefined, body);
   }
 
   /** Runs a write, then bumps the scopes' generations: after success, and after any failure that may have written. */
@@ -338,8 +326,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
     const storing = this.cache.set(key, value, this.ttlMs === undefined ? {} : { ttlMs: this.ttlMs }).catch(() => {
       this.counters.storeFailures++;
     });
-    this.inFlight.add(storing);
-    storing.finally(() => this.inFlight.delete(storing));
+    this.lifecycle.hold(storing);
   }
 
   ensureIndex(params: EnsureIndexParams): Promise<IndexDescription> {
@@ -492,7 +479,7 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
   }
 
   list(params: ListParams = {}): AsyncIterable<string> {
-    if (this.closed) {
+    if (this.lifecycle.closed) {
       const error = new ClosedError(`cached ${this.type} backend for '${this.indexName}'`);
       return {
         [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
@@ -505,13 +492,13 @@ class CachedBackend<M extends Metadata> implements CachedVectorBackend<M> {
     return this.admit(params, () => this.backend.stats(params));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    this.l1?.clear();
-    await this.backend.close();
-    if (this.closeCache) await this.cache.close();
+  /** Idempotent; a concurrent second call resolves when the first has finished. */
+  close(): Promise<void> {
+    return this.lifecycle.close(async () => {
+      this.l1?.clear();
+      await this.backend.close();
+      if (this.closeCache) await this.cache.close();
+    });
   }
 }
 

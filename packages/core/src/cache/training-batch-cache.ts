@@ -5,7 +5,7 @@ import type {
   StoreTrainingDataParams,
   TrainingBatch,
   TrainingStore,
-} from '@q-store/core';
+} from '../stores/stores.js';
 import { bumpScopes, hashKey, readGenerations } from './cache-key.js';
 
 /** Options of {@link withTrainingBatchCache}. */
