@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ClosedError,
   type Metadata,
   type Metric,
   throwIfAborted,
@@ -8,6 +7,7 @@ import {
   type VectorBackend,
   type VectorRecordInput,
 } from '@q-store/core';
+import { Lifecycle } from '@q-store/core/backend';
 import type { WaitForVisibilityParams } from './pinecone-backend.js';
 
 export interface RecordStoreOptions {
@@ -69,14 +69,9 @@ export abstract class RecordStore {
   private dimension: number | undefined;
   private metric: Metric = 'cosine';
   private ready: Promise<void> | undefined;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle: Lifecycle;
 
-  protected constructor(
-    options: RecordStoreOptions,
-    defaultNamespace: string,
-    private readonly label: string,
-  ) {
+  protected constructor(options: RecordStoreOptions, defaultNamespace: string, label: string) {
     if (typeof options !== 'object' || options === null || typeof options.backend !== 'object') {
       throw new ValidationError([{ field: 'backend', message: 'must be a VectorBackend' }], `Invalid ${label} options`);
     }
@@ -84,6 +79,7 @@ export abstract class RecordStore {
     this.namespace = options.namespace ?? defaultNamespace;
     this.indexDimension = options.indexDimension ?? 8;
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 60_000;
+    this.lifecycle = new Lifecycle(() => label);
   }
 
   /** Adopts the index, or creates it (dimension `indexDimension`, cosine). Shared by every call. */
@@ -102,17 +98,11 @@ export abstract class RecordStore {
 
   /** Runs one public call: CLOSED after close, ABORTED for a fired signal, the index prepared first. */
   protected call<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-    const running = (async () => {
-      if (this.closed) throw new ClosedError(this.label);
-      throwIfAborted(signal);
+    return this.lifecycle.track(signal, async () => {
       await this.prepare();
       throwIfAborted(signal);
       return work();
-    })();
-    this.inFlight.add(running);
-    const forget = () => this.inFlight.delete(running);
-    running.then(forget, forget);
-    return running;
+    });
   }
 
   /**
@@ -199,9 +189,7 @@ export abstract class RecordStore {
   }
 
   /** Ends the store's calls; the backend stays open (it was given, not created). Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
+  close(): Promise<void> {
+    return this.lifecycle.close(async () => undefined);
   }
 }
