@@ -1,4 +1,5 @@
 import { type JsonValue, type StateStore, throwIfAborted, ValidationError, validateId } from '@q-store/core';
+import { encodeStateValue } from '@q-store/core/backend';
 import type { SqlSession } from './driver.js';
 import { PgStore, type PgStoreOptions } from './store-base.js';
 
@@ -71,7 +72,7 @@ export class PgStateStore extends PgStore implements StateStore {
   ): Promise<void> {
     const checked = validateId(key, 'key');
     const ttl = checkTtl(options.ttlMs);
-    const json = JSON.stringify(value);
+    const json = encodeStateValue(value);
     await this.inTransaction('set', options.signal, async (tx) => {
       await this.lockKey(tx, checked);
       await tx.query(
@@ -99,19 +100,20 @@ export class PgStateStore extends PgStore implements StateStore {
       const row = rows[0];
       const current = row?.live ? row.value : undefined;
       const next = fn(current);
-      if (next === undefined) {
+      const json = next === undefined ? undefined : encodeStateValue(next, 'update result');
+      if (json === undefined) {
         await tx.query(`DELETE FROM ${this.tableSql} WHERE key = $1`, [checked]);
       } else if (row?.live) {
         // Keeps the key's time to live, as the memory store does.
         await tx.query(`UPDATE ${this.tableSql} SET value = $2::jsonb, updated_at = now() WHERE key = $1`, [
           checked,
-          JSON.stringify(next),
+          json,
         ]);
       } else {
         await tx.query(
           `INSERT INTO ${this.tableSql} (key, value) VALUES ($1, $2::jsonb)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL, updated_at = now()`,
-          [checked, JSON.stringify(next)],
+          [checked, json],
         );
       }
       return next;

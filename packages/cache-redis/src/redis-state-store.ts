@@ -2,12 +2,12 @@ import {
   isQStoreError,
   type JsonValue,
   QStoreError,
-  redactSecrets,
   type StateStore,
   throwIfAborted,
   ValidationError,
   validateId,
 } from '@q-store/core';
+import { encodeStateValue } from '@q-store/core/backend';
 import type { Redis } from 'ioredis';
 import { type RedisConfig, resolveRedisConfig } from './config.js';
 import { RedisConnection, scanKeys } from './redis-connection.js';
@@ -49,17 +49,6 @@ function cas(client: Redis): CasRedis {
     client.defineCommand('qstoreCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
   }
   return c;
-}
-
-function encodeJson(value: unknown, field: string): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new ValidationError([{ field, message: `must be JSON: ${redactSecrets(String(error))}` }]);
-  }
-  if (text === undefined) throw new ValidationError([{ field, message: 'must be a JSON value, got undefined' }]);
-  return text;
 }
 
 function checkTtl(ttlMs: unknown): number | undefined {
@@ -124,7 +113,7 @@ export class RedisStateStore implements StateStore {
     options: { ttlMs?: number; signal?: AbortSignal } = {},
   ): Promise<void> {
     const k = this.prefix + validateId(key, 'key');
-    const text = encodeJson(value, 'value');
+    const text = encodeStateValue(value, 'value');
     const ttl = checkTtl(options.ttlMs);
     await this.connection.run('SET', (c) => (ttl === undefined ? c.set(k, text) : c.set(k, text, 'PX', ttl)), options);
   }
@@ -164,7 +153,7 @@ export class RedisStateStore implements StateStore {
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
       const text = await this.connection.run('GET', (c) => c.get(k), { signal });
       const next = fn(text === null ? undefined : (JSON.parse(text) as T));
-      const nextText = next === undefined ? '' : encodeJson(next, 'update result');
+      const nextText = next === undefined ? '' : encodeStateValue(next, 'update result');
       let sent = false;
       let written: number;
       try {

@@ -1,4 +1,5 @@
 import { MemoryTrainingStore, withTrainingBatchCache } from '@q-store/core';
+import { describeTrainingStoreConformance } from '@q-store/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';
@@ -17,6 +18,14 @@ describe.skipIf(skip !== undefined)('withTrainingBatchCache', () => {
   afterAll(async () => {
     await cache?.close();
     await redis?.dispose();
+  });
+
+  // The decorated store is still a TrainingStore: every batch it serves from the cache is the one
+  // the store would read (a replaced split or a deleted dataset is never served stale).
+  describeTrainingStoreConformance({
+    name: 'withTrainingBatchCache over MemoryTrainingStore, cached in Redis',
+    create: (scope) => withTrainingBatchCache(new MemoryTrainingStore(), cache, { scope }),
+    skip: { sharedScope: 'the store under the cache is a process-local MemoryTrainingStore' },
   });
 
   const features = Array.from({ length: 20 }, (_, i) => [i, i / 3, -i]);

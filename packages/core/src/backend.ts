@@ -40,6 +40,7 @@ export { errorFromHttpStatus, parseRetryAfter } from './shared/http-errors.js';
 export { Lifecycle } from './shared/lifecycle.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
 export { PluginRegistry } from './shared/plugin-registry.js';
+export { encodeStateValue } from './stores/state-values.js';
 export { BaseVectorBackend } from './vector/base-vector-backend.js';
 export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
 export type { DeleteTarget, HookParams, NormalizedQuery, RecordChange } from './vector/types.js';

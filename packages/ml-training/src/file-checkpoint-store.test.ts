@@ -3,11 +3,11 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PgCheckpointStore } from '@q-store/backend-pgvector';
 import { ClosedError, MemoryCheckpointStore, NotFoundError, StorageError, ValidationError } from '@q-store/core';
+import { describeCheckpointStoreConformance, sameBits } from '@q-store/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_MODEL, smallParameters } from './checkpoint-kill-child.test-helper.js';
-import { describeCheckpointStoreSuite, sameBits } from './checkpoint-store-suite.test-helper.js';
+import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoints.js';
 import { CHECKPOINT_FORMAT, checkpointTempHost, FileCheckpointStore } from './file-checkpoint-store.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,19 +21,41 @@ afterAll(async () => {
   for (const dir of roots) await rm(dir, { recursive: true, force: true });
 });
 
-describeCheckpointStoreSuite('MemoryCheckpointStore (peer)', {
-  open: async () => new MemoryCheckpointStore(),
-  uriPattern: (modelId, name) => new RegExp(`^memory://${modelId}/${name}$`),
+/** The suite's scopes are directories under one temp root (a second store on a scope: another handle). */
+let suiteRoot: Promise<string> | undefined;
+describeCheckpointStoreConformance({
+  name: 'FileCheckpointStore',
+  create: async (scope) => {
+    suiteRoot ??= tempRoot();
+    return new FileCheckpointStore({ directory: join(await suiteRoot, scope) });
+  },
+  uriPattern: (modelId, name) =>
+    new RegExp(`^file:///.+/qstore-ckpt-[^/]+/qs_ckpt_[a-z0-9]+/${modelId}/${name}\\.json$`),
+  malformedUris: [
+    'file:///etc/passwd',
+    'memory://m/epoch-0001',
+    pathToFileURL(join(tmpdir(), 'elsewhere', 'm', 'epoch-0001.json')).href,
+  ],
 });
 
-describeCheckpointStoreSuite('FileCheckpointStore', {
-  open: async () => new FileCheckpointStore({ directory: await tempRoot() }),
-  uriPattern: (modelId, name) => new RegExp(`^file:///.+/qstore-ckpt-[^/]+/${modelId}/${name}\\.json$`),
-});
-
-describeCheckpointStoreSuite('PgCheckpointStore on embedded PGlite', {
-  open: async () => new PgCheckpointStore({ embedded: true }),
-  uriPattern: (modelId, name) => new RegExp(`^pgvector://public/${modelId}/${name}$`),
+describe('checkpoint helpers (saveCheckpoint, loadCheckpoint, latestCheckpoint, pruneCheckpoints)', () => {
+  it('latestCheckpoint resumes from the highest epoch; pruneCheckpoints keeps the last N', async () => {
+    const store = new MemoryCheckpointStore();
+    const modelId = 'helpers';
+    expect(await latestCheckpoint(store, modelId)).toBeUndefined();
+    for (const epoch of [1, 3, 2, 4]) {
+      await saveCheckpoint(store, { modelId, epoch, parameters: new Float64Array([epoch, -0]) });
+    }
+    const latest = await latestCheckpoint(store, modelId);
+    expect(latest?.epoch).toBe(4);
+    expect(Object.is(latest?.parameters[1], -0)).toBe(true);
+    const pruned = await pruneCheckpoints(store, modelId, { keepLast: 2 });
+    expect(pruned.map((c) => c.epoch)).toEqual([1, 2]);
+    expect((await store.list(modelId)).map((c) => c.epoch)).toEqual([3, 4]);
+    expect((await loadCheckpoint(store, (await store.list(modelId))[0]?.uri as string)).epoch).toBe(3);
+    await expect(pruneCheckpoints(store, modelId, { keepLast: -1 })).rejects.toBeInstanceOf(ValidationError);
+    expect((await store.list(modelId)).map((c) => c.epoch)).toEqual([3, 4]);
+  });
 });
 
 describe('FileCheckpointStore files', () => {

@@ -22,9 +22,10 @@ import {
 /** `format` field of checkpoint files. */
 export const CHECKPOINT_FORMAT = 'q-store-checkpoint';
 const FORMAT_VERSION = 1;
-const CHECKPOINT_FILE = /^epoch-(\d{4,10})\.json$/;
+/** Epochs are non-negative safe integers: up to 16 digits. */
+const CHECKPOINT_FILE = /^epoch-(\d{4,16})\.json$/;
 /** Temp files: `.epoch-0007.json.<host>.<pid>.<random>.tmp` (`host`: see {@link checkpointTempHost}). */
-const TEMP_FILE = /^\.epoch-\d{4,10}\.json\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.tmp$/;
+const TEMP_FILE = /^\.epoch-\d{4,16}\.json\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /**
  * This machine's tag in temp file names: the first 8 hex digits of SHA-256(hostname). A save only

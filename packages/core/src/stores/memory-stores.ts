@@ -1,5 +1,6 @@
 import { ClosedError, IssueCollector, NotFoundError, throwIfAborted, ValidationError } from '../shared/errors.js';
-import { isPlainObject, validateId } from '../vector/validation.js';
+import { isPlainObject, validateId, validateListPrefix } from '../vector/validation.js';
+import { encodeStateValue } from './state-values.js';
 import type {
   Checkpoint,
   CheckpointInfo,
@@ -26,8 +27,8 @@ function checkKey(key: unknown): string {
 }
 
 /** Deep copy through JSON, so stored documents never alias the caller's objects. */
-function cloneJson<T extends JsonValue>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+function cloneJson<T extends JsonValue>(value: T, field = 'value'): T {
+  return JSON.parse(encodeStateValue(value, field)) as T;
 }
 
 /** StateStore in process memory, with optional TTL per key. Lost on close. */
@@ -35,8 +36,14 @@ export class MemoryStateStore implements StateStore {
   private readonly data = new Map<string, { value: JsonValue; expiresAt: number }>();
   private closed = false;
 
-  private live(key: string): JsonValue | undefined {
+  /** CLOSED after close, ABORTED for a fired signal, then the key checked. */
+  private begin(key: unknown, signal: AbortSignal | undefined): string {
     if (this.closed) throw new ClosedError('MemoryStateStore');
+    throwIfAborted(signal);
+    return checkKey(key);
+  }
+
+  private live(key: string): JsonValue | undefined {
     const entry = this.data.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) {
@@ -46,17 +53,23 @@ export class MemoryStateStore implements StateStore {
     return entry.value;
   }
 
-  async get<T extends JsonValue>(key: string): Promise<T | undefined> {
-    const value = this.live(checkKey(key));
+  async get<T extends JsonValue>(key: string, options: { signal?: AbortSignal } = {}): Promise<T | undefined> {
+    const value = this.live(this.begin(key, options.signal));
     return value === undefined ? undefined : cloneJson(value as T);
   }
 
-  async set<T extends JsonValue>(key: string, value: T, options: { ttlMs?: number } = {}): Promise<void> {
-    checkKey(key);
-    if (this.closed) throw new ClosedError('MemoryStateStore');
+  async set<T extends JsonValue>(
+    key: string,
+    value: T,
+    options: { ttlMs?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    this.begin(key, options.signal);
     const ttl = options.ttlMs;
-    if (ttl !== undefined && (!Number.isFinite(ttl) || ttl <= 0)) {
-      throw new ValidationError([{ field: 'ttlMs', message: `must be a positive number, got ${ttl}` }], 'Invalid TTL');
+    if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)) {
+      throw new ValidationError(
+        [{ field: 'ttlMs', message: `must be a positive number, got ${String(ttl)}` }],
+        'Invalid TTL',
+      );
     }
     this.data.set(key, {
       value: cloneJson(value),
@@ -67,30 +80,35 @@ export class MemoryStateStore implements StateStore {
   async update<T extends JsonValue>(
     key: string,
     fn: (current: T | undefined) => T | undefined,
+    options: { signal?: AbortSignal } = {},
   ): Promise<T | undefined> {
     // Single-threaded: read, compute and write happen with no await between them.
-    const current = this.live(checkKey(key)) as T | undefined;
+    const current = this.live(this.begin(key, options.signal)) as T | undefined;
     const next = fn(current === undefined ? undefined : cloneJson(current));
-    if (next === undefined) this.data.delete(key);
-    else
-      this.data.set(key, {
-        value: cloneJson(next),
-        expiresAt: this.data.get(key)?.expiresAt ?? Number.POSITIVE_INFINITY,
-      });
-    return next;
+    if (next === undefined) {
+      this.data.delete(key);
+      return undefined;
+    }
+    const value = cloneJson(next, 'update result');
+    this.data.set(key, { value, expiresAt: this.data.get(key)?.expiresAt ?? Number.POSITIVE_INFINITY });
+    return cloneJson(value);
   }
 
-  async delete(key: string): Promise<boolean> {
-    const existed = this.live(checkKey(key)) !== undefined;
+  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const existed = this.live(this.begin(key, options.signal)) !== undefined;
     this.data.delete(key);
     return existed;
   }
 
   async *keys(options: { prefix?: string; signal?: AbortSignal } = {}): AsyncIterable<string> {
+    if (this.closed) throw new ClosedError('MemoryStateStore');
+    const prefix = validateListPrefix(options.prefix) ?? '';
     for (const key of [...this.data.keys()]) {
       throwIfAborted(options.signal);
-      if ((options.prefix === undefined || key.startsWith(options.prefix)) && this.live(key) !== undefined) yield key;
+      if (this.closed) throw new ClosedError('MemoryStateStore');
+      if (key.startsWith(prefix) && this.live(key) !== undefined) yield key;
     }
+    throwIfAborted(options.signal);
   }
 
   async close(): Promise<void> {
@@ -109,13 +127,13 @@ export class MemoryTrainingStore implements TrainingStore {
   private readonly datasets = new Map<string, { manifest: DatasetManifest; splits: Map<string, StoredSplit> }>();
   private closed = false;
 
-  private assertOpen(): void {
+  private begin(signal: AbortSignal | undefined): void {
     if (this.closed) throw new ClosedError('MemoryTrainingStore');
+    throwIfAborted(signal);
   }
 
   async storeTrainingData(params: StoreTrainingDataParams): Promise<DatasetManifest> {
-    this.assertOpen();
-    throwIfAborted(params.signal);
+    this.begin(params.signal);
     const existing = this.datasets.get(params.datasetId);
     const data = validateTrainingData(params, existing?.manifest);
     const entry = existing ?? {
@@ -148,8 +166,7 @@ export class MemoryTrainingStore implements TrainingStore {
   }
 
   async loadTrainingBatch(params: LoadTrainingBatchParams): Promise<TrainingBatch> {
-    this.assertOpen();
-    throwIfAborted(params.signal);
+    this.begin(params.signal);
     validateBatchWindow(params.offset, params.limit);
     const split = params.split ?? 'train';
     const stored = this.datasets.get(params.datasetId)?.splits.get(split);
@@ -166,19 +183,19 @@ export class MemoryTrainingStore implements TrainingStore {
     };
   }
 
-  async getManifest(datasetId: string): Promise<DatasetManifest | undefined> {
-    this.assertOpen();
+  async getManifest(datasetId: string, options: { signal?: AbortSignal } = {}): Promise<DatasetManifest | undefined> {
+    this.begin(options.signal);
     const entry = this.datasets.get(datasetId);
     return entry ? structuredClone(entry.manifest) : undefined;
   }
 
-  async listDatasets(): Promise<string[]> {
-    this.assertOpen();
+  async listDatasets(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    this.begin(options.signal);
     return [...this.datasets.keys()].sort();
   }
 
-  async deleteDataset(datasetId: string): Promise<boolean> {
-    this.assertOpen();
+  async deleteDataset(datasetId: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    this.begin(options.signal);
     return this.datasets.delete(datasetId);
   }
 
@@ -215,8 +232,8 @@ export function validateCheckpoint(checkpoint: Checkpoint): void {
   if (typeof checkpoint.modelId !== 'string' || !MODEL_ID_PATTERN.test(checkpoint.modelId)) {
     issues.add('modelId', `must match ${MODEL_ID_PATTERN}`);
   }
-  if (!Number.isInteger(checkpoint.epoch) || checkpoint.epoch < 0) {
-    issues.add('epoch', `must be a non-negative integer, got ${checkpoint.epoch}`);
+  if (!Number.isSafeInteger(checkpoint.epoch) || checkpoint.epoch < 0) {
+    issues.add('epoch', `must be a non-negative safe integer, got ${checkpoint.epoch}`, Number.MAX_SAFE_INTEGER);
   }
   if (checkpoint.step !== undefined && (!Number.isInteger(checkpoint.step) || checkpoint.step < 0)) {
     issues.add('step', `must be a non-negative integer, got ${checkpoint.step}`);
@@ -245,6 +262,9 @@ export function checkpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
 }
 
+/** `memory://<modelId>/epoch-NNNN`: the URIs of {@link MemoryCheckpointStore}. */
+const MEMORY_URI = /^memory:\/\/([a-z][a-z0-9-]{0,44})\/epoch-(\d{4,16})$/;
+
 /**
  * CheckpointStore in process memory; URIs are `memory://<modelId>/epoch-NNNN`. One checkpoint per
  * model and epoch: saving the same epoch again replaces it (as the file and database stores do).
@@ -253,12 +273,24 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private readonly checkpoints = new Map<string, Checkpoint & { createdAt: string }>();
   private closed = false;
 
-  private assertOpen(): void {
+  private begin(signal: AbortSignal | undefined): void {
     if (this.closed) throw new ClosedError('MemoryCheckpointStore');
+    throwIfAborted(signal);
   }
 
-  async save(checkpoint: Checkpoint): Promise<string> {
-    this.assertOpen();
+  /** A VALIDATION error naming `uri` unless it is one of this store's URIs. */
+  private checkUri(uri: unknown): string {
+    if (typeof uri !== 'string' || !MEMORY_URI.test(uri)) {
+      throw new ValidationError(
+        [{ field: 'uri', message: 'must look like memory://<modelId>/epoch-0007' }],
+        'Invalid checkpoint URI',
+      );
+    }
+    return uri;
+  }
+
+  async save(checkpoint: Checkpoint, options: { signal?: AbortSignal } = {}): Promise<string> {
+    this.begin(options.signal);
     validateCheckpoint(checkpoint);
     const uri = `memory://${checkpoint.modelId}/${checkpointName(checkpoint.epoch)}`;
     const createdAt = checkpoint.createdAt ?? new Date().toISOString();
@@ -266,24 +298,24 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return uri;
   }
 
-  async load(uri: string): Promise<Checkpoint> {
-    this.assertOpen();
-    const found = this.checkpoints.get(uri);
+  async load(uri: string, options: { signal?: AbortSignal } = {}): Promise<Checkpoint> {
+    this.begin(options.signal);
+    const found = this.checkpoints.get(this.checkUri(uri));
     if (!found) throw new NotFoundError(`checkpoint '${uri}'`);
     return structuredClone(found);
   }
 
-  async list(modelId: string): Promise<CheckpointInfo[]> {
-    this.assertOpen();
+  async list(modelId: string, options: { signal?: AbortSignal } = {}): Promise<CheckpointInfo[]> {
+    this.begin(options.signal);
     return [...this.checkpoints.entries()]
       .filter(([, c]) => c.modelId === modelId)
       .map(([uri, c]) => ({ uri, modelId: c.modelId, epoch: c.epoch, createdAt: c.createdAt }))
       .sort((a, b) => a.epoch - b.epoch);
   }
 
-  async delete(uri: string): Promise<boolean> {
-    this.assertOpen();
-    return this.checkpoints.delete(uri);
+  async delete(uri: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    this.begin(options.signal);
+    return this.checkpoints.delete(this.checkUri(uri));
   }
 
   async close(): Promise<void> {
