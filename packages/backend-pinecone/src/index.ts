@@ -10,7 +10,7 @@ export type {
   VisibilityResult,
   WaitForVisibilityParams,
 } from './pinecone-backend.js';
-export { PINECONE_LIMITS, PineconeBackend, scoreFromPinecone, WRITE_TRACKING_LIMIT } from './pinecone-backend.js';
+export { PINECONE_LIMITS, PineconeBackend, scoreFromPinecone } from './pinecone-backend.js';
 export type { RetryPolicy } from './pinecone-errors.js';
 export {
   failingFetch,
@@ -29,3 +29,4 @@ export { pineconeOptionsFromConfig, registerPinecone } from './registry.js';
 export type { PineconeWrite } from './settle.js';
 export { settlePineconeWrite } from './settle.js';
 export { PineconeTrainingStore, TRAINING_NAMESPACE } from './training-store.js';
+export { WRITE_TRACKING_LIMIT } from './write-tracker.js';

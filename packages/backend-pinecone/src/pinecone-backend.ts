@@ -30,6 +30,7 @@ import {
 } from '@q-store/core/backend';
 import { type CompileFilterOptions, compileFilter } from './filter-compiler.js';
 import { failingFetch, type RetryPolicy, scrub, sleep, withRetry } from './pinecone-errors.js';
+import { canonical, fingerprint, WriteTracker, type WrittenState } from './write-tracker.js';
 
 /** Pinecone's documented limits (https://docs.pinecone.io/reference/api/database-limits). */
 export const PINECONE_LIMITS = {
@@ -184,31 +185,9 @@ function toValues(vector: Float32Array): number[] {
   return Array.from(vector);
 }
 
-/** JSON with object keys sorted, so two equal metadata objects compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
-
-/** How many recent writes a backend remembers for {@link PineconeBackend.waitForVisibility}. */
-export const WRITE_TRACKING_LIMIT = 100_000;
-
-/** A record's content as one number: FNV-1a over its float32 bits, then its canonical metadata JSON. */
-function fingerprint(values: Float32Array, metadata: unknown): number {
-  let h = 0x811c9dc5;
-  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
-  const text = canonical(metadata ?? {});
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-const trackKey = (namespace: string, id: string) => `${namespace}\u0000${id}`;
 
 /**
  * VectorBackend on Pinecone through the official client `@pinecone-database/pinecone` (8.2, API
@@ -242,8 +221,8 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
   readonly #log: ((line: string) => void) | undefined;
   readonly #controllerHostUrl: string | undefined;
   #data: { host: string; index: Index<RecordMetadata>; metric: Metric } | undefined;
-  /** namespace + id → fingerprint of this backend's last write of it (null: deleted), newest last. */
-  readonly #written = new Map<string, number | null>();
+  /** What this backend's recent writes left each record as, for `waitForVisibility`. */
+  readonly #tracker = new WriteTracker();
   /** Requests sent to Pinecone by this backend, by operation (for benchmarks and tests). */
   readonly requestCounts: Record<string, number> = {};
 
@@ -529,17 +508,24 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     return compileFilter(node, compileOptions);
   }
 
-  private track(namespace: string, id: string, print: number | null): void {
-    const key = trackKey(namespace, id);
-    this.#written.delete(key);
-    this.#written.set(key, print);
-    if (this.#written.size > WRITE_TRACKING_LIMIT) this.#written.delete(this.#written.keys().next().value as string);
-  }
-
-  /** Forgets the writes into a namespace (after a delete by filter or of everything). */
-  private forgetNamespace(namespace: string): void {
-    const prefix = trackKey(namespace, '');
-    for (const key of this.#written.keys()) if (key.startsWith(prefix)) this.#written.delete(key);
+  /** Runs a write of `ids`, telling the tracker what each left (its fingerprint, or null: absent). */
+  private async tracked<T>(
+    namespace: string,
+    ids: readonly string[],
+    write: () => Promise<T>,
+    states: (result: T) => (id: string) => WrittenState | undefined,
+  ): Promise<T> {
+    this.#tracker.begin(namespace, ids);
+    let result: T;
+    try {
+      result = await write();
+    } catch (error) {
+      for (const id of ids) this.#tracker.end(namespace, id, undefined);
+      throw error;
+    }
+    const stateOf = states(result);
+    for (const id of ids) this.#tracker.end(namespace, id, stateOf(id));
+    return result;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -629,13 +615,19 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
         ? { id: r.id, values: toValues(r.vector) }
         : { id: r.id, values: toValues(r.vector), metadata: r.metadata as RecordMetadata },
     );
-    await this.send(
-      this.what('upsert into', params.namespace),
-      'upsert',
-      () => index.upsert({ records, namespace: params.namespace }),
-      params.signal,
+    const prints = new Map(params.records.map((r) => [r.id, fingerprint(r.vector, r.metadata)]));
+    await this.tracked(
+      params.namespace,
+      [...prints.keys()],
+      () =>
+        this.send(
+          this.what('upsert into', params.namespace),
+          'upsert',
+          () => index.upsert({ records, namespace: params.namespace }),
+          params.signal,
+        ),
+      () => (id) => prints.get(id),
     );
-    for (const r of params.records) this.track(params.namespace, r.id, fingerprint(r.vector, r.metadata));
   }
 
   protected async doQuery(query: NormalizedQuery & { options: PineconeCallOptions }): Promise<QueryMatch<M>[]> {
@@ -702,7 +694,8 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
 
   /**
    * Fetch-then-write (Pinecone's update merges metadata and is silent about a missing id):
-   * 1. fetch the record: absent → `false`, nothing written;
+   * 1. fetch the record: absent → `false`, nothing written (if this backend wrote the id and the
+   *    write is not visible yet, it first waits for it, up to 10 s: read your own writes);
    * 2. check the merged (or replacing) metadata against 40 KB;
    * 3. merge: one `update` with the new values and/or keys; replace: one `upsert` of the whole record
    *    (the old vector kept unless a new one is given), which drops the keys not given.
@@ -711,52 +704,58 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     params: HookParams<PineconeCallOptions> & { id: string; change: RecordChange<M>; namespace: string },
   ): Promise<boolean> {
     const { id, change, namespace, signal } = params;
-    const existing = (await this.fetchRaw([id], namespace, signal))[id];
-    if (!existing) return false;
+    let existing = (await this.fetchRaw([id], namespace, signal))[id];
+    const known = this.#tracker.states(namespace, id);
+    if (!existing && known?.some((state) => state !== null)) {
+      await this.pollVisibility({ namespace, ids: [id], deadlineMs: 10_000, ...(signal && { signal }) }, 0, undefined);
+      existing = (await this.fetchRaw([id], namespace, signal))[id];
+    }
+    if (!existing) {
+      // Nothing was written; a wait for this id now expects it absent, as it is.
+      if (known === undefined)
+        await this.tracked(
+          namespace,
+          [id],
+          async () => undefined,
+          () => () => null,
+        );
+      return false;
+    }
     const { index } = this.data();
     const replace = change.metadataMode === 'replace' && change.metadata !== undefined;
-    if (replace) {
-      checkMergedMetadata(change.metadata as Metadata, this.capabilities.maxMetadataBytes);
-      const values = change.vector ? toValues(change.vector) : (existing.values ?? []);
-      await this.send(
-        this.what('update (replace) in', namespace),
-        'upsert',
-        () =>
-          index.upsert({
-            records: [{ id, values: [...values], metadata: change.metadata as RecordMetadata }],
-            namespace,
-          }),
-        signal,
-      );
-      this.track(namespace, id, fingerprint(Float32Array.from(values), change.metadata));
-      return true;
-    }
-    if (change.metadata !== undefined) {
-      checkMergedMetadata(
-        { ...(existing.metadata as Metadata | undefined), ...(change.metadata as Metadata) },
-        this.capabilities.maxMetadataBytes,
-      );
-    }
-    await this.send(
-      this.what('update in', namespace),
-      'update',
-      () =>
-        index.update({
-          id,
-          namespace,
-          ...(change.vector && { values: toValues(change.vector) }),
-          ...(change.metadata && { metadata: change.metadata as RecordMetadata }),
-        }),
-      signal,
-    );
-    this.track(
-      namespace,
-      id,
-      fingerprint(change.vector ?? Float32Array.from(existing.values ?? []), {
-        ...(existing.metadata as Metadata | undefined),
-        ...(change.metadata as Metadata | undefined),
-      }),
-    );
+    const values = change.vector ?? Float32Array.from(existing.values ?? []);
+    if (replace) checkMergedMetadata(change.metadata as Metadata, this.capabilities.maxMetadataBytes);
+    const metadata = replace
+      ? (change.metadata as Metadata)
+      : { ...(existing.metadata as Metadata | undefined), ...(change.metadata as Metadata | undefined) };
+    if (!replace && change.metadata !== undefined) checkMergedMetadata(metadata, this.capabilities.maxMetadataBytes);
+    const write = replace
+      ? () =>
+          this.send(
+            this.what('update (replace) in', namespace),
+            'upsert',
+            () =>
+              index.upsert({
+                records: [{ id, values: toValues(values), metadata: metadata as RecordMetadata }],
+                namespace,
+              }),
+            signal,
+          )
+      : () =>
+          this.send(
+            this.what('update in', namespace),
+            'update',
+            () =>
+              index.update({
+                id,
+                namespace,
+                ...(change.vector && { values: toValues(change.vector) }),
+                ...(change.metadata && { metadata: change.metadata as RecordMetadata }),
+              }),
+            signal,
+          );
+    const print = fingerprint(values, metadata);
+    await this.tracked(namespace, [id], write, () => () => print);
     return true;
   }
 
@@ -772,19 +771,24 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
         : 'filter' in target
           ? { filter: this.filterJson(target.filter, params.options) as object }
           : undefined;
-    try {
-      await this.send(
-        this.what(what, namespace),
-        'delete',
-        () => (body === undefined ? index.deleteAll({ namespace }) : index.deleteMany({ ...body, namespace })),
-        signal,
-      );
-    } catch (error) {
-      // Pinecone answers 404 for a namespace that does not exist: there is nothing to delete.
-      if (!isNotFound(error)) throw error;
+    const run = async () => {
+      try {
+        await this.send(
+          this.what(what, namespace),
+          'delete',
+          () => (body === undefined ? index.deleteAll({ namespace }) : index.deleteMany({ ...body, namespace })),
+          signal,
+        );
+      } catch (error) {
+        // Pinecone answers 404 for a namespace that does not exist: there is nothing to delete.
+        if (!isNotFound(error)) throw error;
+      }
+    };
+    if ('ids' in target) await this.tracked(namespace, target.ids, run, () => () => null);
+    else {
+      await run();
+      this.#tracker.forget(namespace);
     }
-    if ('ids' in target) for (const id of target.ids) this.track(namespace, id, null);
-    else this.forgetNamespace(namespace);
     // Pinecone does not say how many records a delete removed.
     return undefined;
   }
@@ -899,12 +903,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
     const namespace = params.namespace ?? '';
     const deadlineMs = params.deadlineMs ?? 30_000;
     // What each id must look like: a fingerprint, 'present', or null (absent).
-    const expected = new Map<string, number | 'present' | null>();
-    for (const id of params.ids ?? []) {
-      const known = this.#written.get(trackKey(namespace, id));
-      expected.set(id, known === undefined ? 'present' : known);
-    }
-    for (const id of params.deletedIds ?? []) expected.set(id, null);
+    const expected = new Map<string, readonly WrittenState[] | 'present'>();
+    for (const id of params.ids ?? []) expected.set(id, this.#tracker.states(namespace, id) ?? 'present');
+    for (const id of params.deletedIds ?? []) expected.set(id, [null]);
     const records = new Map((params.records ?? []).map((r) => [r.id, r]));
     for (const id of records.keys()) expected.set(id, 'present');
     const started = Date.now();
@@ -933,7 +934,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
   /** How many of the awaited ids do not look as expected yet. */
   private async pendingIds(
     namespace: string,
-    expected: Map<string, number | 'present' | null>,
+    expected: Map<string, readonly WrittenState[] | 'present'>,
     records: Map<string, { metadata?: Metadata; vector?: Float32Array | readonly number[] }>,
     signal: AbortSignal | undefined,
   ): Promise<number> {
@@ -944,14 +945,13 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       const found = await this.fetchRaw(page, namespace, signal);
       for (const id of page) {
         const record = found[id];
-        const want = expected.get(id);
+        const want = expected.get(id) ?? 'present';
         const given = records.get(id);
-        if (want === null) {
-          if (record) pending++;
+        if (want !== 'present') {
+          const state = record ? fingerprint(Float32Array.from(record.values ?? []), record.metadata) : null;
+          if (!want.includes(state)) pending++;
         } else if (!record) {
           pending++;
-        } else if (typeof want === 'number') {
-          if (fingerprint(Float32Array.from(record.values ?? []), record.metadata) !== want) pending++;
         } else if (given) {
           const vectorOk =
             given.vector === undefined ||

@@ -1,6 +1,7 @@
 import { describeVectorBackendConformance } from '@q-store/core/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { PineconeBackend } from './pinecone-backend.js';
+import { settlePineconeWrite } from './settle.js';
 import { PineconeEmulator } from './testing/index.js';
 
 /**
@@ -8,7 +9,7 @@ import { PineconeEmulator } from './testing/index.js';
  * delay so that the kit's `settle` hook (PineconeBackend.waitForVisibility) is really needed.
  */
 const API_KEY = 'pcsk_conformance_0123456789';
-const emulator = new PineconeEmulator({ apiKey: API_KEY, visibilityDelayMs: 0 });
+const emulator = new PineconeEmulator({ apiKey: API_KEY, visibilityDelayMs: 25 });
 
 beforeAll(() => emulator.start());
 afterAll(() => emulator.stop());
@@ -31,5 +32,19 @@ describeVectorBackendConformance({
     await backend.dropIndex();
     await backend.close();
   },
+  settle: (backend, info) => settlePineconeWrite(backend, info, { deadlineMs: 10_000 }),
+  timeoutMs: 60_000,
+});
+
+describeVectorBackendConformance({
+  name: 'PineconeBackend on the emulator, shared-index mode',
+  create: (indexName) => open(indexName),
+  cleanup: async (indexName) => {
+    const backend = open(indexName);
+    await backend.dropIndex();
+    await backend.close();
+  },
+  settle: (backend, info) => settlePineconeWrite(backend, info, { deadlineMs: 10_000 }),
+  sharedIndex: true,
   timeoutMs: 60_000,
 });
