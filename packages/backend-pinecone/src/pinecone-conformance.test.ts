@@ -1,6 +1,7 @@
 import type { FilterNode, VectorBackend } from '@q-store/core';
 import { describeVectorBackendConformance, type SettleInfo } from '@q-store/core/testing';
 import { afterAll, beforeAll } from 'vitest';
+import { NUMERIC_FIELDS, negatedRangeOnMixedField } from './conformance-options.test-helper.js';
 import { PineconeBackend } from './pinecone-backend.js';
 import { settlePineconeWrite } from './settle.js';
 import { PineconeEmulator } from './testing/index.js';
@@ -14,21 +15,6 @@ const emulator = new PineconeEmulator({ apiKey: API_KEY, visibilityDelayMs: 25 }
 
 beforeAll(() => emulator.start());
 afterAll(() => emulator.stop());
-
-/** The kit's dataset: these fields hold a number wherever they are present (see makeFilterDataset). */
-const NUMERIC_FIELDS = ['price', 'year', 'rating'];
-
-/**
- * Pinecone's documented limit, stated apart from the compiler: a range under an odd number of
- * `$not`s on a field that may hold strings (core's "not greater" matches the strings; no Pinecone
- * operator selects them). The kit then expects UnsupportedFilterError, never results.
- */
-function negatedRangeOnMixedField(node: FilterNode, negated = false): boolean {
-  if (node.type === 'not') return negatedRangeOnMixedField(node.child, !negated);
-  if (node.type === 'and' || node.type === 'or') return node.children.some((c) => negatedRangeOnMixedField(c, negated));
-  const range = node.op === '$gt' || node.op === '$gte' || node.op === '$lt' || node.op === '$lte';
-  return negated && range && !NUMERIC_FIELDS.includes(node.field);
-}
 
 const open = (indexName: string) =>
   new PineconeBackend({
