@@ -2,7 +2,7 @@
  * PineconeBackend against the raw official client, both on the in-process emulator (768-d, cosine).
  *
  *   pnpm --filter @q-store/backend-pinecone bench
- *   BENCH_QUERIES=300 BENCH_UPSERTS=100 BENCH_SENT=5000 pnpm --filter @q-store/backend-pinecone bench
+ *   BENCH_QUERIES=800 BENCH_UPSERTS=200 BENCH_SENT=5000 pnpm --filter @q-store/backend-pinecone bench
  *
  * Prints, all measured in this run:
  * - query and upsert latency p50 through q-store and through `@pinecone-database/pinecone` alone
@@ -21,8 +21,8 @@ import { PineconeBackend } from '../src/pinecone-backend.js';
 import { PineconeEmulator } from '../src/testing/index.js';
 
 const DIMENSION = 768;
-const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
-const UPSERTS = Number(process.env.BENCH_UPSERTS ?? 60);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 400);
+const UPSERTS = Number(process.env.BENCH_UPSERTS ?? 120);
 const UPSERT_BATCH = 100;
 const CORPUS = Number(process.env.BENCH_CORPUS ?? 5_000);
 const BIG = 100_000;
