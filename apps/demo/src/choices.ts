@@ -38,6 +38,7 @@ export interface QuantumChoiceOptions {
  */
 export const STORE_CHOICES: Record<string, () => Promise<(options: StoreChoiceOptions) => Promise<DemoStores>>> = {
   pgvector: async () => (await import('./stores/pgvector.js')).openStores,
+  pinecone: async () => (await import('./stores/pinecone.js')).openStores,
   qdrant: async () => (await import('./stores/qdrant.js')).openStores,
 };
 

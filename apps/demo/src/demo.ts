@@ -183,7 +183,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     clock.now += 4 * HOUR;
     const gone = await db.query({ vector: embedder.embed(news[0] as string), topK: 3, filter: { topic: 'news' } });
     const purge = await db.applyDecoherence();
-    print(`  +6 h: ${gone.matches.length} news items visible; applyDecoherence() purged ${purge.deletedCount ?? '?'}`);
+    print(
+      `  +6 h: ${gone.matches.length} news items visible; applyDecoherence() purged ${purge.deletedCount ?? `them (${options.backend.type} reports no count)`}`,
+    );
 
     // ------------------------------------------------------------------ stats
     const stats = await db.getStats();

@@ -1,17 +1,14 @@
 import {
-  AuthenticationError,
   abortErrorFor,
   ConnectionError,
   isQStoreError,
-  NotFoundError,
-  QStoreError,
+  type QStoreError,
   RateLimitedError,
   raceAbort,
-  redactSecrets,
-  ServiceError,
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { errorFromHttpStatus, parseRetryAfter, redactSecrets } from '@q-store/core/backend';
 
 /**
  * A non-2xx answer from Pinecone, as q-store's fetch wrapper sees it: the status, the parsed error
@@ -29,19 +26,16 @@ export class HttpFailure extends Error {
     /** Pinecone's error code: `error.code` (control plane) or the gRPC `code` (data plane). */
     readonly errorCode: string | number | undefined,
     readonly serviceMessage: string,
-    readonly retryAfterMs: number | undefined,
+    /** The `Retry-After` header as sent (delta-seconds or an HTTP date), or null. */
+    readonly retryAfter: string | null = null,
   ) {
     super(`HTTP ${httpStatus}: ${serviceMessage}`);
   }
-}
 
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  /** `Retry-After` in milliseconds, when the answer had a readable one. */
+  get retryAfterMs(): number | undefined {
+    return parseRetryAfter(this.retryAfter);
+  }
 }
 
 type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -64,7 +58,7 @@ export function failingFetch(base: FetchLike = globalThis.fetch): FetchLike {
     } catch {
       // not JSON: keep the text
     }
-    throw new HttpFailure(response.status, errorCode, message, parseRetryAfter(response.headers.get('retry-after')));
+    throw new HttpFailure(response.status, errorCode, message, response.headers.get('retry-after'));
   };
 }
 
@@ -83,38 +77,26 @@ export function scrub(text: string, apiKey: string | undefined): string {
 }
 
 /**
- * Turns what the official client threw into core's typed errors. Rule by HTTP status:
- * 400/422 ValidationError (field `request`, Pinecone's message); 401 AuthenticationError;
- * 403 `QUOTA_EXCEEDED` a non-retryable `CAPACITY` error naming the quota in Pinecone's message,
- * other 403 AuthenticationError; 404 NotFoundError; 409 `CONFLICT`; 429 RateLimitedError with
- * `retryAfterMs`; 5xx retryable ServiceError; no answer at all ConnectionError (retryable).
- * Client-side argument errors are ValidationErrors. The API key never appears in a message.
+ * Turns what the official client threw into core's typed errors, through core's shared
+ * `errorFromHttpStatus` (so Pinecone fails like every other HTTP backend): 400/422
+ * ValidationError; 401/403 AuthenticationError; 403 `QUOTA_EXCEEDED` (or any body whose code says
+ * so) a non-retryable CapacityError carrying Pinecone's message, which names the quota; 404
+ * NotFoundError; 409 ConflictError; 429 RateLimitedError with `retryAfterMs`; 5xx retryable
+ * ServiceError; no answer at all ConnectionError (retryable). The client's own argument and
+ * configuration errors are ValidationErrors. The API key never appears in a message, and the
+ * raw client error is not kept as `cause` (its text may echo what the service sent).
  */
 export function mapPineconeError(error: unknown, what: string, apiKey?: string): QStoreError {
   if (isQStoreError(error)) return error;
   const failure = findHttpFailure(error);
   if (failure) {
-    const detail = scrub(failure.serviceMessage || `HTTP ${failure.httpStatus}`, apiKey);
-    const status = failure.httpStatus;
-    if (status === 400 || status === 422) {
-      return new ValidationError(
-        [{ field: 'request', message: `Pinecone refused ${what}: ${detail}` }],
-        'Invalid request',
-      );
-    }
-    if (status === 401) return new AuthenticationError(`${what}: Pinecone rejected the API key (401): ${detail}`);
-    if (status === 403 && failure.errorCode === 'QUOTA_EXCEEDED') {
-      return new QStoreError('CAPACITY', `${what}: Pinecone quota exceeded (403 QUOTA_EXCEEDED): ${detail}`, {
-        retryable: false,
-      });
-    }
-    if (status === 403) return new AuthenticationError(`${what}: forbidden (403): ${detail}`);
-    if (status === 404) return new NotFoundError(`${what}: ${detail}`);
-    if (status === 409) return new QStoreError('CONFLICT', `${what}: conflict (409): ${detail}`);
-    if (status === 429) {
-      return new RateLimitedError(`${what}: Pinecone is throttling (429): ${detail}`, failure.retryAfterMs);
-    }
-    return new ServiceError(`${what}: Pinecone answered ${status}: ${detail}`, status);
+    return errorFromHttpStatus({
+      status: failure.httpStatus,
+      operation: what,
+      detail: scrub(failure.serviceMessage, apiKey),
+      retryAfter: failure.retryAfter,
+      quota: failure.errorCode === 'QUOTA_EXCEEDED',
+    });
   }
   const name = (error as { name?: string } | undefined)?.name ?? '';
   const message = scrub(error instanceof Error ? error.message : String(error), apiKey);
@@ -171,7 +153,13 @@ export function retryDelayMs(error: QStoreError, attempt: number, policy: RetryP
 export async function withRetry<T>(
   what: string,
   attempt: () => Promise<T>,
-  options: { signal?: AbortSignal; policy?: RetryPolicy; apiKey?: string } = {},
+  options: {
+    signal?: AbortSignal;
+    policy?: RetryPolicy;
+    apiKey?: string;
+    /** Called before each wait, e.g. to log it (the error is already mapped and scrubbed). */
+    onRetry?: (info: { attempt: number; delayMs: number; error: QStoreError }) => void;
+  } = {},
 ): Promise<T> {
   const maxRetries = options.policy?.maxRetries ?? 4;
   for (let n = 0; ; n++) {
@@ -182,7 +170,9 @@ export async function withRetry<T>(
       if (options.signal?.aborted) throw abortErrorFor(options.signal);
       const error = mapPineconeError(raw, what, options.apiKey);
       if (!error.retryable || n >= maxRetries) throw error;
-      await sleep(retryDelayMs(error, n, options.policy), options.signal);
+      const delayMs = retryDelayMs(error, n, options.policy);
+      options.onRetry?.({ attempt: n, delayMs, error });
+      await sleep(delayMs, options.signal);
     }
   }
 }
