@@ -96,7 +96,7 @@ export function greedyMmr(problem: DiversityProblem): DiversitySolution {
 export const MAX_TUNNELING_POOL = 512;
 export const MAX_ANNEALING_STEPS = 400 * MAX_TUNNELING_POOL;
 /** Long CPU work yields to the event loop after about this many inner operations. */
-export const WORK_SLICE = 2_000_000;
+export const WORK_SLICE = 250_000;
 
 /** Refuses a pool beyond {@link MAX_TUNNELING_POOL} with a typed error naming the limit. */
 export function checkPoolLimit(n: number, field = 'tunneling.poolSize'): void {
@@ -263,6 +263,7 @@ function* annealingSlices(problem: DiversityProblem, options: AnnealingOptions):
       if (current > best + 1e-12) {
         best = current;
         bestSet = [...chosen];
+        work += k;
       }
     }
     if (work >= WORK_SLICE) {
@@ -301,25 +302,31 @@ export function exhaustiveDiversity(problem: DiversityProblem): DiversitySolutio
   return { selected, objective: diversityObjective(problem, selected), solver: 'exhaustive' };
 }
 
-/** Orders a chosen set greedily by marginal gain within the set, so the most relevant comes first. */
+/**
+ * Orders a chosen set greedily by marginal gain within the set, so the most relevant comes first:
+ * O(k²), each candidate's penalty Σ_{l ordered} W_jl kept up to date.
+ */
 function orderByContribution(problem: DiversityProblem, set: readonly number[]): number[] {
   const n = problem.relevance.length;
   const remaining = [...set];
+  const penalty = new Float64Array(remaining.length);
   const ordered: number[] = [];
   while (remaining.length > 0) {
     let bestAt = 0;
     let bestGain = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < remaining.length; a++) {
-      const j = remaining[a] as number;
-      let penalty = 0;
-      for (const l of ordered) penalty += problem.similarity[j * n + l] as number;
-      const gain = (problem.relevance[j] as number) - problem.lambda * penalty;
+      const gain = (problem.relevance[remaining[a] as number] as number) - problem.lambda * (penalty[a] as number);
       if (gain > bestGain) {
         bestGain = gain;
         bestAt = a;
       }
     }
-    ordered.push(remaining.splice(bestAt, 1)[0] as number);
+    const chosen = remaining.splice(bestAt, 1)[0] as number;
+    penalty.copyWithin(bestAt, bestAt + 1);
+    ordered.push(chosen);
+    for (let a = 0; a < remaining.length; a++) {
+      penalty[a] = (penalty[a] as number) + (problem.similarity[(remaining[a] as number) * n + chosen] as number);
+    }
   }
   return ordered;
 }
