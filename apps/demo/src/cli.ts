@@ -3,6 +3,13 @@ import { isQStoreError } from '@q-store/core';
 import { openQuantumChoice, openStoreChoice, QUANTUM_CHOICES, STORE_CHOICES } from './choices.js';
 import { runDemo } from './demo.js';
 
+if (process.argv[2] === 'worker') {
+  // `pnpm demo worker --redis … --store …`: the q-store-worker CLI; runs until SIGINT/SIGTERM.
+  await (await import('@q-store/ml-training/distributed')).workerCli(process.argv.slice(3));
+  if (process.exitCode) process.exit();
+  await new Promise(() => {});
+}
+
 if (process.argv[2] === 'train') {
   await (await import('./train.js')).main(process.argv.slice(3));
   process.exit();
@@ -22,7 +29,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`usage: pnpm demo [--store NAME] [--quantum NAME] [--shots N] [--seed S] [--classical] [--data DIR]
-       pnpm demo train [--help]
+       pnpm demo train [--help]     (--workers N: data-parallel on local worker processes)
+       pnpm demo worker --redis URL --store postgres://…   (a training worker, on any host)
 
 Runs the QuantumDatabase scenario. By default on the embedded defaults: pgvector on PGlite (in
 memory, or in DIR with --data) and the quantum-sim state-vector simulator (--classical: no quantum

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEmbeddedPostgres, PgCheckpointStore, PgTrainingStore } from '@q-store/backend-pgvector';
-import { isQStoreError } from '@q-store/core';
+import { type DatasetManifest, isQStoreError, type TrainingStore } from '@q-store/core';
 import {
   Adam,
   angleEncoding,
@@ -38,7 +38,21 @@ export interface TrainingDemoResult {
   checkpoints: string[];
 }
 
-const DATASET = 'iris';
+export const DATASET = 'iris';
+
+/** Iris split 80/20 with `seed`, scaled to [0, π] on the training split, stored as dataset `iris`. */
+export async function storeIris(store: TrainingStore, seed: number): Promise<DatasetManifest> {
+  const iris = loadIris();
+  const split = splitDataset(iris.features, iris.labels, { test: 0.2, seed });
+  const scaled = minMaxScale(split.train.features, { test: split.test.features }, { clip: true });
+  return storeDataset(store, {
+    datasetId: DATASET,
+    splits: {
+      train: { features: scaled.train, labels: split.train.labels },
+      test: { features: scaled.test, labels: split.test.labels },
+    },
+  });
+}
 const BAR_WIDTH = 24;
 
 /**
@@ -49,26 +63,12 @@ const BAR_WIDTH = 24;
  * ASCII curves, and writes an HTML chart (inline SVG, no external resources).
  */
 export async function runTraining(options: TrainingDemoOptions = {}): Promise<TrainingDemoResult> {
-  const epochs = options.epochs ?? 30;
-  const seed = options.seed ?? 7;
-  const print = options.print ?? ((line: string) => console.log(line));
-  const progress =
-    options.progress ?? (process.stderr.isTTY ? (text: string) => process.stderr.write(`\r${text}\u001b[K`) : () => {});
-  const htmlPath = resolve(options.out ?? 'q-store-training.html');
+  const { epochs, seed, print, progress, htmlPath } = demoSettings(options);
   const db = await openEmbeddedPostgres();
   const store = new PgTrainingStore({ pglite: db });
   const checkpointStore = new PgCheckpointStore({ pglite: db });
   try {
-    const iris = loadIris();
-    const split = splitDataset(iris.features, iris.labels, { test: 0.2, seed });
-    const scaled = minMaxScale(split.train.features, { test: split.test.features }, { clip: true });
-    const manifest = await storeDataset(store, {
-      datasetId: DATASET,
-      splits: {
-        train: { features: scaled.train, labels: split.train.labels },
-        test: { features: scaled.test, labels: split.test.labels },
-      },
-    });
+    const manifest = await storeIris(store, seed);
     print(
       `Iris in the embedded pgvector store: ${manifest.splits.train} training and ${manifest.splits.test} test samples, ` +
         `${manifest.featureDimension} features, labels ${manifest.labels.join(', ')}`,
@@ -138,6 +138,19 @@ export async function runTraining(options: TrainingDemoOptions = {}): Promise<Tr
     await Promise.all([store.close(), checkpointStore.close()]);
     await db.close();
   }
+}
+
+/** The defaults of the training demos: 30 epochs, seed 7, console output, a bar on a TTY's stderr. */
+export function demoSettings(options: TrainingDemoOptions) {
+  return {
+    epochs: options.epochs ?? 30,
+    seed: options.seed ?? 7,
+    print: options.print ?? ((line: string) => console.log(line)),
+    progress:
+      options.progress ??
+      (process.stderr.isTTY ? (text: string) => process.stderr.write(`\r${text}\u001b[K`) : () => {}),
+    htmlPath: resolve(options.out ?? 'q-store-training.html'),
+  };
 }
 
 const TICKS = '▁▂▃▄▅▆▇█';
@@ -231,11 +244,17 @@ export async function main(argv: string[]): Promise<void> {
       epochs: { type: 'string', default: '30' },
       seed: { type: 'string', default: '7' },
       out: { type: 'string', default: 'q-store-training.html' },
+      workers: { type: 'string' },
+      redis: { type: 'string' },
+      store: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: pnpm demo train [--epochs N] [--seed S] [--out q-store-training.html]');
+    console.log(
+      'usage: pnpm demo train [--epochs N] [--seed S] [--out q-store-training.html]\n' +
+        '                       [--workers N [--redis redis://…] [--store postgres://…]]   (distributed, see train-distributed.ts)',
+    );
     return;
   }
   const epochs = Number(values.epochs);
@@ -251,6 +270,18 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
+    if (values.workers !== undefined) {
+      const { runDistributedTraining } = await import('./train-distributed.js');
+      await runDistributedTraining({
+        epochs,
+        seed,
+        out: values.out,
+        workers: Number(values.workers),
+        ...(values.redis && { redis: values.redis }),
+        ...(values.store && { store: values.store }),
+      });
+      return;
+    }
     await runTraining({ epochs, seed, out: values.out });
   } catch (error) {
     console.error(isQStoreError(error) ? `${error.code}: ${error.message}` : error);

@@ -8,6 +8,7 @@
  * 2. MNIST-400 digits 0 vs 1 (`@saehrimnir/dataset`), average-pooled to 4×4, amplitude-encoded on
  *    4 qubits: test accuracy and seconds per training sample-epoch.
  * 3. Gradient time at P = 120 parameters (10 qubits, 6 layers): adjoint against parameter shift.
+ * 4. Distributed data-parallel steps over BullMQ with 1 and 2 worker processes (bench/distributed.ts).
  */
 import { type Label, MemoryTrainingStore } from '@q-store/core';
 import { StateVectorSimulator } from '@q-store/quantum-sim';
@@ -199,3 +200,6 @@ const digits = await runTask({
 });
 console.log(`  goal MNIST binary ≥ 0.95: ${digits.accuracy >= 0.95 ? 'met' : 'NOT met'}`);
 await gradientTimes();
+
+const { distributedBench } = await import('./distributed.js');
+await distributedBench();

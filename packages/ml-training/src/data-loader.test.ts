@@ -93,6 +93,51 @@ describe.each(stores)('createDataLoader on %s', (_name, make) => {
   }, 60_000);
   afterAll(() => store.close());
 
+  it('shards: rank r of W yields [⌊r·b/W⌋, ⌊(r+1)·b/W⌋) of each global batch, same shuffle as one process', async () => {
+    const base = { batchSize: 7, shuffle: true, seed: 11 };
+    const single = await createDataLoader(store, 'ramp', base);
+    for (const epoch of [0, 3]) {
+      const whole = await collect(single.epoch(epoch));
+      expect(whole.map((b) => b.indices.length)).toEqual([7, 7, 7, 2]);
+      for (const worldSize of [2, 3]) {
+        const ranks = await Promise.all(
+          Array.from({ length: worldSize }, (_, rank) => createDataLoader(store, 'ramp', { ...base, rank, worldSize })),
+        );
+        const perRank = await Promise.all(ranks.map((l) => collect(l.epoch(epoch))));
+        for (const r of perRank) expect(r).toHaveLength(whole.length);
+        whole.forEach((batch, k) => {
+          const b = batch.indices.length;
+          const parts = perRank.map((r) => r[k] as TrainingBatch);
+          parts.forEach((part, rank) => {
+            const lo = Math.floor((rank * b) / worldSize);
+            const hi = Math.floor(((rank + 1) * b) / worldSize);
+            expect(part.indices).toEqual(batch.indices.slice(lo, hi));
+            expect(part.labels).toEqual(batch.labels.slice(lo, hi));
+            expect(part.features).toEqual(batch.features.slice(lo, hi));
+          });
+          // Concatenated in rank order, the shards are the global batch.
+          expect(parts.flatMap((p) => p.indices)).toEqual(batch.indices);
+        });
+        // `batch(e, k)` reads the same shard alone.
+        expect(await ranks[1]?.batch(epoch, 2)).toEqual(perRank[1]?.[2]);
+        expect(ranks[1]?.descriptor).toMatchObject({ rank: 1, worldSize, seed: 11 });
+        expect(ranks[1]?.epochSeed(epoch)).toBe(single.epochSeed(epoch));
+      }
+    }
+    // Last global batch of 2 samples over 3 ranks: rank 0 gets nothing (⌊0⌋..⌊2/3⌋), ranks 1, 2 one each.
+    const r0 = await createDataLoader(store, 'ramp', { ...base, rank: 0, worldSize: 3 });
+    expect((await r0.batch(0, 3)).indices).toEqual([]);
+    expect(r0.globalBatchSize(3)).toBe(2);
+    expect(single.descriptor).not.toHaveProperty('worldSize');
+  });
+
+  it('rejects a rank outside the world and a bad worldSize', async () => {
+    await expect(createDataLoader(store, 'ramp', { batchSize: 2, rank: 2, worldSize: 2 })).rejects.toThrow(/rank/);
+    await expect(createDataLoader(store, 'ramp', { batchSize: 2, worldSize: 0 })).rejects.toThrow(/worldSize/);
+    const loader = await createDataLoader(store, 'ramp', { batchSize: 5 });
+    await expect(loader.batch(0, 5)).rejects.toThrow(/batch/);
+  });
+
   it('reads one epoch in stored order: ceil(n / batchSize) batches, or floor with dropLast', async () => {
     const loader = await createDataLoader(store, 'ramp', { batchSize: 5 });
     expect(loader.length).toBe(5);

@@ -30,7 +30,32 @@ export interface DataLoaderOptions {
   cacheTtlMs?: number;
   /** The epoch the next iteration reads; default 0. */
   epoch?: number;
+  /**
+   * This process's rank in a data-parallel group of `worldSize` (default 0 of 1): of every global
+   * batch k (the batch a single process would read) it yields only the slice {@link shardRange}
+   * gives, in the same epoch order (same shuffle seed as one process).
+   */
+  rank?: number;
+  /** Processes sharing each batch (1–1024, default 1). */
+  worldSize?: number;
   signal?: AbortSignal;
+}
+
+/** Where shard `rank` of `worldSize` sits in a global batch of `size` samples. */
+export interface ShardRange {
+  /** First sample of the shard within the global batch (its position in the batch, 0-based). */
+  start: number;
+  /** One past the last sample; `end − start` may be 0 when the batch has fewer samples than ranks. */
+  end: number;
+}
+
+/**
+ * The sharding rule: rank r of W takes samples `[⌊r·b/W⌋, ⌊(r+1)·b/W⌋)` of a global batch of b
+ * samples. The shards are consecutive, disjoint, cover the batch in rank order and differ in size by
+ * at most one, so concatenating the ranks' rows in rank order gives the batch's rows in sample order.
+ */
+export function shardRange(size: number, rank: number, worldSize: number): ShardRange {
+  return { start: Math.floor((rank * size) / worldSize), end: Math.floor(((rank + 1) * size) / worldSize) };
 }
 
 /** Counters of a loader since it was created. */
@@ -46,6 +71,25 @@ export interface DataLoaderStats {
 /** See {@link DataLoader.descriptor}. */
 export interface LoaderDescriptor {
   readonly [key: string]: string | number | boolean;
+}
+
+/**
+ * Adds an issue `train.<key>` for every field where a loader's descriptor differs from the one a
+ * checkpoint saved (resuming on another dataset version, batch size, seed, … is refused).
+ */
+export function compareDescriptors(
+  saved: Readonly<Record<string, unknown>>,
+  now: LoaderDescriptor,
+  issues: IssueCollector,
+): void {
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    if (saved[key] !== now[key]) {
+      issues.add(
+        `train.${key}`,
+        `is ${JSON.stringify(now[key])}; the checkpoint was trained with ${JSON.stringify(saved[key])}`,
+      );
+    }
+  }
 }
 
 /** One epoch's batches. */
@@ -76,6 +120,12 @@ export interface DataLoader extends AsyncIterable<TrainingBatch> {
   readonly descriptor: LoaderDescriptor;
   /** The shuffle seed used for epoch `e` (undefined without shuffling). */
   epochSeed(epoch: number): number | undefined;
+  /** This loader's shard: rank and worldSize (0 of 1 when not sharded). */
+  readonly shard: { readonly rank: number; readonly worldSize: number };
+  /** Samples in global batch k (0-based) of any epoch, before sharding. */
+  globalBatchSize(k: number): number;
+  /** Batch k (0-based) of epoch e alone (this rank's shard of it), as the epoch iteration yields it. */
+  batch(epoch: number, k: number, options?: { signal?: AbortSignal }): Promise<TrainingBatch>;
   stats(): DataLoaderStats;
 }
 
@@ -103,6 +153,11 @@ function checkOptions(options: DataLoaderOptions): void {
   if (options?.numWorkers !== undefined) int('numWorkers', options.numWorkers, 1, 64);
   if (options?.seed !== undefined) int('seed', options.seed, -(2 ** 31), 2 ** 31 - 1);
   if (options?.epoch !== undefined) int('epoch', options.epoch, 0, Number.MAX_SAFE_INTEGER);
+  const worldSize = options?.worldSize ?? 1;
+  if (options?.worldSize !== undefined) int('worldSize', options.worldSize, 1, 1024);
+  if (options?.rank !== undefined && Number.isInteger(worldSize) && worldSize >= 1) {
+    int('rank', options.rank, 0, worldSize - 1);
+  }
   if (options?.cacheTtlMs !== undefined && !(Number.isFinite(options.cacheTtlMs) && options.cacheTtlMs > 0))
     issues.add('cacheTtlMs', `must be a positive number, got ${String(options.cacheTtlMs)}`);
   issues.throwIfAny('Invalid data loader options');
@@ -125,6 +180,11 @@ function copyBatch(batch: TrainingBatch): TrainingBatch {
  *   every epoch reads the stored order.
  * - `numWorkers`: that many batch reads are in flight at once, ahead of the consumer; batches are
  *   still yielded in order. Breaking out of the loop aborts the reads in flight.
+ * - `rank`, `worldSize`: every epoch still has `length` batches (so ranks step together), but
+ *   batch k holds only samples {@link shardRange}`(b_k, rank, worldSize)` of global batch k, where
+ *   b_k is its size in one process (`globalBatchSize(k)`); the shuffle seed of epoch e is the
+ *   single-process one, `deriveEpochSeed(seed, e)`. A shard may be empty (b_k < worldSize); it is
+ *   then not read. Sharded loaders add `rank` and `worldSize` to their `descriptor`.
  * - `cache`: batch k is looked up under `ml-training/batch/<dataset>/<split>/<version>/<batchSize>/<order>/<k>`,
  *   where version is the manifest's creation time and `datasetVersion` (fresh on every
  *   `storeDataset`) and sample count, and order is `stored` or the epoch's shuffle seed. A cache
@@ -151,6 +211,9 @@ export async function createDataLoader(
   const dropLast = options.dropLast ?? false;
   const cache = options.cache;
   const length = dropLast ? Math.floor(sampleCount / batchSize) : Math.ceil(sampleCount / batchSize);
+  const rank = options.rank ?? 0;
+  const worldSize = options.worldSize ?? 1;
+  const globalBatchSize = (k: number) => Math.max(0, Math.min(batchSize, sampleCount - k * batchSize));
   const version = `${manifest.createdAt}|${String(manifest.metadata?.[DATASET_VERSION_KEY] ?? '')}|${sampleCount}`;
   const counters: DataLoaderStats = { storeReads: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0 };
   let currentEpoch = options.epoch ?? 0;
@@ -158,10 +221,13 @@ export async function createDataLoader(
   const epochSeed = (epoch: number) => (shuffle ? deriveEpochSeed(seed, epoch) : undefined);
   const cacheKey = (epoch: number, k: number) => {
     const order = shuffle ? `seed${epochSeed(epoch)}` : 'stored';
-    return `ml-training/batch/${datasetId}/${split}/${encodeURIComponent(version)}/${batchSize}/${order}/${k}`;
+    const shard = worldSize > 1 ? `/rank${rank}of${worldSize}` : '';
+    return `ml-training/batch/${datasetId}/${split}/${encodeURIComponent(version)}/${batchSize}/${order}/${k}${shard}`;
   };
 
   async function readBatch(epoch: number, k: number, readSignal: AbortSignal): Promise<TrainingBatch> {
+    const { start, end } = shardRange(globalBatchSize(k), rank, worldSize);
+    if (end === start) return { features: [], labels: [], indices: [] };
     const key = cache ? cacheKey(epoch, k) : '';
     if (cache) {
       try {
@@ -181,8 +247,8 @@ export async function createDataLoader(
     const batch = await store.loadTrainingBatch({
       datasetId,
       split,
-      offset: k * batchSize,
-      limit: batchSize,
+      offset: k * batchSize + start,
+      limit: end - start,
       ...(shuffleSeed !== undefined && { shuffleSeed }),
       signal: readSignal,
     });
@@ -245,7 +311,29 @@ export async function createDataLoader(
     manifest,
     sampleCount,
     length,
-    descriptor: { datasetId, split, datasetVersion: version, batchSize, shuffle, seed, dropLast },
+    descriptor: {
+      datasetId,
+      split,
+      datasetVersion: version,
+      batchSize,
+      shuffle,
+      seed,
+      dropLast,
+      ...(worldSize > 1 && { rank, worldSize }),
+    },
+    shard: { rank, worldSize },
+    globalBatchSize,
+    async batch(epoch: number, k: number, batchOptions?: { signal?: AbortSignal }) {
+      checkOptions({ batchSize, epoch });
+      if (!Number.isInteger(k) || k < 0 || k >= length) {
+        const issues = new IssueCollector();
+        issues.add('batch', `must be an integer from 0 to ${length - 1}, got ${String(k)}`, length - 1);
+        issues.throwIfAny('Invalid batch index');
+      }
+      const readSignal = batchOptions?.signal ?? signal ?? new AbortController().signal;
+      throwIfAborted(readSignal);
+      return readBatch(epoch, k, readSignal);
+    },
     get currentEpoch() {
       return currentEpoch;
     },

@@ -5,8 +5,15 @@ export { ansatzParameterName, hardwareEfficientAnsatz } from './ansatz.js';
 export type { IrisClass, LabelledData, MnistOptions } from './builtin-datasets.js';
 export { averagePool, IRIS_CLASSES, IRIS_FEATURES, loadIris, loadMnist, MNIST_SIDE } from './builtin-datasets.js';
 export { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoints.js';
-export type { DataLoader, DataLoaderOptions, DataLoaderStats, EpochBatches, LoaderDescriptor } from './data-loader.js';
-export { createDataLoader, deriveEpochSeed } from './data-loader.js';
+export type {
+  DataLoader,
+  DataLoaderOptions,
+  DataLoaderStats,
+  EpochBatches,
+  LoaderDescriptor,
+  ShardRange,
+} from './data-loader.js';
+export { createDataLoader, deriveEpochSeed, shardRange } from './data-loader.js';
 export type {
   FeatureRows,
   MinMaxOptions,
@@ -83,4 +90,4 @@ export type {
   TrainerOptions,
   TrainingResult,
 } from './trainer.js';
-export { evaluationSeed, Trainer } from './trainer.js';
+export { defaultGradientMethod, evaluationSeed, Trainer } from './trainer.js';

@@ -338,7 +338,7 @@ describe('Trainer epochs, callbacks, checkpoints, early stopping', () => {
     expect(b.history.map((h) => h.testLoss)).toEqual(a.history.map((h) => h.testLoss));
     expect(b.epochs).toBe(a.epochs);
     expectBitwiseEqual(b.parameters, a.parameters);
-  });
+  }, 30_000);
 
   it('rejects bad options with the field named', () => {
     expect(() => trainer(new Adam(), { checkpointEvery: 2 })).toThrow(/checkpointStore/);

@@ -11,7 +11,7 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@q-store/core';
-import { deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
+import { compareDescriptors, deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';
 import type { Optimizer } from './optimizers.js';
@@ -130,6 +130,14 @@ export function evaluationSeed(seed: number, epoch: number): number {
   return deriveEpochSeed((seed ^ 0x6a09e667) | 0, epoch);
 }
 
+/** `adjoint` when the backend offers it and the model has no `shots`, else `parameter-shift`. */
+export function defaultGradientMethod(model: VariationalClassifier): GradientMethod {
+  const methods = model.backend.capabilities.gradientMethods;
+  return model.shots === undefined && model.backend.gradient && methods.includes('adjoint')
+    ? 'adjoint'
+    : 'parameter-shift';
+}
+
 interface MonitorState {
   best: number | null;
   bestEpoch: number;
@@ -194,12 +202,7 @@ export class Trainer {
   constructor(options: TrainerOptions) {
     const issues = new IssueCollector();
     const { model, checkpointEvery, earlyStopping } = options;
-    const methods = model.backend.capabilities.gradientMethods;
-    const method =
-      options.gradientMethod ??
-      (model.shots === undefined && model.backend.gradient && methods.includes('adjoint')
-        ? 'adjoint'
-        : 'parameter-shift');
+    const method = options.gradientMethod ?? defaultGradientMethod(model);
     if (method !== 'adjoint' && method !== 'parameter-shift') {
       issues.add('gradientMethod', `must be 'adjoint' or 'parameter-shift', got ${String(method)}`);
     } else if (method === 'adjoint' && model.shots !== undefined) {
@@ -549,15 +552,7 @@ export class Trainer {
       } else if (!train.descriptor) {
         issues.add('train', 'has no descriptor; the checkpoint was trained on a DataLoader (create it the same way)');
       } else {
-        const now = train.descriptor;
-        for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
-          if (saved[key] !== now[key]) {
-            issues.add(
-              `train.${key}`,
-              `is ${JSON.stringify(now[key])}; the checkpoint was trained with ${JSON.stringify(saved[key])}`,
-            );
-          }
-        }
+        compareDescriptors(saved, train.descriptor, issues);
       }
     }
     issues.throwIfAny('Invalid checkpoint for this trainer');

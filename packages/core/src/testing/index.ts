@@ -5,6 +5,7 @@
  * (an optional peer dependency of `@q-store/core`).
  */
 
+export type { SettleHook, SettleInfo } from './conformance-views.js';
 export {
   type CheckpointStoreConformanceOptions,
   describeCheckpointStoreConformance,
@@ -22,6 +23,7 @@ export {
   makeFilterDataset,
   randomVector,
 } from './datasets.js';
+export { createBackendHandle, ForwardingVectorBackend } from './forwarding-backend.js';
 export { GROVER_QASM, QFT_ROUNDTRIP_QASM, RIPPLE_ADDER_QASM, TELEPORTATION_QASM } from './qasm-programs.js';
 export {
   describeQuantumBackendConformance,
@@ -48,4 +50,14 @@ export {
   describeTrainingStoreConformance,
   type TrainingStoreConformanceOptions,
 } from './training-store-conformance.js';
-export { describeVectorBackendConformance, type VectorConformanceOptions } from './vector-conformance.js';
+export {
+  describeVectorBackendConformance,
+  type SharedIndexOptions,
+  type VectorConformanceOptions,
+} from './vector-conformance.js';
+export {
+  EventualMemoryBackend,
+  type EventualMemoryBackendOptions,
+  LimitedMemoryBackend,
+  type LimitedMemoryBackendOptions,
+} from './vector-doubles.js';

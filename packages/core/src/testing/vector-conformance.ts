@@ -3,7 +3,7 @@
  * package calls {@link describeVectorBackendConformance} from a vitest test file.
  */
 
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import {
   AbortError,
   ClosedError,
@@ -15,6 +15,7 @@ import {
   type QStoreError,
   type QStoreErrorCode,
   UnsupportedFilterError,
+  UnsupportedOperationError,
   ValidationError,
 } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
@@ -31,6 +32,7 @@ import {
 } from '../vector/types.js';
 import { estimateRecordBytes, MAX_ID_LENGTH } from '../vector/validation.js';
 import type { VectorBackend } from '../vector/vector-backend.js';
+import { type SettleHook, SettlingBackend, SharedIndexView } from './conformance-views.js';
 import { type DatasetRecord, generateFilters, makeFilterDataset, randomVector } from './datasets.js';
 
 /** Options of {@link describeVectorBackendConformance}. */
@@ -46,6 +48,38 @@ export interface VectorConformanceOptions {
   cleanup?(indexName: string): void | Promise<void>;
   /** Per-hook/test timeout in ms for slow remote backends (default vitest's). */
   timeoutMs?: number;
+  /**
+   * For eventually consistent stores: resolves once the write described by `info` is visible to
+   * reads. The kit calls it after every write it makes (index operations included) and before it
+   * reads back. Required when `capabilities.consistency` is `'eventual'`: without it every test
+   * fails, saying so (the kit does not guess how long to wait).
+   */
+  settle?: SettleHook;
+  /**
+   * Shared-index mode, for managed services where each index costs quota: the whole kit runs on
+   * one index (created once, or the one named here) with one namespace prefix per test group. See
+   * {@link SharedIndexOptions}. Needs `capabilities.namespaces`.
+   */
+  sharedIndex?: SharedIndexOptions | true;
+}
+
+/** Options of the kit's shared-index mode. */
+export interface SharedIndexOptions {
+  /**
+   * Run on this existing (or to-be-created) index and leave it in place, emptying only the
+   * namespaces the kit wrote. Default: a fresh name, created once and dropped at the end.
+   */
+  indexName?: string;
+  /** Dimension of the index the kit creates (default 32; at least 24, the widest group). */
+  dimension?: number;
+  /** Metric of the index the kit creates (default cosine when declared, else the first declared). */
+  metric?: Metric;
+  /**
+   * Let the groups that need an index of their own (index lifecycle: ensureIndex mismatches and
+   * dropIndex; ranking under the metrics other than the shared index's) create one each, as in
+   * the default mode. Default false: those groups are skipped, saying why.
+   */
+  freshIndexes?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,11 +100,20 @@ const SCORE_TOLERANCE = 1e-4;
 // Index names must be unique across runs against a shared service, so they are seeded from the clock.
 const nameRng = createRng((Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0);
 
-function uniqueName(suffix: string): string {
+function randomToken(length: number): string {
   let token = '';
-  for (let i = 0; i < 8; i++) token += '0123456789abcdefghijklmnopqrstuvwxyz'[nameRng.int(0, 35)];
+  for (let i = 0; i < length; i++) token += '0123456789abcdefghijklmnopqrstuvwxyz'[nameRng.int(0, 35)];
+  return token;
+}
+
+function uniqueName(suffix: string): string {
+  const token = randomToken(8);
   return `conf-${suffix.slice(0, 45 - 5 - 1 - token.length)}-${token}`;
 }
+
+/** The widest vectors a group writes (ranking); a shared index must hold at least these. */
+const SHARED_MIN_DIMENSION = RANKING_DIMENSION;
+const SHARED_DEFAULT_DIMENSION = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Harness: one backend per describe block.
@@ -78,6 +121,12 @@ function uniqueName(suffix: string): string {
 class Harness {
   private current: VectorBackend | undefined;
   indexName = '';
+  /** Set when the group cannot run in this mode; its tests are skipped with this note. */
+  skipReason: string | undefined;
+  /** A setup error that is not the backend's (a missing settle hook): every test fails with it. */
+  setupError: Error | undefined;
+  /** In shared-index mode, the shared index's metric. */
+  fixedMetric: Metric | undefined;
 
   get backend(): VectorBackend {
     if (!this.current) throw new Error('conformance: the backend was not created (did beforeAll fail?)');
@@ -90,8 +139,7 @@ class Harness {
 
   /** The metric the generic groups use: cosine when declared, else the first declared one. */
   get metric(): Metric {
-    const metrics = this.caps.metrics;
-    return metrics.includes('cosine') ? 'cosine' : (metrics[0] as Metric);
+    return this.fixedMetric ?? defaultMetric(this.caps);
   }
 
   set(backend: VectorBackend | undefined): void {
@@ -99,26 +147,177 @@ class Harness {
   }
 }
 
-/** Registers beforeAll/afterAll creating, closing and cleaning up a backend with a fresh index name. */
-function useBackend(options: VectorConformanceOptions, suffix: string, setup?: (h: Harness) => Promise<void>): Harness {
+function defaultMetric(caps: BackendCapabilities): Metric {
+  return caps.metrics.includes('cosine') ? 'cosine' : (caps.metrics[0] as Metric);
+}
+
+/** The capability flags that rule tests out (only an explicit `false` does). */
+type OptionalCapability = 'listByPrefix' | 'deleteByFilter';
+
+function lacks(h: Harness, capability: OptionalCapability): boolean {
+  return h.caps[capability] === false;
+}
+
+/** Skips the running test when the backend declares it lacks `capability`. */
+function skipWithout(ctx: TestContext, h: Harness, capability: OptionalCapability): void {
+  if (lacks(h, capability)) ctx.skip(`capabilities.${capability} is false`);
+}
+
+/** The kit's run: its options and, in shared-index mode, the shared index once it is ready. */
+interface Kit {
+  options: VectorConformanceOptions;
+  shared?: SharedRun;
+}
+
+interface SharedRun {
+  settings: SharedIndexOptions;
+  indexName: string;
+  dimension: number;
+  metric: Metric | undefined;
+  /** Real namespaces the groups wrote into (emptied at the end when the index was given). */
+  namespaces: Set<string>;
+  setupError?: Error;
+}
+
+/** The kit was set up wrongly for this backend; reported by every test of the group. */
+class KitSetupError extends Error {
+  override name = 'KitSetupError';
+}
+
+async function open(kit: Kit, indexName: string): Promise<VectorBackend> {
+  const backend = await kit.options.create(indexName);
+  if (backend.capabilities.consistency === 'eventual' && kit.options.settle === undefined) {
+    await backend.close();
+    throw new KitSetupError(
+      "conformance: the backend declares capabilities.consistency 'eventual' but no settle hook was given: " +
+        'pass settle(backend, info) resolving once the write described by info is visible to reads',
+    );
+  }
+  return kit.options.settle ? new SettlingBackend(backend, kit.options.settle) : backend;
+}
+
+/** Runs a setup step; a KitSetupError is kept for the tests to report instead of failing the hook. */
+async function settingUp(h: { setupError?: Error | undefined }, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (!(error instanceof KitSetupError)) throw error;
+    h.setupError = error;
+  }
+}
+
+interface GroupPlan {
+  /**
+   * Why the group needs an index of its own, given the shared index's metric (undefined: it does
+   * not). Such a group runs on a fresh index when `freshIndexes` allows, else is skipped with it.
+   */
+  ownIndex?: (sharedMetric: Metric) => string | undefined;
+}
+
+/**
+ * Registers beforeAll/afterAll creating, closing and cleaning up a backend with a fresh index
+ * name; in shared-index mode, a backend on the shared index seen through the group's namespaces.
+ */
+function useBackend(kit: Kit, suffix: string, setup?: (h: Harness) => Promise<void>, plan: GroupPlan = {}): Harness {
+  const { options, shared } = kit;
   const h = new Harness();
   let created = false;
-  beforeAll(async () => {
-    h.indexName = uniqueName(suffix);
-    h.set(await options.create(h.indexName));
-    created = true;
-    if (setup) await setup(h);
-  }, options.timeoutMs);
+  let ownIndex = false;
+  beforeAll(
+    () =>
+      settingUp(h, async () => {
+        if (shared?.setupError) throw shared.setupError;
+        const needsOwn = shared && plan.ownIndex?.(shared.metric as Metric);
+        if (shared && needsOwn && !shared.settings.freshIndexes) {
+          h.skipReason = `shared-index mode: ${needsOwn} (set sharedIndex.freshIndexes to run it on an index of its own)`;
+          return;
+        }
+        ownIndex = !shared || needsOwn !== undefined;
+        if (ownIndex) {
+          h.indexName = uniqueName(suffix);
+          h.set(await open(kit, h.indexName));
+        } else if (shared) {
+          h.indexName = shared.indexName;
+          h.fixedMetric = shared.metric;
+          const prefix = `${randomToken(6)}-${suffix}`;
+          const onNamespace = (namespace: string): void => void shared.namespaces.add(namespace);
+          const backend = await open(kit, shared.indexName);
+          h.set(new SharedIndexView(backend, { dimension: shared.dimension, prefix, onNamespace }));
+        }
+        created = true;
+        if (setup) await setup(h);
+      }),
+    options.timeoutMs,
+  );
+  beforeEach((ctx) => {
+    if (h.setupError) throw h.setupError;
+    if (h.skipReason !== undefined) ctx.skip(h.skipReason);
+  });
   afterAll(async () => {
     if (!created) return;
     try {
       await h.backend.close();
     } finally {
       h.set(undefined);
-      await options.cleanup?.(h.indexName);
+      if (ownIndex) await options.cleanup?.(h.indexName);
     }
   }, options.timeoutMs);
   return h;
+}
+
+/** Shared-index mode: opens (or creates) the one index before the groups and cleans up after. */
+function useSharedIndex(kit: Kit, settings: SharedIndexOptions): SharedRun {
+  const { options } = kit;
+  const run: SharedRun = {
+    settings,
+    indexName: settings.indexName ?? uniqueName('shared'),
+    dimension: settings.dimension ?? SHARED_DEFAULT_DIMENSION,
+    metric: settings.metric,
+    namespaces: new Set(),
+  };
+  let admin: VectorBackend | undefined;
+  let createdIndex = false;
+  beforeAll(
+    () =>
+      settingUp(run, async () => {
+        admin = await open(kit, run.indexName);
+        const caps = admin.capabilities;
+        if (!caps.namespaces) {
+          throw new KitSetupError(
+            'conformance: shared-index mode needs capabilities.namespaces (one namespace per test group)',
+          );
+        }
+        const existing = await admin.describeIndex();
+        if (existing) {
+          run.dimension = existing.dimension;
+          run.metric = existing.metric;
+        } else {
+          run.metric ??= defaultMetric(caps);
+          await admin.ensureIndex({ dimension: run.dimension, metric: run.metric });
+          createdIndex = true;
+        }
+        if (run.dimension < SHARED_MIN_DIMENSION) {
+          throw new KitSetupError(
+            `conformance: the shared index '${run.indexName}' has dimension ${run.dimension}; the kit needs at least ${SHARED_MIN_DIMENSION}`,
+          );
+        }
+      }),
+    options.timeoutMs,
+  );
+  afterAll(async () => {
+    if (!admin) return;
+    try {
+      if (createdIndex && settings.indexName === undefined) {
+        await admin.dropIndex();
+      } else {
+        for (const namespace of run.namespaces) await admin.delete({ all: true, namespace });
+      }
+    } finally {
+      await admin.close();
+      await options.cleanup?.(run.indexName);
+    }
+  }, options.timeoutMs);
+  return run;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,8 +344,16 @@ function namesField(error: QStoreError, field: string): boolean {
   return error.message.includes(field);
 }
 
-/** Runs `run`, expects a q-store error of the given code and class naming the field; returns it. */
-async function expectFailure(run: () => unknown, expected: ExpectedError): Promise<QStoreError> {
+/**
+ * Runs `run`, expects a q-store error of the given code and class naming the field; returns it.
+ * With `alternative`, an error of the alternative's code is accepted too (and checked against it).
+ */
+async function expectFailure(
+  run: () => unknown,
+  wanted: ExpectedError,
+  alternative?: ExpectedError,
+): Promise<QStoreError> {
+  let expected = wanted;
   let caught: unknown;
   let threw = false;
   try {
@@ -164,6 +371,7 @@ async function expectFailure(run: () => unknown, expected: ExpectedError): Promi
   }
   if (!threw) throw new Error(`expected a ${expected.code} error, but the call succeeded`);
   if (!isQStoreError(caught)) throw new Error(`expected a q-store ${expected.code} error, got ${String(caught)}`);
+  if (alternative !== undefined && caught.code === alternative.code) expected = alternative;
   expect(caught.code, caught.message).toBe(expected.code);
   // By name too: an error from another copy of @q-store/core is not an instance of this copy's class.
   const { name } = caught;
@@ -306,7 +514,9 @@ function expectRanking(matches: readonly Scored[], brute: readonly Scored[], k: 
  * (hand-written and generated, compared with the reference evaluator), ranking under every declared
  * metric (compared with brute force), bad input, namespaces, delete, list, stats, concurrency,
  * abort and close. What is tested follows `backend.capabilities`; cases that do not apply to a
- * backend are reported as skipped. Cases inside a group run in order and build on each other.
+ * backend are reported as skipped, with a note naming the capability. Cases inside a group run in
+ * order and build on each other. For remote services: `settle` waits for eventually consistent
+ * writes, `sharedIndex` runs every group on one index (docs/vector-conformance-kit.md).
  *
  * ```ts
  * describeVectorBackendConformance({ name: 'MemoryBackend', create: (indexName) => new MemoryBackend({ indexName }) });
@@ -317,28 +527,44 @@ export function describeVectorBackendConformance(options: VectorConformanceOptio
   if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new RangeError(`timeoutMs must be positive, got ${t}`);
   const o = timeout(t);
 
-  describe(`VectorBackend conformance: ${options.name}`, () => {
-    describeIndexLifecycle(options, o);
-    describeCrud(options, o);
-    describeBatches(options, o);
-    describeFilters(options, o);
-    for (const metric of METRICS) describeRanking(options, metric, o);
-    describeBadInput(options, o);
-    describeNamespaces(options, o);
-    describeDelete(options, o);
-    describeList(options, o);
-    describeStats(options, o);
-    describeConcurrency(options, o);
-    describeAbort(options, o);
-    describeClose(options, o);
+  const settings = options.sharedIndex === true ? {} : options.sharedIndex;
+  if (
+    settings?.dimension !== undefined &&
+    !(Number.isInteger(settings.dimension) && settings.dimension >= SHARED_MIN_DIMENSION)
+  ) {
+    throw new RangeError(
+      `sharedIndex.dimension must be an integer >= ${SHARED_MIN_DIMENSION}, got ${settings.dimension}`,
+    );
+  }
+  const mode = settings ? ' (shared-index mode)' : '';
+
+  describe(`VectorBackend conformance: ${options.name}${mode}`, () => {
+    const kit: Kit = { options };
+    if (settings) kit.shared = useSharedIndex(kit, settings);
+    describeIndexLifecycle(kit, o);
+    describeCrud(kit, o);
+    describeBatches(kit, o);
+    describeFilters(kit, o);
+    for (const metric of METRICS) describeRanking(kit, metric, o);
+    describeBadInput(kit, o);
+    describeNamespaces(kit, o);
+    describeDelete(kit, o);
+    describeList(kit, o);
+    describeStats(kit, o);
+    describeConcurrency(kit, o);
+    describeAbort(kit, o);
+    describeClose(kit, o);
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function describeIndexLifecycle(options: VectorConformanceOptions, o: TestOptions): void {
+function describeIndexLifecycle(kit: Kit, o: TestOptions): void {
   describe('index lifecycle', () => {
-    const h = useBackend(options, 'index');
+    const h = useBackend(kit, 'index', undefined, {
+      ownIndex: () =>
+        'the index lifecycle group needs an index of its own (describeIndex before ensureIndex, mismatches, dropIndex)',
+    });
     const dim = 12;
     const v = (seed: number): Float32Array => randomVector(createRng(seed), dim);
 
@@ -442,10 +668,10 @@ function describeIndexLifecycle(options: VectorConformanceOptions, o: TestOption
 
 // ---------------------------------------------------------------------------------------------
 
-function describeCrud(options: VectorConformanceOptions, o: TestOptions): void {
+function describeCrud(kit: Kit, o: TestOptions): void {
   describe('upsert, fetch, update', () => {
     const dim = 8;
-    const h = useBackend(options, 'crud', async (hh) => {
+    const h = useBackend(kit, 'crud', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
     });
     const rng = createRng(11);
@@ -690,9 +916,9 @@ function describeCrud(options: VectorConformanceOptions, o: TestOptions): void {
 
 // ---------------------------------------------------------------------------------------------
 
-function describeBatches(options: VectorConformanceOptions, o: TestOptions): void {
+function describeBatches(kit: Kit, o: TestOptions): void {
   describe('batches and chunking', () => {
-    const h = useBackend(options, 'batch', async (hh) => {
+    const h = useBackend(kit, 'batch', async (hh) => {
       await hh.backend.ensureIndex({ dimension: BATCH_DIMENSION, metric: hh.metric });
     });
     const rng = createRng(99);
@@ -995,13 +1221,13 @@ function operatorFilter(op: FilterOperator, supported: readonly FilterOperator[]
   return op === '$not' ? { $not: a } : { [op]: [a, b] };
 }
 
-function describeFilters(options: VectorConformanceOptions, o: TestOptions): void {
+function describeFilters(kit: Kit, o: TestOptions): void {
   describe('filters', () => {
     const dataset = makeFilterDataset(FILTER_SEED);
     let records: DatasetRecord[] = dataset.records;
     let generated: Filter[] = [];
     const queryVector = randomVector(createRng(FILTER_SEED + 1), dataset.dimension);
-    const h = useBackend(options, 'filter', async (hh) => {
+    const h = useBackend(kit, 'filter', async (hh) => {
       records = dataset.records.slice(0, Math.min(dataset.records.length, hh.caps.maxTopK));
       await hh.backend.ensureIndex({ dimension: dataset.dimension, metric: hh.metric });
       await hh.backend.upsert({ records });
@@ -1090,6 +1316,8 @@ function describeFilters(options: VectorConformanceOptions, o: TestOptions): voi
           () => h.backend.query({ vector: queryVector, topK: 5, filter: asFilter(filter) }),
           [op],
         );
+        // Without delete by filter the refusal is checked by the delete group instead.
+        if (lacks(h, 'deleteByFilter')) return;
         const before = await total(h);
         await expectUnsupported(() => h.backend.delete({ filter: asFilter(filter) }), [op]);
         expect(await total(h)).toBe(before);
@@ -1182,15 +1410,22 @@ function rankingData(metric: Metric): {
   return { records, queries, dupOf };
 }
 
-function describeRanking(options: VectorConformanceOptions, metric: Metric, o: TestOptions): void {
+function describeRanking(kit: Kit, metric: Metric, o: TestOptions): void {
   describe(`ranking (${metric})`, () => {
     const { records, queries, dupOf } = rankingData(metric);
     const supported = (hh: Harness): boolean => hh.caps.metrics.includes(metric);
-    const h = useBackend(options, `rank-${metric}`, async (hh) => {
-      if (!supported(hh)) return;
-      await hh.backend.ensureIndex({ dimension: RANKING_DIMENSION, metric });
-      await hh.backend.upsert({ records });
-    });
+    const h = useBackend(
+      kit,
+      `rank-${metric}`,
+      async (hh) => {
+        if (!supported(hh)) return;
+        await hh.backend.ensureIndex({ dimension: RANKING_DIMENSION, metric });
+        await hh.backend.upsert({ records });
+      },
+      {
+        ownIndex: (shared) => (shared === metric ? undefined : `the shared index's metric is ${shared}, not ${metric}`),
+      },
+    );
 
     it(`ensureIndex accepts '${metric}' exactly when capabilities.metrics declares it`, o, async () => {
       if (!supported(h)) {
@@ -1284,9 +1519,16 @@ interface BadCallCase {
   field?: string;
   /** Applies only when this holds. */
   when?: (h: Harness) => boolean;
+  /**
+   * Without this capability, refusing the whole operation (UNSUPPORTED_OPERATION) before looking
+   * at its arguments is accepted too.
+   */
+  orUnsupportedWithout?: OptionalCapability;
 }
 
-function describeBadInput(options: VectorConformanceOptions, o: TestOptions): void {
+const UNSUPPORTED_OPERATION = { code: 'UNSUPPORTED_OPERATION', cls: UnsupportedOperationError } as const;
+
+function describeBadInput(kit: Kit, o: TestOptions): void {
   describe('bad input is rejected whole: typed error, field named, nothing written', () => {
     const dim = 8;
     const rng = createRng(5);
@@ -1295,7 +1537,7 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
       vector: randomVector(rng, dim),
       metadata: { category: i % 2 === 0 ? 'books' : 'film', i },
     }));
-    const h = useBackend(options, 'bad', async (hh) => {
+    const h = useBackend(kit, 'bad', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       await hh.backend.upsert({ records: baseline });
     });
@@ -1610,6 +1852,7 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
         run: (hh) => hh.backend.delete({ filter: asFilter({ category: { $regex: '.*' } }) }),
         ...filterError,
         field: 'filter.category.$regex',
+        orUnsupportedWithout: 'deleteByFilter',
       },
       {
         name: 'query with $gt of a string',
@@ -1761,6 +2004,7 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
         run: (hh) => hh.backend.delete({ filter: {} }),
         ...validation,
         field: 'filter',
+        orUnsupportedWithout: 'deleteByFilter',
       },
       {
         name: 'delete with no target',
@@ -1810,12 +2054,14 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
         run: (hh) => hh.backend.list({ prefix: unchecked<string>(5) }),
         ...validation,
         field: 'prefix',
+        orUnsupportedWithout: 'listByPrefix',
       },
       {
         name: 'list with a prefix longer than an id may be',
         run: (hh) => hh.backend.list({ prefix: 'p'.repeat(MAX_ID_LENGTH + 1) }),
         ...validation,
         field: 'prefix',
+        orUnsupportedWithout: 'listByPrefix',
       },
       {
         name: "query with includeMetadata 'false' (a string)",
@@ -1857,11 +2103,12 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
 
     it.for(callCases.map((c) => [c.name, c] as const))('%s', o, async ([, c], ctx) => {
       if (c.when && !c.when(h)) return ctx.skip('does not apply to this backend');
-      await expectFailure(() => c.run(h), {
-        code: c.code,
-        cls: c.cls,
-        ...(c.field !== undefined && { field: c.field }),
-      });
+      const refusal = c.orUnsupportedWithout && lacks(h, c.orUnsupportedWithout) ? UNSUPPORTED_OPERATION : undefined;
+      await expectFailure(
+        () => c.run(h),
+        { code: c.code, cls: c.cls, ...(c.field !== undefined && { field: c.field }) },
+        refusal,
+      );
       expect((await h.backend.fetch({ ids: ['ns-bad'] })).records.size).toBe(0);
       await expectBaselineIntact();
     });
@@ -1877,7 +2124,7 @@ function describeBadInput(options: VectorConformanceOptions, o: TestOptions): vo
 
 // ---------------------------------------------------------------------------------------------
 
-function describeNamespaces(options: VectorConformanceOptions, o: TestOptions): void {
+function describeNamespaces(kit: Kit, o: TestOptions): void {
   describe('namespaces', () => {
     const dim = 8;
     const rng = createRng(77);
@@ -1888,7 +2135,7 @@ function describeNamespaces(options: VectorConformanceOptions, o: TestOptions): 
     const inB = range(4).map((i) => ({ id: `b-${i}`, vector: v(), metadata: { ns: 'b', i } }));
     const inDefault = range(3).map((i) => ({ id: `d-${i}`, vector: v(), metadata: { ns: 'default', i } }));
     const shared = { a: { vector: v(), metadata: { owner: 'a' } }, b: { vector: v(), metadata: { owner: 'b' } } };
-    const h = useBackend(options, 'ns', async (hh) => {
+    const h = useBackend(kit, 'ns', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       if (!hh.caps.namespaces) return;
       await hh.backend.upsert({ records: [...inA, { id: 'shared', ...shared.a }], namespace: A });
@@ -1986,8 +2233,9 @@ function describeNamespaces(options: VectorConformanceOptions, o: TestOptions): 
       expect(await nsCount(h, A)).toBe(inA.length);
     });
 
-    it('delete by filter touches only its namespace', o, async (ctx) => {
+    it('delete by filter touches only its namespace (capabilities.deleteByFilter)', o, async (ctx) => {
       needNamespaces(ctx);
+      skipWithout(ctx, h, 'deleteByFilter');
       const filter = { i: { $in: [0, 1] } };
       if (unsupportedOperators(h, parseFilter(filter)).length > 0) return ctx.skip('$in is not declared');
       await h.backend.delete({ filter, namespace: B });
@@ -2023,10 +2271,10 @@ function describeNamespaces(options: VectorConformanceOptions, o: TestOptions): 
 
 // ---------------------------------------------------------------------------------------------
 
-function describeDelete(options: VectorConformanceOptions, o: TestOptions): void {
+function describeDelete(kit: Kit, o: TestOptions): void {
   describe('delete', () => {
     const dataset = makeFilterDataset(FILTER_SEED + 2, { size: 120 });
-    const h = useBackend(options, 'delete', async (hh) => {
+    const h = useBackend(kit, 'delete', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dataset.dimension, metric: hh.metric });
       await hh.backend.upsert({ records: dataset.records });
     });
@@ -2058,10 +2306,11 @@ function describeDelete(options: VectorConformanceOptions, o: TestOptions): void
       ['$or with $not', { $or: [{ tags: 'eco' }, { $not: { rating: { $exists: true } } }] }],
       ['$nin on a mixed-type key', { code: { $nin: ['42', 42, 'A1'] } }],
     ];
-    it.each(filterCases)(
-      'by filter (%s): exactly the records the evaluator selects are gone',
+    it.for(filterCases)(
+      'by filter (%s): exactly the records the evaluator selects are gone (capabilities.deleteByFilter)',
       o,
-      async (_name, filter) => {
+      async ([, filter], ctx) => {
+        skipWithout(ctx, h, 'deleteByFilter');
         const node = parseFilter(filter);
         const unsupported = unsupportedOperators(h, node);
         if (unsupported.length > 0) {
@@ -2087,13 +2336,27 @@ function describeDelete(options: VectorConformanceOptions, o: TestOptions): void
       },
     );
 
-    it('by a filter matching nothing: nothing changes', o, async (ctx) => {
+    it('by a filter matching nothing: nothing changes (capabilities.deleteByFilter)', o, async (ctx) => {
+      skipWithout(ctx, h, 'deleteByFilter');
       const filter = { category: 'no-such-category' };
       if (unsupportedOperators(h, parseFilter(filter)).length > 0) return ctx.skip('$eq is not declared');
       const result = await h.backend.delete({ filter });
       if (result.deletedCount !== undefined) expect(result.deletedCount).toBe(0);
       await expectAlive();
     });
+
+    it(
+      'without capabilities.deleteByFilter, delete by filter fails with UNSUPPORTED_OPERATION and deletes nothing',
+      o,
+      async (ctx) => {
+        if (!lacks(h, 'deleteByFilter'))
+          return ctx.skip('capabilities.deleteByFilter is true: the by-filter cases apply');
+        for (const [, filter] of filterCases) {
+          await expectFailure(() => h.backend.delete({ filter: asFilter(filter) }), UNSUPPORTED_OPERATION);
+        }
+        await expectAlive();
+      },
+    );
 
     it('a deleted id can be upserted again', o, async () => {
       const record = dataset.records[1] as DatasetRecord;
@@ -2122,7 +2385,7 @@ function describeDelete(options: VectorConformanceOptions, o: TestOptions): void
 
 // ---------------------------------------------------------------------------------------------
 
-function describeList(options: VectorConformanceOptions, o: TestOptions): void {
+function describeList(kit: Kit, o: TestOptions): void {
   describe('list', () => {
     const dim = 4;
     const rng = createRng(3);
@@ -2131,7 +2394,7 @@ function describeList(options: VectorConformanceOptions, o: TestOptions): void {
       ...range(14).map((i) => `apricot-${i}`),
       ...range(19).map((i) => `banana/${i}`),
     ];
-    const h = useBackend(options, 'list', async (hh) => {
+    const h = useBackend(kit, 'list', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       await hh.backend.upsert({ records: ids.map((id) => ({ id, vector: randomVector(rng, dim) })) });
     });
@@ -2156,10 +2419,11 @@ function describeList(options: VectorConformanceOptions, o: TestOptions): void {
       ['cherry', 7],
       ['', 7],
     ];
-    it.each(prefixes)(
-      "prefix '%s' (pageSize %i) lists exactly the ids starting with it",
+    it.for(prefixes)(
+      "prefix '%s' (pageSize %i) lists exactly the ids starting with it (capabilities.listByPrefix)",
       o,
-      async (prefix, pageSize) => {
+      async ([prefix, pageSize], ctx) => {
+        if (prefix !== '') skipWithout(ctx, h, 'listByPrefix');
         const listed = await collect(h.backend.list({ prefix, pageSize }));
         expect(listed).toHaveLength(new Set(listed).size);
         expect(sorted(listed)).toEqual(sorted(ids.filter((id) => id.startsWith(prefix))));
@@ -2171,6 +2435,7 @@ function describeList(options: VectorConformanceOptions, o: TestOptions): void {
       await h.backend.upsert({ records: [{ id: 'apple-99', vector: randomVector(rng, dim) }] });
       const expected = [...ids.filter((id) => id !== 'apple-00' && id !== 'banana/3'), 'apple-99'];
       expect(sorted(await collect(h.backend.list({ pageSize: 7 })))).toEqual(sorted(expected));
+      if (lacks(h, 'listByPrefix')) return;
       expect(sorted(await collect(h.backend.list({ prefix: 'apple-', pageSize: 7 })))).toEqual(
         sorted(expected.filter((id) => id.startsWith('apple-'))),
       );
@@ -2178,22 +2443,34 @@ function describeList(options: VectorConformanceOptions, o: TestOptions): void {
 
     it('an empty namespace lists nothing', o, async () => {
       const namespace = h.caps.namespaces ? 'empty-ns' : undefined;
-      expect(await collect(h.backend.list({ ...(namespace !== undefined && { namespace }), prefix: 'zzz' }))).toEqual(
-        [],
-      );
+      if (!lacks(h, 'listByPrefix')) {
+        const listed = await collect(h.backend.list({ ...(namespace !== undefined && { namespace }), prefix: 'zzz' }));
+        expect(listed).toEqual([]);
+      }
       if (namespace) expect(await collect(h.backend.list({ namespace }))).toEqual([]);
     });
+
+    it(
+      'without capabilities.listByPrefix, list with a prefix fails with UNSUPPORTED_OPERATION (never lists unfiltered)',
+      o,
+      async (ctx) => {
+        if (!lacks(h, 'listByPrefix')) return ctx.skip('capabilities.listByPrefix is true: the prefix cases apply');
+        for (const prefix of ['apple-', 'banana/', 'cherry']) {
+          await expectFailure(() => h.backend.list({ prefix, pageSize: 7 }), UNSUPPORTED_OPERATION);
+        }
+      },
+    );
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function describeStats(options: VectorConformanceOptions, o: TestOptions): void {
+function describeStats(kit: Kit, o: TestOptions): void {
   describe('stats', () => {
     const dim = 5;
     const rng = createRng(8);
     const v = (): Float32Array => randomVector(rng, dim);
-    const h = useBackend(options, 'stats', async (hh) => {
+    const h = useBackend(kit, 'stats', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
     });
 
@@ -2222,6 +2499,7 @@ function describeStats(options: VectorConformanceOptions, o: TestOptions): void 
       expect(await total(h)).toBe(17);
       const filter = { i: { $gte: 15 } };
       if (unsupportedOperators(h, parseFilter(filter)).length > 0) return ctx.skip('$gte is not declared');
+      if (lacks(h, 'deleteByFilter')) return ctx.skip('capabilities.deleteByFilter is false (by ids checked)');
       await h.backend.delete({ filter });
       const stats = await h.backend.stats();
       expect(stats.totalRecordCount).toBe(12);
@@ -2255,12 +2533,12 @@ function describeStats(options: VectorConformanceOptions, o: TestOptions): void 
 
 // ---------------------------------------------------------------------------------------------
 
-function describeConcurrency(options: VectorConformanceOptions, o: TestOptions): void {
+function describeConcurrency(kit: Kit, o: TestOptions): void {
   describe('concurrency', () => {
     const dim = 8;
     const rng = createRng(21);
     const v = (): Float32Array => randomVector(rng, dim);
-    const h = useBackend(options, 'concurrent', async (hh) => {
+    const h = useBackend(kit, 'concurrent', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       await hh.backend.upsert({ records: range(10).map((i) => ({ id: `seed-${i}`, vector: v() })) });
     });
@@ -2329,10 +2607,10 @@ function describeConcurrency(options: VectorConformanceOptions, o: TestOptions):
 
 // ---------------------------------------------------------------------------------------------
 
-function describeAbort(options: VectorConformanceOptions, o: TestOptions): void {
+function describeAbort(kit: Kit, o: TestOptions): void {
   describe('abort', () => {
     const dim = 4;
-    const h = useBackend(options, 'abort', async (hh) => {
+    const h = useBackend(kit, 'abort', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       await hh.backend.upsert({ records: [{ id: 'kept', vector: [1, 2, 3, 4], metadata: { v: 1 } }] });
     });
@@ -2376,10 +2654,10 @@ function describeAbort(options: VectorConformanceOptions, o: TestOptions): void 
 
 // ---------------------------------------------------------------------------------------------
 
-function describeClose(options: VectorConformanceOptions, o: TestOptions): void {
+function describeClose(kit: Kit, o: TestOptions): void {
   describe('close', () => {
     const dim = 4;
-    const h = useBackend(options, 'close', async (hh) => {
+    const h = useBackend(kit, 'close', async (hh) => {
       await hh.backend.ensureIndex({ dimension: dim, metric: hh.metric });
       await hh.backend.upsert({ records: [{ id: 'x', vector: [1, 2, 3, 4] }] });
     });

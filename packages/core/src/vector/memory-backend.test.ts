@@ -20,12 +20,26 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-describeVectorBackendConformance({ name: 'MemoryBackend', create: (indexName) => new MemoryBackend({ indexName }) });
+/** Index names the default-mode run asked for: one fresh index per group. */
+const indexNames = new Set<string>();
+describeVectorBackendConformance({
+  name: 'MemoryBackend',
+  create: (indexName) => {
+    indexNames.add(indexName);
+    return new MemoryBackend({ indexName });
+  },
+});
+describe('the default mode of the kit', () => {
+  it('opens a fresh index per group: 15 index names (the shared-index mode needs one)', () => {
+    expect(indexNames.size).toBe(15);
+  });
+});
 
 /**
  * The same store declaring fewer capabilities, as a narrower backend would: the kit must then
  * expect UnsupportedFilterError for the operators left out, reject namespaces, skip the cosine-only
- * and exact-search cases, and chunk by the smaller limits. Exercises the kit's capability paths.
+ * and exact-search cases, expect UNSUPPORTED_OPERATION from the template for list by prefix and
+ * delete by filter, and chunk by the smaller limits. Exercises the kit's capability paths.
  */
 class NarrowMemoryBackend extends MemoryBackend {
   override readonly capabilities: BackendCapabilities = {
@@ -37,6 +51,8 @@ class NarrowMemoryBackend extends MemoryBackend {
     maxBatchBytes: 256 * 1024,
     maxTopK: 1000,
     exactSearch: false,
+    listByPrefix: false,
+    deleteByFilter: false,
   };
 }
 
