@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { QStoreError, ValidationError } from '../shared/errors.js';
@@ -266,6 +269,23 @@ describe('prototype names', () => {
     expect(Object.keys(copied.byNamespace)).toEqual(['__proto__']);
     expect(Object.entries((await target.stats()).namespaces)).toEqual([['__proto__', { recordCount: 2 }]]);
     await db.close();
+  });
+
+  it('a namespace named __proto__ survives a MemoryBackend snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qdb-proto-'));
+    try {
+      const snapshotPath = join(dir, 'index.json');
+      const first = new MemoryBackend({ indexName: 'snap', snapshotPath });
+      await first.ensureIndex({ dimension: 2, metric: 'cosine' });
+      await first.upsert({ records: [{ id: 'a', vector: [1, 0] }], namespace: '__proto__' });
+      await first.close();
+      const second = new MemoryBackend({ indexName: 'snap', snapshotPath });
+      await second.ensureIndex({ dimension: 2, metric: 'cosine' });
+      expect(Object.entries((await second.stats()).namespaces)).toEqual([['__proto__', { recordCount: 1 }]]);
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a context named __proto__ or constructor is kept and queried', async () => {
