@@ -215,11 +215,14 @@ describe('every option type-checked before any work', () => {
             ],
           }),
         () => db.update({ id: 'a', vector: [1, 0, 0] }),
+        () => db.query({ vector: [1, 0, 0], topK: 1 }),
       ]) {
         const error = await failure(call);
         expect(error.code).toBe('DIMENSION_MISMATCH');
       }
       expect([...(await db.fetch({ ids: ['a', 'b', 'c'] })).keys()]).toEqual(['a']);
+      const bad = await failure(() => db.query({ vector: 'ab' as never, topK: 1 }));
+      expect([bad.code, fields(bad)]).toEqual(['VALIDATION', ['vector']]);
       await db.close();
     }
   });

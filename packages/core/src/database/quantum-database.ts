@@ -692,7 +692,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (!plan.reranks) {
       // Served from the cache when one is configured: `backend` is then withCache(backend, cache).
       const { matches } = await this.backend.query({
-        vector: params.vector,
+        vector: plan.vector,
         topK,
         namespace,
         includeVectors,
@@ -717,7 +717,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       info: quantum,
     };
     const candidates = await fetchCandidates(this.backend, {
-      vector: params.vector,
+      vector: plan.vector,
       filter: params.filter as Filter<Metadata> | undefined,
       namespace,
       poolSize: plan.poolSize,
@@ -787,6 +787,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     validateNamespace(namespace, this.backend.capabilities.namespaces);
     this.checkFilter(params.filter);
     const caps = this.backend.capabilities;
+    // Checked here, so the error (DIMENSION_MISMATCH or VALIDATION) is the same with or without a cache.
+    const vector = validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
     const topK = validateTopK(params.topK, caps.maxTopK);
     const useQuantum = this.useQuantum(params.quantum);
     if (params.tunneling !== undefined && typeof params.tunneling !== 'boolean' && !isPlainObject(params.tunneling)) {
@@ -832,6 +834,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       }
     }
     return {
+      vector,
       namespace,
       topK,
       useQuantum,
