@@ -28,10 +28,8 @@ import type {
 } from '../vector/types.js';
 import {
   isPlainObject,
-  utf8Length,
   validateId,
   validateIds,
-  validateMetadata,
   validateNamespace,
   validateTopK,
   validateVector,
@@ -47,7 +45,7 @@ import {
   StateKeys,
   validatePropagateKeys,
 } from './entanglement.js';
-import { contextAmplitudes, correlationCircuit } from './features.js';
+import { correlationCircuit } from './features.js';
 import { checkOptions, checkParams } from './params.js';
 import type { QuantumStats } from './quantum-runner.js';
 import { QuantumRunner } from './quantum-runner.js';
@@ -61,14 +59,8 @@ import {
   type QuantumStage,
   rank,
 } from './query-stages.js';
-import {
-  assertNoReservedKeys,
-  encodeState,
-  KEY_EXPIRES,
-  NEVER_EXPIRES,
-  type RecordQuantumState,
-  splitMetadata,
-} from './reserved.js';
+import { type RecordRules, snapshotMetadata, toStoredRecord } from './records.js';
+import { assertNoReservedKeys, encodeState, KEY_EXPIRES, NEVER_EXPIRES, splitMetadata } from './reserved.js';
 import type { DiversitySolution } from './tunneling.js';
 import { checkPoolLimit, MAX_TUNNELING_POOL } from './tunneling.js';
 
@@ -444,6 +436,13 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       throw new ValidationError([{ field: 'records', message: 'must be an array of records' }]);
     }
     const now = this.now();
+    const rules: RecordRules = {
+      dimension: this.settings.dimension,
+      metric: this.settings.metric,
+      maxMetadataBytes: this.backend.capabilities.maxMetadataBytes,
+      defaultCoherenceTimeMs: this.settings.defaultCoherenceTimeMs,
+      lifetimeFactor: this.settings.lifetimeFactor,
+    };
     const issues = new IssueCollector();
     const byId = new Map<string, VectorRecord>();
     let decays = false;
@@ -451,7 +450,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     params.records.forEach((input: unknown, i) => {
       const field = `records[${i}]`;
       try {
-        const record = this.toStoredRecord(input, now, field);
+        const record = toStoredRecord(input, now, field, rules);
         if (record.decays) decays = true;
         byId.delete(record.record.id);
         byId.set(record.record.id, record.record);
@@ -491,64 +490,6 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       params.onProgress?.({ inserted: landed.length, total: records.length });
     }
     return { inserted: landed.length, batches };
-  }
-
-  /**
-   * One input record, validated, as the backend stores it: user metadata snapshotted once (a getter
-   * is read once; the snapshot is what is checked and stored), then merged with the quantum state.
-   */
-  private toStoredRecord(input: unknown, now: number, field: string): { record: VectorRecord; decays: boolean } {
-    if (!isPlainObject(input)) {
-      throw new ValidationError([
-        { field, message: `must be an object, got ${input === null ? 'null' : typeof input}` },
-      ]);
-    }
-    const raw = input as Omit<InsertParams<M>, 'namespace' | 'signal'>;
-    const issues = new IssueCollector();
-    const attempt = <T>(check: () => T): T | undefined => {
-      try {
-        return check();
-      } catch (error) {
-        if (error instanceof DimensionMismatchError || !(error instanceof ValidationError)) throw error;
-        for (const issue of error.issues) issues.add(issue.field, issue.message, issue.limit);
-        return undefined;
-      }
-    };
-    const id = attempt(() => validateId(raw.id, `${field}.id`));
-    const state = attempt(() => this.stateFor(raw, now, field));
-    const user = attempt(() => snapshotMetadata(raw.metadata, `${field}.metadata`));
-    const vector = attempt(() =>
-      validateVector(raw.vector, `${field}.vector`, this.settings.dimension, this.settings.metric),
-    );
-    issues.throwIfAny('invalid record');
-    const reserved = encodeState(state as RecordQuantumState);
-    const maxBytes = this.backend.capabilities.maxMetadataBytes;
-    if (user && Object.keys(user).length > 0) {
-      // The stored metadata is {...user, ...reserved}: its JSON is user + reserved − 1 bytes.
-      const allowance = maxBytes - utf8Length(JSON.stringify(reserved)) + 1;
-      const bytes = utf8Length(JSON.stringify(user));
-      if (bytes > allowance) {
-        throw new ValidationError(
-          [
-            {
-              field: `${field}.metadata`,
-              message:
-                `is ${bytes} bytes of JSON, more than the ${allowance} this record allows: the backend ` +
-                `stores at most ${maxBytes} bytes, and the record's quantum state (reserved ` +
-                `'__qs_' keys) takes the rest`,
-              limit: allowance,
-            },
-          ],
-          'invalid record',
-        );
-      }
-    }
-    const metadata = { ...(user ?? {}), ...reserved };
-    validateMetadata(metadata, `${field}.metadata`, maxBytes);
-    const decays =
-      (state as RecordQuantumState).coherenceTimeMs !== undefined ||
-      (state as RecordQuantumState).expiresAtMs !== NEVER_EXPIRES;
-    return { record: { id: id as string, vector: vector as Float32Array, metadata }, decays };
   }
 
   /**
@@ -1124,34 +1065,6 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (this.closed) throw new ClosedError(`QuantumDatabase on index '${this.backend.indexName}'`);
   }
 
-  private stateFor(
-    input: Omit<InsertParams<M>, 'namespace' | 'signal'>,
-    now: number,
-    field: string,
-  ): RecordQuantumState {
-    const issues = new IssueCollector();
-    const tau =
-      input.coherenceTimeMs === null ? undefined : (input.coherenceTimeMs ?? this.settings.defaultCoherenceTimeMs);
-    if (tau !== undefined && !(typeof tau === 'number' && tau > 0 && Number.isFinite(tau))) {
-      issues.add(`${field}.coherenceTimeMs`, `must be a positive number of ms, got ${String(tau)}`);
-    }
-    const lifetime =
-      input.lifetimeMs === null
-        ? undefined
-        : (input.lifetimeMs ?? (tau === undefined ? undefined : tau * this.settings.lifetimeFactor));
-    if (lifetime !== undefined && !(typeof lifetime === 'number' && lifetime > 0 && Number.isFinite(lifetime))) {
-      issues.add(`${field}.lifetimeMs`, `must be a positive number of ms, got ${String(lifetime)}`);
-    }
-    issues.throwIfAny('invalid record');
-    const state: RecordQuantumState = {
-      insertedAtMs: now,
-      expiresAtMs: lifetime === undefined ? NEVER_EXPIRES : Math.min(NEVER_EXPIRES, now + lifetime),
-    };
-    if (tau !== undefined) state.coherenceTimeMs = tau;
-    if (input.contexts !== undefined) state.amplitudes = contextAmplitudes(input.contexts, `${field}.contexts`);
-    return state;
-  }
-
   private isExpired(metadata: Metadata | undefined): boolean {
     return isExpiredAt(metadata, this.now());
   }
@@ -1219,16 +1132,4 @@ function toDatabaseRecord<M extends Metadata>(record: VectorRecord): DatabaseRec
   if (state.coherenceTimeMs !== undefined) out.coherenceTimeMs = state.coherenceTimeMs;
   if (state.expiresAtMs !== NEVER_EXPIRES) out.expiresAtMs = state.expiresAtMs;
   return out;
-}
-
-/**
- * User metadata read once: own enumerable keys copied into a snapshot (a getter runs once), and
- * the snapshot is what is validated (types, keys, no reserved prefix) and stored.
- */
-function snapshotMetadata(metadata: unknown, field: string): Metadata | undefined {
-  if (metadata === undefined) return undefined;
-  const snapshot = isPlainObject(metadata) ? { ...metadata } : metadata;
-  validateMetadata(snapshot, field, Number.POSITIVE_INFINITY);
-  assertNoReservedKeys(Object.keys(snapshot as Metadata), field);
-  return snapshot as Metadata;
 }
