@@ -1,4 +1,4 @@
-import { IssueCollector } from '../shared/errors.js';
+import { DimensionMismatchError, IssueCollector, ValidationError } from '../shared/errors.js';
 import { isPlainObject } from '../vector/validation.js';
 
 /**
@@ -74,4 +74,19 @@ export function checkParams<T extends object>(
 export function checkOptions<T extends object>(options: T | undefined, summary: string, spec: OptionSpec = {}): T {
   if (options === undefined) return {} as T;
   return checkParams(options, summary, spec, 'options');
+}
+
+/**
+ * Runs one check, adding the issues of its ValidationError to `issues` (so that one error lists
+ * every problem) and returning undefined; any other error, DIMENSION_MISMATCH included, is
+ * rethrown as it is, keeping its code.
+ */
+export function collectIssues<T>(issues: IssueCollector, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof DimensionMismatchError || !(error instanceof ValidationError)) throw error;
+    for (const issue of error.issues) issues.add(issue.field, issue.message, issue.limit);
+    return undefined;
+  }
 }

@@ -2,7 +2,6 @@ import { type CachedVectorBackend, withCache } from '../cache/with-cache.js';
 import type { QuantumBackend } from '../quantum/quantum-backend.js';
 import {
   ClosedError,
-  DimensionMismatchError,
   IssueCollector,
   NotFoundError,
   PartialWriteError,
@@ -46,7 +45,7 @@ import {
   validatePropagateKeys,
 } from './entanglement.js';
 import { correlationCircuit } from './features.js';
-import { checkOptions, checkParams } from './params.js';
+import { checkOptions, checkParams, collectIssues } from './params.js';
 import type { QuantumStats } from './quantum-runner.js';
 import { QuantumRunner } from './quantum-runner.js';
 import {
@@ -449,16 +448,12 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     // Every record is checked before the first write, so a bad record anywhere writes nothing.
     params.records.forEach((input: unknown, i) => {
       const field = `records[${i}]`;
-      try {
-        const record = toStoredRecord(input, now, field, rules);
-        if (record.decays) decays = true;
-        byId.delete(record.record.id);
-        byId.set(record.record.id, record.record);
-      } catch (error) {
-        // The backend's own codes are kept: a wrong dimension is DIMENSION_MISMATCH, not VALIDATION.
-        if (error instanceof DimensionMismatchError || !(error instanceof ValidationError)) throw error;
-        for (const issue of error.issues) issues.add(issue.field, issue.message, issue.limit);
-      }
+      // The backend's own codes are kept: a wrong dimension is DIMENSION_MISMATCH, not VALIDATION.
+      const record = collectIssues(issues, () => toStoredRecord(input, now, field, rules));
+      if (!record) return;
+      if (record.decays) decays = true;
+      byId.delete(record.record.id);
+      byId.set(record.record.id, record.record);
     });
     issues.throwIfAny('invalid records');
     const records = [...byId.values()];
@@ -811,28 +806,14 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (typeof params.groupId !== 'string' || !GROUP_ID_PATTERN.test(params.groupId)) {
       issues.add('groupId', `must match ${GROUP_ID_PATTERN}`, 128);
     }
-    let ids: string[] = [];
-    let propagateKeys: string[] = [];
-    const collect = (check: () => void) => {
-      try {
-        check();
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        for (const issue of error.issues) issues.add(issue.field, issue.message, issue.limit);
-      }
-    };
-    collect(() => {
-      ids = validateIds(params.ids);
-    });
+    const ids = collectIssues(issues, () => validateIds(params.ids)) ?? [];
     if (ids.length < 2 || ids.length > this.settings.maxEntanglementGroupSize) {
       issues.add('ids', `a group holds 2 to ${this.settings.maxEntanglementGroupSize} distinct ids, got ${ids.length}`);
     }
     if (typeof params.correlation !== 'number' || !(params.correlation >= 0 && params.correlation <= 1)) {
       issues.add('correlation', `must be a number in [0, 1], got ${String(params.correlation)}`);
     }
-    collect(() => {
-      propagateKeys = validatePropagateKeys(params.propagateKeys);
-    });
+    const propagateKeys = collectIssues(issues, () => validatePropagateKeys(params.propagateKeys)) ?? [];
     issues.throwIfAny('invalid entangled group');
     const found = await this.fetch({ ids, namespace, ...(params.signal ? { signal: params.signal } : {}) });
     const missing = ids.filter((id) => !found.has(id));

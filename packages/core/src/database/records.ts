@@ -1,7 +1,8 @@
-import { DimensionMismatchError, IssueCollector, ValidationError } from '../shared/errors.js';
+import { IssueCollector, ValidationError } from '../shared/errors.js';
 import type { Metadata, Metric, VectorRecord } from '../vector/types.js';
 import { isPlainObject, utf8Length, validateId, validateMetadata, validateVector } from '../vector/validation.js';
 import { contextAmplitudes } from './features.js';
+import { collectIssues } from './params.js';
 import { assertNoReservedKeys, encodeState, NEVER_EXPIRES, type RecordQuantumState } from './reserved.js';
 
 /**
@@ -44,15 +45,7 @@ export function toStoredRecord(
   }
   const raw = input as RecordInput;
   const issues = new IssueCollector();
-  const attempt = <T>(check: () => T): T | undefined => {
-    try {
-      return check();
-    } catch (error) {
-      if (error instanceof DimensionMismatchError || !(error instanceof ValidationError)) throw error;
-      for (const issue of error.issues) issues.add(issue.field, issue.message, issue.limit);
-      return undefined;
-    }
-  };
+  const attempt = <T>(check: () => T) => collectIssues(issues, check);
   const id = attempt(() => validateId(raw.id, `${field}.id`));
   const state = attempt(() => recordState(raw, now, field, rules));
   const user = attempt(() => snapshotMetadata(raw.metadata, `${field}.metadata`));
