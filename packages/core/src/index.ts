@@ -44,9 +44,12 @@ export {
   exhaustiveDiversity,
   greedyMmr,
   isingForm,
+  MAX_ANNEALING_STEPS,
   MAX_QAOA_POOL,
+  MAX_TUNNELING_POOL,
   qaoaCircuit,
   simulatedAnnealing,
+  simulatedAnnealingAsync,
   solveQaoa,
 } from './database/tunneling.js';
 export { BaseQuantumBackend, DEFAULT_QUANTUM_TIMEOUT_MS, JobCancelledError } from './quantum/base-quantum-backend.js';

@@ -38,7 +38,8 @@ export function contextAmplitudes(weights: unknown, field = 'contexts'): Record<
   }
   if (issues.length === 0 && !(total > 0)) issues.push({ field, message: 'weights must not all be zero' });
   if (issues.length > 0) throw new ValidationError(issues);
-  const amplitudes: Record<string, number> = {};
+  // Null prototype: a context named `__proto__` (or `constructor`) is an entry like any other.
+  const amplitudes: Record<string, number> = Object.create(null);
   for (const [name, weight] of entries) amplitudes[name] = Math.sqrt((weight as number) / total);
   return amplitudes;
 }

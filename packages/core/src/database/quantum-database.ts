@@ -11,10 +11,9 @@ import {
 } from '../shared/errors.js';
 import type { PluginConfig } from '../shared/plugin-registry.js';
 import { MemoryStateStore } from '../stores/memory-stores.js';
-import type { CacheBackend, JsonValue, StateStore } from '../stores/stores.js';
+import type { CacheBackend, StateStore } from '../stores/stores.js';
 import { filterFields, parseFilter } from '../vector/filter-parser.js';
-import type { Filter, FilterOperator } from '../vector/filter-types.js';
-import { normalize, score as similarityOf } from '../vector/metrics.js';
+import type { Filter } from '../vector/filter-types.js';
 import { createBackend } from '../vector/registry.js';
 import type {
   BackendOptions,
@@ -28,35 +27,44 @@ import type {
   VectorRecord,
 } from '../vector/types.js';
 import {
+  isPlainObject,
   validateId,
   validateIds,
-  validateMetadata,
   validateNamespace,
   validateTopK,
   validateVector,
 } from '../vector/validation.js';
 import type { VectorBackend } from '../vector/vector-backend.js';
 import {
-  bernoulliCircuit,
-  coherenceWeight,
-  contextAmplitudes,
-  contextStateCircuit,
-  correlationCircuit,
-  relevance,
-} from './features.js';
+  checkGroupId,
+  correlationFromCounts,
+  type EntangledGroup,
+  Entanglement,
+  GROUP_ID_PATTERN,
+  partnerMoves,
+  StateKeys,
+  validatePropagateKeys,
+} from './entanglement.js';
+import { correlationCircuit } from './features.js';
+import { checkOptions, checkParams, collectIssues } from './params.js';
 import type { QuantumStats } from './quantum-runner.js';
 import { QuantumRunner } from './quantum-runner.js';
 import {
-  assertNoReservedKeys,
-  encodeState,
-  KEY_CONTEXTS,
-  KEY_EXPIRES,
-  NEVER_EXPIRES,
-  type RecordQuantumState,
-  splitMetadata,
-} from './reserved.js';
-import type { DiversityProblem, DiversitySolution } from './tunneling.js';
-import { diversityObjective, greedyMmr, MAX_QAOA_POOL, simulatedAnnealing, solveQaoa } from './tunneling.js';
+  baselineObjectives,
+  diversify,
+  featureWeights,
+  fetchCandidates,
+  isExpiredAt,
+  type QuantumInfo,
+  type QuantumStage,
+  rank,
+} from './query-stages.js';
+import { type RecordRules, snapshotMetadata, toStoredRecord } from './records.js';
+import { assertNoReservedKeys, encodeState, KEY_EXPIRES, NEVER_EXPIRES, splitMetadata } from './reserved.js';
+import type { DiversitySolution } from './tunneling.js';
+import { checkPoolLimit, MAX_TUNNELING_POOL } from './tunneling.js';
+
+export type { EntangledGroup } from './entanglement.js';
 
 /** The seeds' `DatabaseConfig`, in camelCase. */
 export interface DatabaseConfig {
@@ -138,7 +146,10 @@ export interface BatchInsertParams<M extends Metadata = Metadata> {
 export interface TunnelingOptions {
   /** Weight of redundancy; default the database's `tunnelingLambda`. */
   lambda?: number;
-  /** Candidates to choose from; default max(16, 3·topK), within the backend's topK limit. */
+  /**
+   * Candidates to choose from; default max(16, 3·topK), within the backend's topK limit and
+   * {@link MAX_TUNNELING_POOL} (512). A larger pool, or a topK above 512, is refused.
+   */
   poolSize?: number;
 }
 
@@ -208,17 +219,6 @@ export interface DatabaseRecord<M extends Metadata = Metadata> {
   expiresAtMs?: number;
 }
 
-export interface EntangledGroup {
-  groupId: string;
-  ids: string[];
-  /** s in [0, 1]: how strongly an update of one member moves the others. */
-  correlation: number;
-  /** Metadata keys copied from an updated member to its partners. */
-  propagateKeys: string[];
-  namespace: string;
-  createdAt: string;
-}
-
 /** The backend's update params: `metadataMode: 'replace'` replaces the user keys only. */
 export type DatabaseUpdateParams<M extends Metadata = Metadata> = UpdateParams<M>;
 
@@ -236,14 +236,6 @@ export interface MigrateParams {
   batchSize?: number;
   onProgress?: (progress: { namespace: string; migrated: number; total: number }) => void;
   signal?: AbortSignal;
-}
-
-const GROUP_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-function checkGroupId(groupId: unknown): void {
-  if (typeof groupId !== 'string' || !GROUP_ID_PATTERN.test(groupId)) {
-    throw new ValidationError([{ field: 'groupId', message: `must match ${GROUP_ID_PATTERN}` }]);
-  }
 }
 
 /**
@@ -267,6 +259,8 @@ function checkGroupId(groupId: unknown): void {
 export class QuantumDatabase<M extends Metadata = Metadata> {
   private readonly runner: QuantumRunner;
   private readonly now: () => number;
+  private readonly keys: StateKeys;
+  private readonly entanglement: Entanglement;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private decoherenceSeen = false;
@@ -304,6 +298,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       maxCostUsd: settings.maxCostUsd,
     });
     this.now = settings.now;
+    this.keys = new StateKeys(backend.indexName);
+    this.entanglement = new Entanglement(stateStore, this.keys);
   }
 
   /** Validates the config, creates the index if needed and loads the database's settings. */
@@ -398,7 +394,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     db.cached = cached;
     db.ownsQuantum = ownsQuantum;
     db.decoherenceSeen =
-      (await db.stateStore.get<{ decoherence?: boolean }>(db.stateKey('settings')))?.decoherence === true ||
+      (await db.stateStore.get<{ decoherence?: boolean }>(db.keys.settings()))?.decoherence === true ||
       (await db.probeDecoherence());
     if (config.decoherenceSweepMs) {
       db.sweepTimer = setInterval(() => {
@@ -413,23 +409,33 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
 
   /** Inserts (or replaces) one record with its contexts and coherence time. */
   async insert(params: InsertParams<M>): Promise<void> {
+    checkParams(params, 'Invalid insert');
+    const { namespace, signal, ...record } = params;
     await this.batchInsert({
-      records: [params],
-      ...(params.namespace === undefined ? {} : { namespace: params.namespace }),
-      ...(params.signal ? { signal: params.signal } : {}),
+      records: [record],
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(signal === undefined ? {} : { signal }),
     });
   }
 
   /**
    * Inserts records in writes of `batchSize`. Every record is validated before the first write; if
-   * a later write fails, the error is a PartialWriteError listing the ids that landed.
+   * a later write fails, the error is a PartialWriteError listing the ids that landed. A repeated
+   * id is written once (the last one wins, as a sequence of inserts would leave it) and counted once.
+   *
+   * Limits as the user sees them: ids up to 512 characters; user metadata up to the backend's
+   * `maxMetadataBytes` minus what the record's quantum state takes (its reserved `__qs_` keys,
+   * about 50 bytes without contexts); the error names that exact limit.
    */
   async batchInsert(params: BatchInsertParams<M>): Promise<{ inserted: number; batches: number }> {
     this.assertOpen();
+    checkParams(params, 'Invalid batchInsert', { functions: ['onProgress'] });
     const namespace = params.namespace ?? this.settings.namespace;
     const batchSize = params.batchSize ?? 100;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ValidationError([{ field: 'batchSize', message: `must be a positive integer, got ${batchSize}` }]);
+      throw new ValidationError([
+        { field: 'batchSize', message: `must be a positive integer, got ${String(batchSize)}` },
+      ]);
     }
     throwIfAborted(params.signal);
     validateNamespace(namespace, this.backend.capabilities.namespaces);
@@ -437,38 +443,30 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       throw new ValidationError([{ field: 'records', message: 'must be an array of records' }]);
     }
     const now = this.now();
+    const rules: RecordRules = {
+      dimension: this.settings.dimension,
+      metric: this.settings.metric,
+      maxMetadataBytes: this.backend.capabilities.maxMetadataBytes,
+      defaultCoherenceTimeMs: this.settings.defaultCoherenceTimeMs,
+      lifetimeFactor: this.settings.lifetimeFactor,
+    };
     const issues = new IssueCollector();
-    const records: VectorRecord[] = [];
+    const byId = new Map<string, VectorRecord>();
     let decays = false;
     // Every record is checked before the first write, so a bad record anywhere writes nothing.
-    params.records.forEach((input, i) => {
+    params.records.forEach((input: unknown, i) => {
       const field = `records[${i}]`;
-      const collect = (check: () => void) => {
-        try {
-          check();
-        } catch (error) {
-          if (error instanceof ValidationError)
-            for (const issue of error.issues) issues.add(issue.field, issue.message);
-          else throw error;
-        }
-      };
-      collect(() => {
-        const id = validateId(input.id, `${field}.id`);
-        const state = this.stateFor(input, now, field);
-        if (state.coherenceTimeMs !== undefined || state.expiresAtMs !== NEVER_EXPIRES) decays = true;
-        if (input.metadata !== undefined) {
-          validateMetadata(input.metadata, `${field}.metadata`, Number.POSITIVE_INFINITY);
-          assertNoReservedKeys(Object.keys(input.metadata), `${field}.metadata`);
-        }
-        const vector = validateVector(input.vector, `${field}.vector`, this.settings.dimension, this.settings.metric);
-        const metadata = { ...(input.metadata ?? {}), ...encodeState(state) };
-        validateMetadata(metadata, `${field}.metadata`, this.backend.capabilities.maxMetadataBytes);
-        records.push({ id, vector, metadata });
-      });
+      // The backend's own codes are kept: a wrong dimension is DIMENSION_MISMATCH, not VALIDATION.
+      const record = collectIssues(issues, () => toStoredRecord(input, now, field, rules));
+      if (!record) return;
+      if (record.decays) decays = true;
+      byId.delete(record.record.id);
+      byId.set(record.record.id, record.record);
     });
     issues.throwIfAny('invalid records');
+    const records = [...byId.values()];
     if (decays && !this.decoherenceSeen) {
-      await this.stateStore.update<{ decoherence?: boolean }>(this.stateKey('settings'), (current) => ({
+      await this.stateStore.update<{ decoherence?: boolean }>(this.keys.settings(), (current) => ({
         ...(current ?? {}),
         decoherence: true,
       }));
@@ -500,17 +498,16 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
   /**
    * Updates one record. If it belongs to entangled groups, each partner j moves by
    * v_j ← v_j + s·(v_new − v_old) (normalised under cosine), with s the largest correlation of a
-   * group the two share, and the groups' `propagateKeys` present in `metadata` are copied to it.
+   * group the two share, and the groups' `propagateKeys` present in `metadata` are copied to it
+   * (see {@link partnerMoves}).
    */
   async update(params: DatabaseUpdateParams<M>): Promise<DatabaseUpdateResult> {
     this.assertOpen();
+    checkParams(params, 'Invalid update', { objects: ['options'] });
     const id = validateId(params.id);
     const namespace = params.namespace ?? this.settings.namespace;
     validateNamespace(namespace, this.backend.capabilities.namespaces);
-    if (params.metadata !== undefined) {
-      validateMetadata(params.metadata, 'metadata', Number.POSITIVE_INFINITY);
-      assertNoReservedKeys(Object.keys(params.metadata), 'metadata');
-    }
+    const userMetadata = snapshotMetadata(params.metadata, 'metadata');
     if (params.metadataMode !== undefined && params.metadataMode !== 'merge' && params.metadataMode !== 'replace') {
       throw new ValidationError([{ field: 'metadataMode', message: "must be 'merge' or 'replace'" }]);
     }
@@ -520,44 +517,28 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
         : validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
     const signalPart = params.signal ? { signal: params.signal } : {};
     throwIfAborted(params.signal);
-    const partners = await this.partnersOf(id, namespace);
+    const partners = await this.entanglement.partnersOf(id, namespace);
     const current = (await this.backend.fetch({ ids: [id, ...partners.keys()], namespace, ...signalPart })).records;
     const old = current.get(id);
     if (!old || this.isExpired(old.metadata)) return { updated: false, partnersUpdated: [] };
     const { state } = splitMetadata(old.metadata);
-    const userMetadata = (params.metadata ?? {}) as Metadata;
+    const patch: Metadata = userMetadata ?? {};
     // Replace keeps the record's quantum state: only user keys are replaced.
     const metadata =
       params.metadataMode === 'replace'
-        ? { ...userMetadata, ...encodeState(state) }
-        : params.metadata === undefined
+        ? { ...patch, ...encodeState(state) }
+        : userMetadata === undefined
           ? undefined
-          : userMetadata;
-    const moved: VectorRecord[] = [];
-    const cosine = this.settings.metric === 'cosine';
-    const unit = (v: Float32Array) => (cosine ? normalize(v) : v);
-    for (const [partnerId, link] of partners) {
-      const partner = current.get(partnerId);
-      if (!partner || this.isExpired(partner.metadata)) continue;
-      const copied: Metadata = {};
-      for (const key of link.propagateKeys) {
-        const value = userMetadata[key];
-        if (value !== undefined) copied[key] = value;
-      }
-      if (!newVector && Object.keys(copied).length === 0) continue;
-      let vector = partner.vector;
-      if (newVector) {
-        // Under cosine only directions matter: the move uses unit vectors, so rescaling the
-        // updated record moves nothing.
-        const [vj, vNew, vOld] = [unit(partner.vector), unit(newVector), unit(old.vector)];
-        const next = new Float64Array(vector.length);
-        for (let d = 0; d < vector.length; d++) {
-          next[d] = (vj[d] as number) + link.correlation * ((vNew[d] as number) - (vOld[d] as number));
-        }
-        vector = cosine ? normalize(next) : Float32Array.from(next);
-      }
-      moved.push({ id: partnerId, vector, metadata: { ...(partner.metadata ?? {}), ...copied } });
-    }
+          : patch;
+    const moved = partnerMoves({
+      partners,
+      current,
+      oldVector: old.vector,
+      newVector,
+      userMetadata: patch,
+      cosine: this.settings.metric === 'cosine',
+      isExpired: (m) => this.isExpired(m),
+    });
     if (moved.length === 0) {
       const result = await this.backend.update({
         id,
@@ -572,20 +553,22 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     const record: VectorRecord = {
       id,
       vector: newVector ?? old.vector,
-      metadata:
-        params.metadataMode === 'replace' ? (metadata as Metadata) : { ...(old.metadata ?? {}), ...userMetadata },
+      metadata: params.metadataMode === 'replace' ? (metadata as Metadata) : { ...(old.metadata ?? {}), ...patch },
     };
     await this.backend.upsert({ records: [record, ...moved], namespace, ...signalPart });
     return { updated: true, partnersUpdated: moved.map((r) => r.id) };
   }
 
-  /** Deletes by ids, by filter, or everything in the namespace; ids leave their entangled groups. */
+  /**
+   * Deletes by ids, by filter, or everything in the namespace; ids leave their entangled groups.
+   * Every input is checked before the backend deletes anything; the state keys of any valid id
+   * fit the StateStore, so the group clean-up after the delete has no input left to refuse.
+   */
   async delete(params: DeleteParams<M>): Promise<DeleteResult> {
     this.assertOpen();
-    if (typeof params !== 'object' || params === null) {
-      throw new ValidationError([{ field: 'params', message: 'must be an object of parameters' }], 'Invalid delete');
-    }
+    checkParams(params, 'Invalid delete', { objects: ['options'] });
     const namespace = params.namespace ?? this.settings.namespace;
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
     const signalPart = params.signal ? { signal: params.signal } : {};
     // Exactly one of ids, filter, all: true — as the backend contract says. `{}` or `{all: false}`
     // never means "everything", and ids with a filter is refused rather than ignoring the filter.
@@ -602,7 +585,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (params.ids !== undefined) {
       const ids = validateIds(params.ids);
       const result = await this.backend.delete({ ids, namespace, ...signalPart });
-      for (const id of ids) await this.leaveGroups(id, namespace);
+      for (const id of ids) await this.entanglement.leaveGroups(id, namespace);
       return result;
     }
     if (params.filter !== undefined) {
@@ -610,11 +593,7 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       return await this.backend.delete({ filter: params.filter as Filter<Metadata>, namespace, ...signalPart });
     }
     const result = await this.backend.delete({ all: true, namespace, ...signalPart });
-    for (const prefix of [this.groupKey(namespace, ''), this.memberKey(namespace, '')]) {
-      const keys: string[] = [];
-      for await (const key of this.stateStore.keys({ prefix })) keys.push(key);
-      for (const key of keys) await this.stateStore.delete(key);
-    }
+    await this.entanglement.clearNamespace(namespace);
     return result;
   }
 
@@ -627,9 +606,11 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     signal?: AbortSignal;
   }): Promise<Map<string, DatabaseRecord<M>>> {
     this.assertOpen();
+    checkParams(params, 'Invalid fetch');
     const namespace = params.namespace ?? this.settings.namespace;
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
     const found = await this.backend.fetch({
-      ids: params.ids,
+      ids: validateIds(params.ids),
       namespace,
       ...(params.signal ? { signal: params.signal } : {}),
     });
@@ -641,218 +622,182 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     return out;
   }
 
-  /** See the class doc for the formulas; every path returns at most `topK` matches. */
+  /**
+   * A plain query (no context, no tunneling, no decaying records) is the backend's query. Otherwise
+   * the stages of `query-stages.ts`: candidates → weights → rank → diversify (with tunneling).
+   * Every path returns at most `topK` matches.
+   */
   async query(params: DatabaseQueryParams<M>): Promise<DatabaseQueryResult<M>> {
     this.assertOpen();
+    const plan = this.planQuery(params);
     this.queryCount++;
-    const namespace = params.namespace ?? this.settings.namespace;
-    this.checkFilter(params.filter);
-    const includeMetadata = params.includeMetadata ?? true;
-    const includeVectors = params.includeVectors ?? false;
-    const caps = this.backend.capabilities;
-    const topK = validateTopK(params.topK, caps.maxTopK);
-    const useQuantum = this.useQuantum(params.quantum);
-    const quantumInfo = { requested: useQuantum, used: false, fallback: false };
-    const signalPart = params.signal ? { signal: params.signal } : {};
-    const reranks = params.context !== undefined || Boolean(params.tunneling) || this.decoherenceSeen;
-
-    if (!reranks) {
+    const { namespace, topK, includeMetadata, includeVectors, context, fallbackWeight, tunneling } = plan;
+    const quantum: QuantumInfo = { requested: plan.useQuantum, used: false, fallback: false };
+    if (!plan.reranks) {
       // Served from the cache when one is configured: `backend` is then withCache(backend, cache).
-      const { matches: raw } = await this.backend.query({
-        vector: params.vector,
-        topK: topK,
+      const { matches } = await this.backend.query({
+        vector: plan.vector,
+        topK,
         namespace,
         includeVectors,
         includeMetadata,
         ...(params.filter ? { filter: params.filter as Filter<Metadata> } : {}),
         ...(params.options ? { options: params.options } : {}),
-        ...signalPart,
+        ...(params.signal ? { signal: params.signal } : {}),
       });
       return {
-        matches: raw.map((m) => toMatch<M>(m, m.score, includeMetadata, includeVectors)),
+        matches: matches.map((m) => toMatch<M>(m, m.score, includeMetadata, includeVectors)),
         namespace,
-        quantum: quantumInfo,
+        quantum,
       };
     }
-
-    const tunneling = params.tunneling ? (params.tunneling === true ? {} : params.tunneling) : undefined;
-    if (params.context !== undefined && (typeof params.context !== 'string' || params.context.length === 0)) {
-      throw new ValidationError([{ field: 'context', message: 'must be a non-empty context name' }]);
-    }
-    const fallbackWeight = params.contextFallbackWeight ?? 0;
-    if (typeof fallbackWeight !== 'number' || !(fallbackWeight >= 0 && fallbackWeight <= 1)) {
-      throw new ValidationError([
-        { field: 'contextFallbackWeight', message: `must be in [0, 1], got ${fallbackWeight}` },
-      ]);
-    }
-    const lambda = tunneling?.lambda ?? this.settings.tunnelingLambda;
-    if (typeof lambda !== 'number' || !(lambda >= 0 && Number.isFinite(lambda))) {
-      throw new ValidationError([{ field: 'tunneling.lambda', message: `must be a finite number ≥ 0, got ${lambda}` }]);
-    }
-    const maxPool = caps.maxTopKWithPayload ?? caps.maxTopK;
-    let poolSize = Math.min(maxPool, Math.max(topK * this.settings.candidateMultiplier, topK));
-    if (tunneling) {
-      poolSize = tunneling.poolSize ?? Math.min(maxPool, Math.max(16, 3 * topK));
-      if (!Number.isInteger(poolSize) || poolSize < topK || poolSize > maxPool) {
-        throw new ValidationError([
-          { field: 'tunneling.poolSize', message: `must be an integer from topK (${topK}) to ${maxPool}` },
-        ]);
-      }
-    }
     const now = this.now();
-    // Expiry and context membership are pushed down to the backend when it can express them;
-    // otherwise they are applied to the candidates below (expired records never reach a result).
-    const operators = new Set(caps.filterOperators);
-    const clauses: Filter<Metadata>[] = [];
-    if (params.filter) clauses.push(params.filter as Filter<Metadata>);
-    // Records written straight to the backend have no expiry key: they never expire.
-    if (this.decoherenceSeen && ['$gt', '$or', '$exists'].every((op) => operators.has(op as FilterOperator))) {
-      if (operators.has('$and') || clauses.length === 0) {
-        clauses.push({ $or: [{ [KEY_EXPIRES]: { $gt: now } }, { [KEY_EXPIRES]: { $exists: false } }] });
-      }
-    }
-    if (
-      params.context !== undefined &&
-      fallbackWeight === 0 &&
-      operators.has('$in') &&
-      (operators.has('$and') || clauses.length === 0)
-    ) {
-      clauses.push({ [KEY_CONTEXTS]: { $in: [params.context] } });
-    }
-    const filter: Filter<Metadata> | undefined =
-      clauses.length === 0 ? undefined : clauses.length === 1 ? clauses[0] : { $and: clauses };
-    const candidates = (
-      await this.backend.query({
-        vector: params.vector,
-        topK: poolSize,
-        namespace,
-        includeMetadata: true,
-        includeVectors: includeVectors || Boolean(tunneling),
-        ...(filter ? { filter } : {}),
-        ...(tunneling && caps.exactSearch ? { exact: true } : {}),
-        // Re-ranked results depend on the clock (decoherence) and the state store: never cached.
-        options: { ...params.options, cache: { bypass: true } },
-        ...signalPart,
-      })
-    ).matches.filter((c) => !this.isExpired(c.metadata));
-
-    // Feature weights per candidate, exact or estimated.
-    const states = candidates.map((c) => splitMetadata<M>(c.metadata));
-    let contextProbabilities: number[] | undefined;
-    if (params.context !== undefined) {
-      const context = params.context;
-      const exact = () => states.map(({ state }) => (state.amplitudes?.[context] ?? 0) ** 2);
-      if (useQuantum) {
-        const { value, quantum } = await this.runner.run(
-          'superposition',
-          (backend, signal) => this.estimateContextProbabilities(backend, states, context, signal),
-          exact,
-          params.signal,
-        );
-        contextProbabilities = value;
-        quantumInfo.used ||= quantum;
-        quantumInfo.fallback ||= !quantum;
-      } else contextProbabilities = exact();
-      contextProbabilities = contextProbabilities.map((p, i) =>
-        states[i]?.state.amplitudes?.[context] === undefined ? fallbackWeight : p,
-      );
-    }
-    let coherence: number[] | undefined;
-    if (this.decoherenceSeen && states.some(({ state }) => state.coherenceTimeMs !== undefined)) {
-      const exact = () => states.map(({ state }) => coherenceWeight(now, state.insertedAtMs, state.coherenceTimeMs));
-      if (useQuantum) {
-        const { value, quantum } = await this.runner.run(
-          'decoherence',
-          (backend, signal) => this.estimateBernoulli(backend, exact(), signal),
-          exact,
-          params.signal,
-        );
-        coherence = value;
-        quantumInfo.used ||= quantum;
-        quantumInfo.fallback ||= !quantum;
-      } else coherence = exact();
-    }
-    const scores = candidates.map(
-      (c, i) => relevance(this.settings.metric, c.score) * (contextProbabilities?.[i] ?? 1) * (coherence?.[i] ?? 1),
-    );
-    // Membership follows the exact amplitudes, so a shot estimate of 0 does not drop a record.
-    const keep = (i: number) => {
-      if (params.context === undefined) return true;
-      const amplitude = states[i]?.state.amplitudes?.[params.context];
-      return amplitude === undefined ? fallbackWeight > 0 : amplitude > 0;
+    const stage: QuantumStage = {
+      runner: this.runner,
+      enabled: plan.useQuantum,
+      shots: this.settings.shots,
+      nextSeed: () => this.nextSeed(),
+      signal: params.signal,
+      info: quantum,
     };
+    const candidates = await fetchCandidates(this.backend, {
+      vector: plan.vector,
+      filter: params.filter as Filter<Metadata> | undefined,
+      namespace,
+      poolSize: plan.poolSize,
+      context,
+      contextFallbackWeight: fallbackWeight,
+      decoherence: this.decoherenceSeen,
+      now,
+      includeVectors,
+      tunneling: tunneling !== undefined,
+      options: params.options,
+      signal: params.signal,
+    });
+    const weights = await featureWeights(
+      candidates,
+      { context, contextFallbackWeight: fallbackWeight, decoherence: this.decoherenceSeen, now },
+      stage,
+    );
+    const ranking = rank(candidates, weights, {
+      metric: this.settings.metric,
+      context,
+      contextFallbackWeight: fallbackWeight,
+    });
     const matchAt = (i: number): DatabaseMatch<M> => {
-      const c = candidates[i] as QueryMatch;
-      const match = toMatch<M>(c, scores[i] as number, includeMetadata, includeVectors);
-      if (contextProbabilities) match.contextProbability = contextProbabilities[i] as number;
-      if (coherence) match.coherence = coherence[i] as number;
+      const match = toMatch<M>(
+        candidates[i] as QueryMatch,
+        ranking.scores[i] as number,
+        includeMetadata,
+        includeVectors,
+      );
+      if (weights.contextProbabilities) match.contextProbability = weights.contextProbabilities[i] as number;
+      if (weights.coherence) match.coherence = weights.coherence[i] as number;
       return match;
     };
-    const ranked = candidates
-      .map((_, i) => i)
-      .filter(keep)
-      .sort((a, b) => (scores[b] as number) - (scores[a] as number));
-
-    if (!tunneling || ranked.length <= topK) {
-      return { matches: ranked.slice(0, topK).map(matchAt), namespace, quantum: quantumInfo };
+    if (!tunneling || ranking.ranked.length <= topK) {
+      return { matches: ranking.ranked.slice(0, topK).map(matchAt), namespace, quantum };
     }
-    const pool = ranked;
-    const n = pool.length;
-    const similarity = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) {
-      for (let b = a + 1; b < n; b++) {
-        const va = (candidates[pool[a] as number] as QueryMatch).vector as Float32Array;
-        const vb = (candidates[pool[b] as number] as QueryMatch).vector as Float32Array;
-        const w = similarityOf('cosine', va, vb);
-        similarity[a * n + b] = w;
-        similarity[b * n + a] = w;
-      }
-    }
-    const problem: DiversityProblem = {
-      relevance: Float64Array.from(pool, (i) => scores[i] as number),
-      similarity,
-      lambda,
-      k: topK,
-    };
-    const seed = this.settings.seed ?? 0x7a11;
-    const classical = () => simulatedAnnealing(problem, { seed });
-    let solution: DiversitySolution & { circuits?: number };
-    const quantumCaps = this.runner.backend?.capabilities;
-    const qaoaFits =
-      quantumCaps !== undefined &&
-      n <= Math.min(MAX_QAOA_POOL, quantumCaps.maxQubits) &&
-      ['h', 'rzz', 'rz', 'rx'].every((gate) => quantumCaps.gates.includes(gate));
-    if (useQuantum && qaoaFits) {
-      const { value, quantum } = await this.runner.run(
-        'tunneling',
-        (backend, signal) => solveQaoa(problem, backend, { shots: this.settings.shots, seed: this.nextSeed(), signal }),
-        classical,
-        params.signal,
-      );
-      solution = value;
-      quantumInfo.used ||= quantum;
-      quantumInfo.fallback ||= !quantum;
-    } else solution = classical();
-    const plain = Array.from({ length: topK }, (_, i) => i);
+    const { selected, solution, problem } = await diversify(
+      candidates,
+      ranking,
+      { topK, lambda: tunneling.lambda, seed: this.settings.seed ?? 0x7a11 },
+      stage,
+    );
+    const objectives = baselineObjectives(problem);
     return {
-      matches: solution.selected.map((position) => matchAt(pool[position] as number)),
+      matches: selected.map(matchAt),
       namespace,
-      quantum: quantumInfo,
+      quantum,
       tunneling: {
         solver: solution.solver,
         objective: solution.objective,
-        baselineObjective: greedyMmr(problem).objective,
-        plainObjective: diversityObjective(problem, plain),
-        lambda,
-        poolSize: n,
+        baselineObjective: objectives.baseline,
+        plainObjective: objectives.plain,
+        lambda: tunneling.lambda,
+        poolSize: ranking.ranked.length,
         circuits: solution.circuits ?? 0,
       },
     };
   }
 
+  /** Every option of a query checked before any work, with the pool it will fetch. */
+  private planQuery(params: DatabaseQueryParams<M>) {
+    checkParams(params, 'Invalid query', {
+      flags: ['includeMetadata', 'includeVectors', 'quantum'],
+      objects: ['options'],
+    });
+    const namespace = params.namespace ?? this.settings.namespace;
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
+    this.checkFilter(params.filter);
+    const caps = this.backend.capabilities;
+    // Checked here, so the error (DIMENSION_MISMATCH or VALIDATION) is the same with or without a cache.
+    const vector = validateVector(params.vector, 'vector', this.settings.dimension, this.settings.metric);
+    const topK = validateTopK(params.topK, caps.maxTopK);
+    const useQuantum = this.useQuantum(params.quantum);
+    if (params.tunneling !== undefined && typeof params.tunneling !== 'boolean' && !isPlainObject(params.tunneling)) {
+      throw new ValidationError([{ field: 'tunneling', message: 'must be true, false or an object of options' }]);
+    }
+    const tunnelingOptions: TunnelingOptions | undefined = params.tunneling
+      ? params.tunneling === true
+        ? {}
+        : params.tunneling
+      : undefined;
+    const context = params.context;
+    if (context !== undefined && (typeof context !== 'string' || context.length === 0)) {
+      throw new ValidationError([{ field: 'context', message: 'must be a non-empty context name' }]);
+    }
+    const fallbackWeight = params.contextFallbackWeight ?? 0;
+    if (typeof fallbackWeight !== 'number' || !(fallbackWeight >= 0 && fallbackWeight <= 1)) {
+      throw new ValidationError([
+        { field: 'contextFallbackWeight', message: `must be in [0, 1], got ${String(fallbackWeight)}` },
+      ]);
+    }
+    const lambda = tunnelingOptions?.lambda ?? this.settings.tunnelingLambda;
+    if (typeof lambda !== 'number' || !(lambda >= 0 && Number.isFinite(lambda))) {
+      throw new ValidationError([
+        { field: 'tunneling.lambda', message: `must be a finite number ≥ 0, got ${String(lambda)}` },
+      ]);
+    }
+    const maxPool = caps.maxTopKWithPayload ?? caps.maxTopK;
+    let poolSize = Math.min(maxPool, Math.max(topK * this.settings.candidateMultiplier, topK));
+    if (tunnelingOptions) {
+      // Tunneling's work is O(n²) in its pool: bounded by MAX_TUNNELING_POOL, named in the error.
+      if (topK > MAX_TUNNELING_POOL) checkPoolLimit(topK, 'topK');
+      const limit = Math.min(maxPool, MAX_TUNNELING_POOL);
+      poolSize = tunnelingOptions.poolSize ?? Math.min(limit, Math.max(16, 3 * topK));
+      if (typeof poolSize === 'number' && Number.isInteger(poolSize)) checkPoolLimit(poolSize);
+      if (!Number.isInteger(poolSize) || poolSize < topK || poolSize > maxPool) {
+        throw new ValidationError([
+          {
+            field: 'tunneling.poolSize',
+            message: `must be an integer from topK (${topK}) to ${limit}`,
+            limit,
+          },
+        ]);
+      }
+    }
+    return {
+      vector,
+      namespace,
+      topK,
+      useQuantum,
+      includeMetadata: params.includeMetadata ?? true,
+      includeVectors: params.includeVectors ?? false,
+      context,
+      fallbackWeight,
+      poolSize,
+      tunneling: tunnelingOptions ? { lambda } : undefined,
+      reranks: context !== undefined || tunnelingOptions !== undefined || this.decoherenceSeen,
+    };
+  }
+
   // ---------------------------------------------------------------- entanglement
 
-  /** Creates (or replaces) a group. Every id must exist; correlation s ∈ [0, 1]. */
+  /**
+   * Creates (or replaces) a group. Every id must exist; correlation s ∈ [0, 1]. The members'
+   * links are written before the group and undone if a step fails (see `Entanglement.writeGroup`).
+   */
   async createEntangledGroup(params: {
     groupId: string;
     ids: readonly string[];
@@ -862,33 +807,25 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     signal?: AbortSignal;
   }): Promise<EntangledGroup> {
     this.assertOpen();
+    checkParams(params, 'Invalid entangled group');
     const namespace = params.namespace ?? this.settings.namespace;
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
     const issues = new IssueCollector();
     if (typeof params.groupId !== 'string' || !GROUP_ID_PATTERN.test(params.groupId)) {
-      issues.add('groupId', `must match ${GROUP_ID_PATTERN}`);
+      issues.add('groupId', `must match ${GROUP_ID_PATTERN}`, 128);
     }
-    let ids: string[] = [];
-    try {
-      ids = validateIds(params.ids);
-    } catch (error) {
-      if (error instanceof ValidationError) for (const issue of error.issues) issues.add(issue.field, issue.message);
-      else throw error;
-    }
+    const ids = collectIssues(issues, () => validateIds(params.ids)) ?? [];
     if (ids.length < 2 || ids.length > this.settings.maxEntanglementGroupSize) {
       issues.add('ids', `a group holds 2 to ${this.settings.maxEntanglementGroupSize} distinct ids, got ${ids.length}`);
     }
     if (typeof params.correlation !== 'number' || !(params.correlation >= 0 && params.correlation <= 1)) {
       issues.add('correlation', `must be a number in [0, 1], got ${String(params.correlation)}`);
     }
-    const propagateKeys = [...(params.propagateKeys ?? [])];
-    for (const key of propagateKeys) {
-      if (typeof key !== 'string' || key.startsWith('__qs_')) issues.add('propagateKeys', `invalid key ${String(key)}`);
-    }
+    const propagateKeys = collectIssues(issues, () => validatePropagateKeys(params.propagateKeys)) ?? [];
     issues.throwIfAny('invalid entangled group');
     const found = await this.fetch({ ids, namespace, ...(params.signal ? { signal: params.signal } : {}) });
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) throw new NotFoundError(`records ${missing.map((id) => `'${id}'`).join(', ')}`);
-    const previous = await this.stateStore.get<JsonValue>(this.groupKey(namespace, params.groupId));
     const group: EntangledGroup = {
       groupId: params.groupId,
       ids,
@@ -897,35 +834,20 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
       namespace,
       createdAt: new Date(this.now()).toISOString(),
     };
-    if (previous) {
-      for (const id of (previous as unknown as EntangledGroup).ids) await this.unlink(id, namespace, params.groupId);
-    }
-    await this.stateStore.set(this.groupKey(namespace, params.groupId), group as unknown as JsonValue);
-    for (const id of ids) {
-      await this.stateStore.update<string[]>(this.memberKey(namespace, id), (current) =>
-        [...new Set([...(current ?? []), params.groupId])].sort(),
-      );
-    }
+    await this.entanglement.writeGroup(group);
     return group;
   }
 
   async getEntangledGroup(groupId: string, options: { namespace?: string } = {}): Promise<EntangledGroup | undefined> {
     this.assertOpen();
     checkGroupId(groupId);
-    const namespace = options.namespace ?? this.settings.namespace;
-    return (await this.stateStore.get<JsonValue>(this.groupKey(namespace, groupId))) as unknown as
-      | EntangledGroup
-      | undefined;
+    return this.entanglement.getGroup(this.namespaceOption(options, 'Invalid entangled group'), groupId);
   }
 
   async deleteEntangledGroup(groupId: string, options: { namespace?: string } = {}): Promise<boolean> {
     this.assertOpen();
     checkGroupId(groupId);
-    const namespace = options.namespace ?? this.settings.namespace;
-    const group = await this.getEntangledGroup(groupId, { namespace });
-    if (!group) return false;
-    for (const id of group.ids) await this.unlink(id, namespace, groupId);
-    return this.stateStore.delete(this.groupKey(namespace, groupId));
+    return this.entanglement.deleteGroup(this.namespaceOption(options, 'Invalid entangled group'), groupId);
   }
 
   /** Partners of a record: every member of a group it is in, with the largest shared correlation. */
@@ -934,8 +856,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { namespace?: string } = {},
   ): Promise<Array<{ id: string; correlation: number; groups: string[] }>> {
     this.assertOpen();
-    const namespace = options.namespace ?? this.settings.namespace;
-    const partners = await this.livePartners(validateId(id), namespace);
+    const valid = validateId(id);
+    const partners = await this.livePartners(valid, this.namespaceOption(options, 'Invalid partners'));
     return [...partners].map(([partnerId, link]) => ({
       id: partnerId,
       correlation: link.correlation,
@@ -953,9 +875,14 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { namespace?: string; quantum?: boolean; signal?: AbortSignal } = {},
   ): Promise<number> {
     this.assertOpen();
-    const partners = await this.livePartners(validateId(a, 'a'), options.namespace ?? this.settings.namespace);
-    const exact = partners.get(validateId(b, 'b'))?.correlation ?? 0;
-    if (!this.useQuantum(options.quantum)) return exact;
+    const opts = checkOptions(options, 'Invalid correlation', { flags: ['quantum'] });
+    const first = validateId(a, 'a');
+    const second = validateId(b, 'b');
+    const namespace = this.namespaceOption(opts, 'Invalid correlation');
+    const useQuantum = this.useQuantum(opts.quantum);
+    const partners = await this.livePartners(first, namespace);
+    const exact = partners.get(second)?.correlation ?? 0;
+    if (!useQuantum) return exact;
     const { value } = await this.runner.run(
       'entanglement',
       async (backend, signal) => {
@@ -966,11 +893,10 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
           signal,
         });
         if (!result) throw new Error('no result');
-        const agree = ((result.counts['00'] ?? 0) + (result.counts['11'] ?? 0)) / result.shots;
-        return 2 * agree - 1;
+        return correlationFromCounts(result.counts, result.shots);
       },
       () => exact,
-      options.signal,
+      opts.signal,
     );
     return value;
   }
@@ -982,12 +908,13 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { namespace?: string; signal?: AbortSignal } = {},
   ): Promise<{ deletedCount?: number }> {
     this.assertOpen();
-    const namespace = options.namespace ?? this.settings.namespace;
+    const opts = checkOptions(options, 'Invalid applyDecoherence');
+    const namespace = this.namespaceOption(opts, 'Invalid applyDecoherence');
     if (!this.decoherenceSeen) return { deletedCount: 0 };
     return await this.backend.delete({
       filter: { [KEY_EXPIRES]: { $lte: this.now() } },
       namespace,
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
   }
 
@@ -995,9 +922,9 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     options: { signal?: AbortSignal } = {},
   ): Promise<IndexStats & { queries: number; cacheHits: number; entangledGroups: number; decoherence: boolean }> {
     this.assertOpen();
-    const stats = await this.backend.stats(options.signal ? { signal: options.signal } : {});
-    let groups = 0;
-    for await (const key of this.stateStore.keys({ prefix: this.stateKey('group/') })) if (key) groups++;
+    const opts = checkOptions(options, 'Invalid getStats');
+    const stats = await this.backend.stats(opts.signal ? { signal: opts.signal } : {});
+    const groups = await this.entanglement.countGroups();
     return {
       ...stats,
       queries: this.queryCount,
@@ -1017,6 +944,18 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
    * number copied per namespace.
    */
   static async migrate(params: MigrateParams): Promise<{ migrated: number; byNamespace: Record<string, number> }> {
+    checkParams(params, 'Invalid migrate', { functions: ['onProgress'] });
+    const issues = new IssueCollector();
+    for (const side of ['from', 'to'] as const) {
+      const backend = params[side] as Partial<VectorBackend> | undefined;
+      if (typeof backend?.fetch !== 'function' || typeof backend.upsert !== 'function') {
+        issues.add(side, 'must be a VectorBackend');
+      }
+    }
+    if (params.namespaces !== undefined && !Array.isArray(params.namespaces)) {
+      issues.add('namespaces', 'must be an array of namespaces');
+    }
+    issues.throwIfAny('Invalid migrate');
     const batchSize = params.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValidationError([{ field: 'batchSize', message: `must be a positive integer, got ${batchSize}` }]);
@@ -1027,7 +966,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     await params.to.ensureIndex({ dimension: source.dimension, metric: source.metric, ...signalPart });
     const stats = await params.from.stats(signalPart);
     const namespaces = params.namespaces ?? Object.keys(stats.namespaces);
-    const byNamespace: Record<string, number> = {};
+    // Null prototype: a namespace named `__proto__` is an entry like any other.
+    const byNamespace: Record<string, number> = Object.create(null);
     let migrated = 0;
     for (const namespace of namespaces) {
       const total = stats.namespaces[namespace]?.recordCount ?? 0;
@@ -1054,14 +994,19 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
 
   /** Stops the sweep and closes the backend and state store if the database created them. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    // withCache's close closes the backend it wraps, so a backend the caller owns is left open.
-    if (this.ownsBackend) await this.backend.close();
-    if (this.ownsStateStore) await this.stateStore.close();
-    if (this.ownsQuantum) await this.runner.backend?.close();
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.sweepTimer) clearInterval(this.sweepTimer);
+      // withCache's close closes the backend it wraps, so a backend the caller owns is left open.
+      if (this.ownsBackend) await this.backend.close();
+      if (this.ownsStateStore) await this.stateStore.close();
+      if (this.ownsQuantum) await this.runner.backend?.close();
+    })();
+    // A second concurrent close waits for the first.
+    await this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 
   // ---------------------------------------------------------------- internals
 
@@ -1110,37 +1055,8 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (this.closed) throw new ClosedError(`QuantumDatabase on index '${this.backend.indexName}'`);
   }
 
-  private stateFor(
-    input: Omit<InsertParams<M>, 'namespace' | 'signal'>,
-    now: number,
-    field: string,
-  ): RecordQuantumState {
-    const issues = new IssueCollector();
-    const tau =
-      input.coherenceTimeMs === null ? undefined : (input.coherenceTimeMs ?? this.settings.defaultCoherenceTimeMs);
-    if (tau !== undefined && !(typeof tau === 'number' && tau > 0 && Number.isFinite(tau))) {
-      issues.add(`${field}.coherenceTimeMs`, `must be a positive number of ms, got ${String(tau)}`);
-    }
-    const lifetime =
-      input.lifetimeMs === null
-        ? undefined
-        : (input.lifetimeMs ?? (tau === undefined ? undefined : tau * this.settings.lifetimeFactor));
-    if (lifetime !== undefined && !(typeof lifetime === 'number' && lifetime > 0 && Number.isFinite(lifetime))) {
-      issues.add(`${field}.lifetimeMs`, `must be a positive number of ms, got ${String(lifetime)}`);
-    }
-    issues.throwIfAny('invalid record');
-    const state: RecordQuantumState = {
-      insertedAtMs: now,
-      expiresAtMs: lifetime === undefined ? NEVER_EXPIRES : Math.min(NEVER_EXPIRES, now + lifetime),
-    };
-    if (tau !== undefined) state.coherenceTimeMs = tau;
-    if (input.contexts !== undefined) state.amplitudes = contextAmplitudes(input.contexts, `${field}.contexts`);
-    return state;
-  }
-
   private isExpired(metadata: Metadata | undefined): boolean {
-    const expires = metadata?.[KEY_EXPIRES];
-    return typeof expires === 'number' && expires <= this.now();
+    return isExpiredAt(metadata, this.now());
   }
 
   private checkFilter(filter: unknown): void {
@@ -1148,76 +1064,21 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     assertNoReservedKeys(filterFields(node), 'filter');
   }
 
-  private stateKey(suffix: string): string {
-    return `qdb/${this.backend.indexName}/${suffix}`;
+  /** Partners that still exist (see `Entanglement.livePartners`). */
+  private livePartners(id: string, namespace: string) {
+    return this.entanglement.livePartners(
+      id,
+      namespace,
+      async (ids) => new Set((await this.fetch({ ids, namespace })).keys()),
+    );
   }
 
-  private groupKey(namespace: string, groupId: string): string {
-    return this.stateKey(`group/${namespace}/${groupId}`);
-  }
-
-  private memberKey(namespace: string, id: string): string {
-    return this.stateKey(`member/${namespace}/${id}`);
-  }
-
-  private async partnersOf(
-    id: string,
-    namespace: string,
-  ): Promise<Map<string, { correlation: number; propagateKeys: string[]; groups: string[] }>> {
-    const groupIds = (await this.stateStore.get<string[]>(this.memberKey(namespace, id))) ?? [];
-    const partners = new Map<string, { correlation: number; propagateKeys: string[]; groups: string[] }>();
-    for (const groupId of groupIds) {
-      const group = await this.getEntangledGroup(groupId, { namespace });
-      if (!group) continue;
-      for (const member of group.ids) {
-        if (member === id) continue;
-        const link = partners.get(member) ?? { correlation: 0, propagateKeys: [], groups: [] };
-        link.correlation = Math.max(link.correlation, group.correlation);
-        link.propagateKeys = [...new Set([...link.propagateKeys, ...group.propagateKeys])];
-        link.groups.push(groupId);
-        partners.set(member, link);
-      }
-    }
-    return partners;
-  }
-
-  /**
-   * Partners that still exist: records removed by a filter delete or by decoherence leave their
-   * groups' documents untouched (the backend cannot say which ids it removed), so lookups check.
-   */
-  private async livePartners(id: string, namespace: string) {
-    const partners = await this.partnersOf(id, namespace);
-    if (partners.size === 0) return partners;
-    const found = await this.fetch({ ids: [id, ...partners.keys()], namespace });
-    if (!found.has(id)) return new Map<string, { correlation: number; propagateKeys: string[]; groups: string[] }>();
-    for (const partnerId of [...partners.keys()]) if (!found.has(partnerId)) partners.delete(partnerId);
-    return partners;
-  }
-
-  private async unlink(id: string, namespace: string, groupId: string): Promise<void> {
-    await this.stateStore.update<string[]>(this.memberKey(namespace, id), (current) => {
-      const rest = (current ?? []).filter((g) => g !== groupId);
-      return rest.length > 0 ? rest : undefined;
-    });
-  }
-
-  private async leaveGroups(id: string, namespace: string): Promise<void> {
-    const groupIds = (await this.stateStore.get<string[]>(this.memberKey(namespace, id))) ?? [];
-    for (const groupId of groupIds) {
-      let dissolved: string[] = [];
-      await this.stateStore.update<JsonValue>(this.groupKey(namespace, groupId), (current) => {
-        dissolved = [];
-        if (!current) return undefined;
-        const group = current as unknown as EntangledGroup;
-        const ids = group.ids.filter((member) => member !== id);
-        if (ids.length >= 2) return { ...group, ids } as unknown as JsonValue;
-        dissolved = ids;
-        return undefined;
-      });
-      // A group left with one member is gone: its last member must not point at the id any more.
-      for (const member of dissolved) await this.unlink(member, namespace, groupId);
-    }
-    await this.stateStore.delete(this.memberKey(namespace, id));
+  /** The `namespace` of an options object, checked; the default namespace when absent. */
+  private namespaceOption(options: { namespace?: string } | undefined, summary: string): string {
+    const opts = checkOptions(options, summary);
+    const namespace = opts.namespace ?? this.settings.namespace;
+    validateNamespace(namespace, this.backend.capabilities.namespaces);
+    return namespace;
   }
 
   private seedCounter = 0;
@@ -1225,49 +1086,6 @@ export class QuantumDatabase<M extends Metadata = Metadata> {
     if (this.settings.seed === undefined) return undefined;
     this.seedCounter = (this.seedCounter + 1) % 1_000_000;
     return (this.settings.seed + this.seedCounter * 7919) | 0;
-  }
-
-  private async estimateContextProbabilities(
-    backend: QuantumBackend,
-    states: ReadonlyArray<{ state: RecordQuantumState }>,
-    context: string,
-    signal: AbortSignal,
-  ): Promise<number[]> {
-    // One circuit per distinct amplitude set; P(context) is the frequency of its basis state.
-    const circuits = new Map<string, { index: number; names: string[]; circuit: number }>();
-    const list: ReturnType<typeof contextStateCircuit>[] = [];
-    const plan = states.map(({ state }) => {
-      if (!state.amplitudes || state.amplitudes[context] === undefined) return undefined;
-      const names = Object.keys(state.amplitudes);
-      const key = JSON.stringify(state.amplitudes);
-      let entry = circuits.get(key);
-      if (!entry) {
-        entry = { index: names.indexOf(context), names, circuit: list.length };
-        list.push(contextStateCircuit(names.map((name) => state.amplitudes?.[name] as number)));
-        circuits.set(key, entry);
-      }
-      return entry;
-    });
-    if (list.length === 0) return states.map(() => 0);
-    const results = await backend.sample({ circuits: list, shots: this.settings.shots, seed: this.nextSeed(), signal });
-    return plan.map((entry) => {
-      if (!entry) return 0;
-      const result = results[entry.circuit];
-      if (!result) throw new Error('missing sample result');
-      const width = list[entry.circuit]?.numQubits ?? 1;
-      const key = entry.index.toString(2).padStart(width, '0');
-      return (result.counts[key] ?? 0) / result.shots;
-    });
-  }
-
-  private async estimateBernoulli(backend: QuantumBackend, weights: number[], signal: AbortSignal): Promise<number[]> {
-    const results = await backend.sample({
-      circuits: weights.map((w) => bernoulliCircuit(w)),
-      shots: this.settings.shots,
-      seed: this.nextSeed(),
-      signal,
-    });
-    return results.map((r) => (r.counts['0'] ?? 0) / r.shots);
   }
 
   /** Cache hits (in-process and shared) of the query cache, 0 without one. */

@@ -178,11 +178,25 @@ export class QuantumRunner {
     }
     const job = await backend.submit(params);
     this.spentUsd += cost;
+    // Counted once, when the deadline (or abort) finds the job unfinished: `wait` cancels it then,
+    // and the count is visible as soon as the caller has its classical answer.
+    let counted = false;
+    const countCancelled = () => {
+      if (counted) return;
+      counted = true;
+      this.cancelledJobs++;
+    };
+    const onStop = () => {
+      if (!TERMINAL_JOB_STATUSES.has(job.status)) countCancelled();
+    };
+    params.signal?.addEventListener('abort', onStop, { once: true });
     try {
       return await job.wait({ ...(params.signal ? { signal: params.signal } : {}), cancelOnStop: true });
     } catch (error) {
-      if (job.status === 'cancelled' || !TERMINAL_JOB_STATUSES.has(job.status)) this.cancelledJobs++;
+      if (job.status === 'cancelled' || !TERMINAL_JOB_STATUSES.has(job.status)) countCancelled();
       throw error;
+    } finally {
+      params.signal?.removeEventListener('abort', onStop);
     }
   }
 

@@ -63,7 +63,7 @@ export function splitMetadata<M extends Metadata>(
       else if (key === KEY_TAU && typeof value === 'number') state.coherenceTimeMs = value;
       else if (key === KEY_EXPIRES && typeof value === 'number') state.expiresAtMs = value;
       else if (key.startsWith(KEY_AMPLITUDE_PREFIX) && typeof value === 'number') {
-        amplitudes ??= {};
+        amplitudes ??= Object.create(null) as Record<string, number>; // `__proto__` is a context name too
         amplitudes[key.slice(KEY_AMPLITUDE_PREFIX.length)] = value;
       }
     }

@@ -1,6 +1,7 @@
 import type { CircuitJson, QuantumBackend } from '../quantum/quantum-backend.js';
 import { throwIfAborted, ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
+import { score } from '../vector/metrics.js';
 
 /**
  * Tunneling: choosing k results that are relevant and not redundant, as a QUBO.
@@ -88,17 +89,121 @@ export function greedyMmr(problem: DiversityProblem): DiversitySolution {
 }
 
 /**
+ * Declared limits of tunneling's work, so a valid query cannot block the process for minutes:
+ * a pool of at most {@link MAX_TUNNELING_POOL} candidates (the n×n similarity matrix and every
+ * annealing step are O(n)), and at most {@link MAX_ANNEALING_STEPS} annealing steps.
+ */
+export const MAX_TUNNELING_POOL = 512;
+export const MAX_ANNEALING_STEPS = 400 * MAX_TUNNELING_POOL;
+/** Long CPU work yields to the event loop after about this many inner operations. */
+export const WORK_SLICE = 250_000;
+
+/** Refuses a pool beyond {@link MAX_TUNNELING_POOL} with a typed error naming the limit. */
+export function checkPoolLimit(n: number, field = 'tunneling.poolSize'): void {
+  if (n > MAX_TUNNELING_POOL) {
+    throw new ValidationError(
+      [
+        {
+          field,
+          message: `tunneling pools hold at most ${MAX_TUNNELING_POOL} candidates (MAX_TUNNELING_POOL), got ${n}`,
+          limit: MAX_TUNNELING_POOL,
+        },
+      ],
+      'Tunneling limit',
+    );
+  }
+}
+
+/** Resolves after pending I/O and timers have had their turn (a fired AbortSignal included). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Drives a sliced computation to its end without pausing. */
+function runToEnd<T>(work: Generator<void, T>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Drives a sliced computation, yielding to the event loop between slices and checking the signal. */
+async function runSliced<T>(work: Generator<void, T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    throwIfAborted(signal);
+    const step = work.next();
+    if (step.done) return step.value;
+    await yieldToEventLoop();
+  }
+}
+
+/**
+ * W_ij = cos(v_i, v_j) of a pool, n×n row-major, symmetric, diagonal 0: n(n−1)/2 dot products,
+ * yielding to the event loop between slices.
+ */
+export async function similarityMatrix(vectors: readonly Float32Array[], signal?: AbortSignal): Promise<Float64Array> {
+  checkPoolLimit(vectors.length, 'pool');
+  return runSliced(similaritySlices(vectors), signal);
+}
+
+function* similaritySlices(vectors: readonly Float32Array[]): Generator<void, Float64Array> {
+  const n = vectors.length;
+  const similarity = new Float64Array(n * n);
+  let work = 0;
+  for (let a = 0; a < n; a++) {
+    const va = vectors[a] as Float32Array;
+    for (let b = a + 1; b < n; b++) {
+      const w = score('cosine', va, vectors[b] as Float32Array);
+      similarity[a * n + b] = w;
+      similarity[b * n + a] = w;
+    }
+    work += (n - a) * va.length;
+    if (work >= WORK_SLICE) {
+      work = 0;
+      yield;
+    }
+  }
+  return similarity;
+}
+
+export interface AnnealingOptions {
+  seed?: number;
+  /** Default 400·n; at most {@link MAX_ANNEALING_STEPS}. */
+  steps?: number;
+}
+
+/**
  * Simulated annealing over k-subsets, started from the greedy solution. A move swaps one chosen
  * candidate i for an unchosen j; its gain is Δ = (s_j − λ(I_j − W_ij)) − (s_i − λ I_i), with
  * I_m = Σ_{l∈S, l≠m} W_ml kept up to date. Metropolis acceptance at a temperature that falls
  * geometrically from the largest |Δ| seen in a probe to 1/1000 of it. Returns the best subset seen
- * (never worse than greedy). Deterministic for a seed.
+ * (never worse than greedy). Deterministic for a seed. Pools up to {@link MAX_TUNNELING_POOL}.
  */
-export function simulatedAnnealing(
+export function simulatedAnnealing(problem: DiversityProblem, options: AnnealingOptions = {}): DiversitySolution {
+  return runToEnd(annealingSlices(problem, options));
+}
+
+/** {@link simulatedAnnealing}, yielding to the event loop between slices of work (same answer). */
+export function simulatedAnnealingAsync(
   problem: DiversityProblem,
-  options: { seed?: number; steps?: number } = {},
-): DiversitySolution {
+  options: AnnealingOptions & { signal?: AbortSignal } = {},
+): Promise<DiversitySolution> {
+  return runSliced(annealingSlices(problem, options), options.signal);
+}
+
+function* annealingSlices(problem: DiversityProblem, options: AnnealingOptions): Generator<void, DiversitySolution> {
   const n = checkProblem(problem);
+  checkPoolLimit(n, 'relevance');
+  const steps = options.steps ?? 400 * n;
+  if (!Number.isInteger(steps) || steps < 0 || steps > MAX_ANNEALING_STEPS) {
+    throw new ValidationError([
+      {
+        field: 'steps',
+        message: `must be an integer from 0 to ${MAX_ANNEALING_STEPS} (MAX_ANNEALING_STEPS), got ${steps}`,
+        limit: MAX_ANNEALING_STEPS,
+      },
+    ]);
+  }
   const greedy = greedyMmr(problem);
   const k = problem.k;
   if (k === n) return { ...greedy, solver: 'simulated-annealing' };
@@ -130,17 +235,18 @@ export function simulatedAnnealing(
   for (let probe = 0; probe < 64; probe++) {
     scale = Math.max(scale, Math.abs(gainOf(rng.int(0, k - 1), rng.int(0, n - k - 1))));
   }
-  const steps = options.steps ?? 400 * n;
   const t0 = scale > 0 ? scale : 1;
   const cooling = 1e-3 ** (1 / steps);
   let temperature = t0;
   let current = greedy.objective;
   let best = current;
   let bestSet = [...chosen];
+  let work = 0;
   for (let step = 0; step < steps; step++, temperature *= cooling) {
     const a = rng.int(0, k - 1);
     const b = rng.int(0, n - k - 1);
     const delta = gainOf(a, b);
+    work++;
     if (delta >= 0 || rng.float() < Math.exp(delta / temperature)) {
       const i = chosen[a] as number;
       const j = others[b] as number;
@@ -149,6 +255,7 @@ export function simulatedAnnealing(
       for (let m = 0; m < n; m++) {
         interaction[m] = (interaction[m] as number) - (W[m * n + i] as number) + (W[m * n + j] as number);
       }
+      work += n;
       // I_m excludes m itself: correct the two moved entries.
       interaction[i] = (interaction[i] as number) + (W[i * n + i] as number);
       interaction[j] = (interaction[j] as number) - (W[j * n + j] as number);
@@ -156,7 +263,12 @@ export function simulatedAnnealing(
       if (current > best + 1e-12) {
         best = current;
         bestSet = [...chosen];
+        work += k;
       }
+    }
+    if (work >= WORK_SLICE) {
+      work = 0;
+      yield;
     }
   }
   const selected = orderByContribution(problem, bestSet);
@@ -190,25 +302,31 @@ export function exhaustiveDiversity(problem: DiversityProblem): DiversitySolutio
   return { selected, objective: diversityObjective(problem, selected), solver: 'exhaustive' };
 }
 
-/** Orders a chosen set greedily by marginal gain within the set, so the most relevant comes first. */
+/**
+ * Orders a chosen set greedily by marginal gain within the set, so the most relevant comes first:
+ * O(k²), each candidate's penalty Σ_{l ordered} W_jl kept up to date.
+ */
 function orderByContribution(problem: DiversityProblem, set: readonly number[]): number[] {
   const n = problem.relevance.length;
   const remaining = [...set];
+  const penalty = new Float64Array(remaining.length);
   const ordered: number[] = [];
   while (remaining.length > 0) {
     let bestAt = 0;
     let bestGain = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < remaining.length; a++) {
-      const j = remaining[a] as number;
-      let penalty = 0;
-      for (const l of ordered) penalty += problem.similarity[j * n + l] as number;
-      const gain = (problem.relevance[j] as number) - problem.lambda * penalty;
+      const gain = (problem.relevance[remaining[a] as number] as number) - problem.lambda * (penalty[a] as number);
       if (gain > bestGain) {
         bestGain = gain;
         bestAt = a;
       }
     }
-    ordered.push(remaining.splice(bestAt, 1)[0] as number);
+    const chosen = remaining.splice(bestAt, 1)[0] as number;
+    penalty.copyWithin(bestAt, bestAt + 1);
+    ordered.push(chosen);
+    for (let a = 0; a < remaining.length; a++) {
+      penalty[a] = (penalty[a] as number) + (problem.similarity[(remaining[a] as number) * n + chosen] as number);
+    }
   }
   return ordered;
 }

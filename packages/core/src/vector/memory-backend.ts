@@ -98,7 +98,8 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
       format: 'q-store-memory-snapshot',
       version: 1,
       index: this.description,
-      namespaces: {},
+      // Null prototype: a namespace named `__proto__` is saved like any other.
+      namespaces: Object.create(null),
     };
     for (const [ns, records] of this.namespaces) {
       snapshot.namespaces[ns] = [...records].map(([id, r]) =>
@@ -314,7 +315,8 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
   }
 
   protected async doStats(): Promise<Omit<IndexStats, 'dimension' | 'metric'>> {
-    const namespaces: IndexStats['namespaces'] = {};
+    // Null prototype: a namespace named `__proto__` is reported like any other.
+    const namespaces: IndexStats['namespaces'] = Object.create(null);
     let total = 0;
     for (const [ns, space] of this.namespaces) {
       if (space.size === 0) continue;
