@@ -1,4 +1,4 @@
-import { IssueCollector } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 /**
  * A local text embedder by feature hashing (the "hashing trick"). It downloads nothing, uses no

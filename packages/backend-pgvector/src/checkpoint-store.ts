@@ -2,13 +2,12 @@ import {
   type Checkpoint,
   type CheckpointInfo,
   type CheckpointStore,
-  checkpointName,
   INDEX_NAME_PATTERN,
   type JsonValue,
   NotFoundError,
   ValidationError,
-  validateCheckpoint,
 } from '@q-store/core';
+import { checkpointName, validateCheckpoint } from '@q-store/core/backend';
 import { bytesToFloat64, floatsToBytes } from './sql.js';
 import { PgStore, type PgStoreOptions } from './store-base.js';
 

@@ -1,4 +1,5 @@
-import { type QStoreError, raceAbort, throwIfAborted, ValidationError } from '@q-store/core';
+import { type QStoreError, ValidationError } from '@q-store/core';
+import { raceAbort, throwIfAborted } from '@q-store/core/backend';
 import pg from 'pg';
 import { PgvectorExtensionMissingError, sqlState, toQStoreError } from './errors.js';
 

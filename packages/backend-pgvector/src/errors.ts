@@ -1,12 +1,12 @@
 import {
   AuthenticationError,
-  abortErrorFor,
   ConnectionError,
   isQStoreError,
   type QStoreError,
   ServiceError,
   TimeoutError,
 } from '@q-store/core';
+import { abortErrorFor } from '@q-store/core/backend';
 
 /**
  * The server has no pgvector extension, or this user may not create it. The message names the fix.

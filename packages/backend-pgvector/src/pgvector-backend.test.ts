@@ -7,11 +7,10 @@ import {
   evaluateFilter,
   type Metadata,
   PartialWriteError,
-  PluginRegistry,
-  parseFilter,
   score,
   type VectorBackend,
 } from '@q-store/core';
+import { PluginRegistry, parseFilter } from '@q-store/core/backend';
 import { randomVector } from '@q-store/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

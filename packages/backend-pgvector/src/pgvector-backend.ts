@@ -1,25 +1,27 @@
 import {
   type BackendCapabilities,
-  BaseVectorBackend,
-  checkMergedMetadata,
   DEFAULT_MAX_METADATA_BYTES,
-  type DeleteTarget,
   FILTER_OPERATORS,
   type IndexDescription,
   IndexNotFoundError,
   type IndexStats,
-  IssueCollector,
-  type ListPage,
   METRICS,
   type Metadata,
   type Metric,
-  type NormalizedQuery,
   type QueryMatch,
   StorageError,
   ValidationError,
   type VectorRecord,
 } from '@q-store/core';
 import type { HookParams, RecordChange } from '@q-store/core/backend';
+import {
+  BaseVectorBackend,
+  checkMergedMetadata,
+  type DeleteTarget,
+  IssueCollector,
+  type ListPage,
+  type NormalizedQuery,
+} from '@q-store/core/backend';
 import { encodeVectorCopy } from './copy-binary.js';
 import {
   type ConnectionOptions,

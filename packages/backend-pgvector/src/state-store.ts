@@ -1,5 +1,5 @@
-import { type JsonValue, type StateStore, throwIfAborted, ValidationError, validateId } from '@q-store/core';
-import { encodeStateValue } from '@q-store/core/backend';
+import { type JsonValue, type StateStore, ValidationError } from '@q-store/core';
+import { encodeStateValue, throwIfAborted, validateId } from '@q-store/core/backend';
 import type { SqlSession } from './driver.js';
 import { PgStore, type PgStoreOptions } from './store-base.js';
 

@@ -1,5 +1,4 @@
-import { raceAbort } from '@q-store/core';
-import { Lifecycle } from '@q-store/core/backend';
+import { Lifecycle, raceAbort } from '@q-store/core/backend';
 import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
 import { toQStoreError } from './errors.js';
 import { qualified, quoteIdent, validateSchemaName } from './sql.js';

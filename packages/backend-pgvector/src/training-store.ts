@@ -6,12 +6,10 @@ import {
   NotFoundError,
   type StoreTrainingDataParams,
   shufflePermutation,
-  sortedLabelSet,
   type TrainingBatch,
   type TrainingStore,
-  validateBatchWindow,
-  validateTrainingData,
 } from '@q-store/core';
+import { sortedLabelSet, validateBatchWindow, validateTrainingData } from '@q-store/core/backend';
 import { bytesToFloat32, floatsToBytes } from './sql.js';
 import { PgStore, type PgStoreOptions } from './store-base.js';
 

@@ -3,14 +3,13 @@ import {
   type Checkpoint,
   type CheckpointInfo,
   type CheckpointStore,
-  checkpointName,
   INDEX_NAME_PATTERN,
   type JsonValue,
   NotFoundError,
   StorageError,
   ValidationError,
-  validateCheckpoint,
 } from '@q-store/core';
+import { checkpointName, validateCheckpoint } from '@q-store/core/backend';
 import { generationToken, joinBase64, RecordStore, type RecordStoreOptions, splitBase64 } from './record-store.js';
 
 /** Default namespace of the checkpoint records. */

@@ -1,11 +1,5 @@
-import {
-  createRng,
-  evaluateFilter,
-  type FilterNode,
-  type Metadata,
-  parseFilter,
-  UnsupportedFilterError,
-} from '@q-store/core';
+import { createRng, evaluateFilter, type FilterNode, type Metadata, UnsupportedFilterError } from '@q-store/core';
+import { parseFilter } from '@q-store/core/backend';
 import { generateFilters, makeFilterDataset } from '@q-store/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from './filter-compiler.js';

@@ -7,12 +7,12 @@ import {
   DimensionMismatchError,
   IndexNotFoundError,
   MetricMismatchError,
-  PluginRegistry,
   ServiceError,
   TimeoutError,
   ValidationError,
   type VectorBackend,
 } from '@q-store/core';
+import { PluginRegistry } from '@q-store/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PineconeBackend, type PineconeBackendOptions, scoreFromPinecone } from './pinecone-backend.js';
 import { registerPinecone } from './registry.js';

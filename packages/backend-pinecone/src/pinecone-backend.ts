@@ -3,16 +3,13 @@ import { type Index, Pinecone, type PineconeRecord, type RecordMetadata } from '
 import {
   type BackendCapabilities,
   DEFAULT_MAX_METADATA_BYTES,
-  type DeleteTarget,
   FILTER_OPERATORS,
   type Filter,
   type FilterNode,
   type IndexDescription,
   type IndexStats,
-  IssueCollector,
   type Metadata,
   type Metric,
-  type NormalizedQuery,
   NotFoundError,
   type QueryMatch,
   TimeoutError,
@@ -23,9 +20,12 @@ import {
 import {
   BaseVectorBackend,
   checkMergedMetadata,
+  type DeleteTarget,
   type HookParams,
+  IssueCollector,
   isPlainObject,
   type ListPage,
+  type NormalizedQuery,
   type RecordChange,
 } from '@q-store/core/backend';
 import { type CompileFilterOptions, compileFilter } from './filter-compiler.js';

@@ -1,14 +1,12 @@
+import { ConnectionError, isQStoreError, type QStoreError, RateLimitedError, ValidationError } from '@q-store/core';
 import {
   abortErrorFor,
-  ConnectionError,
-  isQStoreError,
-  type QStoreError,
-  RateLimitedError,
+  errorFromHttpStatus,
+  parseRetryAfter,
   raceAbort,
+  redactSecrets,
   throwIfAborted,
-  ValidationError,
-} from '@q-store/core';
-import { errorFromHttpStatus, parseRetryAfter, redactSecrets } from '@q-store/core/backend';
+} from '@q-store/core/backend';
 
 /**
  * A non-2xx answer from Pinecone, as q-store's fetch wrapper sees it: the status, the parsed error

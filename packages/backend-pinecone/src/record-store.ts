@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Metadata,
-  type Metric,
-  throwIfAborted,
-  ValidationError,
-  type VectorBackend,
-  type VectorRecordInput,
-} from '@q-store/core';
-import { Lifecycle } from '@q-store/core/backend';
+import { type Metadata, type Metric, ValidationError, type VectorBackend, type VectorRecordInput } from '@q-store/core';
+import { Lifecycle, throwIfAborted } from '@q-store/core/backend';
 import type { WaitForVisibilityParams } from './pinecone-backend.js';
 
 export interface RecordStoreOptions {

@@ -1,4 +1,5 @@
-import { backendRegistry, type PluginConfig, type PluginRegistry, type VectorBackend } from '@q-store/core';
+import { backendRegistry, type PluginConfig, type VectorBackend } from '@q-store/core';
+import type { PluginRegistry } from '@q-store/core/backend';
 import { PineconeBackend, type PineconeBackendOptions, type PineconeIndexSpec } from './pinecone-backend.js';
 
 /**

@@ -7,14 +7,12 @@ import {
   StorageError,
   type StoreTrainingDataParams,
   shufflePermutation,
-  sortedLabelSet,
   type TrainingBatch,
   type TrainingStore,
   ValidationError,
   type VectorRecordInput,
-  validateBatchWindow,
-  validateTrainingData,
 } from '@q-store/core';
+import { sortedLabelSet, validateBatchWindow, validateTrainingData } from '@q-store/core/backend';
 import { PINECONE_LIMITS } from './pinecone-backend.js';
 import { generationToken, RecordStore, type RecordStoreOptions } from './record-store.js';
 

@@ -3,14 +3,13 @@ import {
   type Checkpoint,
   type CheckpointInfo,
   type CheckpointStore,
-  checkpointName,
   INDEX_NAME_PATTERN,
   type JsonValue,
   NotFoundError,
   StorageError,
   ValidationError,
-  validateCheckpoint,
 } from '@q-store/core';
+import { checkpointName, validateCheckpoint } from '@q-store/core/backend';
 import { PLACEHOLDER_VECTOR, QdrantStore, type QdrantStoreOptions } from './store-base.js';
 
 /** Parameters per part point: 4 MB of float64 (5.3 MB of base64), so any model fits in requests under 32 MB. */

@@ -1,6 +1,5 @@
 import {
   AbortError,
-  abortErrorFor,
   ConnectionError,
   IndexNotFoundError,
   isQStoreError,
@@ -8,9 +7,8 @@ import {
   RateLimitedError,
   ServiceError,
   TimeoutError,
-  throwIfAborted,
 } from '@q-store/core';
-import { errorFromHttpStatus } from '@q-store/core/backend';
+import { abortErrorFor, errorFromHttpStatus, throwIfAborted } from '@q-store/core/backend';
 
 /** The error text of a Qdrant answer (`{"status": {"error": "…"}}`), when there is one. */
 export function serviceText(data: unknown): string {

@@ -1,11 +1,5 @@
-import {
-  createRng,
-  evaluateFilter,
-  FILTER_OPERATORS,
-  type FilterNode,
-  type Metadata,
-  parseFilter,
-} from '@q-store/core';
+import { createRng, evaluateFilter, FILTER_OPERATORS, type FilterNode, type Metadata } from '@q-store/core';
+import { parseFilter } from '@q-store/core/backend';
 import { generateFilters, makeFilterDataset } from '@q-store/core/testing';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

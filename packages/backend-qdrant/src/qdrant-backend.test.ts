@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { MemoryBackend, PluginRegistry, QuantumDatabase, type VectorBackend } from '@q-store/core';
+import { MemoryBackend, QuantumDatabase, type VectorBackend } from '@q-store/core';
+import { PluginRegistry } from '@q-store/core/backend';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QdrantCheckpointStore } from './checkpoint-store.js';

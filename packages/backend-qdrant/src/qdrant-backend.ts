@@ -1,12 +1,10 @@
 import {
   type BackendCapabilities,
-  checkMergedMetadata,
   DEFAULT_MAX_METADATA_BYTES,
   FILTER_OPERATORS,
   type FilterNode,
   type IndexDescription,
   type IndexStats,
-  IssueCollector,
   METRICS,
   type Metadata,
   type Metric,
@@ -17,8 +15,10 @@ import {
 } from '@q-store/core';
 import {
   BaseVectorBackend,
+  checkMergedMetadata,
   type DeleteTarget,
   type HookParams,
+  IssueCollector,
   type ListPage,
   type NormalizedQuery,
   type RecordChange,

@@ -1,4 +1,5 @@
-import { IssueCollector, ValidationError } from '@q-store/core';
+import { ValidationError } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 /**
  * Per-call settings of a Qdrant query, passed as `options: {qdrant: {...}}` (Qdrant's `SearchParams`):

@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  abortErrorFor,
-  ConflictError,
-  type JsonValue,
-  type StateStore,
-  ValidationError,
-  validateId,
-} from '@q-store/core';
-import { encodeStateValue } from '@q-store/core/backend';
+import { ConflictError, type JsonValue, type StateStore, ValidationError } from '@q-store/core';
+import { abortErrorFor, encodeStateValue, validateId } from '@q-store/core/backend';
 import { PLACEHOLDER_VECTOR, QdrantStore, type QdrantStoreOptions } from './store-base.js';
 
 /** Writers remembered per document: how far back a writer can confirm that its write landed. */

@@ -1,5 +1,4 @@
-import { validateIndexName } from '@q-store/core';
-import { Lifecycle, raceAbort } from '@q-store/core/backend';
+import { Lifecycle, raceAbort, validateIndexName } from '@q-store/core/backend';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { QdrantConnection, type QdrantConnectionOptions } from './connection.js';
 import { uuidV5 } from './ids.js';

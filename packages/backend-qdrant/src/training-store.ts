@@ -7,12 +7,10 @@ import {
   NotFoundError,
   type StoreTrainingDataParams,
   shufflePermutation,
-  sortedLabelSet,
   type TrainingBatch,
   type TrainingStore,
-  validateBatchWindow,
-  validateTrainingData,
 } from '@q-store/core';
+import { sortedLabelSet, validateBatchWindow, validateTrainingData } from '@q-store/core/backend';
 import { base64ToFloat32, typedToBase64 } from './binary.js';
 import { PLACEHOLDER_VECTOR, QdrantStore, type QdrantStoreOptions } from './store-base.js';
 

@@ -1,4 +1,4 @@
-import { IssueCollector, isPlainObject, redactSecrets } from '@q-store/core';
+import { IssueCollector, isPlainObject, redactSecrets } from '@q-store/core/backend';
 import type { Redis, RedisOptions } from 'ioredis';
 
 /**

@@ -1,4 +1,5 @@
-import { type CacheBackend, PluginRegistry } from '@q-store/core';
+import type { CacheBackend } from '@q-store/core';
+import { PluginRegistry } from '@q-store/core/backend';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRedisConfig } from './config.js';

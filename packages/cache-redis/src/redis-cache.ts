@@ -1,12 +1,5 @@
-import {
-  type CacheBackend,
-  decodeCacheValue,
-  encodeCacheValue,
-  IssueCollector,
-  redactSecrets,
-  textProblem,
-  ValidationError,
-} from '@q-store/core';
+import { type CacheBackend, ValidationError } from '@q-store/core';
+import { decodeCacheValue, encodeCacheValue, IssueCollector, redactSecrets, textProblem } from '@q-store/core/backend';
 import type { Redis } from 'ioredis';
 import { type RedisConfig, resolveRedisConfig } from './config.js';
 import { RedisConnection, scanKeys } from './redis-connection.js';

@@ -1,14 +1,13 @@
 import {
   AuthenticationError,
-  abortErrorFor,
   ClosedError,
   ConnectionError,
   isQStoreError,
   type QStoreError,
   ServiceError,
   TimeoutError,
-  throwIfAborted,
 } from '@q-store/core';
+import { abortErrorFor, throwIfAborted } from '@q-store/core/backend';
 import { Redis } from 'ioredis';
 import type { ResolvedRedisConfig } from './config.js';
 

@@ -1,13 +1,5 @@
-import {
-  isQStoreError,
-  type JsonValue,
-  QStoreError,
-  type StateStore,
-  throwIfAborted,
-  ValidationError,
-  validateId,
-} from '@q-store/core';
-import { encodeStateValue } from '@q-store/core/backend';
+import { isQStoreError, type JsonValue, QStoreError, type StateStore, ValidationError } from '@q-store/core';
+import { encodeStateValue, throwIfAborted, validateId } from '@q-store/core/backend';
 import type { Redis } from 'ioredis';
 import { type RedisConfig, resolveRedisConfig } from './config.js';
 import { RedisConnection, scanKeys } from './redis-connection.js';

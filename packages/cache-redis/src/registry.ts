@@ -1,4 +1,5 @@
-import type { CacheBackend, PluginConfig, PluginRegistry } from '@q-store/core';
+import type { CacheBackend, PluginConfig } from '@q-store/core';
+import type { PluginRegistry } from '@q-store/core/backend';
 import type { RedisConfig } from './config.js';
 import { RedisCache } from './redis-cache.js';
 

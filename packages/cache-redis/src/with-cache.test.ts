@@ -2,11 +2,11 @@ import {
   type BackendCapabilities,
   type CachedVectorBackend,
   MemoryBackend,
-  type NormalizedQuery,
   type QueryMatch,
   type VectorRecord,
   withCache,
 } from '@q-store/core';
+import type { NormalizedQuery } from '@q-store/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from './redis-cache.js';
 import { redisUnavailableReason, testRedis, uniquePrefix } from './test-redis-server.js';

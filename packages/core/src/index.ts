@@ -1,4 +1,3 @@
-export { decodeCacheValue, encodeCacheValue } from './cache/cache-codec.js';
 export type { MemoryCacheOptions } from './cache/memory-cache.js';
 export { MemoryCache } from './cache/memory-cache.js';
 export type {
@@ -10,12 +9,9 @@ export { withTrainingBatchCache } from './cache/training-batch-cache.js';
 export type { CachedVectorBackend, CacheStats, WithCacheOptions } from './cache/with-cache.js';
 export { withCache } from './cache/with-cache.js';
 export {
-  bernoulliCircuit,
   CONTEXT_NAME_PATTERN,
   coherenceWeight,
   contextAmplitudes,
-  contextStateCircuit,
-  correlationCircuit,
   MAX_CONTEXTS,
   relevance,
 } from './database/features.js';
@@ -36,23 +32,9 @@ export type {
 } from './database/quantum-database.js';
 export { QuantumDatabase } from './database/quantum-database.js';
 export type { QuantumFeature, QuantumStats } from './database/quantum-runner.js';
-export { QuantumRunner } from './database/quantum-runner.js';
 export { RESERVED_PREFIX } from './database/reserved.js';
-export type { DiversityProblem, DiversitySolution, QaoaOptions, QaoaReport } from './database/tunneling.js';
-export {
-  diversityObjective,
-  exhaustiveDiversity,
-  greedyMmr,
-  isingForm,
-  MAX_ANNEALING_STEPS,
-  MAX_QAOA_POOL,
-  MAX_TUNNELING_POOL,
-  qaoaCircuit,
-  simulatedAnnealing,
-  simulatedAnnealingAsync,
-  solveQaoa,
-} from './database/tunneling.js';
-export { BaseQuantumBackend, DEFAULT_QUANTUM_TIMEOUT_MS, JobCancelledError } from './quantum/base-quantum-backend.js';
+export { MAX_ANNEALING_STEPS, MAX_TUNNELING_POOL, simulatedAnnealingAsync } from './database/tunneling.js';
+export { DEFAULT_QUANTUM_TIMEOUT_MS, JobCancelledError } from './quantum/base-quantum-backend.js';
 export type { BudgetScope } from './quantum/budget.js';
 export { BudgetExceededError, estimateCostUsd } from './quantum/budget.js';
 export type { Angle, CircuitValidationOptions, ParameterExpression } from './quantum/circuit.js';
@@ -66,27 +48,16 @@ export {
   parseParameterExpression,
   validateCircuitJson,
 } from './quantum/circuit.js';
-export { DEFAULT_ESTIMATE_SHOTS, estimateFromSamples } from './quantum/estimate-from-samples.js';
-export type {
-  ComplexMatrix,
-  DirectiveName,
-  GateApplication,
-  GateInfo,
-  GateName,
-  OperationName,
-} from './quantum/gates.js';
-export {
-  DIRECTIVE_NAMES,
-  GATE_NAMES,
-  GATES,
-  gateMatrix,
-  gateMatrixDerivative,
-  inverseGate,
-  isDirectiveName,
-  isGateName,
-} from './quantum/gates.js';
+export type { DirectiveName, GateApplication, GateInfo, GateName, OperationName } from './quantum/gates.js';
+export { DIRECTIVE_NAMES, GATE_NAMES, GATES, isDirectiveName, isGateName } from './quantum/gates.js';
 export type { JobCallParams, QuantumJob, QuantumJobStatus, RetrieveJobParams, WaitParams } from './quantum/jobs.js';
-export { observableFromString, pauli, pauliAt, validateObservable, validateObservables } from './quantum/observable.js';
+export {
+  observableFromString,
+  pauli,
+  pauliAt,
+  validateObservable,
+  validateObservables,
+} from './quantum/observable.js';
 export type { QasmProgram, QasmRegister } from './quantum/qasm.js';
 export { parseQasm, QasmParseError, toQasm } from './quantum/qasm.js';
 export type {
@@ -105,19 +76,11 @@ export type {
   SampleResult,
 } from './quantum/quantum-backend.js';
 export { createQuantumBackend, quantumRegistry } from './quantum/quantum-registry.js';
-export type { PreparedEstimate, PreparedGradient, PreparedSample } from './quantum/quantum-validation.js';
-export {
-  DEFAULT_MAX_SHOTS,
-  validateEstimateParams,
-  validateGradientParams,
-  validateSampleParams,
-} from './quantum/quantum-validation.js';
-export { prepareRealState } from './quantum/state-preparation.js';
+export { DEFAULT_MAX_SHOTS } from './quantum/quantum-validation.js';
 export type { QStoreErrorCode, QStoreErrorOptions, ValidationIssue } from './shared/errors.js';
 export {
   AbortError,
   AuthenticationError,
-  abortErrorFor,
   CapacityError,
   ClosedError,
   ConflictError,
@@ -125,36 +88,24 @@ export {
   DimensionMismatchError,
   FilterValidationError,
   IndexNotFoundError,
-  IssueCollector,
   isQStoreError,
-  MAX_ISSUES,
   MetricMismatchError,
   NotFoundError,
   PartialWriteError,
   QStoreError,
   RateLimitedError,
-  raceAbort,
-  redactSecrets,
   ServiceError,
   StorageError,
   TimeoutError,
-  throwIfAborted,
   UnknownPluginError,
   UnsupportedFilterError,
   UnsupportedOperationError,
   ValidationError,
 } from './shared/errors.js';
-export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
-export { PluginRegistry } from './shared/plugin-registry.js';
+export type { PluginConfig } from './shared/plugin-registry.js';
 export type { Rng } from './shared/random.js';
 export { createRng } from './shared/random.js';
-export {
-  checkpointName,
-  MemoryCheckpointStore,
-  MemoryStateStore,
-  MemoryTrainingStore,
-  validateCheckpoint,
-} from './stores/memory-stores.js';
+export { MemoryCheckpointStore, MemoryStateStore, MemoryTrainingStore } from './stores/memory-stores.js';
 export type {
   CacheBackend,
   Checkpoint,
@@ -169,17 +120,8 @@ export type {
   TrainingBatch,
   TrainingStore,
 } from './stores/stores.js';
-export type { ValidTrainingData } from './stores/training-data.js';
-export {
-  DATASET_ID_PATTERN,
-  shufflePermutation,
-  sortedLabelSet,
-  validateBatchWindow,
-  validateTrainingData,
-} from './stores/training-data.js';
-export { BaseVectorBackend } from './vector/base-vector-backend.js';
+export { DATASET_ID_PATTERN, shufflePermutation } from './stores/training-data.js';
 export { evaluateFilter } from './vector/filter-evaluator.js';
-export { collectOperators, filterFields, parseFilter } from './vector/filter-parser.js';
 export type {
   ComparisonOperator,
   FieldCondition,
@@ -205,7 +147,6 @@ export type {
   CallParams,
   DeleteParams,
   DeleteResult,
-  DeleteTarget,
   EnsureIndexParams,
   FetchParams,
   FetchResult,
@@ -215,7 +156,6 @@ export type {
   Metadata,
   MetadataValue,
   Metric,
-  NormalizedQuery,
   QueryMatch,
   QueryParams,
   QueryResult,
@@ -227,29 +167,12 @@ export type {
   VectorRecordInput,
 } from './vector/types.js';
 export { METRICS } from './vector/types.js';
-export type { RecordRules } from './vector/validation.js';
 export {
-  checkMergedMetadata,
-  chunkRecords,
   DEFAULT_MAX_METADATA_BYTES,
-  estimateRecordBytes,
   INDEX_NAME_PATTERN,
-  isPlainObject,
   MAX_ID_LENGTH,
   MAX_METADATA_KEY_LENGTH,
   METADATA_KEY_PATTERN,
   NAMESPACE_PATTERN,
-  textProblem,
-  validateFlags,
-  validateId,
-  validateIds,
-  validateIndexName,
-  validateIndexParams,
-  validateListPrefix,
-  validateMetadata,
-  validateNamespace,
-  validateRecords,
-  validateTopK,
-  validateVector,
 } from './vector/validation.js';
-export type { ListPage, VectorBackend } from './vector/vector-backend.js';
+export type { VectorBackend } from './vector/vector-backend.js';

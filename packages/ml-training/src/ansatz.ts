@@ -1,4 +1,5 @@
-import { type CircuitOperation, IssueCollector } from '@q-store/core';
+import type { CircuitOperation } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 export interface HardwareEfficientAnsatzOptions {
   numQubits: number;

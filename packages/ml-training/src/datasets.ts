@@ -1,16 +1,13 @@
 import {
   createRng,
   type DatasetManifest,
-  IssueCollector,
-  isPlainObject,
   type JsonValue,
   type Label,
   NotFoundError,
-  sortedLabelSet,
   type TrainingStore,
   ValidationError,
-  validateTrainingData,
 } from '@q-store/core';
+import { IssueCollector, isPlainObject, sortedLabelSet, validateTrainingData } from '@q-store/core/backend';
 
 /** Feature rows as the stores take them: Float32Arrays or plain number arrays. */
 export type FeatureRows = ReadonlyArray<Float32Array | readonly number[]>;

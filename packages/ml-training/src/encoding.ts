@@ -1,4 +1,5 @@
-import { type CircuitOperation, IssueCollector, prepareRealState, ValidationError } from '@q-store/core';
+import { type CircuitOperation, ValidationError } from '@q-store/core';
+import { IssueCollector, prepareRealState } from '@q-store/core/backend';
 
 /**
  * A feature encoding: the gates that load one feature vector into a circuit that starts in |0…0⟩.

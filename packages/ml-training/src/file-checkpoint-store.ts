@@ -8,16 +8,14 @@ import {
   type CheckpointInfo,
   type CheckpointStore,
   ClosedError,
-  checkpointName,
   INDEX_NAME_PATTERN,
   isQStoreError,
   type JsonValue,
   NotFoundError,
   StorageError,
-  throwIfAborted,
   ValidationError,
-  validateCheckpoint,
 } from '@q-store/core';
+import { checkpointName, throwIfAborted, validateCheckpoint } from '@q-store/core/backend';
 
 /** `format` field of checkpoint files. */
 export const CHECKPOINT_FORMAT = 'q-store-checkpoint';

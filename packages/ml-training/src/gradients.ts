@@ -1,16 +1,19 @@
 import {
   bindCircuitJson,
   type CircuitJson,
-  DEFAULT_ESTIMATE_SHOTS,
-  estimateFromSamples,
   type Observable,
   type ParameterBinding,
   type QuantumBackend,
   type Rng,
-  throwIfAborted,
   ValidationError,
 } from '@q-store/core';
-import { diffGates, parameterShift } from '@q-store/core/backend';
+import {
+  DEFAULT_ESTIMATE_SHOTS,
+  diffGates,
+  estimateFromSamples,
+  parameterShift,
+  throwIfAborted,
+} from '@q-store/core/backend';
 
 /** How the trainer differentiates expectation values. */
 export type GradientMethod = 'adjoint' | 'parameter-shift';

@@ -1,15 +1,14 @@
 import {
   type CircuitJson,
   createRng,
-  IssueCollector,
   type Label,
   type Observable,
   type ParameterBinding,
   type QuantumBackend,
   type Rng,
-  throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { IssueCollector, throwIfAborted } from '@q-store/core/backend';
 import { type Ansatz, hardwareEfficientAnsatz } from './ansatz.js';
 import type { FeatureEncoding } from './encoding.js';
 import { expectationGradient, expectationValues, type GradientMethod } from './gradients.js';

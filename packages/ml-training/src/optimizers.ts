@@ -1,4 +1,5 @@
-import { createRng, IssueCollector, isPlainObject, type JsonValue, type Rng, ValidationError } from '@q-store/core';
+import { createRng, type JsonValue, type Rng, ValidationError } from '@q-store/core';
+import { IssueCollector, isPlainObject } from '@q-store/core/backend';
 import { spsaGradient } from './gradients.js';
 
 /**

@@ -1,4 +1,5 @@
-import { type Label, throwIfAborted, ValidationError } from '@q-store/core';
+import { type Label, ValidationError } from '@q-store/core';
+import { throwIfAborted } from '@q-store/core/backend';
 import type { GradientMethod } from './gradients.js';
 import type { LossGradient, VariationalClassifier } from './model.js';
 

@@ -2,15 +2,13 @@ import {
   type Checkpoint,
   type CheckpointStore,
   createRng,
-  IssueCollector,
-  isPlainObject,
   type JsonValue,
   type Label,
   type Rng,
   type TrainingBatch,
-  throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { IssueCollector, isPlainObject, throwIfAborted } from '@q-store/core/backend';
 import { compareDescriptors, deriveEpochSeed, type LoaderDescriptor } from './data-loader.js';
 import type { GradientMethod } from './gradients.js';
 import type { LossResult, VariationalClassifier } from './model.js';

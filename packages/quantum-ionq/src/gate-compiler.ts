@@ -1,12 +1,5 @@
-import {
-  type CircuitJson,
-  type CircuitOperation,
-  GATES,
-  type GateName,
-  gateMatrix,
-  IssueCollector,
-  isGateName,
-} from '@q-store/core';
+import { type CircuitJson, type CircuitOperation, GATES, type GateName, isGateName } from '@q-store/core';
+import { gateMatrix, IssueCollector } from '@q-store/core/backend';
 import type { IonqCircuit, IonqGate, IonqGateset } from './ionq-gates.js';
 
 /**

@@ -1,11 +1,6 @@
 import { inspect } from 'node:util';
-import {
-  Circuit,
-  createQuantumBackend,
-  PluginRegistry,
-  type QuantumBackend,
-  type ValidationError,
-} from '@q-store/core';
+import { Circuit, createQuantumBackend, type QuantumBackend, type ValidationError } from '@q-store/core';
+import { PluginRegistry } from '@q-store/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from './expect-error.test-helper.js';
 import { IonQBackend, type IonQBackendOptions } from './ionq-backend.js';

@@ -3,7 +3,6 @@ import { inspect } from 'node:util';
 import {
   type CircuitJson,
   type EstimateResult,
-  estimateFromSamples,
   GATE_NAMES,
   type GradientResult,
   isQStoreError,
@@ -12,16 +11,17 @@ import {
   type SampleParams,
   type SampleResult,
   ValidationError,
-  validateSampleParams,
 } from '@q-store/core';
 import {
   BaseQuantumBackend,
   type BaseQuantumBackendOptions,
   type EstimateRequest,
+  estimateFromSamples,
   type GradientRequest,
   type JobHookParams,
   type JobPoll,
   type SampleRequest,
+  validateSampleParams,
 } from '@q-store/core/backend';
 import {
   errorFromFailure,

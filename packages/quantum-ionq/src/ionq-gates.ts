@@ -1,4 +1,5 @@
-import { type CircuitJson, type CircuitOperation, IssueCollector } from '@q-store/core';
+import type { CircuitJson, CircuitOperation } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 /**
  * IonQ's circuit JSON (API v0.4, `ionq.circuit.v1` `input` and the entries of

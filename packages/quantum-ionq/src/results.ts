@@ -1,4 +1,5 @@
-import { IssueCollector, type SampleResult } from '@q-store/core';
+import type { SampleResult } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 
 /**
  * Turns IonQ's result probabilities into core's {@link SampleResult}.

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { throwIfAborted } from '@q-store/core';
+import { throwIfAborted } from '@q-store/core/backend';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels } from './workspace.js';
 

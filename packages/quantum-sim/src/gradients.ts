@@ -2,8 +2,9 @@
  * The simulator's own gradient: adjoint differentiation over its state vectors. Parameter shift and
  * finite differences come from core (`parameterShift`, `finiteDifference`), which every backend shares.
  */
-import { gateMatrixDerivative } from '@q-store/core';
+
 import type { DiffGate } from '@q-store/core/backend';
+import { gateMatrixDerivative } from '@q-store/core/backend';
 import { Yielder } from './executor.js';
 import { gateOp, interleave, inverseOp, type Op, opFromMatrix } from './ops.js';
 

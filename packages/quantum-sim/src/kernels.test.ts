@@ -1,4 +1,5 @@
-import { createRng, GATE_NAMES, GATES, gateMatrix } from '@q-store/core';
+import { createRng, GATE_NAMES, GATES } from '@q-store/core';
+import { gateMatrix } from '@q-store/core/backend';
 import { describe, expect, it } from 'vitest';
 import { applyOps } from './executor.js';
 import { applyK } from './kernels.js';

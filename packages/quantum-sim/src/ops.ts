@@ -1,4 +1,5 @@
-import { type ComplexMatrix, GATES, type GateName, gateMatrix } from '@q-store/core';
+import { GATES, type GateName } from '@q-store/core';
+import { type ComplexMatrix, gateMatrix } from '@q-store/core/backend';
 import {
   apply1,
   apply1Real,

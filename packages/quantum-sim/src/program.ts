@@ -1,4 +1,5 @@
-import { type CircuitJson, type GateName, gateMatrix, isGateName } from '@q-store/core';
+import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
+import { gateMatrix } from '@q-store/core/backend';
 import { gateOp, interleave, type Op, op1 } from './ops.js';
 
 /** One gate of a circuit with numeric angles. */

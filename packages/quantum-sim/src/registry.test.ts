@@ -1,4 +1,5 @@
-import { createQuantumBackend, PluginRegistry, type QuantumBackend, quantumRegistry } from '@q-store/core';
+import { createQuantumBackend, type QuantumBackend, quantumRegistry } from '@q-store/core';
+import { PluginRegistry } from '@q-store/core/backend';
 import { describe, expect, it } from 'vitest';
 import { registerStateVectorSimulator } from './registry.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';

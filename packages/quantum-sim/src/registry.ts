@@ -1,4 +1,5 @@
-import { type PluginConfig, type PluginRegistry, type QuantumBackend, quantumRegistry } from '@q-store/core';
+import { type PluginConfig, type QuantumBackend, quantumRegistry } from '@q-store/core';
+import type { PluginRegistry } from '@q-store/core/backend';
 import { StateVectorSimulator, type StateVectorSimulatorOptions } from './state-vector-simulator.js';
 
 /**

@@ -1,4 +1,4 @@
-import { redactSecrets } from '@q-store/core';
+import { redactSecrets } from '@q-store/core/backend';
 import type { ConnectionOptions } from 'bullmq';
 
 /** Where Redis is: a `redis://` / `rediss://` URL or BullMQ connection options. */

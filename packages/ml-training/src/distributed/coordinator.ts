@@ -5,17 +5,14 @@ import {
   ConflictError,
   ConnectionError,
   createRng,
-  IssueCollector,
-  isPlainObject,
   isQStoreError,
   type JsonValue,
   QStoreError,
   type QuantumBackend,
   type Rng,
-  raceAbort,
-  throwIfAborted,
   ValidationError,
 } from '@q-store/core';
+import { IssueCollector, isPlainObject, raceAbort, throwIfAborted } from '@q-store/core/backend';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { latestCheckpoint } from '../checkpoints.js';
 import { compareDescriptors, type DataLoader, type LoaderDescriptor } from '../data-loader.js';

@@ -1,11 +1,5 @@
-import {
-  INDEX_NAME_PATTERN,
-  IssueCollector,
-  isPlainObject,
-  type JsonValue,
-  type Label,
-  type QuantumBackend,
-} from '@q-store/core';
+import { INDEX_NAME_PATTERN, type JsonValue, type Label, type QuantumBackend } from '@q-store/core';
+import { IssueCollector, isPlainObject } from '@q-store/core/backend';
 import { amplitudeEncoding, angleEncoding, type FeatureEncoding, type FeatureRange } from '../encoding.js';
 import { VariationalClassifier } from '../model.js';
 

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { IssueCollector, redactSecrets, type TrainingStore } from '@q-store/core';
+import type { TrainingStore } from '@q-store/core';
+import { IssueCollector, redactSecrets } from '@q-store/core/backend';
 
 /**
  * Opens the TrainingStore a worker reads shards from, by a spec string every process understands:

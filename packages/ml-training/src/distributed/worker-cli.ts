@@ -5,7 +5,8 @@
  * Runs a training worker until SIGINT/SIGTERM (then finishes the running shard and exits).
  */
 import { parseArgs } from 'node:util';
-import { isQStoreError, redactSecrets } from '@q-store/core';
+import { isQStoreError } from '@q-store/core';
+import { redactSecrets } from '@q-store/core/backend';
 import { describeRedis } from './connection.js';
 import { DEFAULT_QUEUE } from './protocol.js';
 import { startTrainingWorker } from './worker.js';

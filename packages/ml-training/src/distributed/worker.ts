@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IssueCollector } from '@q-store/core';
+import { IssueCollector } from '@q-store/core/backend';
 import { Worker } from 'bullmq';
 import { connectionOf, describeRedis, type RedisLocation } from './connection.js';
 import { CACHE_ENV, DEFAULT_QUEUE, NAME_ENV, type ShardJobData, type ShardJobResult, STORE_ENV } from './protocol.js';

@@ -1,4 +1,5 @@
-import { createRng, gateMatrix } from '@q-store/core';
+import { createRng } from '@q-store/core';
+import { gateMatrix } from '@q-store/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ionqToCircuitJson } from '../ionq-gates.js';
 import { api, BELL_INPUT, probabilitiesOf } from './emulator.test-helper.js';
