@@ -23,7 +23,12 @@ export type BatchedGate =
   | { readonly gate: 'cnot'; readonly control: number; readonly target: number }
   | { readonly gate: 'cz'; readonly wires: readonly [number, number] }
   | { readonly gate: 'rx' | 'ry' | 'rz'; readonly wire: number; readonly angle: number }
-  | { readonly gate: 'zz' | 'xx' | 'yy'; readonly wires: readonly [number, number]; readonly angle: number };
+  | { readonly gate: 'zz' | 'xx' | 'yy'; readonly wires: readonly [number, number]; readonly angle: number }
+  /**
+   * PennyLane's Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ) fused into one pass; `angles` are the slots of
+   * φ, θ, ω. Its adjoint step reads all three gradients from one 2×2 cross matrix.
+   */
+  | { readonly gate: 'rot'; readonly wire: number; readonly angles: readonly [number, number, number] };
 
 /** Fills the initial state of sample `b` (real and imaginary parts, length 2^n each). */
 export type StatePreparation = (b: number, re: Float64Array, im: Float64Array) => void;
@@ -64,10 +69,13 @@ interface Compiled {
   readonly kind: number;
   readonly m1: number;
   readonly m2: number;
+  /** First angle slot (φ for rot), −1 for fixed gates. */
   readonly slot: number;
+  readonly slot2: number;
+  readonly slot3: number;
 }
 
-const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8 } as const;
+const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8, rot: 9 } as const;
 
 export class BatchedCircuit {
   readonly numQubits: number;
@@ -79,6 +87,8 @@ export class BatchedCircuit {
   private readonly im: Float64Array;
   private readonly lre: Float64Array;
   private readonly lim: Float64Array;
+  private readonly rotU = new Float64Array(8);
+  private readonly rotW = new Float64Array(8);
 
   constructor(numQubits: number, gates: readonly BatchedGate[], options: { numAngles?: number } = {}) {
     if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
@@ -93,30 +103,35 @@ export class BatchedCircuit {
       return 1 << (numQubits - 1 - w);
     };
     let maxSlot = -1;
-    this.ops = gates.map((g) => {
+    this.ops = gates.map((g): Compiled => {
       switch (g.gate) {
         case 'h':
-          return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1 };
+          return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1, slot2: -1, slot3: -1 };
         case 'cnot':
           if (g.control === g.target) throw new RangeError('cnot control and target must differ');
-          return { kind: K.cnot, m1: bit(g.control), m2: bit(g.target), slot: -1 };
+          return { kind: K.cnot, m1: bit(g.control), m2: bit(g.target), slot: -1, slot2: -1, slot3: -1 };
         case 'cz':
           if (g.wires[0] === g.wires[1]) throw new RangeError('cz wires must differ');
-          return { kind: K.cz, m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: -1 };
+          return { kind: K.cz, m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: -1, slot2: -1, slot3: -1 };
         case 'rx':
         case 'ry':
         case 'rz':
           maxSlot = Math.max(maxSlot, g.angle);
-          return { kind: K[g.gate], m1: bit(g.wire), m2: 0, slot: g.angle };
+          return { kind: K[g.gate], m1: bit(g.wire), m2: 0, slot: g.angle, slot2: -1, slot3: -1 };
+        case 'rot':
+          maxSlot = Math.max(maxSlot, ...g.angles);
+          return { kind: K.rot, m1: bit(g.wire), m2: 0, slot: g.angles[0], slot2: g.angles[1], slot3: g.angles[2] };
         default:
           if (g.wires[0] === g.wires[1]) throw new RangeError(`${g.gate} wires must differ`);
           maxSlot = Math.max(maxSlot, g.angle);
-          return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle };
+          return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle, slot2: -1, slot3: -1 };
       }
     });
     for (const op of this.ops) {
-      if (op.slot !== -1 && (!Number.isInteger(op.slot) || op.slot < 0)) {
-        throw new RangeError(`angle slot must be a non-negative integer, got ${op.slot}`);
+      for (const sl of op.kind === K.rot ? [op.slot, op.slot2, op.slot3] : [op.slot]) {
+        if (sl !== -1 && (!Number.isInteger(sl) || sl < 0)) {
+          throw new RangeError(`angle slot must be a non-negative integer, got ${sl}`);
+        }
       }
     }
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
@@ -136,8 +151,17 @@ export class BatchedCircuit {
       re[0] = 1;
     }
     const base = b * this.numAngles;
+    const u = this.rotU;
     for (const op of this.ops) {
-      applyGate(re, im, this.dim, op, op.slot >= 0 ? (angles[base + op.slot] as number) : 0);
+      if (op.kind === K.rot) {
+        rotMatrix(
+          angles[base + op.slot] as number,
+          angles[base + op.slot2] as number,
+          angles[base + op.slot3] as number,
+          u,
+        );
+        applyU(re, im, this.dim, op.m1, u);
+      } else applyGate(re, im, this.dim, op, op.slot >= 0 ? (angles[base + op.slot] as number) : 0);
     }
   }
 
@@ -201,6 +225,31 @@ export class BatchedCircuit {
       const base = b * this.numAngles;
       for (let g = this.ops.length - 1; g >= 0; g--) {
         const op = this.ops[g] as Compiled;
+        if (op.kind === K.rot) {
+          const phi = p.angles[base + op.slot] as number;
+          const th = p.angles[base + op.slot2] as number;
+          const om = p.angles[base + op.slot3] as number;
+          rotGradients(
+            lre,
+            lim,
+            re,
+            im,
+            dim,
+            op.m1,
+            phi,
+            th,
+            om,
+            grads,
+            base + op.slot,
+            base + op.slot2,
+            base + op.slot3,
+          );
+          // Undo the gate on both vectors: U† = Rot(−ω, −θ, −φ).
+          rotMatrix(-om, -th, -phi, this.rotW);
+          applyU(re, im, dim, op.m1, this.rotW);
+          applyU(lre, lim, dim, op.m1, this.rotW);
+          continue;
+        }
         if (op.slot >= 0) {
           grads[base + op.slot] = (grads[base + op.slot] as number) + generatorOverlap(lre, lim, re, im, dim, op);
         }
@@ -245,17 +294,18 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
   const { m1, m2 } = op;
   switch (op.kind) {
     case K.h:
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = (ar + br) * SQRT1_2;
-        im[k] = (ai + bi) * SQRT1_2;
-        re[j] = (ar - br) * SQRT1_2;
-        im[j] = (ai - bi) * SQRT1_2;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = (ar + br) * SQRT1_2;
+          im[k] = (ai + bi) * SQRT1_2;
+          re[j] = (ar - br) * SQRT1_2;
+          im[j] = (ai - bi) * SQRT1_2;
+        }
       }
       return;
     case K.cnot:
@@ -283,34 +333,36 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
     case K.rx: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = c * ar + s * bi;
-        im[k] = c * ai - s * br;
-        re[j] = s * ai + c * br;
-        im[j] = -s * ar + c * bi;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = c * ar + s * bi;
+          im[k] = c * ai - s * br;
+          re[j] = s * ai + c * br;
+          im[j] = -s * ar + c * bi;
+        }
       }
       return;
     }
     case K.ry: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = c * ar - s * br;
-        im[k] = c * ai - s * bi;
-        re[j] = s * ar + c * br;
-        im[j] = s * ai + c * bi;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = c * ar - s * br;
+          im[k] = c * ai - s * bi;
+          re[j] = s * ar + c * br;
+          im[j] = s * ai + c * bi;
+        }
       }
       return;
     }
@@ -318,10 +370,9 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
     case K.zz: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      const mask = m1 | m2;
       for (let k = 0; k < dim; k++) {
         // eigenvalue +1 → e^{−iθ/2}, −1 → e^{+iθ/2}
-        const sg = popParity(k & mask) ? s : -s;
+        const sg = ((k & m1) === 0) !== ((k & m2) === 0) ? s : -s;
         const ar = re[k] as number;
         const ai = im[k] as number;
         re[k] = c * ar - sg * ai;
@@ -367,10 +418,9 @@ function generatorOverlap(
   switch (op.kind) {
     case K.rz:
     case K.zz: {
-      const mask = m1 | m2;
       for (let k = 0; k < dim; k++) {
         const v = (lre[k] as number) * (im[k] as number) - (lim[k] as number) * (re[k] as number);
-        s += popParity(k & mask) ? -v : v;
+        s += ((k & m1) === 0) !== ((k & m2) === 0) ? -v : v;
       }
       return s;
     }
@@ -405,4 +455,117 @@ function generatorOverlap(
     default:
       return 0;
   }
+}
+
+/**
+ * Rot(φ, θ, ω) as [u00, u01, u10, u11] complex (re, im interleaved):
+ * [[e^(−i(φ+ω)/2) c, −e^(i(φ−ω)/2) s], [e^(−i(φ−ω)/2) s, e^(i(φ+ω)/2) c]].
+ */
+function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): void {
+  const c = Math.cos(theta / 2);
+  const s = Math.sin(theta / 2);
+  const a = (phi + omega) / 2;
+  const d = (phi - omega) / 2;
+  const ca = Math.cos(a);
+  const sa = Math.sin(a);
+  const cd = Math.cos(d);
+  const sd = Math.sin(d);
+  u[0] = ca * c;
+  u[1] = -sa * c;
+  u[2] = -cd * s;
+  u[3] = -sd * s;
+  u[4] = cd * s;
+  u[5] = -sd * s;
+  u[6] = ca * c;
+  u[7] = sa * c;
+}
+
+/** Applies a 2×2 complex matrix to the wire with bit mask m. */
+function applyU(re: Float64Array, im: Float64Array, dim: number, m: number, u: Float64Array): void {
+  const [a0, a1, b0, b1, c0, c1, d0, d1] = u as unknown as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  for (let base = 0; base < dim; base += 2 * m) {
+    for (let k = base; k < base + m; k++) {
+      const j = k + m;
+      const xr = re[k] as number;
+      const xi = im[k] as number;
+      const yr = re[j] as number;
+      const yi = im[j] as number;
+      re[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      im[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      re[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      im[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
+  }
+}
+
+/**
+ * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) given ψ (state after the gate) and λ: with the cross
+ * matrix C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire, each gradient is
+ * Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ for the generator A of that angle moved to the gate's output.
+ */
+function rotGradients(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  m: number,
+  phi: number,
+  theta: number,
+  omega: number,
+  grads: Float64Array,
+  gPhi: number,
+  gTheta: number,
+  gOmega: number,
+): void {
+  // C_ab real/imag, a = λ component, b = ψ component.
+  let c00r = 0;
+  let c00i = 0;
+  let c01r = 0;
+  let c01i = 0;
+  let c10r = 0;
+  let c10i = 0;
+  let c11r = 0;
+  let c11i = 0;
+  for (let base = 0; base < dim; base += 2 * m) {
+    for (let k = base; k < base + m; k++) {
+      const j = k + m;
+      const l0r = lre[k] as number;
+      const l0i = lim[k] as number;
+      const l1r = lre[j] as number;
+      const l1i = lim[j] as number;
+      const p0r = re[k] as number;
+      const p0i = im[k] as number;
+      const p1r = re[j] as number;
+      const p1i = im[j] as number;
+      // conj(l)·p = (lr pr + li pi) + i(lr pi − li pr)
+      c00r += l0r * p0r + l0i * p0i;
+      c00i += l0r * p0i - l0i * p0r;
+      c01r += l0r * p1r + l0i * p1i;
+      c01i += l0r * p1i - l0i * p1r;
+      c10r += l1r * p0r + l1i * p0i;
+      c10i += l1r * p0i - l1i * p0r;
+      c11r += l1r * p1r + l1i * p1i;
+      c11i += l1r * p1i - l1i * p1r;
+    }
+  }
+  // A_ω = Z; A_θ = RZ(ω)·Y·RZ(ω)† = [[0, −i e^(−iω)], [i e^(iω), 0]];
+  // A_φ = RZ(ω)RY(θ)·Z·(RZ(ω)RY(θ))† = [[cos θ, sin θ e^(−iω)], [sin θ e^(iω), −cos θ]].
+  const cw = Math.cos(omega);
+  const sw = Math.sin(omega);
+  const ct = Math.cos(theta);
+  const st = Math.sin(theta);
+  void phi;
+  grads[gOmega] = (grads[gOmega] as number) + c00i - c11i;
+  grads[gTheta] = (grads[gTheta] as number) - sw * (c01i + c10i) + cw * (c10r - c01r);
+  grads[gPhi] = (grads[gPhi] as number) + ct * (c00i - c11i) + st * (cw * (c01i + c10i) + sw * (c10r - c01r));
 }
