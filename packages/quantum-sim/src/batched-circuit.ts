@@ -73,16 +73,21 @@ interface Compiled {
   readonly slot: number;
   readonly slot2: number;
   readonly slot3: number;
+  /** For fused CZ runs: the basis indices whose amplitude the run negates. */
+  readonly flip?: Int32Array;
+  /** For fused CNOT runs: out[j] = in[gather[j]] applies the run; `undo` applies its inverse. */
+  readonly gather?: Int32Array;
+  readonly undo?: Int32Array;
 }
 
-const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8, rot: 9 } as const;
+const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8, rot: 9, czRun: 10, cnotRun: 11 } as const;
 
 export class BatchedCircuit {
   readonly numQubits: number;
   /** Angle slots per sample (1 + the largest slot index used). */
   readonly numAngles: number;
   readonly dim: number;
-  private readonly ops: Compiled[];
+  private ops: Compiled[];
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly lre: Float64Array;
@@ -134,6 +139,7 @@ export class BatchedCircuit {
         }
       }
     }
+    this.ops = fuseCnotRuns(fuseCzRuns(this.ops, this.dim), this.dim);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
     this.re = new Float64Array(this.dim);
     this.im = new Float64Array(this.dim);
@@ -250,6 +256,11 @@ export class BatchedCircuit {
           applyU(lre, lim, dim, op.m1, this.rotW);
           continue;
         }
+        if (op.kind === K.cnotRun) {
+          gatherInPlace(re, im, dim, op.undo as Int32Array);
+          gatherInPlace(lre, lim, dim, op.undo as Int32Array);
+          continue;
+        }
         if (op.slot >= 0) {
           grads[base + op.slot] = (grads[base + op.slot] as number) + generatorOverlap(lre, lim, re, im, dim, op);
         }
@@ -271,6 +282,77 @@ export class BatchedCircuit {
     }
     return m;
   }
+}
+
+/** Replaces each run of two or more consecutive CZ gates by one pass over the indices it negates. */
+function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
+  const out: Compiled[] = [];
+  for (let i = 0; i < ops.length; ) {
+    let j = i;
+    while (j < ops.length && (ops[j] as Compiled).kind === K.cz) j++;
+    if (j - i < 2) {
+      out.push(ops[i] as Compiled);
+      i++;
+      continue;
+    }
+    const run = ops.slice(i, j);
+    const flip: number[] = [];
+    for (let k = 0; k < dim; k++) {
+      let neg = false;
+      for (const op of run) if ((k & op.m1) !== 0 && (k & op.m2) !== 0) neg = !neg;
+      if (neg) flip.push(k);
+    }
+    out.push({ kind: K.czRun, m1: 0, m2: 0, slot: -1, slot2: -1, slot3: -1, flip: Int32Array.from(flip) });
+    i = j;
+  }
+  return out;
+}
+
+/** Replaces each run of two or more consecutive CNOTs by one permutation (gather) pass. */
+function fuseCnotRuns(ops: Compiled[], dim: number): Compiled[] {
+  const out: Compiled[] = [];
+  for (let i = 0; i < ops.length; ) {
+    let j = i;
+    while (j < ops.length && (ops[j] as Compiled).kind === K.cnot) j++;
+    if (j - i < 2) {
+      out.push(ops[i] as Compiled);
+      i++;
+      continue;
+    }
+    const run = ops.slice(i, j);
+    // σ(k): where basis state k ends up after the run; gather = σ⁻¹, undo = σ.
+    const sigma = new Int32Array(dim);
+    const inv = new Int32Array(dim);
+    for (let k = 0; k < dim; k++) {
+      let v = k;
+      for (const op of run) if (v & op.m1) v ^= op.m2;
+      sigma[k] = v;
+      inv[v] = k;
+    }
+    out.push({ kind: K.cnotRun, m1: 0, m2: 0, slot: -1, slot2: -1, slot3: -1, gather: inv, undo: sigma });
+    i = j;
+  }
+  return out;
+}
+
+let scratchRe = new Float64Array(0);
+let scratchIm = new Float64Array(0);
+
+/** out[j] = in[g[j]] in place, through a shared scratch buffer. */
+function gatherInPlace(re: Float64Array, im: Float64Array, dim: number, g: Int32Array): void {
+  if (scratchRe.length < dim) {
+    scratchRe = new Float64Array(dim);
+    scratchIm = new Float64Array(dim);
+  }
+  const tr = scratchRe;
+  const ti = scratchIm;
+  for (let j = 0; j < dim; j++) {
+    const k = g[j] as number;
+    tr[j] = re[k] as number;
+    ti[j] = im[k] as number;
+  }
+  re.set(tr.subarray(0, dim));
+  im.set(ti.subarray(0, dim));
 }
 
 function popParity(x: number): boolean {
@@ -320,6 +402,18 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
         im[j] = ti;
       }
       return;
+    case K.cnotRun:
+      gatherInPlace(re, im, dim, op.gather as Int32Array);
+      return;
+    case K.czRun: {
+      const flip = op.flip as Int32Array;
+      for (let i = 0; i < flip.length; i++) {
+        const k = flip[i] as number;
+        re[k] = -(re[k] as number);
+        im[k] = -(im[k] as number);
+      }
+      return;
+    }
     case K.cz: {
       const both = m1 | m2;
       for (let k = 0; k < dim; k++) {
