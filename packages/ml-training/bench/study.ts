@@ -18,6 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -165,6 +166,7 @@ interface Row {
   paperStd?: number;
   z?: number;
   ourFitSeconds: number;
+  ourFitCpuSeconds: number;
   paperFitSeconds?: number;
   nonConverged: number;
   hyperparameters: string;
@@ -222,6 +224,7 @@ for (const cell of cellsFor(set)) {
   const te = meanStd(runs.map((r) => r.testAccuracy));
   const tr = meanStd(runs.map((r) => r.trainAccuracy));
   const fit = meanStd(runs.map((r) => r.fitSeconds)).mean;
+  const cpu = meanStd(runs.map((r) => r.fitCpuSeconds)).mean;
   const comb = p ? Math.sqrt(te.std ** 2 + p.std ** 2) : undefined;
   const diff = p ? te.mean - p.mean : undefined;
   const z =
@@ -246,6 +249,7 @@ for (const cell of cellsFor(set)) {
     paperStd: p?.std,
     z,
     ourFitSeconds: fit,
+    ourFitCpuSeconds: cpu,
     paperFitSeconds: p?.fitSeconds,
     nonConverged: runs.filter((r) => !r.converged).length,
     hyperparameters: JSON.stringify(hp),
@@ -255,7 +259,7 @@ for (const cell of cellsFor(set)) {
   console.log(
     `${cell.speed ? '[speed] ' : ''}${cell.model.padEnd(32)} ${dataset.padEnd(32)} ours ${te.mean.toFixed(4)} ± ${te.std.toFixed(4)}` +
       (p ? `  paper ${p.mean.toFixed(4)} ± ${p.std.toFixed(4)}  z ${z?.toFixed(2)}` : '') +
-      `  fit ${fit.toFixed(2)} s${pf ? ` vs ${pf.toFixed(1)} s (${(pf / fit).toFixed(1)}×)` : ''}`,
+      `  fit ${fit.toFixed(2)} s (cpu ${cpu.toFixed(2)} s)${pf ? ` vs ${pf.toFixed(1)} s (${(pf / fit).toFixed(1)}× wall, ${(pf / cpu).toFixed(1)}× cpu)` : ''}`,
   );
 }
 const wall = (performance.now() - t0) / 1000;
@@ -354,7 +358,7 @@ function html(rows: Row[], seconds: number, havePaper: boolean): string {
   const table = rows
     .map((r) => {
       const ok = r.z === undefined ? '' : Math.abs(r.z) <= 2 ? 'ok' : 'off';
-      return `<tr class="${ok}"><td>${esc(r.model)}</td><td>${esc(r.dataset)}</td><td>${r.qubits}</td><td>${r.seeds}</td><td>${fmt(r.ourMean)} ± ${fmt(r.ourStd)}</td><td>${fmt(r.paperMean)} ± ${fmt(r.paperStd)}</td><td>${fmt(r.z, 2)}</td><td>${fmt(r.ourFitSeconds, 2)}</td><td>${fmt(r.paperFitSeconds, 1)}</td><td>${r.paperFitSeconds ? `${(r.paperFitSeconds / r.ourFitSeconds).toFixed(1)}×` : '–'}</td><td>${r.nonConverged}</td><td><code>${esc(r.hyperparameters)}</code></td></tr>`;
+      return `<tr class="${ok}"><td>${esc(r.model)}</td><td>${esc(r.dataset)}</td><td>${r.qubits}</td><td>${r.seeds}</td><td>${fmt(r.ourMean)} ± ${fmt(r.ourStd)}</td><td>${fmt(r.paperMean)} ± ${fmt(r.paperStd)}</td><td>${fmt(r.z, 2)}</td><td>${fmt(r.ourFitSeconds, 2)}</td><td>${fmt(r.ourFitCpuSeconds, 2)}</td><td>${fmt(r.paperFitSeconds, 1)}</td><td>${r.paperFitSeconds ? `${(r.paperFitSeconds / r.ourFitSeconds).toFixed(1)}×` : '–'}</td><td>${r.nonConverged}</td><td><code>${esc(r.hyperparameters)}</code></td></tr>`;
     })
     .join('\n');
   const compared = rows.filter((r) => r.z !== undefined && r.seeds > 1);
@@ -362,10 +366,10 @@ function html(rows: Row[], seconds: number, havePaper: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>q-store: QML benchmark study</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1300px}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px}tr.off{background:#fde2e2}tr.ok{background:#e8f6e8}.plots{display:flex;flex-wrap:wrap;gap:16px}</style></head><body>
 <h1>QML benchmark study (Bowles, Ahmed, Schuld 2024) on q-store</h1>
-<p>${rows.length} cells in ${seconds.toFixed(0)} s on this machine. ${havePaper ? `Agreement within 2 combined standard deviations: <b>${agree}/${compared.length}</b> multi-seed cells.` : '<b>paper-results.csv was absent: no paper values.</b>'} Solid lines: ours (mean over seeds); dashed: the paper's.</p>
+<p>${rows.length} cells in ${seconds.toFixed(0)} s on this machine (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores at the end). ${havePaper ? `Agreement within 2 combined standard deviations: <b>${agree}/${compared.length}</b> multi-seed cells.` : '<b>paper-results.csv was absent: no paper values.</b>'} Solid lines: ours (mean over seeds); dashed: the paper's.</p>
 <p>${legend}</p><div class="plots">${plots.join('')}</div>
 <h2>Cells</h2><p>z = (ours − paper)/√(σ_ours² + σ_paper²); ∞ when both σ are 0 and the means differ. Paper fit time = its grid_best_mean_fit_time_s (mean fit time of the best grid point in its search).</p>
-<table><tr><th>model</th><th>dataset</th><th>qubits</th><th>seeds</th><th>ours test acc</th><th>paper test acc</th><th>z</th><th>our fit s</th><th>paper fit s</th><th>speed-up</th><th>not converged</th><th>hyperparameters</th></tr>
+<table><tr><th>model</th><th>dataset</th><th>qubits</th><th>seeds</th><th>ours test acc</th><th>paper test acc</th><th>z</th><th>our fit s (wall)</th><th>our fit s (cpu)</th><th>paper fit s</th><th>speed-up (wall)</th><th>not converged</th><th>hyperparameters</th></tr>
 ${table}</table></body></html>
 `;
 }

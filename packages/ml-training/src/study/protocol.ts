@@ -223,6 +223,8 @@ export interface SeedResult {
   readonly trainAccuracy: number;
   readonly testAccuracy: number;
   readonly fitSeconds: number;
+  /** CPU time of this process during the fit (user + system), the fair figure on a shared machine. */
+  readonly fitCpuSeconds: number;
   readonly converged: boolean;
 }
 
@@ -240,13 +242,17 @@ export async function studyRetrain(p: RetrainParams): Promise<SeedResult[]> {
   for (const seed of p.seeds ?? [0, 1, 2, 3, 4]) {
     const m = createStudyModel(p.model, p.params, seed);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await m.fit(p.train.x, p.train.y);
     const fitSeconds = (performance.now() - t0) / 1000;
+    const cu = process.cpuUsage(c0);
+    const fitCpuSeconds = (cu.user + cu.system) / 1e6;
     out.push({
       seed,
       trainAccuracy: m.score(p.train.x, p.train.y),
       testAccuracy: m.score(p.test.x, p.test.y),
       fitSeconds,
+      fitCpuSeconds,
       converged: !failed(m),
     });
   }
