@@ -8,14 +8,25 @@
 import { createRequire } from 'node:module';
 import { ValidationError } from '@q-store/core';
 import { BatchedCircuit, type BatchedGate } from '@q-store/quantum-sim';
-import type LoadedSvm from 'libsvm-js/wasm';
 import { oneQubitExpectations, rot, SlotAllocator, type StoredState } from './circuits.js';
 import { fitMinMax, type Scaler } from './preprocessing.js';
 import { LegacyRandomState } from './random-state.js';
 import { accuracy, checkLabels, iqpStates, type StudyClassifier, type StudyRows } from './variational.js';
 
-type SvmClass = Awaited<typeof LoadedSvm>;
-type Svm = InstanceType<SvmClass>;
+/** The part of libsvm-js's `SVM` class used here (the package ships no types). */
+interface Svm {
+  train(samples: ArrayLike<number>[], labels: number[]): void;
+  predict(samples: ArrayLike<number>[]): number[];
+  predictProbability(
+    samples: ArrayLike<number>[],
+  ): Array<{ prediction: number; estimates: Array<{ label: number; probability: number }> }>;
+  free(): void;
+}
+interface SvmClass {
+  new (options: Record<string, unknown>): Svm;
+  SVM_TYPES: { C_SVC: string };
+  KERNEL_TYPES: { RBF: string; PRECOMPUTED: string };
+}
 let svmLoad: Promise<SvmClass> | undefined;
 
 /** Loads libsvm's WebAssembly build once (its streaming-compile fallback notice is silenced). */
@@ -26,7 +37,7 @@ export function loadLibsvm(): Promise<SvmClass> {
     console.warn = () => {};
     console.error = () => {};
     const req = createRequire(import.meta.url);
-    svmLoad = (req('libsvm-js/wasm') as typeof LoadedSvm).finally(() => {
+    svmLoad = (req('libsvm-js/wasm') as Promise<SvmClass>).finally(() => {
       console.warn = warn;
       console.error = error;
     });
