@@ -64,6 +64,8 @@ export interface BatchedGradientResult {
 }
 
 const SQRT1_2 = Math.SQRT1_2;
+/** From this many qubits on, single-qubit gates on a wire are fused into chains. */
+const CHAIN_MIN_QUBITS = 6;
 
 interface Compiled {
   readonly kind: number;
@@ -78,9 +80,26 @@ interface Compiled {
   /** For fused CNOT runs: out[j] = in[gather[j]] applies the run; `undo` applies its inverse. */
   readonly gather?: Int32Array;
   readonly undo?: Int32Array;
+  /** For single-qubit chains: elementary gates in order (0 h, 1 rx, 2 ry, 3 rz) and their slots. */
+  readonly chainKinds?: Int8Array;
+  readonly chainSlots?: Int32Array;
 }
 
-const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8, rot: 9, czRun: 10, cnotRun: 11 } as const;
+const K = {
+  h: 0,
+  cnot: 1,
+  cz: 2,
+  rx: 3,
+  ry: 4,
+  rz: 5,
+  zz: 6,
+  xx: 7,
+  yy: 8,
+  rot: 9,
+  czRun: 10,
+  cnotRun: 11,
+  chain: 12,
+} as const;
 
 export class BatchedCircuit {
   readonly numQubits: number;
@@ -95,7 +114,15 @@ export class BatchedCircuit {
   private readonly rotU = new Float64Array(8);
   private readonly rotW = new Float64Array(8);
 
-  constructor(numQubits: number, gates: readonly BatchedGate[], options: { numAngles?: number } = {}) {
+  /**
+   * `fuseChains`: fuse each wire's single-qubit gates into one pass (default: from 6 qubits on,
+   * where a pass over the state outweighs the chain's 2×2 products).
+   */
+  constructor(
+    numQubits: number,
+    gates: readonly BatchedGate[],
+    options: { numAngles?: number; fuseChains?: boolean } = {},
+  ) {
     if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
       throw new RangeError(`numQubits must be an integer in 1..26, got ${numQubits}`);
     }
@@ -139,6 +166,8 @@ export class BatchedCircuit {
         }
       }
     }
+    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
+    if (options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS) this.ops = fuseSingleQubitChains(this.ops);
     this.ops = fuseCnotRuns(fuseCzRuns(this.ops, this.dim), this.dim);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
     this.re = new Float64Array(this.dim);
@@ -159,7 +188,10 @@ export class BatchedCircuit {
     const base = b * this.numAngles;
     const u = this.rotU;
     for (const op of this.ops) {
-      if (op.kind === K.rot) {
+      if (op.kind === K.chain) {
+        chainMatrix(op, angles, base, u);
+        applyU(re, im, this.dim, op.m1, u);
+      } else if (op.kind === K.rot) {
         rotMatrix(
           angles[base + op.slot] as number,
           angles[base + op.slot2] as number,
@@ -231,6 +263,14 @@ export class BatchedCircuit {
       const base = b * this.numAngles;
       for (let g = this.ops.length - 1; g >= 0; g--) {
         const op = this.ops[g] as Compiled;
+        if (op.kind === K.chain) {
+          chainGradients(lre, lim, re, im, dim, op, p.angles, base, grads, this.rotU);
+          // Undo the chain on both vectors with U† (chainGradients leaves U in rotU).
+          daggerInto(this.rotU, this.rotW);
+          applyU(re, im, dim, op.m1, this.rotW);
+          applyU(lre, lim, dim, op.m1, this.rotW);
+          continue;
+        }
         if (op.kind === K.rot) {
           const phi = p.angles[base + op.slot] as number;
           const th = p.angles[base + op.slot2] as number;
@@ -551,29 +591,6 @@ function generatorOverlap(
   }
 }
 
-/**
- * Rot(φ, θ, ω) as [u00, u01, u10, u11] complex (re, im interleaved):
- * [[e^(−i(φ+ω)/2) c, −e^(i(φ−ω)/2) s], [e^(−i(φ−ω)/2) s, e^(i(φ+ω)/2) c]].
- */
-function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): void {
-  const c = Math.cos(theta / 2);
-  const s = Math.sin(theta / 2);
-  const a = (phi + omega) / 2;
-  const d = (phi - omega) / 2;
-  const ca = Math.cos(a);
-  const sa = Math.sin(a);
-  const cd = Math.cos(d);
-  const sd = Math.sin(d);
-  u[0] = ca * c;
-  u[1] = -sa * c;
-  u[2] = -cd * s;
-  u[3] = -sd * s;
-  u[4] = cd * s;
-  u[5] = -sd * s;
-  u[6] = ca * c;
-  u[7] = sa * c;
-}
-
 /** Applies a 2×2 complex matrix to the wire with bit mask m. */
 function applyU(re: Float64Array, im: Float64Array, dim: number, m: number, u: Float64Array): void {
   const [a0, a1, b0, b1, c0, c1, d0, d1] = u as unknown as [
@@ -599,6 +616,275 @@ function applyU(re: Float64Array, im: Float64Array, dim: number, m: number, u: F
       im[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
     }
   }
+}
+
+/**
+ * Groups single-qubit gates into one chain per wire: a gate joins the open chain of its wire
+ * (placed where that chain's first gate was; it only moves past gates on other wires, which
+ * commute with it); a multi-qubit gate closes the chains of its wires.
+ */
+function fuseSingleQubitChains(ops: Compiled[]): Compiled[] {
+  const out: Array<Compiled | { m1: number; kinds: number[]; slots: number[] }> = [];
+  const open = new Map<number, { m1: number; kinds: number[]; slots: number[] }>();
+  const elementary: Record<number, number> = { [K.h]: 0, [K.rx]: 1, [K.ry]: 2, [K.rz]: 3 };
+  for (const op of ops) {
+    const single = op.kind === K.rot || op.kind in elementary;
+    if (!single) {
+      for (const m of [op.m1, op.m2]) if (m) open.delete(m);
+      out.push(op);
+      continue;
+    }
+    let ch = open.get(op.m1);
+    if (!ch) {
+      ch = { m1: op.m1, kinds: [], slots: [] };
+      open.set(op.m1, ch);
+      out.push(ch);
+    }
+    if (op.kind === K.rot) {
+      ch.kinds.push(3, 2, 3);
+      ch.slots.push(op.slot, op.slot2, op.slot3);
+    } else {
+      ch.kinds.push(elementary[op.kind] as number);
+      ch.slots.push(op.slot);
+    }
+  }
+  return out.map((o) =>
+    'kind' in o
+      ? o
+      : {
+          kind: K.chain,
+          m1: o.m1,
+          m2: 0,
+          slot: -1,
+          slot2: -1,
+          slot3: -1,
+          chainKinds: Int8Array.from(o.kinds),
+          chainSlots: Int32Array.from(o.slots),
+        },
+  );
+}
+
+/** The 2×2 complex (interleaved re, im; row-major) of one elementary gate. */
+function elementaryInto(kind: number, t: number, g: Float64Array): void {
+  const c = Math.cos(t / 2);
+  const s = Math.sin(t / 2);
+  g.fill(0);
+  switch (kind) {
+    case 0:
+      g[0] = SQRT1_2;
+      g[2] = SQRT1_2;
+      g[4] = SQRT1_2;
+      g[6] = -SQRT1_2;
+      return;
+    case 1: // RX = [[c, −is], [−is, c]]
+      g[0] = c;
+      g[3] = -s;
+      g[5] = -s;
+      g[6] = c;
+      return;
+    case 2: // RY = [[c, −s], [s, c]]
+      g[0] = c;
+      g[2] = -s;
+      g[4] = s;
+      g[6] = c;
+      return;
+    default: // RZ = diag(e^(−it/2), e^(it/2))
+      g[0] = c;
+      g[1] = -s;
+      g[6] = c;
+      g[7] = s;
+  }
+}
+
+/** out = a·b for 2×2 complex matrices (out may alias a or b). */
+function mulInto(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  const r00 =
+    (a[0] as number) * (b[0] as number) -
+    (a[1] as number) * (b[1] as number) +
+    (a[2] as number) * (b[4] as number) -
+    (a[3] as number) * (b[5] as number);
+  const i00 =
+    (a[0] as number) * (b[1] as number) +
+    (a[1] as number) * (b[0] as number) +
+    (a[2] as number) * (b[5] as number) +
+    (a[3] as number) * (b[4] as number);
+  const r01 =
+    (a[0] as number) * (b[2] as number) -
+    (a[1] as number) * (b[3] as number) +
+    (a[2] as number) * (b[6] as number) -
+    (a[3] as number) * (b[7] as number);
+  const i01 =
+    (a[0] as number) * (b[3] as number) +
+    (a[1] as number) * (b[2] as number) +
+    (a[2] as number) * (b[7] as number) +
+    (a[3] as number) * (b[6] as number);
+  const r10 =
+    (a[4] as number) * (b[0] as number) -
+    (a[5] as number) * (b[1] as number) +
+    (a[6] as number) * (b[4] as number) -
+    (a[7] as number) * (b[5] as number);
+  const i10 =
+    (a[4] as number) * (b[1] as number) +
+    (a[5] as number) * (b[0] as number) +
+    (a[6] as number) * (b[5] as number) +
+    (a[7] as number) * (b[4] as number);
+  const r11 =
+    (a[4] as number) * (b[2] as number) -
+    (a[5] as number) * (b[3] as number) +
+    (a[6] as number) * (b[6] as number) -
+    (a[7] as number) * (b[7] as number);
+  const i11 =
+    (a[4] as number) * (b[3] as number) +
+    (a[5] as number) * (b[2] as number) +
+    (a[6] as number) * (b[7] as number) +
+    (a[7] as number) * (b[6] as number);
+  out[0] = r00;
+  out[1] = i00;
+  out[2] = r01;
+  out[3] = i01;
+  out[4] = r10;
+  out[5] = i10;
+  out[6] = r11;
+  out[7] = i11;
+}
+
+function daggerInto(a: Float64Array, out: Float64Array): void {
+  const r01 = a[2] as number;
+  const i01 = a[3] as number;
+  out[0] = a[0] as number;
+  out[1] = -(a[1] as number);
+  out[2] = a[4] as number;
+  out[3] = -(a[5] as number);
+  out[4] = r01;
+  out[5] = -i01;
+  out[6] = a[6] as number;
+  out[7] = -(a[7] as number);
+}
+
+const chainG = new Float64Array(8);
+const chainV = new Float64Array(8);
+const chainT = new Float64Array(8);
+const chainVd = new Float64Array(8);
+const PAULI: Float64Array[] = [
+  new Float64Array(8), // h: no generator
+  Float64Array.of(0, 0, 1, 0, 1, 0, 0, 0), // X
+  Float64Array.of(0, 0, 0, -1, 0, 1, 0, 0), // Y
+  Float64Array.of(1, 0, 0, 0, 0, 0, -1, 0), // Z
+];
+
+/** U = G_k ⋯ G_1 of a chain, into u. */
+function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float64Array): void {
+  const kinds = op.chainKinds as Int8Array;
+  const slots = op.chainSlots as Int32Array;
+  u.fill(0);
+  u[0] = 1;
+  u[6] = 1;
+  for (let e = 0; e < kinds.length; e++) {
+    const sl = slots[e] as number;
+    elementaryInto(kinds[e] as number, sl >= 0 ? (angles[base + sl] as number) : 0, chainG);
+    mulInto(chainG, u, u);
+  }
+}
+
+/**
+ * Adds the gradient of every angle in a chain given ψ (state after the chain) and λ: with the
+ * cross matrix C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
+ * is Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ with A = V P_j V†, V the chain's gates after j. One pass over
+ * the state whatever the chain's length. Leaves the chain's U in `u`.
+ */
+function chainGradients(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  op: Compiled,
+  angles: Float64Array,
+  base: number,
+  grads: Float64Array,
+  u: Float64Array,
+): void {
+  const m = op.m1;
+  let c00r = 0;
+  let c00i = 0;
+  let c01r = 0;
+  let c01i = 0;
+  let c10r = 0;
+  let c10i = 0;
+  let c11r = 0;
+  let c11i = 0;
+  for (let b0 = 0; b0 < dim; b0 += 2 * m) {
+    for (let k = b0; k < b0 + m; k++) {
+      const j = k + m;
+      const l0r = lre[k] as number;
+      const l0i = lim[k] as number;
+      const l1r = lre[j] as number;
+      const l1i = lim[j] as number;
+      const p0r = re[k] as number;
+      const p0i = im[k] as number;
+      const p1r = re[j] as number;
+      const p1i = im[j] as number;
+      c00r += l0r * p0r + l0i * p0i;
+      c00i += l0r * p0i - l0i * p0r;
+      c01r += l0r * p1r + l0i * p1i;
+      c01i += l0r * p1i - l0i * p1r;
+      c10r += l1r * p0r + l1i * p0i;
+      c10i += l1r * p0i - l1i * p0r;
+      c11r += l1r * p1r + l1i * p1i;
+      c11i += l1r * p1i - l1i * p1r;
+    }
+  }
+  const kinds = op.chainKinds as Int8Array;
+  const slots = op.chainSlots as Int32Array;
+  chainV.fill(0);
+  chainV[0] = 1;
+  chainV[6] = 1;
+  for (let e = kinds.length - 1; e >= 0; e--) {
+    const kind = kinds[e] as number;
+    const sl = slots[e] as number;
+    if (sl >= 0) {
+      mulInto(chainV, PAULI[kind] as Float64Array, chainT);
+      daggerInto(chainV, chainVd);
+      mulInto(chainT, chainVd, chainT);
+      const a = chainT;
+      const g =
+        (a[0] as number) * c00i +
+        (a[1] as number) * c00r +
+        (a[2] as number) * c01i +
+        (a[3] as number) * c01r +
+        (a[4] as number) * c10i +
+        (a[5] as number) * c10r +
+        (a[6] as number) * c11i +
+        (a[7] as number) * c11r;
+      grads[base + sl] = (grads[base + sl] as number) + g;
+    }
+    elementaryInto(kind, sl >= 0 ? (angles[base + sl] as number) : 0, chainG);
+    mulInto(chainV, chainG, chainV);
+  }
+  u.set(chainV);
+}
+
+/**
+ * Rot(φ, θ, ω) as [u00, u01, u10, u11] complex (re, im interleaved):
+ * [[e^(−i(φ+ω)/2) c, −e^(i(φ−ω)/2) s], [e^(−i(φ−ω)/2) s, e^(i(φ+ω)/2) c]].
+ */
+function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): void {
+  const c = Math.cos(theta / 2);
+  const s = Math.sin(theta / 2);
+  const a = (phi + omega) / 2;
+  const d = (phi - omega) / 2;
+  const ca = Math.cos(a);
+  const sa = Math.sin(a);
+  const cd = Math.cos(d);
+  const sd = Math.sin(d);
+  u[0] = ca * c;
+  u[1] = -sa * c;
+  u[2] = -cd * s;
+  u[3] = -sd * s;
+  u[4] = cd * s;
+  u[5] = -sd * s;
+  u[6] = ca * c;
+  u[7] = sa * c;
 }
 
 /**
