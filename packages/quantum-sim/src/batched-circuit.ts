@@ -805,35 +805,15 @@ function chainGradients(
   u: Float64Array,
 ): void {
   const m = op.m1;
-  let c00r = 0;
-  let c00i = 0;
-  let c01r = 0;
-  let c01i = 0;
-  let c10r = 0;
-  let c10i = 0;
-  let c11r = 0;
-  let c11i = 0;
-  for (let b0 = 0; b0 < dim; b0 += 2 * m) {
-    for (let k = b0; k < b0 + m; k++) {
-      const j = k + m;
-      const l0r = lre[k] as number;
-      const l0i = lim[k] as number;
-      const l1r = lre[j] as number;
-      const l1i = lim[j] as number;
-      const p0r = re[k] as number;
-      const p0i = im[k] as number;
-      const p1r = re[j] as number;
-      const p1i = im[j] as number;
-      c00r += l0r * p0r + l0i * p0i;
-      c00i += l0r * p0i - l0i * p0r;
-      c01r += l0r * p1r + l0i * p1i;
-      c01i += l0r * p1i - l0i * p1r;
-      c10r += l1r * p0r + l1i * p0i;
-      c10i += l1r * p0i - l1i * p0r;
-      c11r += l1r * p1r + l1i * p1i;
-      c11i += l1r * p1i - l1i * p1r;
-    }
-  }
+  const cm = crossMatrix(lre, lim, re, im, dim, m);
+  const c00r = cm[0] as number;
+  const c00i = cm[1] as number;
+  const c01r = cm[2] as number;
+  const c01i = cm[3] as number;
+  const c10r = cm[4] as number;
+  const c10i = cm[5] as number;
+  const c11r = cm[6] as number;
+  const c11i = cm[7] as number;
   const kinds = op.chainKinds as Int8Array;
   const slots = op.chainSlots as Int32Array;
   chainV.fill(0);
@@ -908,36 +888,15 @@ function rotGradients(
   gOmega: number,
 ): void {
   // C_ab real/imag, a = λ component, b = ψ component.
-  let c00r = 0;
-  let c00i = 0;
-  let c01r = 0;
-  let c01i = 0;
-  let c10r = 0;
-  let c10i = 0;
-  let c11r = 0;
-  let c11i = 0;
-  for (let base = 0; base < dim; base += 2 * m) {
-    for (let k = base; k < base + m; k++) {
-      const j = k + m;
-      const l0r = lre[k] as number;
-      const l0i = lim[k] as number;
-      const l1r = lre[j] as number;
-      const l1i = lim[j] as number;
-      const p0r = re[k] as number;
-      const p0i = im[k] as number;
-      const p1r = re[j] as number;
-      const p1i = im[j] as number;
-      // conj(l)·p = (lr pr + li pi) + i(lr pi − li pr)
-      c00r += l0r * p0r + l0i * p0i;
-      c00i += l0r * p0i - l0i * p0r;
-      c01r += l0r * p1r + l0i * p1i;
-      c01i += l0r * p1i - l0i * p1r;
-      c10r += l1r * p0r + l1i * p0i;
-      c10i += l1r * p0i - l1i * p0r;
-      c11r += l1r * p1r + l1i * p1i;
-      c11i += l1r * p1i - l1i * p1r;
-    }
-  }
+  const cm = crossMatrix(lre, lim, re, im, dim, m);
+  const c00r = cm[0] as number;
+  const c00i = cm[1] as number;
+  const c01r = cm[2] as number;
+  const c01i = cm[3] as number;
+  const c10r = cm[4] as number;
+  const c10i = cm[5] as number;
+  const c11r = cm[6] as number;
+  const c11i = cm[7] as number;
   // A_ω = Z; A_θ = RZ(ω)·Y·RZ(ω)† = [[0, −i e^(−iω)], [i e^(iω), 0]];
   // A_φ = RZ(ω)RY(θ)·Z·(RZ(ω)RY(θ))† = [[cos θ, sin θ e^(−iω)], [sin θ e^(iω), −cos θ]].
   const cw = Math.cos(omega);
@@ -948,4 +907,55 @@ function rotGradients(
   grads[gOmega] = (grads[gOmega] as number) + c00i - c11i;
   grads[gTheta] = (grads[gTheta] as number) - sw * (c01i + c10i) + cw * (c10r - c01r);
   grads[gPhi] = (grads[gPhi] as number) + ct * (c00i - c11i) + st * (cw * (c01i + c10i) + sw * (c10r - c01r));
+}
+
+const cross = new Float64Array(8);
+
+/** C_ab = Σ conj(λ_a) ψ_b over the amplitude pairs (a, b ∈ {0, 1}) of the wire with bit mask m. */
+function crossMatrix(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  m: number,
+): Float64Array {
+  let c00r = 0;
+  let c00i = 0;
+  let c01r = 0;
+  let c01i = 0;
+  let c10r = 0;
+  let c10i = 0;
+  let c11r = 0;
+  let c11i = 0;
+  for (let b0 = 0; b0 < dim; b0 += 2 * m) {
+    for (let k = b0; k < b0 + m; k++) {
+      const j = k + m;
+      const l0r = lre[k] as number;
+      const l0i = lim[k] as number;
+      const l1r = lre[j] as number;
+      const l1i = lim[j] as number;
+      const p0r = re[k] as number;
+      const p0i = im[k] as number;
+      const p1r = re[j] as number;
+      const p1i = im[j] as number;
+      c00r += l0r * p0r + l0i * p0i;
+      c00i += l0r * p0i - l0i * p0r;
+      c01r += l0r * p1r + l0i * p1i;
+      c01i += l0r * p1i - l0i * p1r;
+      c10r += l1r * p0r + l1i * p0i;
+      c10i += l1r * p0i - l1i * p0r;
+      c11r += l1r * p1r + l1i * p1i;
+      c11i += l1r * p1i - l1i * p1r;
+    }
+  }
+  cross[0] = c00r;
+  cross[1] = c00i;
+  cross[2] = c01r;
+  cross[3] = c01i;
+  cross[4] = c10r;
+  cross[5] = c10i;
+  cross[6] = c11r;
+  cross[7] = c11i;
+  return cross;
 }
