@@ -267,8 +267,7 @@ export class BatchedCircuit {
           chainGradients(lre, lim, re, im, dim, op, p.angles, base, grads, this.rotU);
           // Undo the chain on both vectors with U† (chainGradients leaves U in rotU).
           daggerInto(this.rotU, this.rotW);
-          applyU(re, im, dim, op.m1, this.rotW);
-          applyU(lre, lim, dim, op.m1, this.rotW);
+          applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
           continue;
         }
         if (op.kind === K.rot) {
@@ -292,8 +291,7 @@ export class BatchedCircuit {
           );
           // Undo the gate on both vectors: U† = Rot(−ω, −θ, −φ).
           rotMatrix(-om, -th, -phi, this.rotW);
-          applyU(re, im, dim, op.m1, this.rotW);
-          applyU(lre, lim, dim, op.m1, this.rotW);
+          applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
           continue;
         }
         if (op.kind === K.cnotRun) {
@@ -958,4 +956,45 @@ function crossMatrix(
   cross[6] = c11r;
   cross[7] = c11i;
   return cross;
+}
+
+/** {@link applyU} on two states in one sweep (the adjoint step undoes a gate on ψ and λ). */
+function applyU2(
+  re: Float64Array,
+  im: Float64Array,
+  lre: Float64Array,
+  lim: Float64Array,
+  dim: number,
+  m: number,
+  u: Float64Array,
+): void {
+  const a0 = u[0] as number;
+  const a1 = u[1] as number;
+  const b0 = u[2] as number;
+  const b1 = u[3] as number;
+  const c0 = u[4] as number;
+  const c1 = u[5] as number;
+  const d0 = u[6] as number;
+  const d1 = u[7] as number;
+  for (let base = 0; base < dim; base += 2 * m) {
+    for (let k = base; k < base + m; k++) {
+      const j = k + m;
+      let xr = re[k] as number;
+      let xi = im[k] as number;
+      let yr = re[j] as number;
+      let yi = im[j] as number;
+      re[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      im[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      re[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      im[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+      xr = lre[k] as number;
+      xi = lim[k] as number;
+      yr = lre[j] as number;
+      yi = lim[j] as number;
+      lre[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      lim[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      lre[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      lim[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
+  }
 }
