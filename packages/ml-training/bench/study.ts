@@ -133,7 +133,7 @@ function cellsFor(set: string): Cell[] {
     return out;
   }
   if (set === 'speed' || set === 'default')
-    for (const m of SPEED_MODELS)
+    for (const m of SPEED_MODELS.filter((x) => models.includes(x)))
       out.push({ model: m, family: 'linearly_separable', variant: 10, seeds: 1, speed: true });
   if (set === 'default')
     for (const fam of ['linearly_separable', 'hidden_manifold'] as const)
