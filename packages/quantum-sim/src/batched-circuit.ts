@@ -23,7 +23,12 @@ export type BatchedGate =
   | { readonly gate: 'cnot'; readonly control: number; readonly target: number }
   | { readonly gate: 'cz'; readonly wires: readonly [number, number] }
   | { readonly gate: 'rx' | 'ry' | 'rz'; readonly wire: number; readonly angle: number }
-  | { readonly gate: 'zz' | 'xx' | 'yy'; readonly wires: readonly [number, number]; readonly angle: number };
+  | { readonly gate: 'zz' | 'xx' | 'yy'; readonly wires: readonly [number, number]; readonly angle: number }
+  /**
+   * PennyLane's Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ) fused into one pass; `angles` are the slots of
+   * φ, θ, ω. Its adjoint step reads all three gradients from one 2×2 cross matrix.
+   */
+  | { readonly gate: 'rot'; readonly wire: number; readonly angles: readonly [number, number, number] };
 
 /** Fills the initial state of sample `b` (real and imaginary parts, length 2^n each). */
 export type StatePreparation = (b: number, re: Float64Array, im: Float64Array) => void;
@@ -59,28 +64,65 @@ export interface BatchedGradientResult {
 }
 
 const SQRT1_2 = Math.SQRT1_2;
+/** From this many qubits on, single-qubit gates on a wire are fused into chains. */
+const CHAIN_MIN_QUBITS = 6;
 
 interface Compiled {
   readonly kind: number;
   readonly m1: number;
   readonly m2: number;
+  /** First angle slot (φ for rot), −1 for fixed gates. */
   readonly slot: number;
+  readonly slot2: number;
+  readonly slot3: number;
+  /** For fused CZ runs: the basis indices whose amplitude the run negates. */
+  readonly flip?: Int32Array;
+  /** For fused CNOT runs: out[j] = in[gather[j]] applies the run; `undo` applies its inverse. */
+  readonly gather?: Int32Array;
+  readonly undo?: Int32Array;
+  /** For single-qubit chains: elementary gates in order (0 h, 1 rx, 2 ry, 3 rz) and their slots. */
+  readonly chainKinds?: Int8Array;
+  readonly chainSlots?: Int32Array;
 }
 
-const K = { h: 0, cnot: 1, cz: 2, rx: 3, ry: 4, rz: 5, zz: 6, xx: 7, yy: 8 } as const;
+const K = {
+  h: 0,
+  cnot: 1,
+  cz: 2,
+  rx: 3,
+  ry: 4,
+  rz: 5,
+  zz: 6,
+  xx: 7,
+  yy: 8,
+  rot: 9,
+  czRun: 10,
+  cnotRun: 11,
+  chain: 12,
+} as const;
 
 export class BatchedCircuit {
   readonly numQubits: number;
   /** Angle slots per sample (1 + the largest slot index used). */
   readonly numAngles: number;
   readonly dim: number;
-  private readonly ops: Compiled[];
+  private ops: Compiled[];
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly lre: Float64Array;
   private readonly lim: Float64Array;
+  private readonly rotU = new Float64Array(8);
+  private readonly rotW = new Float64Array(8);
 
-  constructor(numQubits: number, gates: readonly BatchedGate[], options: { numAngles?: number } = {}) {
+  /**
+   * `fuseChains`: fuse each wire's single-qubit gates into one pass (default: from 6 qubits on,
+   * where a pass over the state outweighs the chain's 2×2 products).
+   */
+  constructor(
+    numQubits: number,
+    gates: readonly BatchedGate[],
+    options: { numAngles?: number; fuseChains?: boolean } = {},
+  ) {
     if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
       throw new RangeError(`numQubits must be an integer in 1..26, got ${numQubits}`);
     }
@@ -93,32 +135,40 @@ export class BatchedCircuit {
       return 1 << (numQubits - 1 - w);
     };
     let maxSlot = -1;
-    this.ops = gates.map((g) => {
+    this.ops = gates.map((g): Compiled => {
       switch (g.gate) {
         case 'h':
-          return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1 };
+          return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1, slot2: -1, slot3: -1 };
         case 'cnot':
           if (g.control === g.target) throw new RangeError('cnot control and target must differ');
-          return { kind: K.cnot, m1: bit(g.control), m2: bit(g.target), slot: -1 };
+          return { kind: K.cnot, m1: bit(g.control), m2: bit(g.target), slot: -1, slot2: -1, slot3: -1 };
         case 'cz':
           if (g.wires[0] === g.wires[1]) throw new RangeError('cz wires must differ');
-          return { kind: K.cz, m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: -1 };
+          return { kind: K.cz, m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: -1, slot2: -1, slot3: -1 };
         case 'rx':
         case 'ry':
         case 'rz':
           maxSlot = Math.max(maxSlot, g.angle);
-          return { kind: K[g.gate], m1: bit(g.wire), m2: 0, slot: g.angle };
+          return { kind: K[g.gate], m1: bit(g.wire), m2: 0, slot: g.angle, slot2: -1, slot3: -1 };
+        case 'rot':
+          maxSlot = Math.max(maxSlot, ...g.angles);
+          return { kind: K.rot, m1: bit(g.wire), m2: 0, slot: g.angles[0], slot2: g.angles[1], slot3: g.angles[2] };
         default:
           if (g.wires[0] === g.wires[1]) throw new RangeError(`${g.gate} wires must differ`);
           maxSlot = Math.max(maxSlot, g.angle);
-          return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle };
+          return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle, slot2: -1, slot3: -1 };
       }
     });
     for (const op of this.ops) {
-      if (op.slot !== -1 && (!Number.isInteger(op.slot) || op.slot < 0)) {
-        throw new RangeError(`angle slot must be a non-negative integer, got ${op.slot}`);
+      for (const sl of op.kind === K.rot ? [op.slot, op.slot2, op.slot3] : [op.slot]) {
+        if (sl !== -1 && (!Number.isInteger(sl) || sl < 0)) {
+          throw new RangeError(`angle slot must be a non-negative integer, got ${sl}`);
+        }
       }
     }
+    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
+    if (options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS) this.ops = fuseSingleQubitChains(this.ops);
+    this.ops = fuseCnotRuns(fuseCzRuns(this.ops, this.dim), this.dim);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
     this.re = new Float64Array(this.dim);
     this.im = new Float64Array(this.dim);
@@ -136,8 +186,20 @@ export class BatchedCircuit {
       re[0] = 1;
     }
     const base = b * this.numAngles;
+    const u = this.rotU;
     for (const op of this.ops) {
-      applyGate(re, im, this.dim, op, op.slot >= 0 ? (angles[base + op.slot] as number) : 0);
+      if (op.kind === K.chain) {
+        chainMatrix(op, angles, base, u);
+        applyU(re, im, this.dim, op.m1, u);
+      } else if (op.kind === K.rot) {
+        rotMatrix(
+          angles[base + op.slot] as number,
+          angles[base + op.slot2] as number,
+          angles[base + op.slot3] as number,
+          u,
+        );
+        applyU(re, im, this.dim, op.m1, u);
+      } else applyGate(re, im, this.dim, op, op.slot >= 0 ? (angles[base + op.slot] as number) : 0);
     }
   }
 
@@ -201,6 +263,42 @@ export class BatchedCircuit {
       const base = b * this.numAngles;
       for (let g = this.ops.length - 1; g >= 0; g--) {
         const op = this.ops[g] as Compiled;
+        if (op.kind === K.chain) {
+          chainGradients(lre, lim, re, im, dim, op, p.angles, base, grads, this.rotU);
+          // Undo the chain on both vectors with U† (chainGradients leaves U in rotU).
+          daggerInto(this.rotU, this.rotW);
+          applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
+          continue;
+        }
+        if (op.kind === K.rot) {
+          const phi = p.angles[base + op.slot] as number;
+          const th = p.angles[base + op.slot2] as number;
+          const om = p.angles[base + op.slot3] as number;
+          rotGradients(
+            lre,
+            lim,
+            re,
+            im,
+            dim,
+            op.m1,
+            phi,
+            th,
+            om,
+            grads,
+            base + op.slot,
+            base + op.slot2,
+            base + op.slot3,
+          );
+          // Undo the gate on both vectors: U† = Rot(−ω, −θ, −φ).
+          rotMatrix(-om, -th, -phi, this.rotW);
+          applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
+          continue;
+        }
+        if (op.kind === K.cnotRun) {
+          gatherInPlace(re, im, dim, op.undo as Int32Array);
+          gatherInPlace(lre, lim, dim, op.undo as Int32Array);
+          continue;
+        }
         if (op.slot >= 0) {
           grads[base + op.slot] = (grads[base + op.slot] as number) + generatorOverlap(lre, lim, re, im, dim, op);
         }
@@ -224,6 +322,77 @@ export class BatchedCircuit {
   }
 }
 
+/** Replaces each run of two or more consecutive CZ gates by one pass over the indices it negates. */
+function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
+  const out: Compiled[] = [];
+  for (let i = 0; i < ops.length; ) {
+    let j = i;
+    while (j < ops.length && (ops[j] as Compiled).kind === K.cz) j++;
+    if (j - i < 2) {
+      out.push(ops[i] as Compiled);
+      i++;
+      continue;
+    }
+    const run = ops.slice(i, j);
+    const flip: number[] = [];
+    for (let k = 0; k < dim; k++) {
+      let neg = false;
+      for (const op of run) if ((k & op.m1) !== 0 && (k & op.m2) !== 0) neg = !neg;
+      if (neg) flip.push(k);
+    }
+    out.push({ kind: K.czRun, m1: 0, m2: 0, slot: -1, slot2: -1, slot3: -1, flip: Int32Array.from(flip) });
+    i = j;
+  }
+  return out;
+}
+
+/** Replaces each run of two or more consecutive CNOTs by one permutation (gather) pass. */
+function fuseCnotRuns(ops: Compiled[], dim: number): Compiled[] {
+  const out: Compiled[] = [];
+  for (let i = 0; i < ops.length; ) {
+    let j = i;
+    while (j < ops.length && (ops[j] as Compiled).kind === K.cnot) j++;
+    if (j - i < 2) {
+      out.push(ops[i] as Compiled);
+      i++;
+      continue;
+    }
+    const run = ops.slice(i, j);
+    // σ(k): where basis state k ends up after the run; gather = σ⁻¹, undo = σ.
+    const sigma = new Int32Array(dim);
+    const inv = new Int32Array(dim);
+    for (let k = 0; k < dim; k++) {
+      let v = k;
+      for (const op of run) if (v & op.m1) v ^= op.m2;
+      sigma[k] = v;
+      inv[v] = k;
+    }
+    out.push({ kind: K.cnotRun, m1: 0, m2: 0, slot: -1, slot2: -1, slot3: -1, gather: inv, undo: sigma });
+    i = j;
+  }
+  return out;
+}
+
+let scratchRe = new Float64Array(0);
+let scratchIm = new Float64Array(0);
+
+/** out[j] = in[g[j]] in place, through a shared scratch buffer. */
+function gatherInPlace(re: Float64Array, im: Float64Array, dim: number, g: Int32Array): void {
+  if (scratchRe.length < dim) {
+    scratchRe = new Float64Array(dim);
+    scratchIm = new Float64Array(dim);
+  }
+  const tr = scratchRe;
+  const ti = scratchIm;
+  for (let j = 0; j < dim; j++) {
+    const k = g[j] as number;
+    tr[j] = re[k] as number;
+    ti[j] = im[k] as number;
+  }
+  re.set(tr.subarray(0, dim));
+  im.set(ti.subarray(0, dim));
+}
+
 function popParity(x: number): boolean {
   return parity(x) === 1;
 }
@@ -245,17 +414,18 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
   const { m1, m2 } = op;
   switch (op.kind) {
     case K.h:
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = (ar + br) * SQRT1_2;
-        im[k] = (ai + bi) * SQRT1_2;
-        re[j] = (ar - br) * SQRT1_2;
-        im[j] = (ai - bi) * SQRT1_2;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = (ar + br) * SQRT1_2;
+          im[k] = (ai + bi) * SQRT1_2;
+          re[j] = (ar - br) * SQRT1_2;
+          im[j] = (ai - bi) * SQRT1_2;
+        }
       }
       return;
     case K.cnot:
@@ -270,6 +440,18 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
         im[j] = ti;
       }
       return;
+    case K.cnotRun:
+      gatherInPlace(re, im, dim, op.gather as Int32Array);
+      return;
+    case K.czRun: {
+      const flip = op.flip as Int32Array;
+      for (let i = 0; i < flip.length; i++) {
+        const k = flip[i] as number;
+        re[k] = -(re[k] as number);
+        im[k] = -(im[k] as number);
+      }
+      return;
+    }
     case K.cz: {
       const both = m1 | m2;
       for (let k = 0; k < dim; k++) {
@@ -283,34 +465,36 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
     case K.rx: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = c * ar + s * bi;
-        im[k] = c * ai - s * br;
-        re[j] = s * ai + c * br;
-        im[j] = -s * ar + c * bi;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = c * ar + s * bi;
+          im[k] = c * ai - s * br;
+          re[j] = s * ai + c * br;
+          im[j] = -s * ar + c * bi;
+        }
       }
       return;
     }
     case K.ry: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      for (let k = 0; k < dim; k++) {
-        if (k & m1) continue;
-        const j = k | m1;
-        const ar = re[k] as number;
-        const ai = im[k] as number;
-        const br = re[j] as number;
-        const bi = im[j] as number;
-        re[k] = c * ar - s * br;
-        im[k] = c * ai - s * bi;
-        re[j] = s * ar + c * br;
-        im[j] = s * ai + c * bi;
+      for (let base = 0; base < dim; base += 2 * m1) {
+        for (let k = base; k < base + m1; k++) {
+          const j = k | m1;
+          const ar = re[k] as number;
+          const ai = im[k] as number;
+          const br = re[j] as number;
+          const bi = im[j] as number;
+          re[k] = c * ar - s * br;
+          im[k] = c * ai - s * bi;
+          re[j] = s * ar + c * br;
+          im[j] = s * ai + c * bi;
+        }
       }
       return;
     }
@@ -318,10 +502,9 @@ function applyGate(re: Float64Array, im: Float64Array, dim: number, op: Compiled
     case K.zz: {
       const c = Math.cos(theta / 2);
       const s = Math.sin(theta / 2);
-      const mask = m1 | m2;
       for (let k = 0; k < dim; k++) {
         // eigenvalue +1 → e^{−iθ/2}, −1 → e^{+iθ/2}
-        const sg = popParity(k & mask) ? s : -s;
+        const sg = ((k & m1) === 0) !== ((k & m2) === 0) ? s : -s;
         const ar = re[k] as number;
         const ai = im[k] as number;
         re[k] = c * ar - sg * ai;
@@ -367,10 +550,9 @@ function generatorOverlap(
   switch (op.kind) {
     case K.rz:
     case K.zz: {
-      const mask = m1 | m2;
       for (let k = 0; k < dim; k++) {
         const v = (lre[k] as number) * (im[k] as number) - (lim[k] as number) * (re[k] as number);
-        s += popParity(k & mask) ? -v : v;
+        s += ((k & m1) === 0) !== ((k & m2) === 0) ? -v : v;
       }
       return s;
     }
@@ -404,5 +586,413 @@ function generatorOverlap(
     }
     default:
       return 0;
+  }
+}
+
+/** Applies a 2×2 complex matrix to the wire with bit mask m. */
+function applyU(re: Float64Array, im: Float64Array, dim: number, m: number, u: Float64Array): void {
+  const [a0, a1, b0, b1, c0, c1, d0, d1] = u as unknown as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  for (let base = 0; base < dim; base += 2 * m) {
+    for (let k = base; k < base + m; k++) {
+      const j = k + m;
+      const xr = re[k] as number;
+      const xi = im[k] as number;
+      const yr = re[j] as number;
+      const yi = im[j] as number;
+      re[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      im[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      re[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      im[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
+  }
+}
+
+/**
+ * Groups single-qubit gates into one chain per wire: a gate joins the open chain of its wire
+ * (placed where that chain's first gate was; it only moves past gates on other wires, which
+ * commute with it); a multi-qubit gate closes the chains of its wires.
+ */
+function fuseSingleQubitChains(ops: Compiled[]): Compiled[] {
+  const out: Array<Compiled | { m1: number; kinds: number[]; slots: number[] }> = [];
+  const open = new Map<number, { m1: number; kinds: number[]; slots: number[] }>();
+  const elementary: Record<number, number> = { [K.h]: 0, [K.rx]: 1, [K.ry]: 2, [K.rz]: 3 };
+  for (const op of ops) {
+    const single = op.kind === K.rot || op.kind in elementary;
+    if (!single) {
+      for (const m of [op.m1, op.m2]) if (m) open.delete(m);
+      out.push(op);
+      continue;
+    }
+    let ch = open.get(op.m1);
+    if (!ch) {
+      ch = { m1: op.m1, kinds: [], slots: [] };
+      open.set(op.m1, ch);
+      out.push(ch);
+    }
+    if (op.kind === K.rot) {
+      ch.kinds.push(3, 2, 3);
+      ch.slots.push(op.slot, op.slot2, op.slot3);
+    } else {
+      ch.kinds.push(elementary[op.kind] as number);
+      ch.slots.push(op.slot);
+    }
+  }
+  return out.map((o) =>
+    'kind' in o
+      ? o
+      : {
+          kind: K.chain,
+          m1: o.m1,
+          m2: 0,
+          slot: -1,
+          slot2: -1,
+          slot3: -1,
+          chainKinds: Int8Array.from(o.kinds),
+          chainSlots: Int32Array.from(o.slots),
+        },
+  );
+}
+
+/** The 2×2 complex (interleaved re, im; row-major) of one elementary gate. */
+function elementaryInto(kind: number, t: number, g: Float64Array): void {
+  const c = Math.cos(t / 2);
+  const s = Math.sin(t / 2);
+  g.fill(0);
+  switch (kind) {
+    case 0:
+      g[0] = SQRT1_2;
+      g[2] = SQRT1_2;
+      g[4] = SQRT1_2;
+      g[6] = -SQRT1_2;
+      return;
+    case 1: // RX = [[c, −is], [−is, c]]
+      g[0] = c;
+      g[3] = -s;
+      g[5] = -s;
+      g[6] = c;
+      return;
+    case 2: // RY = [[c, −s], [s, c]]
+      g[0] = c;
+      g[2] = -s;
+      g[4] = s;
+      g[6] = c;
+      return;
+    default: // RZ = diag(e^(−it/2), e^(it/2))
+      g[0] = c;
+      g[1] = -s;
+      g[6] = c;
+      g[7] = s;
+  }
+}
+
+/** out = a·b for 2×2 complex matrices (out may alias a or b). */
+function mulInto(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  const r00 =
+    (a[0] as number) * (b[0] as number) -
+    (a[1] as number) * (b[1] as number) +
+    (a[2] as number) * (b[4] as number) -
+    (a[3] as number) * (b[5] as number);
+  const i00 =
+    (a[0] as number) * (b[1] as number) +
+    (a[1] as number) * (b[0] as number) +
+    (a[2] as number) * (b[5] as number) +
+    (a[3] as number) * (b[4] as number);
+  const r01 =
+    (a[0] as number) * (b[2] as number) -
+    (a[1] as number) * (b[3] as number) +
+    (a[2] as number) * (b[6] as number) -
+    (a[3] as number) * (b[7] as number);
+  const i01 =
+    (a[0] as number) * (b[3] as number) +
+    (a[1] as number) * (b[2] as number) +
+    (a[2] as number) * (b[7] as number) +
+    (a[3] as number) * (b[6] as number);
+  const r10 =
+    (a[4] as number) * (b[0] as number) -
+    (a[5] as number) * (b[1] as number) +
+    (a[6] as number) * (b[4] as number) -
+    (a[7] as number) * (b[5] as number);
+  const i10 =
+    (a[4] as number) * (b[1] as number) +
+    (a[5] as number) * (b[0] as number) +
+    (a[6] as number) * (b[5] as number) +
+    (a[7] as number) * (b[4] as number);
+  const r11 =
+    (a[4] as number) * (b[2] as number) -
+    (a[5] as number) * (b[3] as number) +
+    (a[6] as number) * (b[6] as number) -
+    (a[7] as number) * (b[7] as number);
+  const i11 =
+    (a[4] as number) * (b[3] as number) +
+    (a[5] as number) * (b[2] as number) +
+    (a[6] as number) * (b[7] as number) +
+    (a[7] as number) * (b[6] as number);
+  out[0] = r00;
+  out[1] = i00;
+  out[2] = r01;
+  out[3] = i01;
+  out[4] = r10;
+  out[5] = i10;
+  out[6] = r11;
+  out[7] = i11;
+}
+
+function daggerInto(a: Float64Array, out: Float64Array): void {
+  const r01 = a[2] as number;
+  const i01 = a[3] as number;
+  out[0] = a[0] as number;
+  out[1] = -(a[1] as number);
+  out[2] = a[4] as number;
+  out[3] = -(a[5] as number);
+  out[4] = r01;
+  out[5] = -i01;
+  out[6] = a[6] as number;
+  out[7] = -(a[7] as number);
+}
+
+const chainG = new Float64Array(8);
+const chainV = new Float64Array(8);
+const chainT = new Float64Array(8);
+const chainVd = new Float64Array(8);
+const PAULI: Float64Array[] = [
+  new Float64Array(8), // h: no generator
+  Float64Array.of(0, 0, 1, 0, 1, 0, 0, 0), // X
+  Float64Array.of(0, 0, 0, -1, 0, 1, 0, 0), // Y
+  Float64Array.of(1, 0, 0, 0, 0, 0, -1, 0), // Z
+];
+
+/** U = G_k ⋯ G_1 of a chain, into u. */
+function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float64Array): void {
+  const kinds = op.chainKinds as Int8Array;
+  const slots = op.chainSlots as Int32Array;
+  u.fill(0);
+  u[0] = 1;
+  u[6] = 1;
+  for (let e = 0; e < kinds.length; e++) {
+    const sl = slots[e] as number;
+    elementaryInto(kinds[e] as number, sl >= 0 ? (angles[base + sl] as number) : 0, chainG);
+    mulInto(chainG, u, u);
+  }
+}
+
+/**
+ * Adds the gradient of every angle in a chain given ψ (state after the chain) and λ: with the
+ * cross matrix C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
+ * is Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ with A = V P_j V†, V the chain's gates after j. One pass over
+ * the state whatever the chain's length. Leaves the chain's U in `u`.
+ */
+function chainGradients(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  op: Compiled,
+  angles: Float64Array,
+  base: number,
+  grads: Float64Array,
+  u: Float64Array,
+): void {
+  const m = op.m1;
+  const cm = crossMatrix(lre, lim, re, im, dim, m);
+  const c00r = cm[0] as number;
+  const c00i = cm[1] as number;
+  const c01r = cm[2] as number;
+  const c01i = cm[3] as number;
+  const c10r = cm[4] as number;
+  const c10i = cm[5] as number;
+  const c11r = cm[6] as number;
+  const c11i = cm[7] as number;
+  const kinds = op.chainKinds as Int8Array;
+  const slots = op.chainSlots as Int32Array;
+  chainV.fill(0);
+  chainV[0] = 1;
+  chainV[6] = 1;
+  for (let e = kinds.length - 1; e >= 0; e--) {
+    const kind = kinds[e] as number;
+    const sl = slots[e] as number;
+    if (sl >= 0) {
+      mulInto(chainV, PAULI[kind] as Float64Array, chainT);
+      daggerInto(chainV, chainVd);
+      mulInto(chainT, chainVd, chainT);
+      const a = chainT;
+      const g =
+        (a[0] as number) * c00i +
+        (a[1] as number) * c00r +
+        (a[2] as number) * c01i +
+        (a[3] as number) * c01r +
+        (a[4] as number) * c10i +
+        (a[5] as number) * c10r +
+        (a[6] as number) * c11i +
+        (a[7] as number) * c11r;
+      grads[base + sl] = (grads[base + sl] as number) + g;
+    }
+    elementaryInto(kind, sl >= 0 ? (angles[base + sl] as number) : 0, chainG);
+    mulInto(chainV, chainG, chainV);
+  }
+  u.set(chainV);
+}
+
+/**
+ * Rot(φ, θ, ω) as [u00, u01, u10, u11] complex (re, im interleaved):
+ * [[e^(−i(φ+ω)/2) c, −e^(i(φ−ω)/2) s], [e^(−i(φ−ω)/2) s, e^(i(φ+ω)/2) c]].
+ */
+function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): void {
+  const c = Math.cos(theta / 2);
+  const s = Math.sin(theta / 2);
+  const a = (phi + omega) / 2;
+  const d = (phi - omega) / 2;
+  const ca = Math.cos(a);
+  const sa = Math.sin(a);
+  const cd = Math.cos(d);
+  const sd = Math.sin(d);
+  u[0] = ca * c;
+  u[1] = -sa * c;
+  u[2] = -cd * s;
+  u[3] = -sd * s;
+  u[4] = cd * s;
+  u[5] = -sd * s;
+  u[6] = ca * c;
+  u[7] = sa * c;
+}
+
+/**
+ * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) given ψ (state after the gate) and λ: with the cross
+ * matrix C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire, each gradient is
+ * Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ for the generator A of that angle moved to the gate's output.
+ */
+function rotGradients(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  m: number,
+  phi: number,
+  theta: number,
+  omega: number,
+  grads: Float64Array,
+  gPhi: number,
+  gTheta: number,
+  gOmega: number,
+): void {
+  // C_ab real/imag, a = λ component, b = ψ component.
+  const cm = crossMatrix(lre, lim, re, im, dim, m);
+  const c00i = cm[1] as number;
+  const c01r = cm[2] as number;
+  const c01i = cm[3] as number;
+  const c10r = cm[4] as number;
+  const c10i = cm[5] as number;
+  const c11i = cm[7] as number;
+  // A_ω = Z; A_θ = RZ(ω)·Y·RZ(ω)† = [[0, −i e^(−iω)], [i e^(iω), 0]];
+  // A_φ = RZ(ω)RY(θ)·Z·(RZ(ω)RY(θ))† = [[cos θ, sin θ e^(−iω)], [sin θ e^(iω), −cos θ]].
+  const cw = Math.cos(omega);
+  const sw = Math.sin(omega);
+  const ct = Math.cos(theta);
+  const st = Math.sin(theta);
+  void phi;
+  grads[gOmega] = (grads[gOmega] as number) + c00i - c11i;
+  grads[gTheta] = (grads[gTheta] as number) - sw * (c01i + c10i) + cw * (c10r - c01r);
+  grads[gPhi] = (grads[gPhi] as number) + ct * (c00i - c11i) + st * (cw * (c01i + c10i) + sw * (c10r - c01r));
+}
+
+const cross = new Float64Array(8);
+
+/** C_ab = Σ conj(λ_a) ψ_b over the amplitude pairs (a, b ∈ {0, 1}) of the wire with bit mask m. */
+function crossMatrix(
+  lre: Float64Array,
+  lim: Float64Array,
+  re: Float64Array,
+  im: Float64Array,
+  dim: number,
+  m: number,
+): Float64Array {
+  let c00r = 0;
+  let c00i = 0;
+  let c01r = 0;
+  let c01i = 0;
+  let c10r = 0;
+  let c10i = 0;
+  let c11r = 0;
+  let c11i = 0;
+  for (let b0 = 0; b0 < dim; b0 += 2 * m) {
+    for (let k = b0; k < b0 + m; k++) {
+      const j = k + m;
+      const l0r = lre[k] as number;
+      const l0i = lim[k] as number;
+      const l1r = lre[j] as number;
+      const l1i = lim[j] as number;
+      const p0r = re[k] as number;
+      const p0i = im[k] as number;
+      const p1r = re[j] as number;
+      const p1i = im[j] as number;
+      c00r += l0r * p0r + l0i * p0i;
+      c00i += l0r * p0i - l0i * p0r;
+      c01r += l0r * p1r + l0i * p1i;
+      c01i += l0r * p1i - l0i * p1r;
+      c10r += l1r * p0r + l1i * p0i;
+      c10i += l1r * p0i - l1i * p0r;
+      c11r += l1r * p1r + l1i * p1i;
+      c11i += l1r * p1i - l1i * p1r;
+    }
+  }
+  cross[0] = c00r;
+  cross[1] = c00i;
+  cross[2] = c01r;
+  cross[3] = c01i;
+  cross[4] = c10r;
+  cross[5] = c10i;
+  cross[6] = c11r;
+  cross[7] = c11i;
+  return cross;
+}
+
+/** {@link applyU} on two states in one sweep (the adjoint step undoes a gate on ψ and λ). */
+function applyU2(
+  re: Float64Array,
+  im: Float64Array,
+  lre: Float64Array,
+  lim: Float64Array,
+  dim: number,
+  m: number,
+  u: Float64Array,
+): void {
+  const a0 = u[0] as number;
+  const a1 = u[1] as number;
+  const b0 = u[2] as number;
+  const b1 = u[3] as number;
+  const c0 = u[4] as number;
+  const c1 = u[5] as number;
+  const d0 = u[6] as number;
+  const d1 = u[7] as number;
+  for (let base = 0; base < dim; base += 2 * m) {
+    for (let k = base; k < base + m; k++) {
+      const j = k + m;
+      let xr = re[k] as number;
+      let xi = im[k] as number;
+      let yr = re[j] as number;
+      let yi = im[j] as number;
+      re[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      im[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      re[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      im[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+      xr = lre[k] as number;
+      xi = lim[k] as number;
+      yr = lre[j] as number;
+      yi = lim[j] as number;
+      lre[k] = a0 * xr - a1 * xi + b0 * yr - b1 * yi;
+      lim[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
+      lre[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
+      lim[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
   }
 }

@@ -1,0 +1,376 @@
+/**
+ * The benchmark study report (Bowles, Ahmed, Schuld 2024) for chosen cells:
+ *
+ *   pnpm --filter @q-store/ml-training bench -- --study [--set default|speed|full] \
+ *     [--models A,B] [--datasets linearly_separable:2,4,6;hidden_manifold:2] [--seeds 5] [--out DIR]
+ *
+ * Each cell (model × dataset variant) is retrained with the paper's best hyperparameters (from
+ * `paper-results.csv` when the study's folder `../shared/qml-benchmarks` is present, or
+ * QML_BENCHMARKS_DIR; otherwise the few built-in ones below, and the report says so) with seeds
+ * 0…4 on the regenerated dataset. Writes `study.csv` and a self-contained `study.html` (test
+ * accuracy against the number of features, one line per model, the paper's beside ours; per cell
+ * our mean ± std, the paper's, the difference in combined standard deviations, fit times).
+ *
+ * Sets: `default` (under 20 minutes here: two families at d = 2, 4, 6, every model, plus the
+ * speed cells with one fit each); `speed` (linearly_separable_10d for DataReuploading,
+ * IQPVariational and DressedQuantumCircuit, one fit each, against the paper's fit time); `full`
+ * (every cell of paper-results.csv for the models and generated families here: hours).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  generateStudyDataset,
+  meanStd,
+  STUDY_MODELS,
+  STUDY_VARIANTS,
+  type StudyFamily,
+  type StudyHyperparameters,
+  studyDatasetName,
+  studyRetrain,
+} from '../src/study/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+interface PaperCell {
+  model: string;
+  dataset: string;
+  hyperparameters: StudyHyperparameters;
+  seeds: number[];
+  mean: number;
+  std: number;
+  fitSeconds: number | undefined;
+}
+
+/** Minimal CSV reader (quoted fields with doubled quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else if (c === '"') q = false;
+      else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') {
+      row.push(f);
+      f = '';
+    } else if (c === '\n') {
+      row.push(f);
+      rows.push(row);
+      row = [];
+      f = '';
+    } else if (c !== '\r') f += c;
+  }
+  if (f !== '' || row.length > 0) rows.push([...row, f]);
+  return rows;
+}
+
+async function loadPaper(): Promise<{ cells: Map<string, PaperCell>; source: string } | undefined> {
+  const dir = process.env.QML_BENCHMARKS_DIR ?? resolve(here, '../../../../shared/qml-benchmarks');
+  const file = join(dir, 'paper-results.csv');
+  if (!existsSync(file)) return undefined;
+  const [head, ...rows] = parseCsv(await readFile(file, 'utf8'));
+  const col = (n: string) => (head as string[]).indexOf(n);
+  const cells = new Map<string, PaperCell>();
+  for (const r of rows) {
+    if (r.length < 5) continue;
+    const hp = JSON.parse(r[col('hyperparameters')] as string) as Record<string, string>;
+    const ft = r[col('grid_best_mean_fit_time_s')];
+    cells.set(`${r[col('model')]}|${r[col('dataset')]}`, {
+      model: r[col('model')] as string,
+      dataset: r[col('dataset')] as string,
+      hyperparameters: hp,
+      seeds: (r[col('test_acc_seeds')] as string).split(' ').map(Number),
+      mean: Number(r[col('test_acc_mean')]),
+      std: Number(r[col('test_acc_std')]),
+      fitSeconds: ft ? Number(ft) : undefined,
+    });
+  }
+  return { cells, source: file };
+}
+
+/** The paper's best hyperparameters for the speed cells, used when paper-results.csv is absent. */
+const BUILT_IN: Record<string, StudyHyperparameters> = {
+  'DataReuploadingClassifier|linearly_separable_10d': { learning_rate: 0.01, n_layers: 5, observable_type: 'full' },
+  'IQPVariationalClassifier|linearly_separable_10d': { learning_rate: 0.01, n_layers: 5, repeats: 1 },
+  'DressedQuantumCircuitClassifier|linearly_separable_10d': { learning_rate: 0.001, n_layers: 1 },
+};
+
+const SPEED_MODELS = ['DataReuploadingClassifier', 'IQPVariationalClassifier', 'DressedQuantumCircuitClassifier'];
+const ALL_MODELS = Object.keys(STUDY_MODELS);
+
+interface Cell {
+  model: string;
+  family: StudyFamily;
+  variant: number;
+  seeds: number;
+  speed?: boolean;
+}
+
+function cellsFor(set: string): Cell[] {
+  const models = arg('models')?.split(',') ?? ALL_MODELS;
+  const seeds = Number(arg('seeds') ?? 5);
+  const out: Cell[] = [];
+  const ds = arg('datasets');
+  if (ds) {
+    for (const part of ds.split(';')) {
+      const [fam, vs] = part.split(':');
+      for (const v of (vs ?? '').split(','))
+        for (const m of models) out.push({ model: m, family: fam as StudyFamily, variant: Number(v), seeds });
+    }
+    return out;
+  }
+  if (set === 'speed' || set === 'default')
+    for (const m of SPEED_MODELS.filter((x) => models.includes(x)))
+      out.push({ model: m, family: 'linearly_separable', variant: 10, seeds: 1, speed: true });
+  if (set === 'default')
+    for (const fam of ['linearly_separable', 'hidden_manifold'] as const)
+      for (const v of [2, 4, 6]) for (const m of models) out.push({ model: m, family: fam, variant: v, seeds });
+  if (set === 'full')
+    for (const fam of [
+      'linearly_separable',
+      'hidden_manifold',
+      'hidden_manifold_diff',
+      'two_curves',
+      'two_curves_diff',
+      'hyperplanes_diff',
+    ] as const)
+      for (const v of STUDY_VARIANTS[fam])
+        for (const m of models) out.push({ model: m, family: fam, variant: v, seeds });
+  return out;
+}
+
+interface Row {
+  model: string;
+  family: string;
+  dataset: string;
+  features: number;
+  qubits: string;
+  seeds: number;
+  ourMean: number;
+  ourStd: number;
+  ourTrainMean: number;
+  paperMean?: number;
+  paperStd?: number;
+  z?: number;
+  ourFitSeconds: number;
+  ourFitCpuSeconds: number;
+  paperFitSeconds?: number;
+  nonConverged: number;
+  hyperparameters: string;
+}
+
+function qubits(model: string, d: number, hp: StudyHyperparameters): string {
+  const n = (k: string, dflt: number) => Number(hp[k] ?? dflt);
+  switch (model) {
+    case 'DataReuploadingClassifier':
+      return String(Math.ceil(d / 3));
+    case 'ProjectedQuantumKernel':
+      return String(d + 1);
+    case 'CircuitCentricClassifier':
+      return String(n('n_input_copies', 2) * Math.max(1, Math.ceil(Math.log2(d))));
+    case 'TreeTensorClassifier':
+      return String(d <= 2 ? 1 : 2 ** Math.ceil(Math.log2(Math.ceil(Math.log2(d)))));
+    case 'SeparableVariationalClassifier':
+    case 'SeparableKernelClassifier':
+      return `${d}×1`;
+    case 'SVC':
+      return '–';
+    default:
+      return String(d);
+  }
+}
+
+const paper = await loadPaper();
+const set = arg('set') ?? 'default';
+const outDir = resolve(arg('out') ?? join(here, 'out'));
+console.log(
+  paper
+    ? `paper results: ${paper.source} (${paper.cells.size} cells)`
+    : 'paper results: ../shared/qml-benchmarks/paper-results.csv is ABSENT — only the built-in speed-cell hyperparameters are known; no paper comparison',
+);
+const rows: Row[] = [];
+const t0 = performance.now();
+for (const cell of cellsFor(set)) {
+  const dataset = studyDatasetName(cell.family, cell.variant);
+  const key = `${cell.model}|${dataset}`;
+  const p = paper?.cells.get(key);
+  const hp = { ...(p?.hyperparameters ?? BUILT_IN[key] ?? {}) };
+  if (!p && !BUILT_IN[key]) {
+    console.log(`skip ${key}: no best hyperparameters known`);
+    continue;
+  }
+  delete hp.batch_size;
+  const data = generateStudyDataset(cell.family, cell.variant);
+  const runs = await studyRetrain({
+    model: cell.model,
+    params: hp,
+    train: data.train,
+    test: data.test,
+    seeds: Array.from({ length: cell.seeds }, (_, i) => i),
+  });
+  const te = meanStd(runs.map((r) => r.testAccuracy));
+  const tr = meanStd(runs.map((r) => r.trainAccuracy));
+  const fit = meanStd(runs.map((r) => r.fitSeconds)).mean;
+  const cpu = meanStd(runs.map((r) => r.fitCpuSeconds)).mean;
+  const comb = p ? Math.sqrt(te.std ** 2 + p.std ** 2) : undefined;
+  const diff = p ? te.mean - p.mean : undefined;
+  // The paper's CSV rounds to 4 decimals: a difference below that rounding is no difference.
+  const z =
+    comb === undefined || diff === undefined
+      ? undefined
+      : Math.abs(diff) < 5e-5
+        ? 0
+        : comb === 0
+          ? Number.POSITIVE_INFINITY
+          : diff / comb;
+  const row: Row = {
+    model: cell.model,
+    family: cell.family,
+    dataset,
+    features: cell.variant,
+    qubits: qubits(cell.model, cell.variant, hp),
+    seeds: cell.seeds,
+    ourMean: te.mean,
+    ourStd: te.std,
+    ourTrainMean: tr.mean,
+    paperMean: p?.mean,
+    paperStd: p?.std,
+    z,
+    ourFitSeconds: fit,
+    ourFitCpuSeconds: cpu,
+    paperFitSeconds: p?.fitSeconds,
+    nonConverged: runs.filter((r) => !r.converged).length,
+    hyperparameters: JSON.stringify(hp),
+  };
+  rows.push(row);
+  const pf = row.paperFitSeconds;
+  console.log(
+    `${cell.speed ? '[speed] ' : ''}${cell.model.padEnd(32)} ${dataset.padEnd(32)} ours ${te.mean.toFixed(4)} ± ${te.std.toFixed(4)}` +
+      (p ? `  paper ${p.mean.toFixed(4)} ± ${p.std.toFixed(4)}  z ${z?.toFixed(2)}` : '') +
+      `  fit ${fit.toFixed(2)} s (cpu ${cpu.toFixed(2)} s)${pf ? ` vs ${pf.toFixed(1)} s (${(pf / fit).toFixed(1)}× wall, ${(pf / cpu).toFixed(1)}× cpu)` : ''}`,
+  );
+}
+const wall = (performance.now() - t0) / 1000;
+
+const compared = rows.filter((r) => r.z !== undefined && r.seeds > 1);
+const agree = compared.filter((r) => Math.abs(r.z as number) <= 2);
+const speed = rows.filter((r) => r.seeds === 1 && r.paperFitSeconds);
+console.log(
+  `\n${rows.length} cells in ${wall.toFixed(0)} s; agreement within 2 combined std: ${agree.length}/${compared.length}`,
+);
+for (const r of speed)
+  console.log(
+    `speed ${r.model} ${r.dataset}: one fit ${r.ourFitSeconds.toFixed(2)} s wall (${r.ourFitCpuSeconds.toFixed(2)} s cpu) vs paper ${r.paperFitSeconds?.toFixed(1)} s = ${((r.paperFitSeconds as number) / r.ourFitSeconds).toFixed(1)}× wall, ${((r.paperFitSeconds as number) / r.ourFitCpuSeconds).toFixed(1)}× cpu (goal ≥ 10×)`,
+  );
+
+await mkdir(outDir, { recursive: true });
+const cols: Array<keyof Row> = [
+  'model',
+  'family',
+  'dataset',
+  'features',
+  'qubits',
+  'seeds',
+  'ourMean',
+  'ourStd',
+  'ourTrainMean',
+  'paperMean',
+  'paperStd',
+  'z',
+  'ourFitSeconds',
+  'paperFitSeconds',
+  'nonConverged',
+  'hyperparameters',
+];
+const csvField = (v: unknown) => {
+  const s = v === undefined ? '' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+await writeFile(
+  join(outDir, 'study.csv'),
+  `${cols.join(',')}\n${rows.map((r) => cols.map((c) => csvField(r[c])).join(',')).join('\n')}\n`,
+);
+await writeFile(join(outDir, 'study.html'), html(rows, wall, paper?.source !== undefined));
+console.log(`wrote ${join(outDir, 'study.csv')} and ${join(outDir, 'study.html')}`);
+
+function html(rows: Row[], seconds: number, havePaper: boolean): string {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const colors = [
+    '#1f77b4',
+    '#ff7f0e',
+    '#2ca02c',
+    '#d62728',
+    '#9467bd',
+    '#8c564b',
+    '#e377c2',
+    '#7f7f7f',
+    '#bcbd22',
+    '#17becf',
+  ];
+  const models = [...new Set(rows.map((r) => r.model))];
+  const color = (m: string) => colors[models.indexOf(m) % colors.length] as string;
+  const plots = [...new Set(rows.filter((r) => r.seeds > 1).map((r) => r.family))].map((fam) => {
+    const fr = rows.filter((r) => r.family === fam && r.seeds > 1);
+    const xs = [...new Set(fr.map((r) => r.features))].sort((a, b) => a - b);
+    const W = 560;
+    const H = 320;
+    const L = 50;
+    const B = 40;
+    const sx = (v: number) =>
+      L + ((v - (xs[0] as number)) / Math.max(1, (xs.at(-1) as number) - (xs[0] as number))) * (W - L - 20);
+    const sy = (v: number) => H - B - ((v - 0.4) / 0.6) * (H - B - 20);
+    let svg = `<svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg" font-size="11">`;
+    for (const t of [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1])
+      svg += `<line x1="${L}" x2="${W - 20}" y1="${sy(t)}" y2="${sy(t)}" stroke="#eee"/><text x="${L - 30}" y="${sy(t) + 4}">${t.toFixed(1)}</text>`;
+    for (const v of xs) svg += `<text x="${sx(v) - 4}" y="${H - B + 16}">${v}</text>`;
+    svg += `<text x="${W / 2 - 40}" y="${H - 6}">number of features</text>`;
+    for (const m of models) {
+      const mr = fr.filter((r) => r.model === m).sort((a, b) => a.features - b.features);
+      if (mr.length === 0) continue;
+      const line = (get: (r: Row) => number | undefined, dash: string) => {
+        const pts = mr.filter((r) => get(r) !== undefined).map((r) => `${sx(r.features)},${sy(get(r) as number)}`);
+        return pts.length
+          ? `<polyline fill="none" stroke="${color(m)}" stroke-width="2" ${dash} points="${pts.join(' ')}"/>` +
+              pts
+                .map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color(m)}"/>`)
+                .join('')
+          : '';
+      };
+      svg += line((r) => r.ourMean, '') + line((r) => r.paperMean, 'stroke-dasharray="5,4" opacity="0.6"');
+    }
+    svg += '</svg>';
+    return `<h3>${esc(fam)}</h3>${svg}`;
+  });
+  const legend = models.map((m) => `<span style="color:${color(m)}">■ ${esc(m)}</span>`).join(' &nbsp; ');
+  const fmt = (v: number | undefined, d = 4) => (v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(d) : '∞');
+  const table = rows
+    .map((r) => {
+      const ok = r.z === undefined ? '' : Math.abs(r.z) <= 2 ? 'ok' : 'off';
+      return `<tr class="${ok}"><td>${esc(r.model)}</td><td>${esc(r.dataset)}</td><td>${r.qubits}</td><td>${r.seeds}</td><td>${fmt(r.ourMean)} ± ${fmt(r.ourStd)}</td><td>${fmt(r.paperMean)} ± ${fmt(r.paperStd)}</td><td>${fmt(r.z, 2)}</td><td>${fmt(r.ourFitSeconds, 2)}</td><td>${fmt(r.ourFitCpuSeconds, 2)}</td><td>${fmt(r.paperFitSeconds, 1)}</td><td>${r.paperFitSeconds ? `${(r.paperFitSeconds / r.ourFitSeconds).toFixed(1)}×` : '–'}</td><td>${r.nonConverged}</td><td><code>${esc(r.hyperparameters)}</code></td></tr>`;
+    })
+    .join('\n');
+  const compared = rows.filter((r) => r.z !== undefined && r.seeds > 1);
+  const agree = compared.filter((r) => Math.abs(r.z as number) <= 2).length;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>q-store: QML benchmark study</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1300px}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px}tr.off{background:#fde2e2}tr.ok{background:#e8f6e8}.plots{display:flex;flex-wrap:wrap;gap:16px}</style></head><body>
+<h1>QML benchmark study (Bowles, Ahmed, Schuld 2024) on q-store</h1>
+<p>${rows.length} cells in ${seconds.toFixed(0)} s on this machine (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores at the end). ${havePaper ? `Agreement within 2 combined standard deviations: <b>${agree}/${compared.length}</b> multi-seed cells.` : '<b>paper-results.csv was absent: no paper values.</b>'} Solid lines: ours (mean over seeds); dashed: the paper's.</p>
+<p>${legend}</p><div class="plots">${plots.join('')}</div>
+<h2>Cells</h2><p>z = (ours − paper)/√(σ_ours² + σ_paper²); ∞ when both σ are 0 and the means differ. Paper fit time = its grid_best_mean_fit_time_s (mean fit time of the best grid point in its search).</p>
+<table><tr><th>model</th><th>dataset</th><th>qubits</th><th>seeds</th><th>ours test acc</th><th>paper test acc</th><th>z</th><th>our fit s (wall)</th><th>our fit s (cpu)</th><th>paper fit s</th><th>speed-up (wall)</th><th>not converged</th><th>hyperparameters</th></tr>
+${table}</table></body></html>
+`;
+}
