@@ -15,7 +15,7 @@
  *    the published Yao and qulacs figures and the memory floor per pass measured in the same run.
  *
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
- * --only qcbm`.
+ * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ import { compileOps } from '../src/program.js';
 import { Workspace } from '../src/workspace.js';
 import { gateCount, layeredCircuit } from './circuits.js';
 import { qcbmBench } from './qcbm.js';
+import { smallCallsBench } from './small-calls.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -112,9 +113,9 @@ function runPeer(
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 async function main(): Promise<void> {
-  if (only === 'qcbm') {
+  if (only === 'qcbm' || only === 'small') {
     console.log(`node ${process.version}, ${process.arch}`);
-    await qcbmBench(qcbmSizes);
+    await (only === 'qcbm' ? qcbmBench(qcbmSizes) : smallCallsBench());
     return;
   }
   console.log(
@@ -190,4 +191,7 @@ async function main(): Promise<void> {
 }
 
 await main();
-if (only === '') await qcbmBench(qcbmSizes);
+if (only === '') {
+  await smallCallsBench();
+  await qcbmBench(qcbmSizes);
+}

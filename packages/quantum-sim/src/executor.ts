@@ -16,7 +16,16 @@ export class Yielder {
   constructor(private readonly signal: AbortSignal | undefined) {}
 
   async tick(): Promise<void> {
-    if (performance.now() - this.last < SLICE_MS) return;
+    if (this.due()) await this.yieldNow();
+  }
+
+  /** True when {@link SLICE_MS} of work has passed since the last turn (checked without awaiting). */
+  due(): boolean {
+    return performance.now() - this.last >= SLICE_MS;
+  }
+
+  /** Yields one turn of the event loop, then throws if the signal has fired. */
+  async yieldNow(): Promise<void> {
     await nextTurn();
     throwIfAborted(this.signal);
     this.last = performance.now();
@@ -47,7 +56,7 @@ export async function execute(
   throwIfAborted(signal);
   const dim = 2 ** n;
   for (let i = 0; i < ops.length; i++) {
-    await yielder.tick();
+    if (yielder.due()) await yielder.yieldNow(); // no await per op: small circuits stay synchronous
     applyOp(a, dim, ops[i] as Op, wasm);
   }
 }

@@ -27,7 +27,14 @@ import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
 import { boundGates, compileOps } from './program.js';
 import { countsByBitstring, sampleIndices } from './sampling.js';
-import { defaultMemoryLimitBytes, maxQubitsFor, SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
+import {
+  defaultMemoryLimitBytes,
+  maxQubitsFor,
+  SimulatorCapacityError,
+  stateBytes,
+  type Workspace,
+  WorkspacePool,
+} from './workspace.js';
 
 /**
  * Noise applied by Monte-Carlo **trajectories** (not a density matrix): after every gate, each
@@ -130,11 +137,13 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   private readonly useWasm: boolean;
   private readonly fuse: boolean;
   private readonly finiteDifferenceStep: number | undefined;
+  private readonly pool: WorkspacePool;
 
   constructor(options: StateVectorSimulatorOptions = {}) {
     validateOptions(options);
     super(options);
     this.memoryLimitBytes = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
+    this.pool = new WorkspacePool(this.memoryLimitBytes);
     this.noise = options.noise
       ? {
           depolarizing: options.noise.depolarizing ?? 0,
@@ -174,26 +183,30 @@ export class StateVectorSimulator extends BaseQuantumBackend {
       throwIfAborted(signal);
       const n = circuit.numQubits;
       const ws = this.workspace(n, 1);
-      const a = ws.states[0] as Float64Array;
-      let counts: Map<number, number>;
-      if (this.noise) {
-        counts = new Map();
-        const runs = Math.min(prepared.shots, this.noise.trajectories);
-        const ops = gateOpList(circuit);
-        const yielder = new Yielder(signal);
-        for (let t = 0; t < runs; t++) {
-          const share = Math.floor(prepared.shots / runs) + (t < prepared.shots % runs ? 1 : 0);
-          await this.runTrajectory(a, n, ops, ws, rng, yielder);
-          for (const [i, c] of sampleIndices(a, 2 ** n, share, rng)) counts.set(i, (counts.get(i) ?? 0) + c);
+      try {
+        const a = ws.states[0] as Float64Array;
+        let counts: Map<number, number>;
+        if (this.noise) {
+          counts = new Map();
+          const runs = Math.min(prepared.shots, this.noise.trajectories);
+          const ops = gateOpList(circuit);
+          const yielder = new Yielder(signal);
+          for (let t = 0; t < runs; t++) {
+            const share = Math.floor(prepared.shots / runs) + (t < prepared.shots % runs ? 1 : 0);
+            await this.runTrajectory(a, n, ops, ws, rng, yielder);
+            for (const [i, c] of sampleIndices(a, 2 ** n, share, rng)) counts.set(i, (counts.get(i) ?? 0) + c);
+          }
+        } else {
+          await this.run(a, circuit, ws, signal);
+          counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
         }
-      } else {
-        await this.run(a, circuit, ws, signal);
-        counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
+        const byKey = countsByBitstring(counts, n);
+        const probabilities: Record<string, number> = {};
+        for (const [k, c] of Object.entries(byKey)) probabilities[k] = c / prepared.shots;
+        results.push({ counts: byKey, probabilities, shots: prepared.shots });
+      } finally {
+        this.pool.release(ws);
       }
-      const byKey = countsByBitstring(counts, n);
-      const probabilities: Record<string, number> = {};
-      for (const [k, c] of Object.entries(byKey)) probabilities[k] = c / prepared.shots;
-      results.push({ counts: byKey, probabilities, shots: prepared.shots });
     }
     return results;
   }
@@ -231,8 +244,9 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     }
   }
 
+  /** A workspace from the pool (give it back with `this.pool.release`). */
   private workspace(numQubits: number, count: number): Workspace {
-    return new Workspace(numQubits, count, this.memoryLimitBytes, this.useWasm);
+    return this.pool.acquire(numQubits, count, this.useWasm);
   }
 
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
@@ -255,7 +269,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     a.fill(0);
     a[0] = 1;
     for (const { op, qubits } of ops) {
-      await yielder.tick();
+      if (yielder.due()) await yielder.yieldNow();
       if (op) applyOp(a, dim, op, ws.wasm);
       for (const q of qubits) {
         if (noise.bitFlip > 0 && rng.float() < noise.bitFlip) applyOp(a, dim, { kind: 'x', controls: 0, q }, ws.wasm);
@@ -284,9 +298,23 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     if (shots !== undefined) {
       return estimateFromSamples(this, { circuit, observables, shots, seed: seed ?? randomSeed(), signal });
     }
+    const ws = this.workspace(circuit.numQubits, 1);
+    try {
+      return await this.evaluateIn(ws, circuit, observables, seed, signal);
+    } finally {
+      this.pool.release(ws);
+    }
+  }
+
+  private async evaluateIn(
+    ws: Workspace,
+    circuit: CircuitJson,
+    observables: readonly Observable[],
+    seed: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<EstimateResult> {
     const n = circuit.numQubits;
     const dim = 2 ** n;
-    const ws = this.workspace(n, 1);
     const a = ws.states[0] as Float64Array;
     if (!this.noise) {
       await this.run(a, circuit, ws, signal);
@@ -323,9 +351,23 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     wrt: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ values: number[]; gradients: number[][] }> {
-    const n = circuit.numQubits;
-    const dim = 2 ** n;
-    const ws = this.workspace(n, 2 + observables.length);
+    const ws = this.workspace(circuit.numQubits, 2 + observables.length);
+    try {
+      return await this.adjointIn(ws, circuit, gates, observables, wrt, signal);
+    } finally {
+      this.pool.release(ws);
+    }
+  }
+
+  private async adjointIn(
+    ws: Workspace,
+    circuit: CircuitJson,
+    gates: readonly DiffGate[],
+    observables: readonly Observable[],
+    wrt: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ values: number[]; gradients: number[][] }> {
+    const dim = 2 ** circuit.numQubits;
     const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
     await this.run(psi, circuit, ws, signal);
     const wasm = ws.wasm;

@@ -118,9 +118,17 @@ export function fitsWasm(bytes: number): boolean {
 export class Workspace {
   readonly states: Float64Array[];
   readonly wasm: WasmKernels | undefined;
+  /** Bytes of all its state vectors. */
+  readonly bytes: number;
 
-  constructor(numQubits: number, count: number, limitBytes: number, useWasm = true) {
+  constructor(
+    readonly numQubits: number,
+    readonly count: number,
+    limitBytes: number,
+    readonly useWasm = true,
+  ) {
     const bytes = count * stateBytes(numQubits);
+    this.bytes = bytes;
     if (bytes > limitBytes) {
       const what = count === 1 ? 'state vector' : `${count} state vectors`;
       throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
@@ -141,4 +149,42 @@ export class Workspace {
       for (let i = 0; i < count; i++) this.states.push(new Float64Array(len));
     }
   }
+}
+
+/**
+ * Reuses small workspaces between calls, so that a tiny `estimate` neither instantiates the
+ * WebAssembly module nor allocates its state vectors again: `acquire` hands out a free workspace of
+ * the same shape (or builds one), `release` keeps it for the next call when it is small
+ * (at most `retainBytes`, a few per shape). A workspace is in use by one call at a time, so
+ * concurrent calls never share state vectors. Large workspaces are dropped at `release` (their
+ * memory goes back with the call). Reused states are not zeroed: every user overwrites them first.
+ */
+export class WorkspacePool {
+  private readonly free = new Map<string, Workspace[]>();
+
+  constructor(
+    private readonly limitBytes: number,
+    private readonly retainBytes = 2 ** 20,
+    private readonly perShape = 4,
+  ) {}
+
+  acquire(numQubits: number, count: number, useWasm: boolean): Workspace {
+    const list = this.free.get(shapeKey(numQubits, count, useWasm));
+    return list?.pop() ?? new Workspace(numQubits, count, this.limitBytes, useWasm);
+  }
+
+  release(ws: Workspace): void {
+    if (ws.bytes > this.retainBytes) return;
+    const key = shapeKey(ws.numQubits, ws.count, ws.useWasm);
+    let list = this.free.get(key);
+    if (!list) {
+      list = [];
+      this.free.set(key, list);
+    }
+    if (list.length < this.perShape) list.push(ws);
+  }
+}
+
+function shapeKey(numQubits: number, count: number, wasm: boolean): string {
+  return `${numQubits}:${count}:${wasm ? 'w' : 'j'}`;
 }
