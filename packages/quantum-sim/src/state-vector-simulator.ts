@@ -249,6 +249,16 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     return this.pool.acquire(numQubits, count, this.useWasm);
   }
 
+  /** Runs `f` on a pooled workspace and gives the workspace back afterwards. */
+  private async withWorkspace<T>(numQubits: number, count: number, f: (ws: Workspace) => Promise<T>): Promise<T> {
+    const ws = this.workspace(numQubits, count);
+    try {
+      return await f(ws);
+    } finally {
+      this.pool.release(ws);
+    }
+  }
+
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
   private async run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): Promise<void> {
     a.fill(0);
@@ -298,12 +308,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     if (shots !== undefined) {
       return estimateFromSamples(this, { circuit, observables, shots, seed: seed ?? randomSeed(), signal });
     }
-    const ws = this.workspace(circuit.numQubits, 1);
-    try {
-      return await this.evaluateIn(ws, circuit, observables, seed, signal);
-    } finally {
-      this.pool.release(ws);
-    }
+    return this.withWorkspace(circuit.numQubits, 1, (ws) => this.evaluateIn(ws, circuit, observables, seed, signal));
   }
 
   private async evaluateIn(
@@ -351,41 +356,27 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     wrt: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ values: number[]; gradients: number[][] }> {
-    const ws = this.workspace(circuit.numQubits, 2 + observables.length);
-    try {
-      return await this.adjointIn(ws, circuit, gates, observables, wrt, signal);
-    } finally {
-      this.pool.release(ws);
-    }
-  }
-
-  private async adjointIn(
-    ws: Workspace,
-    circuit: CircuitJson,
-    gates: readonly DiffGate[],
-    observables: readonly Observable[],
-    wrt: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<{ values: number[]; gradients: number[][] }> {
-    const dim = 2 ** circuit.numQubits;
-    const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
-    await this.run(psi, circuit, ws, signal);
-    const wasm = ws.wasm;
-    const dot = wasm
-      ? (x: Float64Array, y: Float64Array) => wasm.dotre(x.byteOffset, y.byteOffset, dim)
-      : (x: Float64Array, y: Float64Array) => dotRe(x, y);
-    const values = observables.map((o, k) => {
-      const lambda = lambdas[k] as Float64Array;
-      applyObservable(psi, lambda, dim, o);
-      return dot(psi, lambda);
+    return this.withWorkspace(circuit.numQubits, 2 + observables.length, async (ws) => {
+      const dim = 2 ** circuit.numQubits;
+      const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
+      await this.run(psi, circuit, ws, signal);
+      const wasm = ws.wasm;
+      const dot = wasm
+        ? (x: Float64Array, y: Float64Array) => wasm.dotre(x.byteOffset, y.byteOffset, dim)
+        : (x: Float64Array, y: Float64Array) => dotRe(x, y);
+      const values = observables.map((o, k) => {
+        const lambda = lambdas[k] as Float64Array;
+        applyObservable(psi, lambda, dim, o);
+        return dot(psi, lambda);
+      });
+      const gradients = await adjointSweep(
+        gates,
+        wrt,
+        { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm) },
+        signal,
+      );
+      return { values, gradients };
     });
-    const gradients = await adjointSweep(
-      gates,
-      wrt,
-      { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm) },
-      signal,
-    );
-    return { values, gradients };
   }
 }
 
