@@ -277,7 +277,12 @@ export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels
       applyDiag2(a, dim, op.q0, op.q1, op.m);
       return;
     case 'u2':
-      apply2(a, dim, op.q0, op.q1, op.m);
+      if (wasm) {
+        wasm.matrix.set(op.m);
+        wasm.u2(a.byteOffset, dim, op.q0, op.q1, wasm.matrix.byteOffset);
+      } else {
+        apply2(a, dim, op.q0, op.q1, op.m);
+      }
       return;
     case 'uk':
       applyK(a, dim, op.qubits, op.m);

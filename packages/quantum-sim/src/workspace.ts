@@ -75,7 +75,14 @@ export interface WasmKernels {
   d1(base: number, dim: number, t: number, d0r: number, d0i: number, d1r: number, d1i: number): void;
   cx(base: number, dim: number, c: number, t: number): void;
   dotre(a: number, b: number, dim: number): number;
+  /** General 4×4 on (q0, q1); the matrix (16 interleaved complex numbers) at byte offset `m`. */
+  u2(base: number, dim: number, q0: number, q1: number, m: number): void;
+  /** 32 float64 numbers of the memory, after the states, for a kernel's matrix argument. */
+  matrix: Float64Array;
 }
+
+/** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */
+const MATRIX_BYTES = 256;
 
 /** The part of the WebAssembly JS API used here (typed locally: Node's types do not declare it). */
 interface WasmApi {
@@ -134,13 +141,14 @@ export class Workspace {
       throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
     }
     const len = 2 * 2 ** numQubits;
-    const module = useWasm && fitsWasm(bytes) ? kernelsModule() : null;
+    const module = useWasm && fitsWasm(bytes + MATRIX_BYTES) ? kernelsModule() : null;
     if (module && wasmApi) {
-      const pages = Math.max(1, Math.ceil(bytes / 65536));
+      const pages = Math.max(1, Math.ceil((bytes + MATRIX_BYTES) / 65536));
       const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
       const instance = new wasmApi.Instance(module, { env: { memory } });
-      this.wasm = instance.exports as unknown as WasmKernels;
       const all = new Float64Array(memory.buffer);
+      const matrix = all.subarray(bytes / 8, bytes / 8 + MATRIX_BYTES / 8);
+      this.wasm = { ...(instance.exports as Omit<WasmKernels, 'matrix'>), matrix };
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
     } else {

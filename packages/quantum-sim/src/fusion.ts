@@ -1,0 +1,160 @@
+import { applyOp, type Op, opFromMatrix } from './ops.js';
+
+/**
+ * Fusion beyond one qubit: runs of ops on at most `maxQubits` qubits are multiplied into one dense
+ * unitary when the cost model says that one pass of the dense kernel is cheaper than the passes
+ * of the ops it replaces.
+ *
+ * Blocks are formed greedily in circuit order. Open blocks act on disjoint qubits (so they commute
+ * and may be emitted in any order). An op joins the open blocks it touches when their qubits and
+ * its own number at most `maxQubits`; otherwise the oldest of those blocks are emitted first
+ * until it fits (every op that touched one of its qubits earlier has then been emitted, so the
+ * order of non-commuting ops is kept). A block of one op is emitted as is; a block of several ops
+ * becomes one op of its product matrix (classified again: diagonal, identity, …) if cheaper.
+ */
+
+/** Cost of one op, in passes over the state vector (measured: see bench/state-vector.ts). */
+export interface FusionCostModel {
+  /** Passes one op costs. */
+  op(op: Op): number;
+  /** Passes one dense op on k qubits costs. */
+  dense(k: number): number;
+}
+
+/**
+ * Measured on the SIMD kernels (n = 20, bench/fusion-cost.ts): a 2×2 or CNOT is one pass (a CNOT
+ * touches half the state but in scattered runs), a phase on a subspace half a pass, the SIMD 4×4
+ * about 1.2 passes; dense ops on 3 or more qubits run in JavaScript (applyK) and cost several passes.
+ */
+export const SIMD_COSTS: FusionCostModel = {
+  op: (op) => (op.kind === 'phase' ? 0.5 : op.kind === 'uk' ? 4 * 2 ** op.qubits.length : op.kind === 'u2' ? 1.2 : 1),
+  dense: (k) => (k <= 1 ? 1 : k === 2 ? 1.2 : 4 * 2 ** k),
+};
+
+/** Qubits an op acts on (targets and controls), ascending. */
+export function opQubits(op: Op): number[] {
+  switch (op.kind) {
+    case 'u1':
+    case 'r1':
+    case 'd1':
+      return [op.q];
+    case 'phase':
+      return bitsOf(op.mask);
+    case 'x':
+    case 'cu1':
+      return bitsOf(op.controls | (1 << op.q));
+    case 'swap':
+    case 'd2':
+    case 'u2':
+      return op.q0 < op.q1 ? [op.q0, op.q1] : [op.q1, op.q0];
+    case 'uk':
+      return [...op.qubits].sort((a, b) => a - b);
+  }
+}
+
+function bitsOf(mask: number): number[] {
+  const out: number[] = [];
+  for (let q = 0; q < 31; q++) if ((mask >>> q) & 1) out.push(q);
+  return out;
+}
+
+function remapMask(mask: number, local: ReadonlyMap<number, number>): number {
+  let out = 0;
+  for (const q of bitsOf(mask)) out |= 1 << (local.get(q) as number);
+  return out;
+}
+
+/** The op with its qubits renamed by `local` (global qubit → local qubit). */
+export function remapOp(op: Op, local: ReadonlyMap<number, number>): Op {
+  const l = (q: number) => local.get(q) as number;
+  switch (op.kind) {
+    case 'u1':
+    case 'r1':
+    case 'd1':
+      return { ...op, q: l(op.q) };
+    case 'phase':
+      return { ...op, mask: remapMask(op.mask, local) };
+    case 'x':
+    case 'cu1':
+      return { ...op, controls: remapMask(op.controls, local), q: l(op.q) };
+    case 'swap':
+    case 'd2':
+    case 'u2':
+      return { ...op, q0: l(op.q0), q1: l(op.q1) };
+    case 'uk':
+      return { ...op, qubits: op.qubits.map(l) };
+  }
+}
+
+/** The dense matrix (interleaved, row-major, index bit j = qubits[j]) of `ops` applied in order. */
+export function blockMatrix(qubits: readonly number[], ops: readonly Op[]): Float64Array {
+  const k = qubits.length;
+  const size = 1 << k;
+  const local = new Map(qubits.map((q, j) => [q, j] as const));
+  const mapped = ops.map((op) => remapOp(op, local));
+  const m = new Float64Array(2 * size * size);
+  const col = new Float64Array(2 * size);
+  for (let c = 0; c < size; c++) {
+    col.fill(0);
+    col[2 * c] = 1;
+    for (const op of mapped) applyOp(col, size, op);
+    for (let r = 0; r < size; r++) {
+      m[2 * (r * size + c)] = col[2 * r] as number;
+      m[2 * (r * size + c) + 1] = col[2 * r + 1] as number;
+    }
+  }
+  return m;
+}
+
+interface Block {
+  qubits: Set<number>;
+  ops: Op[];
+}
+
+/** Fuses `ops` into blocks on at most `maxQubits` qubits where the cost model says it pays. */
+export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionCostModel = SIMD_COSTS): Op[] {
+  if (maxQubits < 2) return [...ops];
+  const out: Op[] = [];
+  let open: Block[] = [];
+  const emit = (b: Block) => {
+    if (b.ops.length === 1) {
+      out.push(b.ops[0] as Op);
+      return;
+    }
+    const qubits = [...b.qubits].sort((x, y) => x - y);
+    const unfused = b.ops.reduce((s, op) => s + costs.op(op), 0);
+    if (costs.dense(qubits.length) < unfused) {
+      const op = opFromMatrix(qubits, blockMatrix(qubits, b.ops));
+      if (op) out.push(op);
+    } else {
+      out.push(...b.ops);
+    }
+  };
+  for (const op of ops) {
+    const qs = opQubits(op);
+    if (qs.length > maxQubits) {
+      for (const b of open) if (qs.some((q) => b.qubits.has(q))) emit(b);
+      open = open.filter((b) => !qs.some((q) => b.qubits.has(q)));
+      out.push(op);
+      continue;
+    }
+    let touching = open.filter((b) => qs.some((q) => b.qubits.has(q)));
+    const width = (bs: Block[]) => new Set([...qs, ...bs.flatMap((b) => [...b.qubits])]).size;
+    while (touching.length > 0 && width(touching) > maxQubits) {
+      const oldest = touching[0] as Block;
+      emit(oldest);
+      open = open.filter((b) => b !== oldest);
+      touching = touching.slice(1);
+    }
+    const merged: Block = { qubits: new Set(qs), ops: [] };
+    for (const b of touching) {
+      for (const q of b.qubits) merged.qubits.add(q);
+      merged.ops.push(...b.ops);
+    }
+    merged.ops.push(op);
+    open = open.filter((b) => !touching.includes(b));
+    open.push(merged);
+  }
+  for (const b of open) emit(b);
+  return out;
+}
