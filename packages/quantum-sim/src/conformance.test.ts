@@ -8,6 +8,11 @@ describeQuantumBackendConformance({
   create: () => new StateVectorSimulator({ wasm: false, fuse: false }),
 });
 
+describeQuantumBackendConformance({
+  name: 'StateVectorSimulator (fusion on up to 4 qubits)',
+  create: () => new StateVectorSimulator({ fuseQubits: 4 }),
+});
+
 {
   // The simulator behind a queued remote service (the job model: submit, poll, cancel, resume by id).
   const service = new QueuedJobService({ engine: new StateVectorSimulator(), queuedMs: 4, runningMs: 4 });

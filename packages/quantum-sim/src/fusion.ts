@@ -22,14 +22,59 @@ export interface FusionCostModel {
 }
 
 /**
- * Measured on the SIMD kernels (n = 20, bench/fusion-cost.ts): a 2×2 or CNOT is one pass (a CNOT
- * touches half the state but in scattered runs), a phase on a subspace half a pass, the SIMD 4×4
- * about 1.2 passes; dense ops on 3 or more qubits run in JavaScript (applyK) and cost several passes.
+ * Kernel time per call relative to a general 2×2 on the same path, measured with
+ * `pnpm --filter @q-store/quantum-sim bench --only fusion-cost` (n = 20, best of 15). On the SIMD
+ * path the 2×2 kernels are cheap (about the memory floor) and the dense 4×4 costs about four of them,
+ * so fusing two qubits pays only for runs of four or more general 2×2 on a pair; dense ops on 3+
+ * qubits run in JavaScript (applyK) and cost tens of 2×2 calls.
  */
-export const SIMD_COSTS: FusionCostModel = {
-  op: (op) => (op.kind === 'phase' ? 0.5 : op.kind === 'uk' ? 4 * 2 ** op.qubits.length : op.kind === 'u2' ? 1.2 : 1),
-  dense: (k) => (k <= 1 ? 1 : k === 2 ? 1.2 : 4 * 2 ** k),
-};
+function costModel(u: {
+  r1: number;
+  d1: number;
+  phase: number;
+  x: number;
+  u2: number;
+  dense: number[];
+}): FusionCostModel {
+  const dense = (k: number) => (k <= 1 ? 1 : k === 2 ? u.u2 : (u.dense[k - 3] ?? 2 * (u.dense.at(-1) as number)));
+  return {
+    op: (op) =>
+      op.kind === 'u1' || op.kind === 'cu1'
+        ? 1
+        : op.kind === 'r1'
+          ? u.r1
+          : op.kind === 'd1' || op.kind === 'd2'
+            ? u.d1
+            : op.kind === 'phase'
+              ? u.phase
+              : op.kind === 'x' || op.kind === 'swap'
+                ? u.x
+                : op.kind === 'u2'
+                  ? u.u2
+                  : dense(op.qubits.length),
+    dense,
+  };
+}
+
+/** Measured relative costs on the SIMD kernels. */
+export const SIMD_COSTS: FusionCostModel = costModel({
+  r1: 0.75,
+  d1: 0.5,
+  phase: 1.5,
+  x: 0.3,
+  u2: 4,
+  dense: [38, 77, 150],
+});
+
+/** Measured relative costs on the JavaScript kernels. */
+export const JS_COSTS: FusionCostModel = costModel({
+  r1: 1,
+  d1: 0.8,
+  phase: 0.7,
+  x: 0.5,
+  u2: 2.5,
+  dense: [17, 32, 64],
+});
 
 /** Qubits an op acts on (targets and controls), ascending. */
 export function opQubits(op: Op): number[] {

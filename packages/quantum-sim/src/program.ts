@@ -1,4 +1,5 @@
 import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
+import { type FusionCostModel, fuseBlocks } from './fusion.js';
 import { gateMatrixInterleaved, gateOp, type Op, op1 } from './ops.js';
 
 /** One gate of a circuit with numeric angles. */
@@ -61,9 +62,21 @@ function mul2(a: Float64Array, b: Float64Array): Float64Array {
  * kernel; else general). A pending run is emitted just before the next multi-qubit gate or barrier
  * that touches its qubit, or at the end. Single-qubit runs on different qubits commute, so the
  * result is the same unitary as the unfused circuit (tested).
+ *
+ * With `fuseQubits` = k ≥ 2, the ops are then fused into blocks on up to k qubits where the cost
+ * model (`costs`, default the SIMD one) says one dense op is cheaper (see fusion.ts).
  */
-export function compileOps(circuit: CircuitJson, options: { fuse?: boolean } = {}): Op[] {
+export function compileOps(
+  circuit: CircuitJson,
+  options: { fuse?: boolean; fuseQubits?: number; costs?: FusionCostModel } = {},
+): Op[] {
   const fuse = options.fuse ?? true;
+  const ops = compileSingleQubitFused(circuit, fuse);
+  const k = options.fuseQubits ?? 1;
+  return fuse && k >= 2 ? fuseBlocks(ops, k, options.costs) : ops;
+}
+
+function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
   const ops: Op[] = [];
   const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits).fill(undefined);
   let anyPending = false;
