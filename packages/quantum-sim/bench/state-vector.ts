@@ -15,7 +15,8 @@
  *    the published Yao and qulacs figures and the memory floor per pass measured in the same run.
  *
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
- * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts).
+ * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
+ * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ import { StateVectorSimulator } from '../src/index.js';
 import { compileOps } from '../src/program.js';
 import { Workspace } from '../src/workspace.js';
 import { gateCount, layeredCircuit } from './circuits.js';
+import { fusionCostBench } from './fusion-cost.js';
 import { qcbmBench } from './qcbm.js';
 import { smallCallsBench } from './small-calls.js';
 
@@ -113,9 +115,12 @@ function runPeer(
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 async function main(): Promise<void> {
-  if (only === 'qcbm' || only === 'small') {
+  if (only !== '') {
     console.log(`node ${process.version}, ${process.arch}`);
-    await (only === 'qcbm' ? qcbmBench(qcbmSizes) : smallCallsBench());
+    if (only === 'qcbm') await qcbmBench(qcbmSizes);
+    else if (only === 'small') await smallCallsBench();
+    else if (only === 'fusion-cost') fusionCostBench();
+    else throw new Error(`--only takes qcbm, small or fusion-cost, got '${only}'`);
     return;
   }
   console.log(
@@ -192,6 +197,7 @@ async function main(): Promise<void> {
 
 await main();
 if (only === '') {
+  fusionCostBench();
   await smallCallsBench();
   await qcbmBench(qcbmSizes);
 }
