@@ -84,10 +84,15 @@ export interface WasmKernels {
 /** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */
 const MATRIX_BYTES = 256;
 
+/** A shared WebAssembly memory (its buffer is a SharedArrayBuffer, so worker threads can share it). */
+export interface WasmMemory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
 /** The part of the WebAssembly JS API used here (typed locally: Node's types do not declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
@@ -127,6 +132,9 @@ export class Workspace {
   readonly wasm: WasmKernels | undefined;
   /** Bytes of all its state vectors. */
   readonly bytes: number;
+  /** The shared WebAssembly memory and compiled kernels, when the SIMD kernels run. */
+  readonly memory: WasmMemory | undefined;
+  readonly module: object | undefined;
 
   constructor(
     readonly numQubits: number,
@@ -144,7 +152,9 @@ export class Workspace {
     const module = useWasm && fitsWasm(bytes + MATRIX_BYTES) ? kernelsModule() : null;
     if (module && wasmApi) {
       const pages = Math.max(1, Math.ceil((bytes + MATRIX_BYTES) / 65536));
-      const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+      const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+      this.memory = memory;
+      this.module = module;
       const instance = new wasmApi.Instance(module, { env: { memory } });
       const all = new Float64Array(memory.buffer);
       const matrix = all.subarray(bytes / 8, bytes / 8 + MATRIX_BYTES / 8);
@@ -153,6 +163,8 @@ export class Workspace {
       for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
     } else {
       this.wasm = undefined;
+      this.memory = undefined;
+      this.module = undefined;
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(new Float64Array(len));
     }

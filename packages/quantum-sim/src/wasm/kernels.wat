@@ -2,14 +2,15 @@
 ;; regenerates kernels-wasm.ts from this file, and a test checks that the two agree).
 ;;
 ;; A state of 2^k amplitudes is interleaved at byte offset `base` of the (imported) memory: amplitude
-;; i is the f64 pair (re, im) at base + 16·i, one v128. Qubit q is bit q of i. All offsets and
+;; i is the f64 pair (re, im) at base + 16·i, one v128. Qubit q is bit q of i. The memory is shared
+;; (threads.ts runs the kernels on several threads over one state). All offsets and
 ;; comparisons are unsigned, so states may sit anywhere in a 4 GiB memory.
 ;;
 ;; A complex product c·v with c = (cr, ci) and v = (vr, vi) is splat(cr)·v + (−ci, ci)·swap(v),
 ;; where swap exchanges the two lanes (written out as an i8x16.shuffle in the loops: V8 does not
 ;; inline calls between WebAssembly functions, and a call per amplitude halves the speed).
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; (−c, c) as a v128
   (func $negpos (param $c f64) (result v128)
