@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   type CircuitJson,
   createRng,
@@ -28,6 +29,7 @@ import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
 import { boundGates, compileOps } from './program.js';
 import { countsByBitstring, sampleIndices } from './sampling.js';
+import { ThreadPool } from './threads.js';
 import {
   defaultMemoryLimitBytes,
   maxQubitsFor,
@@ -77,6 +79,14 @@ export interface StateVectorSimulatorOptions extends BaseQuantumBackendOptions {
    * cost model says it saves time (default 2; 1 = single-qubit fusion only). Needs `fuse`.
    */
   fuseQubits?: number;
+  /**
+   * Threads for the forward pass of `sample` and `estimate` on the SIMD kernels (default: the
+   * machine's cores, `os.availableParallelism()`; rounded down to a power of two; 1 = no workers).
+   * Used from `threadMinQubits` qubits on; results are bit-identical to one thread.
+   */
+  threads?: number;
+  /** Fewest qubits for which threads are used (default {@link THREAD_MIN_QUBITS} = 16). */
+  threadMinQubits?: number;
   /** Step of `gradient({method: 'finite-difference'})` (default 1e-5 exact, 0.05 with shots or noise). */
   finiteDifferenceStep?: number;
   /** Default timeout for callers such as QuantumDatabase (`capabilities.defaultTimeoutMs`); default 5000 ms. */
@@ -84,6 +94,9 @@ export interface StateVectorSimulatorOptions extends BaseQuantumBackendOptions {
 }
 
 const DEFAULT_TRAJECTORIES = 256;
+
+/** Fewest qubits for which the forward pass runs on several threads (below, a barrier per op costs more). */
+export const THREAD_MIN_QUBITS = 16;
 
 function validateOptions(options: StateVectorSimulatorOptions): void {
   const issues = new IssueCollector();
@@ -106,6 +119,14 @@ function validateOptions(options: StateVectorSimulatorOptions): void {
   const timeout = options.defaultTimeoutMs;
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
     issues.add('defaultTimeoutMs', `must be a positive number of ms, got ${String(timeout)}`);
+  }
+  const th = options.threads;
+  if (th !== undefined && !(Number.isInteger(th) && th >= 1 && th <= 256)) {
+    issues.add('threads', `must be an integer from 1 to 256, got ${String(th)}`, 256);
+  }
+  const tm = options.threadMinQubits;
+  if (tm !== undefined && !(Number.isInteger(tm) && tm >= 1)) {
+    issues.add('threadMinQubits', `must be a positive integer, got ${String(tm)}`);
   }
   const k = options.fuseQubits;
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 5)) {
@@ -149,12 +170,17 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   private readonly fuseQubits: number;
   private readonly finiteDifferenceStep: number | undefined;
   private readonly pool: WorkspacePool;
+  private readonly threads: ThreadPool | undefined;
+  private readonly threadMinQubits: number;
 
   constructor(options: StateVectorSimulatorOptions = {}) {
     validateOptions(options);
     super(options);
     this.memoryLimitBytes = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
     this.pool = new WorkspacePool(this.memoryLimitBytes);
+    const threads = options.threads ?? availableParallelism();
+    this.threads = threads >= 2 ? new ThreadPool(threads) : undefined;
+    this.threadMinQubits = options.threadMinQubits ?? THREAD_MIN_QUBITS;
     this.noise = options.noise
       ? {
           depolarizing: options.noise.depolarizing ?? 0,
@@ -248,6 +274,10 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     );
   }
 
+  protected override async doClose(): Promise<void> {
+    await this.threads?.close();
+  }
+
   /** A circuit wider than the memory allows: SimulatorCapacityError (bytes and limit) before validation. */
   protected override checkCapacity(circuit: unknown, field: string): void {
     const n = (circuit as { numQubits?: unknown } | undefined)?.numQubits;
@@ -277,7 +307,12 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     a[0] = 1;
     const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
     const ops = compileOps(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits, costs });
-    await execute(a, circuit.numQubits, ops, ws.wasm, signal);
+    if (this.threads && ws.wasm && circuit.numQubits >= this.threadMinQubits) {
+      throwIfAborted(signal);
+      await this.threads.run(a, circuit.numQubits, ops, ws, new Yielder(signal));
+    } else {
+      await execute(a, circuit.numQubits, ops, ws.wasm, signal);
+    }
   }
 
   private async runTrajectory(
