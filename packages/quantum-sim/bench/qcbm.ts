@@ -6,6 +6,7 @@
  * one in-place read + write pass over a Float64Array of 2·2^n doubles — with our time per pass over
  * the state (one pass per kernel call after fusion) divided by it.
  */
+import { availableParallelism } from 'node:os';
 import { StateVectorSimulator } from '../src/index.js';
 import { compileOps } from '../src/program.js';
 import { qcbmCircuit } from './circuits.js';
@@ -60,31 +61,45 @@ const fmtTime = (s: number) =>
         ? `${(s * 1e3).toFixed(1)} ms`
         : `${s.toFixed(2)} s`;
 
+async function medianSeconds(sim: StateVectorSimulator, n: number, repeats: number): Promise<number> {
+  const circuit = qcbmCircuit(n);
+  const observables = [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await sim.estimate({ circuit, observables });
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
 export async function qcbmBench(sizes: readonly number[]): Promise<void> {
   const sim = new StateVectorSimulator();
+  const single = new StateVectorSimulator({ threads: 1 });
+  const threads = availableParallelism();
   const observables = (n: number) => [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
-  for (let r = 0; r < 20; r++) await sim.estimate({ circuit: qcbmCircuit(8), observables: observables(8) }); // warm-up
-  console.log('\nQCBM (quantum-benchmarks suite): estimate ⟨Z0⟩ through the public API, median of several calls');
+  for (let r = 0; r < 20; r++) {
+    await sim.estimate({ circuit: qcbmCircuit(8), observables: observables(8) }); // warm-up
+    await single.estimate({ circuit: qcbmCircuit(8), observables: observables(8) });
+  }
   console.log(
-    'n   gates passes  q-store now  issue #18 before  Yao (published)  qulacs (published)  floor/pass   ours/pass  × floor',
+    `\nQCBM (quantum-benchmarks suite): estimate ⟨Z0⟩ through the public API, median of several calls; ` +
+      `"now" with the default threads (${threads} here; threads are used from 18 qubits on), then with threads: 1`,
+  );
+  console.log(
+    'n   gates passes  q-store now  issue #18 before  Yao (published)  qulacs (published)  floor/pass   ours/pass  × floor   1 thread  speedup',
   );
   for (const n of sizes) {
     const circuit = qcbmCircuit(n);
     const passes = compileOps(circuit).length;
-    const obs = observables(n);
-    const times: number[] = [];
     const repeats = repeatsFor(n);
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      await sim.estimate({ circuit, observables: obs });
-      times.push((performance.now() - t0) / 1000);
-    }
-    const t = median(times);
+    const t = await medianSeconds(sim, n, repeats);
+    const t1 = n >= 18 && threads > 1 ? await medianSeconds(single, n, repeats) : t;
     const floor = memoryFloorPass(n, Math.max(3, Math.min(repeats, 21)));
     const [yao, qulacs] = PUBLISHED[n] ?? [Number.NaN, Number.NaN];
     const perPass = t / passes;
     console.log(
-      `${String(n).padEnd(4)}${String(circuit.operations.length).padEnd(6)}${String(passes).padEnd(8)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}`,
+      `${String(n).padEnd(4)}${String(circuit.operations.length).padEnd(6)}${String(passes).padEnd(8)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${`${(t1 / t).toFixed(2)}×`.padStart(9)}`,
     );
   }
 }

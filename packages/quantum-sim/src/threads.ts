@@ -137,8 +137,12 @@ export class ThreadPool {
       this.workers.slice(0, T - 1).map(
         (w, i) =>
           new Promise<void>((resolve, reject) => {
-            w.once('message', () => resolve());
-            w.once('error', reject);
+            const fail = (e: Error) => reject(e);
+            w.once('error', fail);
+            w.once('message', () => {
+              w.off('error', fail);
+              resolve();
+            });
             w.postMessage({
               module: ws.module,
               memory: ws.memory,
