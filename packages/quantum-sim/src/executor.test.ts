@@ -1,10 +1,9 @@
 import { createRng } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
 import { qcbmCircuit } from '../bench/circuits.js';
-import { applyOps, execute, segments } from './executor.js';
+import { execute, segments } from './executor.js';
 import { compileOps } from './program.js';
-import { randomCircuit, randomState } from './random-circuits.test-helper.js';
-import { Workspace } from './workspace.js';
+import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
 
 describe('cache blocking', () => {
   it('gives bit-identical states to op-by-op application (random circuits, QCBM; JavaScript and SIMD)', async () => {
@@ -18,13 +17,7 @@ describe('cache blocking', () => {
           for (const wasm of [true, false]) {
             if (blockQubits >= 4) expect(segments(ops, n, blockQubits).some((s) => s.blocked)).toBe(true);
             const state = randomState(rng, n);
-            const ref = new Workspace(n, 1, 2 ** 30, wasm);
-            const r = ref.states[0] as Float64Array;
-            r.set(state);
-            applyOps(r, n, ops, ref.wasm);
-            const blk = new Workspace(n, 1, 2 ** 30, wasm);
-            const b = blk.states[0] as Float64Array;
-            b.set(state);
+            const { reference: r, copy: b, ws: blk } = referenceAndCopy(n, state, ops, wasm);
             await execute(b, n, ops, blk.wasm, undefined, undefined, blockQubits);
             expect(Array.from(b)).toEqual(Array.from(r));
           }

@@ -1,14 +1,12 @@
 import { createRng } from '@q-store/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { qcbmCircuit } from '../bench/circuits.js';
-import { applyOps } from './executor.js';
 import { compileOps } from './program.js';
-import { randomCircuit, randomState } from './random-circuits.test-helper.js';
+import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 import { ThreadPool } from './threads.js';
-import { Workspace } from './workspace.js';
 
-const pools = [new ThreadPool(2), new ThreadPool(4)];
+const pools = [new ThreadPool(2), new ThreadPool(4), new ThreadPool(2, 3), new ThreadPool(4, 4)]; // (threads, block qubits)
 afterAll(async () => {
   for (const p of pools) await p.close();
 });
@@ -29,7 +27,7 @@ describe('threads', () => {
   });
 
   for (const pool of pools) {
-    it(`${pool.threads} threads give bit-identical states to one thread (random circuits, QCBM)`, async () => {
+    it(`${pool.threads} threads (pool ${pools.indexOf(pool)}) give bit-identical states to one thread (random circuits, QCBM)`, async () => {
       const rng = createRng(40 + pool.threads);
       const n = 8;
       const circuits = [
@@ -41,13 +39,7 @@ describe('threads', () => {
         for (const fuseQubits of [1, 2]) {
           const ops = compileOps(circuit, { fuseQubits });
           const state = randomState(rng, n);
-          const one = new Workspace(n, 1, 2 ** 30, true);
-          const a1 = one.states[0] as Float64Array;
-          a1.set(state);
-          applyOps(a1, n, ops, one.wasm);
-          const many = new Workspace(n, 1, 2 ** 30, true);
-          const aT = many.states[0] as Float64Array;
-          aT.set(state);
+          const { reference: a1, copy: aT, ws: many } = referenceAndCopy(n, state, ops, true);
           const before = pool.stats.parallel;
           await pool.run(aT, n, ops, many);
           expect(pool.stats.parallel - before, 'ops were split over the threads').toBeGreaterThan(

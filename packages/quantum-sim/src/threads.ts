@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Yielder } from './executor.js';
+import { BLOCK_QUBITS, segments, type Yielder } from './executor.js';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels, Workspace } from './workspace.js';
 
@@ -14,7 +14,11 @@ import type { WasmKernels, Workspace } from './workspace.js';
 
 /** Command words in the shared op buffer. */
 const CMD_DETACH = -1;
-const CODE: Record<string, number> = { u1: 1, r1: 2, d1: 3, cx: 4, u2: 5 };
+const CMD_RUN = 1;
+/** Where the op list starts in the op buffer, words per op, most ops per round. */
+const OPS_AT = 8;
+const OP_WORDS = 12;
+const MAX_OPS = 128;
 
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
@@ -28,19 +32,22 @@ parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
   for (;;) {
     Atomics.wait(c, 0, gen);
     gen = Atomics.load(c, 0);
-    const cmd = o[0];
-    if (cmd === ${CMD_DETACH}) {
+    if (o[0] === ${CMD_DETACH}) {
       if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
       return;
     }
-    const chunk = o[2] / count;
-    const base = o[1] + index * chunk * 16;
-    switch (cmd) {
-      case 1: k.u1(base, chunk, o[3], o[5], o[6], o[7], o[8], o[9], o[10], o[11], o[12]); break;
-      case 2: k.r1(base, chunk, o[3], o[5], o[6], o[7], o[8]); break;
-      case 3: k.d1(base, chunk, o[3], o[5], o[6], o[7], o[8]); break;
-      case 4: k.cx(base, chunk, o[3], o[4]); break;
-      case 5: k.u2(base, chunk, o[3], o[4], o[5]); break;
+    const B = o[2], m = o[3], per = o[4];
+    for (let blk = index * per; blk < (index + 1) * per; blk++) {
+      const base = o[1] + blk * B * 16;
+      for (let j = 0; j < m; j++) {
+        const p = ${OPS_AT} + ${OP_WORDS} * j;
+        switch (o[p]) {
+          case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
+          case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+          case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+          case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
+        }
+      }
     }
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
   }
@@ -58,10 +65,8 @@ function splitQubit(op: Op): number {
       return op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
         ? Math.max(op.q, 31 - Math.clz32(op.controls))
         : -1;
-    case 'u2':
-      return Math.max(op.q0, op.q1);
     default:
-      return -1;
+      return -1; // u2 reads its matrix from the memory; JavaScript kernels: on the calling thread
   }
 }
 
@@ -74,15 +79,18 @@ export class ThreadPool {
   private workers: Worker[] = [];
   private readonly ctrl = new SharedArrayBuffer(16);
   private readonly c = new Int32Array(this.ctrl);
-  /** Op buffer: command, base, dim, a, b, then up to 32 matrix numbers (u2's at `matrix`). */
-  private readonly opsBuf = new SharedArrayBuffer(8 * 48);
+  /** Op buffer: command, base, block, op count, blocks per thread; then the ops (OP_WORDS each). */
+  private readonly opsBuf = new SharedArrayBuffer(8 * (OPS_AT + OP_WORDS * MAX_OPS));
   private readonly o = new Float64Array(this.opsBuf);
   private queue: Promise<void> = Promise.resolve();
   /** Ops run split over the threads and on the calling thread alone, since the pool was made. */
   readonly stats = { parallel: 0, serial: 0 };
 
   /** `threads` threads in all (the caller's included); rounded down to a power of two. */
-  constructor(readonly threads: number) {
+  constructor(
+    readonly threads: number,
+    private readonly blockQubits = BLOCK_QUBITS,
+  ) {
     this.threads = 2 ** Math.floor(Math.log2(Math.max(1, threads)));
   }
 
@@ -110,15 +118,27 @@ export class ThreadPool {
     await this.attach(ws, T);
     try {
       const lowBits = n - Math.log2(T);
-      for (const op of ops) {
-        if (yielder?.due()) await yielder.yieldNow();
-        const top = splitQubit(op);
-        if (top < 0 || top >= lowBits) {
-          applyOp(a, dim, op, wasm);
-          this.stats.serial++;
-        } else {
-          this.parallel(a, dim, op, T, wasm);
-          this.stats.parallel++;
+      const blockQubits = Math.min(this.blockQubits, lowBits);
+      for (const seg of segments(ops, n, blockQubits)) {
+        const split = seg.ops.every(
+          (op) => splitQubit(op) >= 0 && splitQubit(op) < (seg.blocked ? blockQubits : lowBits),
+        );
+        if (seg.blocked && split) {
+          // the whole run on every block, each thread on its own blocks, one barrier per MAX_OPS ops
+          for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
+            if (yielder?.due()) await yielder.yieldNow();
+            this.round(a, n, seg.ops.slice(i, i + MAX_OPS), 2 ** blockQubits, T, wasm);
+          }
+          continue;
+        }
+        for (const op of seg.ops) {
+          if (yielder?.due()) await yielder.yieldNow();
+          const top = splitQubit(op);
+          if (top >= 0 && top < lowBits) this.round(a, n, [op], 2 ** lowBits, T, wasm);
+          else {
+            applyOp(a, dim, op, wasm);
+            this.stats.serial++;
+          }
         }
       }
     } finally {
@@ -172,36 +192,42 @@ export class ThreadPool {
     }
   }
 
-  /** Thread 0 (the caller) takes block 0; worker i block i; then all meet at the barrier. */
-  private parallel(a: Float64Array, dim: number, op: Op, T: number, wasm: WasmKernels): void {
+  /**
+   * One round: `ops` (all with SIMD kernels, all below log2(block)) on every block of `block`
+   * amplitudes; thread i takes blocks [i·per, (i+1)·per), the calling thread block run 0.
+   */
+  private round(a: Float64Array, n: number, ops: readonly Op[], block: number, T: number, wasm: WasmKernels): void {
     const o = this.o;
-    const chunk = dim / T;
+    const per = 2 ** n / block / T;
     o[1] = a.byteOffset;
-    o[2] = dim;
-    switch (op.kind) {
-      case 'u1':
-      case 'r1':
-      case 'd1':
-        o[3] = op.q;
-        o.set(op.m, 5);
-        this.command(CODE[op.kind] as number);
-        break;
-      case 'x':
-        o[3] = 31 - Math.clz32(op.controls);
-        o[4] = op.q;
-        this.command(CODE.cx as number);
-        break;
-      case 'u2':
-        wasm.matrix.set(op.m); // every thread reads the same 4×4 from the shared memory
-        o[3] = op.q0;
-        o[4] = op.q1;
-        o[5] = wasm.matrix.byteOffset;
-        this.command(CODE.u2 as number);
-        break;
-      default:
-        throw new Error(`internal: no parallel kernel for ${op.kind}`);
+    o[2] = block;
+    o[3] = ops.length;
+    o[4] = per;
+    ops.forEach((op, j) => {
+      const p = OPS_AT + OP_WORDS * j;
+      switch (op.kind) {
+        case 'u1':
+        case 'r1':
+        case 'd1':
+          o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
+          o[p + 1] = op.q;
+          o.set(op.m, p + 3);
+          break;
+        case 'x':
+          o[p] = 4;
+          o[p + 1] = 31 - Math.clz32(op.controls);
+          o[p + 2] = op.q;
+          break;
+        default:
+          throw new Error(`internal: no parallel kernel for ${op.kind}`);
+      }
+    });
+    this.command(CMD_RUN);
+    for (let blk = 0; blk < per; blk++) {
+      const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
+      for (const op of ops) applyOp(b, block, op, wasm);
     }
-    applyOp(a.subarray(0, 2 * chunk), chunk, op, wasm);
+    this.stats.parallel += ops.length;
     this.barrier(T);
   }
 
