@@ -131,8 +131,20 @@ const FIXED_OPS_MAX = 4096;
 /** Interleaved matrices of the fixed single-qubit gates, by name (never mutated). */
 const fixedMatrices = new Map<GateName, Float64Array>();
 
-/** The interleaved matrix of a gate with numeric angles (cached for gates without angles). */
+/**
+ * The interleaved matrix of a gate with numeric angles (cached for gates without angles). RX, RY
+ * and RZ — most gates of variational circuits — are written out with the same expressions as core's
+ * gate table (tested bit for bit against `gateMatrix`), without its intermediate matrix.
+ */
 export function gateMatrixInterleaved(name: GateName, params: readonly number[]): Float64Array {
+  const a = params[0] as number;
+  if ((name === 'rx' || name === 'ry' || name === 'rz') && params.length === 1 && Number.isFinite(a)) {
+    if (name === 'rz')
+      return Float64Array.of(Math.cos(-a / 2), Math.sin(-a / 2), 0, 0, 0, 0, Math.cos(a / 2), Math.sin(a / 2));
+    const c = Math.cos(a / 2);
+    const s = Math.sin(a / 2);
+    return name === 'rx' ? Float64Array.of(c, 0, 0, -s, 0, -s, c, 0) : Float64Array.of(c, 0, -s, 0, s, 0, c, 0);
+  }
   if (GATES[name].numParams > 0) return interleave(gateMatrix(name, params));
   let m = fixedMatrices.get(name);
   if (m === undefined) {
