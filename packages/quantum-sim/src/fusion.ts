@@ -152,8 +152,15 @@ export function blockMatrix(qubits: readonly number[], ops: readonly Op[]): Floa
 }
 
 interface Block {
-  qubits: Set<number>;
+  /** Bit q set when the block acts on qubit q. */
+  mask: number;
   ops: Op[];
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x; v !== 0; v &= v - 1) c++;
+  return c;
 }
 
 /** Fuses `ops` into blocks on at most `maxQubits` qubits where the cost model says it pays. */
@@ -166,38 +173,50 @@ export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionC
       out.push(b.ops[0] as Op);
       return;
     }
-    const qubits = [...b.qubits].sort((x, y) => x - y);
-    const unfused = b.ops.reduce((s, op) => s + costs.op(op), 0);
+    const qubits: number[] = [];
+    for (let q = 0; q < 31; q++) if ((b.mask >>> q) & 1) qubits.push(q);
+    let unfused = 0;
+    for (const op of b.ops) unfused += costs.op(op);
     if (costs.dense(qubits.length) < unfused) {
       const op = opFromMatrix(qubits, blockMatrix(qubits, b.ops));
       if (op) out.push(op);
     } else {
-      out.push(...b.ops);
+      for (const op of b.ops) out.push(op);
     }
   };
   for (const op of ops) {
-    const qs = opQubits(op);
-    if (qs.length > maxQubits) {
-      for (const b of open) if (qs.some((q) => b.qubits.has(q))) emit(b);
-      open = open.filter((b) => !qs.some((q) => b.qubits.has(q)));
+    let qmask = 0;
+    for (const q of opQubits(op)) qmask |= 1 << q;
+    if (popcount(qmask) > maxQubits) {
+      const keep: Block[] = [];
+      for (const b of open) {
+        if ((b.mask & qmask) !== 0) emit(b);
+        else keep.push(b);
+      }
+      open = keep;
       out.push(op);
       continue;
     }
-    let touching = open.filter((b) => qs.some((q) => b.qubits.has(q)));
-    const width = (bs: Block[]) => new Set([...qs, ...bs.flatMap((b) => [...b.qubits])]).size;
-    while (touching.length > 0 && width(touching) > maxQubits) {
-      const oldest = touching[0] as Block;
-      emit(oldest);
-      open = open.filter((b) => b !== oldest);
-      touching = touching.slice(1);
+    // the open blocks it touches, oldest first; emit the oldest until the union fits
+    const touching: Block[] = [];
+    let union = qmask;
+    for (const b of open) {
+      if ((b.mask & qmask) !== 0) {
+        touching.push(b);
+        union |= b.mask;
+      }
     }
-    const merged: Block = { qubits: new Set(qs), ops: [] };
-    for (const b of touching) {
-      for (const q of b.qubits) merged.qubits.add(q);
-      merged.ops.push(...b.ops);
+    let first = 0;
+    while (first < touching.length && popcount(union) > maxQubits) {
+      emit(touching[first] as Block);
+      first++;
+      union = qmask;
+      for (let i = first; i < touching.length; i++) union |= (touching[i] as Block).mask;
     }
+    const merged: Block = { mask: union, ops: [] };
+    for (let i = first; i < touching.length; i++) for (const o of (touching[i] as Block).ops) merged.ops.push(o);
     merged.ops.push(op);
-    open = open.filter((b) => !touching.includes(b));
+    open = open.filter((b) => (b.mask & qmask) === 0);
     open.push(merged);
   }
   for (const b of open) emit(b);
