@@ -13,9 +13,10 @@ describe('cache blocking', () => {
     for (const circuit of circuits) {
       for (const fuseQubits of [1, 2]) {
         const ops = compileOps(circuit, { fuseQubits });
-        for (const blockQubits of [2, 4, 6]) {
+        for (const blockQubits of [2, 4, 5, 7]) {
           for (const wasm of [true, false]) {
-            if (blockQubits >= 4) expect(segments(ops, n, blockQubits).some((s) => s.blocked)).toBe(true);
+            if (blockQubits === 4 || blockQubits === 5)
+              expect(segments(ops, n, blockQubits).some((s) => s.blocked)).toBe(true);
             const state = randomState(rng, n);
             const { reference: r, copy: b, ws: blk } = referenceAndCopy(n, state, ops, wasm);
             await execute(b, n, ops, blk.wasm, undefined, undefined, blockQubits);

@@ -15,6 +15,8 @@ import type { WasmKernels, Workspace } from './workspace.js';
 /** Command words in the shared op buffer. */
 const CMD_DETACH = -1;
 const CMD_RUN = 1;
+/** A round with no worker progress for this long means a worker died. */
+const STALL_MS = 600_000;
 /** Where the op list starts in the op buffer, words per op, most ops per round. */
 const OPS_AT = 8;
 const OP_WORDS = 12;
@@ -184,11 +186,17 @@ export class ThreadPool {
     Atomics.notify(this.c, 0);
   }
 
+  /**
+   * Waits until every attached worker has finished the round. A worker that makes no progress for
+   * {@link STALL_MS} (it died) fails the call instead of blocking the thread for ever.
+   */
   private barrier(T: number): void {
     for (;;) {
       const done = Atomics.load(this.c, 1);
       if (done >= T - 1) return;
-      Atomics.wait(this.c, 1, done);
+      if (Atomics.wait(this.c, 1, done, STALL_MS) === 'timed-out' && Atomics.load(this.c, 1) === done) {
+        throw new Error(`internal: a simulator worker thread made no progress in ${STALL_MS / 1000} s`);
+      }
     }
   }
 
