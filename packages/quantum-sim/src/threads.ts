@@ -5,11 +5,13 @@ import type { WasmKernels, Workspace } from './workspace.js';
 
 /**
  * Threads: the SIMD kernels run on T = 2^j threads (the calling one and T − 1 workers) over one
- * state in shared WebAssembly memory. An op whose qubits all lie below log2(dim / T) acts inside
- * blocks of dim / T amplitudes, so thread i applies the same kernel to the i-th block; every
- * amplitude is computed by the same instructions as on one thread, so results are bit-identical.
- * Other ops (a qubit in the top j bits, or a gate without a SIMD kernel) run on the calling thread
- * alone. The threads meet at a barrier (Atomics) after each op.
+ * state in shared WebAssembly memory. A cache-blocked run of ops (executor.ts `segments`) is one
+ * round: each thread applies the whole run to its own share of the blocks. Any other op whose
+ * qubits all lie below log2(dim / T) acts inside blocks of dim / T amplitudes, so thread i applies
+ * it to the i-th of them. Every amplitude goes through the same instructions as on one thread, so
+ * results are bit-identical. The rest (a qubit in the top j bits, the SIMD 4×4, a gate with only a
+ * JavaScript kernel) runs on the calling thread alone. The threads meet at a barrier (Atomics)
+ * after each round.
  */
 
 /** Command words in the shared op buffer. */
