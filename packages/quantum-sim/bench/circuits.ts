@@ -24,3 +24,35 @@ export function angleOf(layer: number, qubit: number): number {
 export function gateCount(n: number, layers = 10): number {
   return n + layers * (2 * n - 1);
 }
+
+/**
+ * The QCBM circuit of the public quantum-benchmarks suite: RX, RZ on every qubit; 9 × (CNOT ring
+ * q → q+1 mod n; RZ, RX, RZ on every qubit); CNOT ring; RZ, RX on every qubit. 41n gates (the ring
+ * counted as n CNOTs), fixed angles.
+ */
+export function qcbmCircuit(n: number): CircuitJson {
+  const operations: CircuitJson['operations'] = [];
+  let k = 0;
+  const rot = (gate: 'rx' | 'rz', q: number) => operations.push({ gate, qubits: [q], params: [0.1 + 0.037 * k++] });
+  const ring = () => {
+    for (let q = 0; q < n; q++) operations.push({ gate: 'cx', qubits: [q, (q + 1) % n] });
+  };
+  for (let q = 0; q < n; q++) {
+    rot('rx', q);
+    rot('rz', q);
+  }
+  for (let l = 0; l < 9; l++) {
+    ring();
+    for (let q = 0; q < n; q++) {
+      rot('rz', q);
+      rot('rx', q);
+      rot('rz', q);
+    }
+  }
+  ring();
+  for (let q = 0; q < n; q++) {
+    rot('rz', q);
+    rot('rx', q);
+  }
+  return { numQubits: n, operations };
+}

@@ -11,7 +11,12 @@
  *    over the fastest peer that finished.
  * 3. Adjoint gradient time over forward (estimate) time at P = 120 parameters.
  *
- * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120`.
+ * 4. The QCBM circuit of the quantum-benchmarks suite (bench/qcbm.ts) at n = 10, 16, 20, 22 beside
+ *    the published Yao and qulacs figures and the memory floor per pass measured in the same run.
+ *
+ * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
+ * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
+ * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,17 +26,28 @@ import { StateVectorSimulator } from '../src/index.js';
 import { compileOps } from '../src/program.js';
 import { Workspace } from '../src/workspace.js';
 import { gateCount, layeredCircuit } from './circuits.js';
+import { fusionCostBench } from './fusion-cost.js';
+import { qcbmBench } from './qcbm.js';
+import { smallCallsBench } from './small-calls.js';
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '16,20,22,24' },
     peers: { type: 'string', default: 'qsharp-lang,jsqubits,quantum-circuit' },
     timeout: { type: 'string', default: '120' },
+    qcbm: { type: 'string', default: '10,16,20,22' },
+    only: { type: 'string', default: '' },
   },
 });
 const sizes = (args.sizes ?? '').split(',').map(Number);
 const peers = (args.peers ?? '').split(',').filter((p) => p.length > 0);
 const timeoutSeconds = Number(args.timeout);
+const qcbmSizes = (args.qcbm ?? '')
+  .split(',')
+  .filter((s) => s.length > 0)
+  .map(Number);
+/** `--only qcbm` (or `layered`) runs one part. */
+const only = args.only ?? '';
 
 function measureBandwidth(): number {
   const len = 32 * 2 ** 20; // 256 MiB
@@ -99,6 +115,14 @@ function runPeer(
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 async function main(): Promise<void> {
+  if (only !== '') {
+    console.log(`node ${process.version}, ${process.arch}`);
+    if (only === 'qcbm') await qcbmBench(qcbmSizes);
+    else if (only === 'small') await smallCallsBench();
+    else if (only === 'fusion-cost') fusionCostBench();
+    else throw new Error(`--only takes qcbm, small or fusion-cost, got '${only}'`);
+    return;
+  }
   console.log(
     `node ${process.version}, ${process.arch}; peers: ${peers.join(', ') || 'none'}; timeout ${timeoutSeconds} s`,
   );
@@ -172,3 +196,8 @@ async function main(): Promise<void> {
 }
 
 await main();
+if (only === '') {
+  fusionCostBench();
+  await smallCallsBench();
+  await qcbmBench(qcbmSizes);
+}

@@ -13,10 +13,13 @@ const OUT = fileURLToPath(new URL('../src/wasm/kernels-wasm.ts', import.meta.url
 /** The assembled kernels, as base64. */
 export async function assembleKernels(): Promise<string> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('kernels.wat', readFileSync(WAT, 'utf8'), { simd: true });
+  const mod = wabt.parseWat('kernels.wat', readFileSync(WAT, 'utf8'), { simd: true, threads: true });
   try {
-    mod.validate();
-    return Buffer.from(mod.toBinary({}).buffer).toString('base64');
+    // wabt's own validator rejects shared memories even with `threads` on; V8 validates instead.
+    const binary = mod.toBinary({}).buffer;
+    const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
+    new api.Module(binary);
+    return Buffer.from(binary).toString('base64');
   } finally {
     mod.destroy();
   }

@@ -8,6 +8,16 @@ describeQuantumBackendConformance({
   create: () => new StateVectorSimulator({ wasm: false, fuse: false }),
 });
 
+describeQuantumBackendConformance({
+  name: 'StateVectorSimulator (fusion on up to 4 qubits)',
+  create: () => new StateVectorSimulator({ fuseQubits: 4 }),
+});
+
+describeQuantumBackendConformance({
+  name: 'StateVectorSimulator (2 threads from 1 qubit on)',
+  create: () => new StateVectorSimulator({ threads: 2, threadMinQubits: 1 }),
+});
+
 {
   // The simulator behind a queued remote service (the job model: submit, poll, cancel, resume by id).
   const service = new QueuedJobService({ engine: new StateVectorSimulator(), queuedMs: 4, runningMs: 4 });

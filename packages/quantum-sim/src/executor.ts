@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfAborted } from '@q-store/core/backend';
+import { opQubits } from './fusion.js';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels } from './workspace.js';
 
@@ -16,7 +17,16 @@ export class Yielder {
   constructor(private readonly signal: AbortSignal | undefined) {}
 
   async tick(): Promise<void> {
-    if (performance.now() - this.last < SLICE_MS) return;
+    if (this.due()) await this.yieldNow();
+  }
+
+  /** True when {@link SLICE_MS} of work has passed since the last turn (checked without awaiting). */
+  due(): boolean {
+    return performance.now() - this.last >= SLICE_MS;
+  }
+
+  /** Yields one turn of the event loop, then throws if the signal has fired. */
+  async yieldNow(): Promise<void> {
     await nextTurn();
     throwIfAborted(this.signal);
     this.last = performance.now();
@@ -43,11 +53,57 @@ export async function execute(
   wasm?: WasmKernels,
   signal?: AbortSignal,
   yielder = new Yielder(signal),
+  blockQubits = BLOCK_QUBITS,
 ): Promise<void> {
   throwIfAborted(signal);
   const dim = 2 ** n;
-  for (let i = 0; i < ops.length; i++) {
-    await yielder.tick();
-    applyOp(a, dim, ops[i] as Op, wasm);
+  for (const seg of segments(ops, n, blockQubits)) {
+    if (!seg.blocked) {
+      for (const op of seg.ops) {
+        if (yielder.due()) await yielder.yieldNow(); // no await per op: small circuits stay synchronous
+        applyOp(a, dim, op, wasm);
+      }
+      continue;
+    }
+    const block = 2 ** blockQubits;
+    for (let off = 0; off < dim; off += block) {
+      if (yielder.due()) await yielder.yieldNow();
+      const b = a.subarray(2 * off, 2 * (off + block));
+      for (const op of seg.ops) applyOp(b, block, op, wasm);
+    }
   }
+}
+
+/**
+ * Cache blocking: a run of ops that all act on qubits below `blockQubits` is applied block by
+ * block — every op of the run on the first 2^blockQubits amplitudes (a block that stays in the
+ * core's cache), then on the next block, … — so the run costs one pass over memory instead of one
+ * per op. Each amplitude goes through the same kernels in the same order, so the result is
+ * bit-identical to applying the ops one by one over the whole state (tested). 2^14 amplitudes are
+ * 256 KiB, inside the L2 cache of current x86 and ARM cores.
+ */
+export const BLOCK_QUBITS = 14;
+
+/**
+ * Blocking starts at 2^4 blocks: a state of up to 2^17 amplitudes (2 MiB) stays in the caches
+ * anyway, and there blocking only adds calls (measured on the QCBM: n = 16 10.4 ms unblocked
+ * against 18.6 ms blocked, n = 17 equal, n = 18 71.6 → 57.8 ms, n = 20 best with 14 block qubits).
+ */
+const MIN_BLOCKS_LOG2 = 4;
+
+/** The ops cut into runs: `blocked` runs act below `blockQubits` only and hold 2+ ops. */
+export function segments(ops: readonly Op[], n: number, blockQubits: number): Array<{ ops: Op[]; blocked: boolean }> {
+  if (n - blockQubits < MIN_BLOCKS_LOG2) return [{ ops: [...ops], blocked: false }];
+  const out: Array<{ ops: Op[]; blocked: boolean }> = [];
+  let cur: { ops: Op[]; blocked: boolean } | undefined;
+  for (const op of ops) {
+    const low = Math.max(...opQubits(op)) < blockQubits;
+    if (!cur || cur.blocked !== low) {
+      cur = { ops: [], blocked: low };
+      out.push(cur);
+    }
+    cur.ops.push(op);
+  }
+  for (const seg of out) if (seg.ops.length < 2) seg.blocked = false;
+  return out;
 }

@@ -54,7 +54,7 @@ export async function adjointSweep(
   const position = new Map(wrt.map((name, p) => [name, p]));
   const gradients = lambdas.map(() => new Array<number>(wrt.length).fill(0));
   for (let l = gates.length - 1; l >= 0; l--) {
-    await yielder.tick();
+    if (yielder.due()) await yielder.yieldNow();
     const gate = gates[l] as DiffGate;
     const op = gateOp(gate.name, gate.qubits, gate.params);
     const inv = op ? inverseOp(op) : undefined;

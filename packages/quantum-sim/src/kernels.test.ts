@@ -3,7 +3,7 @@ import { gateMatrix } from '@q-store/core/backend';
 import { describe, expect, it } from 'vitest';
 import { applyOps } from './executor.js';
 import { applyK } from './kernels.js';
-import { applyOp, gateOp, interleave, inverseOp } from './ops.js';
+import { applyOp, gateMatrixInterleaved, gateOp, interleave, inverseOp } from './ops.js';
 import { compileOps } from './program.js';
 import { maxDiff, pickQubits, randomCircuit, randomState } from './random-circuits.test-helper.js';
 import { Workspace } from './workspace.js';
@@ -117,5 +117,19 @@ describe('fusion of single-qubit runs', () => {
       ],
     };
     expect(compileOps(circuit).map((o) => o.kind)).toEqual(['r1', 'x', 'r1']);
+  });
+});
+
+describe('gateMatrixInterleaved', () => {
+  it('is bit for bit interleave(gateMatrix) for every gate (written-out RX, RY, RZ included)', () => {
+    const rng = createRng(404);
+    for (const name of GATE_NAMES) {
+      for (let trial = 0; trial < 20; trial++) {
+        const params = Array.from({ length: GATES[name].numParams }, () => (rng.float() * 2 - 1) * 20);
+        expect(Array.from(gateMatrixInterleaved(name, params))).toEqual(
+          Array.from(interleave(gateMatrix(name, params))),
+        );
+      }
+    }
   });
 });

@@ -122,8 +122,51 @@ export function opFromMatrix(qubits: readonly number[], m: Float64Array): Op | u
   return { kind: 'uk', qubits: [...qubits], m };
 }
 
+/**
+ * Ops of fixed gates (no angles: h, x, cx, cz, ccx, swap, …) by gate and qubits, built once: small
+ * circuits are compiled on every call, and a fixed gate's op never changes. Ops are never mutated.
+ */
+const fixedOps = new Map<string, Op | undefined>();
+const FIXED_OPS_MAX = 4096;
+
+/** Interleaved matrices of the fixed single-qubit gates, by name (never mutated). */
+const fixedMatrices = new Map<GateName, Float64Array>();
+
+/**
+ * The interleaved matrix of a gate with numeric angles (cached for gates without angles). RX, RY
+ * and RZ — most gates of variational circuits — are written out with the same expressions as core's
+ * gate table (tested bit for bit against `gateMatrix`), without its intermediate matrix.
+ */
+export function gateMatrixInterleaved(name: GateName, params: readonly number[]): Float64Array {
+  const a = params[0] as number;
+  if ((name === 'rx' || name === 'ry' || name === 'rz') && params.length === 1 && Number.isFinite(a)) {
+    if (name === 'rz')
+      return Float64Array.of(Math.cos(-a / 2), Math.sin(-a / 2), 0, 0, 0, 0, Math.cos(a / 2), Math.sin(a / 2));
+    const c = Math.cos(a / 2);
+    const s = Math.sin(a / 2);
+    return name === 'rx' ? Float64Array.of(c, 0, 0, -s, 0, -s, c, 0) : Float64Array.of(c, 0, -s, 0, s, 0, c, 0);
+  }
+  if (GATES[name].numParams > 0) return interleave(gateMatrix(name, params));
+  let m = fixedMatrices.get(name);
+  if (m === undefined) {
+    m = interleave(gateMatrix(name, params));
+    fixedMatrices.set(name, m);
+  }
+  return m;
+}
+
 /** The op for a gate of the core table on `qubits` with numeric angles. */
 export function gateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
+  if (GATES[name].numParams > 0) return buildGateOp(name, qubits, params);
+  const key = `${name}:${qubits.join(',')}`;
+  if (fixedOps.has(key)) return fixedOps.get(key);
+  const op = buildGateOp(name, qubits, params);
+  if (fixedOps.size >= FIXED_OPS_MAX) fixedOps.clear();
+  fixedOps.set(key, op);
+  return op;
+}
+
+function buildGateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
   const info = GATES[name];
   const m = interleave(gateMatrix(name, params));
   if (name === 'swap') return { kind: 'swap', q0: qubits[0] as number, q1: qubits[1] as number };
@@ -247,7 +290,12 @@ export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels
       applyDiag2(a, dim, op.q0, op.q1, op.m);
       return;
     case 'u2':
-      apply2(a, dim, op.q0, op.q1, op.m);
+      if (wasm) {
+        wasm.matrix.set(op.m);
+        wasm.u2(a.byteOffset, dim, op.q0, op.q1, wasm.matrix.byteOffset);
+      } else {
+        apply2(a, dim, op.q0, op.q1, op.m);
+      }
       return;
     case 'uk':
       applyK(a, dim, op.qubits, op.m);

@@ -1,6 +1,6 @@
 import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
-import { gateMatrix } from '@q-store/core/backend';
-import { gateOp, interleave, type Op, op1 } from './ops.js';
+import { type FusionCostModel, fuseBlocks } from './fusion.js';
+import { gateMatrixInterleaved, gateOp, type Op, op1 } from './ops.js';
 
 /** One gate of a circuit with numeric angles. */
 export interface BoundGate {
@@ -62,34 +62,61 @@ function mul2(a: Float64Array, b: Float64Array): Float64Array {
  * kernel; else general). A pending run is emitted just before the next multi-qubit gate or barrier
  * that touches its qubit, or at the end. Single-qubit runs on different qubits commute, so the
  * result is the same unitary as the unfused circuit (tested).
+ *
+ * With `fuseQubits` = k ≥ 2, the ops are then fused into blocks on up to k qubits where the cost
+ * model (`costs`, default the SIMD one) says one dense op is cheaper (see fusion.ts).
  */
-export function compileOps(circuit: CircuitJson, options: { fuse?: boolean } = {}): Op[] {
+export function compileOps(
+  circuit: CircuitJson,
+  options: { fuse?: boolean; fuseQubits?: number; costs?: FusionCostModel } = {},
+): Op[] {
   const fuse = options.fuse ?? true;
+  const ops = compileSingleQubitFused(circuit, fuse);
+  const k = options.fuseQubits ?? 1;
+  return fuse && k >= 2 ? fuseBlocks(ops, k, options.costs) : ops;
+}
+
+function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
   const ops: Op[] = [];
-  const pending = new Map<number, Float64Array>();
+  const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits).fill(undefined);
+  let anyPending = false;
   const flush = (q: number) => {
-    const m = pending.get(q);
+    const m = pending[q];
     if (m === undefined) return;
-    pending.delete(q);
+    pending[q] = undefined;
     const op = op1(q, m);
     if (op) ops.push(op);
   };
-  for (const g of boundGates(circuit)) {
-    if ('barrier' in g) {
-      for (const q of g.barrier) flush(q);
+  for (const g of circuit.operations) {
+    if (g.gate === 'measure') continue;
+    if (g.gate === 'barrier') {
+      for (const q of g.qubits) flush(q);
       continue;
     }
+    if (!isGateName(g.gate)) throw new RangeError(`unknown gate '${g.gate}'`);
+    const params = numericParams(g.params);
     if (fuse && g.qubits.length === 1) {
       const q = g.qubits[0] as number;
-      const m = interleave(gateMatrix(g.name, g.params));
-      const prev = pending.get(q);
-      pending.set(q, prev ? mul2(m, prev) : m);
+      const m = gateMatrixInterleaved(g.gate, params);
+      const prev = pending[q];
+      pending[q] = prev ? mul2(m, prev) : m;
+      anyPending = true;
       continue;
     }
-    for (const q of g.qubits) flush(q);
-    const op = gateOp(g.name, g.qubits, g.params);
+    if (anyPending) for (const q of g.qubits) flush(q);
+    const op = gateOp(g.gate, g.qubits, params);
     if (op) ops.push(op);
   }
-  for (const q of [...pending.keys()].sort((x, y) => x - y)) flush(q);
+  if (anyPending) for (let q = 0; q < pending.length; q++) flush(q);
   return ops;
+}
+
+const NO_PARAMS: readonly number[] = [];
+
+function numericParams(params: ReadonlyArray<number | string> | undefined): readonly number[] {
+  if (params === undefined || params.length === 0) return NO_PARAMS;
+  for (const p of params) {
+    if (typeof p !== 'number') throw new RangeError(`internal: unbound parameter '${p}'`);
+  }
+  return params as readonly number[];
 }

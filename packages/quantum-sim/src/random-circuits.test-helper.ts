@@ -1,4 +1,7 @@
 import { type CircuitJson, type CircuitOperation, GATE_NAMES, GATES, type GateName, type Rng } from '@q-store/core';
+import { applyOps } from './executor.js';
+import type { Op } from './ops.js';
+import { Workspace } from './workspace.js';
 
 /** Distinct random qubits. */
 export function pickQubits(rng: Rng, n: number, k: number): number[] {
@@ -45,4 +48,24 @@ export function maxDiff(a: Float64Array, b: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
+}
+
+/**
+ * `ops` applied op by op to a copy of `state` (the reference), and a second workspace holding
+ * another copy of `state` for the variant under test.
+ */
+export function referenceAndCopy(
+  n: number,
+  state: Float64Array,
+  ops: readonly Op[],
+  wasm: boolean,
+): { reference: Float64Array; copy: Float64Array; ws: Workspace } {
+  const one = new Workspace(n, 1, 2 ** 30, wasm);
+  const reference = one.states[0] as Float64Array;
+  reference.set(state);
+  applyOps(reference, n, ops, one.wasm);
+  const ws = new Workspace(n, 1, 2 ** 30, wasm);
+  const copy = ws.states[0] as Float64Array;
+  copy.set(state);
+  return { reference, copy, ws };
 }

@@ -75,12 +75,24 @@ export interface WasmKernels {
   d1(base: number, dim: number, t: number, d0r: number, d0i: number, d1r: number, d1i: number): void;
   cx(base: number, dim: number, c: number, t: number): void;
   dotre(a: number, b: number, dim: number): number;
+  /** General 4×4 on (q0, q1); the matrix (16 interleaved complex numbers) at byte offset `m`. */
+  u2(base: number, dim: number, q0: number, q1: number, m: number): void;
+  /** 32 float64 numbers of the memory, after the states, for a kernel's matrix argument. */
+  matrix: Float64Array;
+}
+
+/** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */
+const MATRIX_BYTES = 256;
+
+/** A shared WebAssembly memory (its buffer is a SharedArrayBuffer, so worker threads can share it). */
+export interface WasmMemory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
 }
 
 /** The part of the WebAssembly JS API used here (typed locally: Node's types do not declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
@@ -118,27 +130,81 @@ export function fitsWasm(bytes: number): boolean {
 export class Workspace {
   readonly states: Float64Array[];
   readonly wasm: WasmKernels | undefined;
+  /** Bytes of all its state vectors. */
+  readonly bytes: number;
+  /** The shared WebAssembly memory and compiled kernels, when the SIMD kernels run. */
+  readonly memory: WasmMemory | undefined;
+  readonly module: object | undefined;
 
-  constructor(numQubits: number, count: number, limitBytes: number, useWasm = true) {
+  constructor(
+    readonly numQubits: number,
+    readonly count: number,
+    limitBytes: number,
+    readonly useWasm = true,
+  ) {
     const bytes = count * stateBytes(numQubits);
+    this.bytes = bytes;
     if (bytes > limitBytes) {
       const what = count === 1 ? 'state vector' : `${count} state vectors`;
       throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
     }
     const len = 2 * 2 ** numQubits;
-    const module = useWasm && fitsWasm(bytes) ? kernelsModule() : null;
+    const module = useWasm && fitsWasm(bytes + MATRIX_BYTES) ? kernelsModule() : null;
     if (module && wasmApi) {
-      const pages = Math.max(1, Math.ceil(bytes / 65536));
-      const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+      const pages = Math.max(1, Math.ceil((bytes + MATRIX_BYTES) / 65536));
+      const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+      this.memory = memory;
+      this.module = module;
       const instance = new wasmApi.Instance(module, { env: { memory } });
-      this.wasm = instance.exports as unknown as WasmKernels;
       const all = new Float64Array(memory.buffer);
+      const matrix = all.subarray(bytes / 8, bytes / 8 + MATRIX_BYTES / 8);
+      this.wasm = { ...(instance.exports as Omit<WasmKernels, 'matrix'>), matrix };
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
     } else {
       this.wasm = undefined;
+      this.memory = undefined;
+      this.module = undefined;
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(new Float64Array(len));
     }
   }
+}
+
+/**
+ * Reuses small workspaces between calls, so that a tiny `estimate` neither instantiates the
+ * WebAssembly module nor allocates its state vectors again: `acquire` hands out a free workspace of
+ * the same shape (or builds one), `release` keeps it for the next call when it is small
+ * (at most `retainBytes`, a few per shape). A workspace is in use by one call at a time, so
+ * concurrent calls never share state vectors. Large workspaces are dropped at `release` (their
+ * memory goes back with the call). Reused states are not zeroed: every user overwrites them first.
+ */
+export class WorkspacePool {
+  private readonly free = new Map<string, Workspace[]>();
+
+  constructor(
+    private readonly limitBytes: number,
+    private readonly retainBytes = 2 ** 20,
+    private readonly perShape = 4,
+  ) {}
+
+  acquire(numQubits: number, count: number, useWasm: boolean): Workspace {
+    const list = this.free.get(shapeKey(numQubits, count, useWasm));
+    return list?.pop() ?? new Workspace(numQubits, count, this.limitBytes, useWasm);
+  }
+
+  release(ws: Workspace): void {
+    if (ws.bytes > this.retainBytes) return;
+    const key = shapeKey(ws.numQubits, ws.count, ws.useWasm);
+    let list = this.free.get(key);
+    if (!list) {
+      list = [];
+      this.free.set(key, list);
+    }
+    if (list.length < this.perShape) list.push(ws);
+  }
+}
+
+function shapeKey(numQubits: number, count: number, wasm: boolean): string {
+  return `${numQubits}:${count}:${wasm ? 'w' : 'j'}`;
 }

@@ -2,20 +2,19 @@
 ;; regenerates kernels-wasm.ts from this file, and a test checks that the two agree).
 ;;
 ;; A state of 2^k amplitudes is interleaved at byte offset `base` of the (imported) memory: amplitude
-;; i is the f64 pair (re, im) at base + 16·i, one v128. Qubit q is bit q of i. All offsets and
+;; i is the f64 pair (re, im) at base + 16·i, one v128. Qubit q is bit q of i. The memory is shared
+;; (threads.ts runs the kernels on several threads over one state). All offsets and
 ;; comparisons are unsigned, so states may sit anywhere in a 4 GiB memory.
 ;;
 ;; A complex product c·v with c = (cr, ci) and v = (vr, vi) is splat(cr)·v + (−ci, ci)·swap(v),
-;; where swap exchanges the two lanes.
+;; where swap exchanges the two lanes (written out as an i8x16.shuffle in the loops: V8 does not
+;; inline calls between WebAssembly functions, and a call per amplitude halves the speed).
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; (−c, c) as a v128
   (func $negpos (param $c f64) (result v128)
     (f64x2.replace_lane 0 (f64x2.splat (local.get $c)) (f64.neg (local.get $c))))
-
-  (func $swap (param $v v128) (result v128)
-    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
 
   ;; Real 2×2 [[m00, m01], [m10, m11]] on qubit t.
   (func (export "r1") (param $base i32) (param $dim i32) (param $t i32)
@@ -73,8 +72,8 @@
         (loop $inner
           (local.set $x (v128.load (local.get $p)))
           (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
-          (local.set $xs (call $swap (local.get $x)))
-          (local.set $ys (call $swap (local.get $y)))
+          (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+          (local.set $ys (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))
           (v128.store (local.get $p)
             (f64x2.add
               (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $b00) (local.get $xs)))
@@ -108,14 +107,14 @@
         (loop $lo
           (local.set $x (v128.load (local.get $p)))
           (v128.store (local.get $p)
-            (f64x2.add (f64x2.mul (local.get $a0) (local.get $x)) (f64x2.mul (local.get $c0) (call $swap (local.get $x)))))
+            (f64x2.add (f64x2.mul (local.get $a0) (local.get $x)) (f64x2.mul (local.get $c0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $lo (i32.lt_u (local.get $p) (local.get $end))))
         (local.set $end (i32.add (local.get $p) (local.get $off)))
         (loop $hi
           (local.set $x (v128.load (local.get $p)))
           (v128.store (local.get $p)
-            (f64x2.add (f64x2.mul (local.get $a1) (local.get $x)) (f64x2.mul (local.get $c1) (call $swap (local.get $x)))))
+            (f64x2.add (f64x2.mul (local.get $a1) (local.get $x)) (f64x2.mul (local.get $c1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $hi (i32.lt_u (local.get $p) (local.get $end))))
         (local.set $b (local.get $p))
@@ -147,6 +146,90 @@
           (local.set $x (v128.load (local.get $p)))
           (v128.store (local.get $p) (v128.load (i32.add (local.get $p) (local.get $off))))
           (v128.store (i32.add (local.get $p) (local.get $off)) (local.get $x))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $k (i32.add (local.get $k) (local.get $run)))
+        (br $outer))))
+
+  ;; General complex 4×4 on qubits (q0, q1) (matrix index bit 0 = q0), the matrix as 16 (re, im)
+  ;; f64 pairs row-major at byte offset $m. For each quadruple of amplitudes (bits q0, q1 = 00, 01,
+  ;; 10, 11) y_r = Σ_c M_rc·x_c; consecutive indices below the lower qubit form runs of memory.
+  (func (export "u2") (param $base i32) (param $dim i32) (param $q0 i32) (param $q1 i32) (param $m i32)
+    (local $lo i32) (local $hi i32) (local $run i32) (local $count i32) (local $k i32) (local $idx i32)
+    (local $p i32) (local $end i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $x0 v128) (local $s0 v128) (local $x1 v128) (local $s1 v128) (local $x2 v128) (local $s2 v128) (local $x3 v128) (local $s3 v128)
+    (local $a00 v128) (local $b00 v128) (local $a01 v128) (local $b01 v128) (local $a02 v128) (local $b02 v128) (local $a03 v128) (local $b03 v128) (local $a10 v128) (local $b10 v128) (local $a11 v128) (local $b11 v128) (local $a12 v128) (local $b12 v128) (local $a13 v128) (local $b13 v128) (local $a20 v128) (local $b20 v128) (local $a21 v128) (local $b21 v128) (local $a22 v128) (local $b22 v128) (local $a23 v128) (local $b23 v128) (local $a30 v128) (local $b30 v128) (local $a31 v128) (local $b31 v128) (local $a32 v128) (local $b32 v128) (local $a33 v128) (local $b33 v128)
+    (local.set $a00 (f64x2.splat (f64.load offset=0 (local.get $m))))
+    (local.set $b00 (call $negpos (f64.load offset=8 (local.get $m))))
+    (local.set $a01 (f64x2.splat (f64.load offset=16 (local.get $m))))
+    (local.set $b01 (call $negpos (f64.load offset=24 (local.get $m))))
+    (local.set $a02 (f64x2.splat (f64.load offset=32 (local.get $m))))
+    (local.set $b02 (call $negpos (f64.load offset=40 (local.get $m))))
+    (local.set $a03 (f64x2.splat (f64.load offset=48 (local.get $m))))
+    (local.set $b03 (call $negpos (f64.load offset=56 (local.get $m))))
+    (local.set $a10 (f64x2.splat (f64.load offset=64 (local.get $m))))
+    (local.set $b10 (call $negpos (f64.load offset=72 (local.get $m))))
+    (local.set $a11 (f64x2.splat (f64.load offset=80 (local.get $m))))
+    (local.set $b11 (call $negpos (f64.load offset=88 (local.get $m))))
+    (local.set $a12 (f64x2.splat (f64.load offset=96 (local.get $m))))
+    (local.set $b12 (call $negpos (f64.load offset=104 (local.get $m))))
+    (local.set $a13 (f64x2.splat (f64.load offset=112 (local.get $m))))
+    (local.set $b13 (call $negpos (f64.load offset=120 (local.get $m))))
+    (local.set $a20 (f64x2.splat (f64.load offset=128 (local.get $m))))
+    (local.set $b20 (call $negpos (f64.load offset=136 (local.get $m))))
+    (local.set $a21 (f64x2.splat (f64.load offset=144 (local.get $m))))
+    (local.set $b21 (call $negpos (f64.load offset=152 (local.get $m))))
+    (local.set $a22 (f64x2.splat (f64.load offset=160 (local.get $m))))
+    (local.set $b22 (call $negpos (f64.load offset=168 (local.get $m))))
+    (local.set $a23 (f64x2.splat (f64.load offset=176 (local.get $m))))
+    (local.set $b23 (call $negpos (f64.load offset=184 (local.get $m))))
+    (local.set $a30 (f64x2.splat (f64.load offset=192 (local.get $m))))
+    (local.set $b30 (call $negpos (f64.load offset=200 (local.get $m))))
+    (local.set $a31 (f64x2.splat (f64.load offset=208 (local.get $m))))
+    (local.set $b31 (call $negpos (f64.load offset=216 (local.get $m))))
+    (local.set $a32 (f64x2.splat (f64.load offset=224 (local.get $m))))
+    (local.set $b32 (call $negpos (f64.load offset=232 (local.get $m))))
+    (local.set $a33 (f64x2.splat (f64.load offset=240 (local.get $m))))
+    (local.set $b33 (call $negpos (f64.load offset=248 (local.get $m))))
+    (local.set $lo (select (local.get $q0) (local.get $q1) (i32.lt_u (local.get $q0) (local.get $q1))))
+    (local.set $hi (select (local.get $q1) (local.get $q0) (i32.lt_u (local.get $q0) (local.get $q1))))
+    (local.set $run (i32.shl (i32.const 1) (local.get $lo)))
+    (local.set $count (i32.shr_u (local.get $dim) (i32.const 2)))
+    (local.set $o1 (i32.shl (i32.const 16) (local.get $q0)))
+    (local.set $o2 (i32.shl (i32.const 16) (local.get $q1)))
+    (local.set $o3 (i32.add (local.get $o1) (local.get $o2)))
+    (local.set $k (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $k) (local.get $count)))
+        (local.set $idx (i32.shl (local.get $k) (i32.const 1)))
+        (local.set $idx
+          (i32.or
+            (i32.shl (i32.shr_u (local.get $idx) (local.get $hi)) (i32.add (local.get $hi) (i32.const 1)))
+            (i32.and (local.get $idx) (i32.sub (i32.shl (i32.const 1) (local.get $hi)) (i32.const 1)))))
+        (local.set $p (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 4))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $run) (i32.const 4))))
+        (loop $inner
+          (local.set $x0 (v128.load (local.get $p)))
+          (local.set $s0 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x0) (local.get $x0)))
+          (local.set $x1 (v128.load (i32.add (local.get $p) (local.get $o1))))
+          (local.set $s1 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x1) (local.get $x1)))
+          (local.set $x2 (v128.load (i32.add (local.get $p) (local.get $o2))))
+          (local.set $s2 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x2) (local.get $x2)))
+          (local.set $x3 (v128.load (i32.add (local.get $p) (local.get $o3))))
+          (local.set $s3 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x3) (local.get $x3)))
+          (v128.store (local.get $p)
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $a00) (local.get $x0)) (f64x2.mul (local.get $b00) (local.get $s0))) (f64x2.add (f64x2.mul (local.get $a01) (local.get $x1)) (f64x2.mul (local.get $b01) (local.get $s1))))
+              (f64x2.add (f64x2.add (f64x2.mul (local.get $a02) (local.get $x2)) (f64x2.mul (local.get $b02) (local.get $s2))) (f64x2.add (f64x2.mul (local.get $a03) (local.get $x3)) (f64x2.mul (local.get $b03) (local.get $s3))))))
+          (v128.store (i32.add (local.get $p) (local.get $o1))
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $a10) (local.get $x0)) (f64x2.mul (local.get $b10) (local.get $s0))) (f64x2.add (f64x2.mul (local.get $a11) (local.get $x1)) (f64x2.mul (local.get $b11) (local.get $s1))))
+              (f64x2.add (f64x2.add (f64x2.mul (local.get $a12) (local.get $x2)) (f64x2.mul (local.get $b12) (local.get $s2))) (f64x2.add (f64x2.mul (local.get $a13) (local.get $x3)) (f64x2.mul (local.get $b13) (local.get $s3))))))
+          (v128.store (i32.add (local.get $p) (local.get $o2))
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $a20) (local.get $x0)) (f64x2.mul (local.get $b20) (local.get $s0))) (f64x2.add (f64x2.mul (local.get $a21) (local.get $x1)) (f64x2.mul (local.get $b21) (local.get $s1))))
+              (f64x2.add (f64x2.add (f64x2.mul (local.get $a22) (local.get $x2)) (f64x2.mul (local.get $b22) (local.get $s2))) (f64x2.add (f64x2.mul (local.get $a23) (local.get $x3)) (f64x2.mul (local.get $b23) (local.get $s3))))))
+          (v128.store (i32.add (local.get $p) (local.get $o3))
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $a30) (local.get $x0)) (f64x2.mul (local.get $b30) (local.get $s0))) (f64x2.add (f64x2.mul (local.get $a31) (local.get $x1)) (f64x2.mul (local.get $b31) (local.get $s1))))
+              (f64x2.add (f64x2.add (f64x2.mul (local.get $a32) (local.get $x2)) (f64x2.mul (local.get $b32) (local.get $s2))) (f64x2.add (f64x2.mul (local.get $a33) (local.get $x3)) (f64x2.mul (local.get $b33) (local.get $s3))))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
         (local.set $k (i32.add (local.get $k) (local.get $run)))

@@ -1,0 +1,108 @@
+/**
+ * The QCBM benchmark of the public quantum-benchmarks suite, through the public API: `estimate` of
+ * ⟨Z0⟩ after {@link qcbmCircuit}, timed as the median of several calls (the machine may be shared,
+ * so medians, not bests). Beside each figure: the published single-thread Yao and qulacs figures
+ * (Xeon Gold 6230, older versions, from the suite) and the memory floor measured in the same run —
+ * one in-place read + write pass over a Float64Array of 2·2^n doubles — with our time per pass over
+ * the state (one pass per kernel call after fusion) divided by it.
+ */
+import { availableParallelism } from 'node:os';
+import { BLOCK_QUBITS, segments } from '../src/executor.js';
+import { StateVectorSimulator } from '../src/index.js';
+import { compileOps } from '../src/program.js';
+import { qcbmCircuit } from './circuits.js';
+
+/** Published single-thread figures in seconds (Yao, qulacs), from the quantum-benchmarks suite. */
+export const PUBLISHED: Record<number, [number, number]> = {
+  10: [0.41e-3, 0.29e-3],
+  16: [32.6e-3, 40.3e-3],
+  20: [303e-3, 660e-3],
+  22: [3.7, 6.6],
+};
+
+/** The figures this package had before the scaling work (issue #18, quiet machine, one thread). */
+export const BEFORE: Record<number, number> = { 10: 2.5e-3, 16: 29.8e-3, 20: 597e-3, 22: 3.61 };
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** One in-place read + write pass over `a`. */
+function scale(a: Float64Array, s: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) * s;
+}
+
+/** Seconds of one in-place read + write pass over 2·2^n doubles (median of `repeats`, JIT warmed). */
+export function memoryFloorPass(n: number, repeats: number): number {
+  const warm = new Float64Array(4096);
+  for (let r = 0; r < 200; r++) scale(warm, r % 2 === 0 ? 0.5 : 2);
+  const a = new Float64Array(2 * 2 ** n).fill(1);
+  const times: number[] = [];
+  const inner = Math.max(1, Math.floor(2 ** 16 / 2 ** n)); // small states: time many passes at once
+  for (let r = 0; r < repeats + 1; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < inner; k++) scale(a, k % 2 === 0 ? 0.5 : 2);
+    if (r > 0) times.push((performance.now() - t0) / 1000 / inner);
+  }
+  return median(times);
+}
+
+function repeatsFor(n: number): number {
+  return n <= 12 ? 101 : n <= 16 ? 21 : n <= 20 ? 7 : n <= 22 ? 3 : 1;
+}
+
+const fmtTime = (s: number) =>
+  !Number.isFinite(s)
+    ? '—'
+    : s < 1e-2
+      ? `${(s * 1e3).toFixed(2)} ms`
+      : s < 1
+        ? `${(s * 1e3).toFixed(1)} ms`
+        : `${s.toFixed(2)} s`;
+
+async function medianSeconds(sim: StateVectorSimulator, n: number, repeats: number): Promise<number> {
+  const circuit = qcbmCircuit(n);
+  const observables = [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await sim.estimate({ circuit, observables });
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+export async function qcbmBench(sizes: readonly number[]): Promise<void> {
+  const sim = new StateVectorSimulator();
+  const single = new StateVectorSimulator({ threads: 1 });
+  const threads = availableParallelism();
+  const observables = (n: number) => [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
+  for (let r = 0; r < 20; r++) {
+    await sim.estimate({ circuit: qcbmCircuit(8), observables: observables(8) }); // warm-up
+    await single.estimate({ circuit: qcbmCircuit(8), observables: observables(8) });
+  }
+  console.log(
+    `\nQCBM (quantum-benchmarks suite): estimate ⟨Z0⟩ through the public API, median of several calls; ` +
+      `"now" with the default threads (${threads} here; threads are used from 18 qubits on), then with threads: 1`,
+  );
+  console.log(
+    'n   gates ops/passes  q-store now  issue #18 before  Yao (published)  qulacs (published)  floor/pass   ours/pass  × floor   1 thread  speedup',
+  );
+  for (const n of sizes) {
+    const circuit = qcbmCircuit(n);
+    const ops = compileOps(circuit);
+    // passes over memory: one per op outside cache-blocked runs, one per blocked run
+    const passes = segments(ops, n, BLOCK_QUBITS).reduce((p, seg) => p + (seg.blocked ? 1 : seg.ops.length), 0);
+    const repeats = repeatsFor(n);
+    const t = await medianSeconds(sim, n, repeats);
+    const t1 = n >= 18 && threads > 1 ? await medianSeconds(single, n, repeats) : t;
+    const floor = memoryFloorPass(n, Math.max(3, Math.min(repeats, 21)));
+    const [yao, qulacs] = PUBLISHED[n] ?? [Number.NaN, Number.NaN];
+    const perPass = t / passes;
+    console.log(
+      `${String(n).padEnd(4)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passes}`.padEnd(10)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${`${(t1 / t).toFixed(2)}×`.padStart(9)}`,
+    );
+  }
+}

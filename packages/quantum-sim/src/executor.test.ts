@@ -1,0 +1,29 @@
+import { createRng } from '@q-store/core';
+import { describe, expect, it } from 'vitest';
+import { qcbmCircuit } from '../bench/circuits.js';
+import { execute, segments } from './executor.js';
+import { compileOps } from './program.js';
+import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
+
+describe('cache blocking', () => {
+  it('gives bit-identical states to op-by-op application (random circuits, QCBM; JavaScript and SIMD)', async () => {
+    const rng = createRng(31);
+    const n = 9;
+    const circuits = [randomCircuit(rng, n, 120), qcbmCircuit(n)];
+    for (const circuit of circuits) {
+      for (const fuseQubits of [1, 2]) {
+        const ops = compileOps(circuit, { fuseQubits });
+        for (const blockQubits of [2, 4, 5, 7]) {
+          for (const wasm of [true, false]) {
+            if (blockQubits === 4 || blockQubits === 5)
+              expect(segments(ops, n, blockQubits).some((s) => s.blocked)).toBe(true);
+            const state = randomState(rng, n);
+            const { reference: r, copy: b, ws: blk } = referenceAndCopy(n, state, ops, wasm);
+            await execute(b, n, ops, blk.wasm, undefined, undefined, blockQubits);
+            expect(Array.from(b)).toEqual(Array.from(r));
+          }
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import { Circuit, type EstimateResult } from '@q-store/core';
+import { describe, expect, it } from 'vitest';
+import { StateVectorSimulator } from './state-vector-simulator.js';
+import { WorkspacePool } from './workspace.js';
+
+describe('WorkspacePool', () => {
+  it('hands a released small workspace to the next call of the same shape, never to two at once', () => {
+    const pool = new WorkspacePool(2 ** 30);
+    const a = pool.acquire(4, 1, true);
+    const b = pool.acquire(4, 1, true);
+    expect(b).not.toBe(a);
+    pool.release(a);
+    expect(pool.acquire(4, 1, true)).toBe(a);
+    expect(pool.acquire(4, 2, true)).not.toBe(a);
+    expect(pool.acquire(4, 1, false)).not.toBe(a);
+  });
+
+  it('drops workspaces above the retained size', () => {
+    const pool = new WorkspacePool(2 ** 30, 2 ** 10);
+    const big = pool.acquire(8, 1, true); // 4 KiB
+    pool.release(big);
+    expect(pool.acquire(8, 1, true)).not.toBe(big);
+  });
+
+  it('reused state vectors give the same results as fresh ones, also for concurrent calls', async () => {
+    const sim = new StateVectorSimulator();
+    const obs = [[{ coefficient: 1, paulis: 'IIIZ' }], [{ coefficient: 1, paulis: 'ZIII' }]];
+    const circuit = (t: number) => new Circuit(4).ry(0, t).cx(0, 1).cx(1, 2).cx(2, 3).toJSON();
+    const angles = [0.1, 0.7, 1.3, 2.9, -0.4];
+    const results = await Promise.all(angles.map((t) => sim.estimate({ circuit: circuit(t), observables: obs })));
+    const again: EstimateResult[] = [];
+    for (const t of angles) again.push(await sim.estimate({ circuit: circuit(t), observables: obs }));
+    angles.forEach((t, i) => {
+      expect(results[i]?.values[0]).toBeCloseTo(Math.cos(t), 12);
+      expect(results[i]?.values[1]).toBeCloseTo(Math.cos(t), 12);
+      expect(again[i]?.values).toEqual(results[i]?.values);
+    });
+    // A sample after an estimate on the same pooled workspace starts from |0000⟩.
+    const [s] = await sim.sample({ circuits: [new Circuit(4).x(3).toJSON()], shots: 10, seed: 1 });
+    expect(s?.counts).toEqual({ '1000': 10 });
+  });
+});
