@@ -185,6 +185,32 @@ function toValues(vector: Float32Array): number[] {
   return Array.from(vector);
 }
 
+/**
+ * At least the characters `JSON.stringify` prints for a finite number: a shortest round-trip
+ * representation has at most 17 significant digits, so a value below 1 in magnitude prints as
+ * `[-]0.` + its leading zeros + ≤ 17 digits; from 1 to 1e17, ≤ 17 digits and a dot; larger or
+ * below 1e-6, at most 24 characters in exponent form (`-1.2345678901234567e-308`).
+ */
+export function floatJsonBound(v: number): number {
+  if (v === 0) return 1;
+  const sign = v < 0 ? 1 : 0;
+  const a = Math.abs(v);
+  if (a < 1e-6 || a >= 1e21) return sign + 24;
+  if (a >= 1) return sign + (a < 1e17 ? 18 : 21);
+  let zeros = 0;
+  let t = a;
+  while (t < 0.1) {
+    t *= 10;
+    zeros++;
+  }
+  // A product rounded up onto the boundary would count one zero too few: count it when this close.
+  if (t < 0.1000000001) zeros++;
+  return sign + 2 + zeros + 17;
+}
+
+/** Room left in an upsert body for everything but its records (`{"vectors":[`, `],"namespace":…}`). */
+const UPSERT_ENVELOPE_BYTES = 4096;
+
 function sameJson(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
@@ -266,7 +292,9 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       metrics: ['cosine', 'euclidean', 'dot'],
       maxDimension: PINECONE_LIMITS.maxDimension,
       maxBatchRecords: PINECONE_LIMITS.maxUpsertRecords,
-      maxBatchBytes: PINECONE_LIMITS.maxUpsertBytes,
+      // Records are sized exactly (see recordBytes); the rest of the body — `{"vectors":[…],
+      // "namespace":"…"}` with a namespace of up to 512 characters, JSON-escaped — fits in 4 KB.
+      maxBatchBytes: PINECONE_LIMITS.maxUpsertBytes - UPSERT_ENVELOPE_BYTES,
       maxMetadataBytes: PINECONE_LIMITS.maxMetadataBytes,
       maxTopK: PINECONE_LIMITS.maxTopK,
       maxTopKWithPayload: PINECONE_LIMITS.maxTopKWithPayload,
@@ -604,6 +632,24 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       await sleep(delay, params.signal);
       delay = Math.min(2_000, delay * 2);
     }
+  }
+
+  /**
+   * The bytes a record adds to an upsert body, from above and tight: its JSON framing as the client
+   * sends it (`{"id":…,"values":[],"metadata":{…}}`, measured exactly), the commas, and for each
+   * float a bound on the characters JavaScript prints for it ({@link floatJsonBound}, within about a
+   * character of the truth, without printing it). Core then packs chunks close to the 2 MB limit
+   * instead of by its 25-bytes-per-float bound, at a few ns per float.
+   */
+  protected override recordBytes(record: VectorRecord<M>): number {
+    const frame =
+      record.metadata === undefined
+        ? JSON.stringify({ id: record.id, values: [] })
+        : JSON.stringify({ id: record.id, values: [], metadata: record.metadata });
+    const vector = record.vector;
+    let floats = Math.max(0, vector.length - 1); // the commas between values
+    for (let i = 0; i < vector.length; i++) floats += floatJsonBound(vector[i] as number);
+    return Buffer.byteLength(frame, 'utf8') + floats + 1;
   }
 
   protected async doUpsert(

@@ -42,6 +42,7 @@ import type {
 } from './types.js';
 import {
   chunkRecords,
+  estimateRecordBytes,
   isPlainObject,
   validateFlags,
   validateId,
@@ -140,6 +141,15 @@ export abstract class BaseVectorBackend<
       );
     }
     return {} as O;
+  }
+
+  /**
+   * Bytes one record adds to a write request, for chunking by `maxBatchBytes`. The default is
+   * core's upper bound ({@link estimateRecordBytes}: 25 bytes per float); a backend that knows its
+   * wire format may return the exact size, so chunks come close to the limit (fewer requests).
+   */
+  protected recordBytes(record: VectorRecord<M>): number {
+    return estimateRecordBytes(record);
   }
 
   /** Checks the call's `options` shape and returns this backend's parsed entry with the signal. */
@@ -265,7 +275,7 @@ export abstract class BaseVectorBackend<
         metric: index.metric,
         maxMetadataBytes: this.capabilities.maxMetadataBytes,
       });
-      const chunks = chunkRecords(records, this.capabilities);
+      const chunks = chunkRecords(records, this.capabilities, (r) => this.recordBytes(r));
       const landed: string[] = [];
       for (const [i, chunk] of chunks.entries()) {
         try {

@@ -375,19 +375,22 @@ export function estimateRecordBytes(record: VectorRecord): number {
 }
 
 /**
- * Splits records into chunks of at most `maxRecords` records and at most `maxBytes` estimated bytes.
- * A single record larger than `maxBytes` is a ValidationError naming it.
+ * Splits records into chunks of at most `maxBatchRecords` records and at most `maxBatchBytes` bytes,
+ * each record sized by `recordBytes` (default {@link estimateRecordBytes}, an upper bound: 25 bytes
+ * per float, the widest JSON double). A single record larger than `maxBatchBytes` is a
+ * ValidationError naming it.
  */
 export function chunkRecords<R extends VectorRecord>(
   records: readonly R[],
   limits: { maxBatchRecords: number; maxBatchBytes: number },
+  recordBytes: (record: R) => number = estimateRecordBytes,
 ): R[][] {
   const chunks: R[][] = [];
   let current: R[] = [];
   let bytes = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as R;
-    const size = estimateRecordBytes(record);
+    const size = recordBytes(record);
     if (size > limits.maxBatchBytes) {
       throw new ValidationError(
         [
