@@ -692,7 +692,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
         signal,
       ),
     );
-    const namespaces: IndexStats['namespaces'] = {};
+    const namespaces: IndexStats['namespaces'] = Object.create(null); // '__proto__' is a valid namespace
     let total = 0;
     for (const row of rows) {
       namespaces[row.namespace] = { recordCount: row.count };

@@ -898,7 +898,7 @@ export class PineconeBackend<M extends Metadata = Metadata> extends BaseVectorBa
       () => index.describeIndexStats(),
       params.signal,
     );
-    const namespaces: Record<string, { recordCount: number }> = {};
+    const namespaces: Record<string, { recordCount: number }> = Object.create(null); // '__proto__' is a valid namespace
     for (const [name, summary] of Object.entries(stats.namespaces ?? {})) {
       // Serverless indexes report the default namespace as `__default__`; q-store calls it ''.
       const key = name === DEFAULT_NAMESPACE_NAME ? '' : name;

@@ -632,7 +632,7 @@ export class QdrantBackend<M extends Metadata = Metadata> extends BaseVectorBack
       (c) => c.facet(this.collectionName, { key: PAYLOAD_NAMESPACE, limit: 100_000, exact: true }),
       signal,
     );
-    const namespaces: IndexStats['namespaces'] = {};
+    const namespaces: IndexStats['namespaces'] = Object.create(null); // '__proto__' is a valid namespace
     let total = 0;
     for (const hit of facet.hits) {
       namespaces[String(hit.value)] = { recordCount: hit.count };

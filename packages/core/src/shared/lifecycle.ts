@@ -1,4 +1,4 @@
-import { ClosedError, throwIfAborted } from './errors.js';
+import { ClosedError, throwIfAborted, ValidationError } from './errors.js';
 
 /**
  * The call-tracking lifecycle every closable q-store object shares: calls admitted while open are
@@ -26,14 +26,18 @@ export class Lifecycle {
   }
 
   /**
-   * Runs one call: `CLOSED` once closing began, `ABORTED`/`TIMEOUT` for a signal that already
-   * fired, otherwise `body()` tracked until it settles. Checks run before `body` starts, so a
+   * Runs one call: `CLOSED` once closing began, `VALIDATION` for a `signal` that is not an
+   * AbortSignal, `ABORTED`/`TIMEOUT` for a signal that already fired, otherwise `body()` tracked until it settles. Checks run before `body` starts, so a
    * refused call did nothing.
    */
   track<T>(signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
     let running: Promise<T>;
     try {
       this.assertOpen();
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        // Checked before any work: a malformed signal must not let a write commit and then fail.
+        throw new ValidationError([{ field: 'signal', message: 'must be an AbortSignal' }], 'Invalid call');
+      }
       throwIfAborted(signal);
       running = body();
     } catch (error) {

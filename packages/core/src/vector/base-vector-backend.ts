@@ -278,6 +278,9 @@ export abstract class BaseVectorBackend<
       const chunks = chunkRecords(records, this.capabilities, (r) => this.recordBytes(r));
       const landed: string[] = [];
       for (const [i, chunk] of chunks.entries()) {
+        // Between chunks, let timers and other calls run (an embedded store such as PGlite never
+        // yields inside a statement), so a large batch cannot stall the process or its timeouts.
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         try {
           await this.hook(params.signal, () => this.doUpsert({ ...hp, records: chunk, namespace }));
         } catch (error) {

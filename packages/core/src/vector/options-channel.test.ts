@@ -98,3 +98,25 @@ describe('capability flags', () => {
     expect((await backend.delete({ ids: ['a1'] })).deletedCount).toBe(1);
   });
 });
+
+describe('signal', () => {
+  it('a signal that is not an AbortSignal is a VALIDATION error before anything is written', async () => {
+    const backend = new MemoryBackend({ indexName: 'sig' });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    for (const signal of [{}, { aborted: false }, 'soon', 5]) {
+      await expect(
+        backend.upsert({ records: [{ id: 'a', vector: [1, 0] }], signal: signal as never }),
+      ).rejects.toMatchObject({ code: 'VALIDATION', issues: [expect.objectContaining({ field: 'signal' })] });
+    }
+    expect((await backend.stats()).totalRecordCount).toBe(0);
+  });
+
+  it('a namespace named __proto__ is listed in stats like any other', async () => {
+    const backend = new MemoryBackend({ indexName: 'proto' });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    await backend.upsert({ records: [{ id: 'a', vector: [1, 0] }], namespace: '__proto__' });
+    const stats = await backend.stats();
+    expect(Object.keys(stats.namespaces)).toEqual(['__proto__']);
+    expect(stats.namespaces.__proto__?.recordCount).toBe(1);
+  });
+});
