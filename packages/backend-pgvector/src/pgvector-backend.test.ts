@@ -13,7 +13,7 @@ import {
   type VectorBackend,
 } from '@q-store/core';
 import { randomVector } from '@q-store/core/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureVectorExtension, openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
@@ -21,7 +21,14 @@ import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
 import { registerPgvector } from './registry.js';
 import { SqlParams } from './sql.js';
-import { type ServedPglite, SYSTEM_POSTGRES_URL, servePglite, systemPostgresUnavailable } from './test-support.js';
+import {
+  onSystemPostgres,
+  type ServedPglite,
+  SYSTEM_POSTGRES_URL,
+  servePglite,
+  systemHasPgvector,
+  systemPostgresUnavailable,
+} from './test-support.js';
 
 let db: PgliteLike;
 let served: ServedPglite;
@@ -54,29 +61,49 @@ describe('a PostgreSQL without pgvector', () => {
       console.log(`skipping the extension-missing test: ${reason}`);
       return ctx.skip(reason);
     }
+    if (await systemHasPgvector()) {
+      const why = `PostgreSQL at ${SYSTEM_POSTGRES_URL} has pgvector installed, so it cannot show the missing-extension error`;
+      console.log(`skipping the extension-missing test: ${why}`);
+      return ctx.skip(why);
+    }
     const applicationName = `qstore-ext-${counter++}`;
+    // Its own schema, dropped afterwards, so nothing is left behind whatever the backend created.
+    const schema = `qstore_noext_${process.pid}_${counter++}`;
     const backend = new PgvectorBackend({
       indexName: 'needs-pgvector',
+      schema,
       connectionString: SYSTEM_POSTGRES_URL,
       poolConfig: { application_name: applicationName },
     });
-    const error = await backend.ensureIndex({ dimension: 3, metric: 'cosine' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PgvectorExtensionMissingError);
-    expect(error).toMatchObject({ code: 'SERVICE', retryable: false, name: 'PgvectorExtensionMissingError' });
-    const message = (error as Error).message;
-    expect(message).toContain('CREATE EXTENSION vector');
-    expect(message).toMatch(/install/i);
-    expect(message).toContain('embedded');
-    expect(await backend.describeIndex()).toBeNull();
-    await backend.close();
+    try {
+      const error = await backend.ensureIndex({ dimension: 3, metric: 'cosine' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PgvectorExtensionMissingError);
+      expect(error).toMatchObject({ code: 'SERVICE', retryable: false, name: 'PgvectorExtensionMissingError' });
+      const message = (error as Error).message;
+      expect(message).toContain('CREATE EXTENSION vector');
+      expect(message).toMatch(/install/i);
+      expect(message).toContain('embedded');
+      expect(await backend.describeIndex()).toBeNull();
+    } finally {
+      await backend.close();
+      const left = await onSystemPostgres(async (client) => {
+        const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        return found.rowCount;
+      });
+      // A failed first step creates nothing: not even the schema.
+      expect(left).toBe(0);
+    }
     // The backend created the pool from the connection string, so close() ended it.
-    const check = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
-    await check.connect();
-    const { rows } = await check.query<{ n: number }>(
-      'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-      [applicationName],
+    const rows = await onSystemPostgres(
+      async (check) =>
+        (
+          await check.query<{ n: number }>(
+            'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+            [applicationName],
+          )
+        ).rows,
     );
-    await check.end();
     expect(rows[0]?.n).toBe(0);
   });
 

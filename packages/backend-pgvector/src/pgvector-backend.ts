@@ -25,6 +25,7 @@ import {
   type ConnectionOptions,
   ensureVectorExtension,
   LazyDriver,
+  redactedView,
   type SqlDriver,
   type SqlSession,
 } from './driver.js';
@@ -186,7 +187,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   readonly type = 'pgvector';
   readonly capabilities: BackendCapabilities;
   readonly schema: string;
-  private readonly options: PgvectorBackendOptions;
+  private readonly maintenanceWorkMem: string | undefined;
   private readonly driver: LazyDriver;
   private readonly ann: ResolvedIndex;
   private readonly table: string;
@@ -199,7 +200,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   constructor(options: PgvectorBackendOptions) {
     super(options.indexName);
     this.driver = new LazyDriver(options);
-    this.options = options;
+    this.maintenanceWorkMem = options.maintenanceWorkMem;
     this.schema = validateSchemaName(options.schema ?? 'public');
     this.ann = resolveIndexOptions(options.index);
     if (options.maintenanceWorkMem !== undefined && !/^\d{1,7}\s?(kB|MB|GB)$/.test(options.maintenanceWorkMem)) {
@@ -225,6 +226,8 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
       listByPrefix: true,
       deleteByFilter: true,
     };
+    // The connection options may hold a password: inspect and JSON show only these.
+    redactedView(this, { type: this.type, indexName: this.indexName, schema: this.schema, where: this.driver.where });
   }
 
   /** Runs storage work and turns driver errors into q-store errors (a vanished table: INDEX_NOT_FOUND). */
@@ -276,8 +279,8 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
   }
 
   private async setMaintenanceMemory(session: SqlSession): Promise<void> {
-    if (this.options.maintenanceWorkMem !== undefined) {
-      await session.query("SELECT set_config('maintenance_work_mem', $1, true)", [this.options.maintenanceWorkMem]);
+    if (this.maintenanceWorkMem !== undefined) {
+      await session.query("SELECT set_config('maintenance_work_mem', $1, true)", [this.maintenanceWorkMem]);
     }
   }
 
