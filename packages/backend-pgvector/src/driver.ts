@@ -349,12 +349,6 @@ function checkConnectionString(connectionString: string): void {
       'Invalid connection options',
     );
   }
-  if (url.hostname === '' && !url.searchParams.has('host')) {
-    throw new ValidationError(
-      [{ field: 'connectionString.host', message: 'the URL names no host' }],
-      'Invalid connection options',
-    );
-  }
 }
 
 /** Checks the connection options without connecting (so constructors fail early, as VALIDATION). */

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import {
   createBackend,
   createRng,
@@ -13,14 +14,16 @@ import {
   type VectorBackend,
 } from '@q-store/core';
 import { randomVector } from '@q-store/core/testing';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgCheckpointStore } from './checkpoint-store.js';
 import { ensureVectorExtension, openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
 import { registerPgvector } from './registry.js';
 import { SqlParams } from './sql.js';
+import { PgStateStore } from './state-store.js';
 import {
   onSystemPostgres,
   type ServedPglite,
@@ -29,6 +32,7 @@ import {
   systemHasPgvector,
   systemPostgresUnavailable,
 } from './test-support.js';
+import { PgTrainingStore } from './training-store.js';
 
 let db: PgliteLike;
 let served: ServedPglite;
@@ -238,6 +242,11 @@ describe('filter compiler', () => {
       { v: { $not: { $gt: 0 } } },
       { $not: { v: { $in: ['x'] } } },
       { $and: [{ v: { $exists: true } }, { $or: [{ v: true }, { v: { $lt: 0 } }] }] },
+      // Merged into one array parameter by the compiler: the same rows as the separate clauses.
+      { $or: [{ v: 5 }, { v: 'x' }, { v: { $in: ['5'] } }, { v: { $gt: 5 } }] },
+      { $or: [{ v: true }, { w: 1 }, { v: 5.5 }, { v: { $in: [-0.5] } }] },
+      { $and: [{ v: { $ne: 5 } }, { v: { $nin: ['x'] } }, { v: { $ne: '5' } }] },
+      { $and: [{ v: { $ne: true } }, { v: { $exists: true } }, { v: { $ne: 1e300 } }] },
     ];
     for (const filter of filters) {
       const expected = rows
@@ -251,6 +260,125 @@ describe('filter compiler', () => {
     }
     await backend.dropIndex();
     await backend.close();
+  });
+});
+
+describe('filters past the 65,535 parameters of PostgreSQL', () => {
+  it('a 40,001-clause $or of equalities is one array parameter and answers through pg', async () => {
+    const backend = new PgvectorBackend({ indexName: fresh('bigor'), pool: served.pool });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    await backend.upsert({
+      records: [
+        { id: 'a', vector: [1, 0], metadata: { n: 7 } },
+        { id: 'b', vector: [1, 1], metadata: { n: 40_000 } },
+        { id: 'c', vector: [1, 2], metadata: { n: 40_001 } },
+        { id: 'd', vector: [1, 3], metadata: { s: 'k123' } },
+      ],
+    });
+    const equalities = Array.from({ length: 40_001 }, (_, i) => ({ n: i }));
+    const strings = Array.from({ length: 40_001 }, (_, i) => ({ s: `k${i}` }));
+    for (const [filter, ids] of [
+      [{ $or: equalities }, ['a', 'b']],
+      [{ $or: [...equalities, ...strings] }, ['a', 'b', 'd']],
+      [{ $and: Array.from({ length: 40_001 }, (_, i) => ({ n: { $ne: i } })) }, ['c', 'd']],
+    ] as const) {
+      for (const exact of [true, false]) {
+        const result = await backend.query({ vector: [1, 0], topK: 10, filter, exact });
+        expect(result.matches.map((m) => m.id).sort()).toEqual(ids);
+      }
+    }
+    expect(await backend.delete({ filter: { $or: equalities } })).toEqual({ deletedCount: 2 });
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
+  it('a filter that still needs more placeholders is INVALID_FILTER naming the limit, not CONNECTION', async () => {
+    const backend = new PgvectorBackend({ indexName: fresh('bigrange'), pool: served.pool });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    await backend.upsert({ records: [{ id: 'a', vector: [1, 0], metadata: { n: 1 } }] });
+    const filter = { $or: Array.from({ length: 40_001 }, (_, i) => ({ n: { $gt: i } })) };
+    for (const run of [
+      () => backend.query({ vector: [1, 0], topK: 1, filter }),
+      () => backend.query({ vector: [1, 0], topK: 1, filter, exact: true }),
+      () => backend.delete({ filter }),
+    ]) {
+      const error = await run().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_FILTER', retryable: false });
+      expect((error as { issues: Array<{ limit?: number }> }).issues[0]?.limit).toBe(65_535 - 16);
+      expect((error as Error).message + JSON.stringify(error)).toMatch(/65535|65,535/);
+    }
+    expect((await backend.stats()).totalRecordCount).toBe(1);
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+});
+
+describe('secrets and malformed connection options', () => {
+  const SECRET = 'pw-Very-Secret-42';
+  it('util.inspect and JSON.stringify of the backend and the stores never show the password', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'app', password: SECRET, database: 'db' });
+    const made = [
+      new PgvectorBackend({ indexName: 'secret', connectionString: `postgres://app:${SECRET}@127.0.0.1:1/db` }),
+      new PgvectorBackend({
+        indexName: 'secret',
+        connectionString: 'postgres://app@127.0.0.1:1/db',
+        poolConfig: { password: SECRET },
+      }),
+      new PgvectorBackend({ indexName: 'secret', pool }),
+      new PgStateStore({ connectionString: `postgres://app:${SECRET}@127.0.0.1:1/db` }),
+      new PgTrainingStore({ pool }),
+      new PgCheckpointStore({ connectionString: `postgresql://app:${SECRET}@127.0.0.1:1/db` }),
+    ];
+    for (const thing of made) {
+      const views = [
+        inspect(thing, { depth: 20, showHidden: true }),
+        inspect({ nested: [thing] }, { depth: 20 }),
+        JSON.stringify(thing),
+        JSON.stringify({ thing }),
+      ];
+      for (const view of views) {
+        expect(view).not.toContain(SECRET);
+        expect(view).toContain('127.0.0.1:1');
+      }
+    }
+    // Also after a failed first call has opened the driver and its pool.
+    const backend = made[0] as PgvectorBackend;
+    await backend.describeIndex().catch(() => undefined);
+    expect(inspect(backend, { depth: 20, showHidden: true }) + JSON.stringify(backend)).not.toContain(SECRET);
+    await Promise.all(made.map((thing) => thing.close()));
+    await pool.end();
+  });
+
+  it('a malformed pg URL or port fails at construction as VALIDATION naming the field', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:99999/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:0/db` }, 'connectionString.port'],
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:5x/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@[::1/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@/db` }, 'connectionString'],
+      [{ connectionString: 'postgres://app@127.0.0.1/db', poolConfig: { port: 70_000 } }, 'poolConfig.port'],
+      [{ connectionString: 'postgres://app@127.0.0.1/db', poolConfig: { port: 'x' } }, 'poolConfig.port'],
+    ];
+    for (const [connection, field] of cases) {
+      const builds = [
+        () => new PgvectorBackend({ indexName: 'bad', ...(connection as { connectionString: string }) }),
+        () => new PgStateStore(connection as { connectionString: string }),
+      ];
+      for (const build of builds) {
+        let error: unknown;
+        try {
+          build();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, JSON.stringify(connection.poolConfig ?? field)).toMatchObject({ code: 'VALIDATION' });
+        const issues = (error as { issues: Array<{ field: string }> }).issues;
+        expect(issues.map((i) => i.field)).toContain(field);
+        expect(inspect(error, { depth: 10 }) + JSON.stringify(error)).not.toContain(SECRET);
+      }
+    }
+    // Forms pg takes besides a URL still pass.
+    expect(() => new PgStateStore({ connectionString: 'socket:/var/run/postgresql?db=x' })).not.toThrow();
   });
 });
 
