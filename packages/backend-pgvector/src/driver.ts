@@ -498,6 +498,24 @@ async function createExtension(driver: SqlDriver, name: string): Promise<string>
   });
 }
 
+const vectorOids = new WeakMap<SqlDriver, Promise<number>>();
+
+/**
+ * The OID of the `vector` type in this database (binary `vector[]` parameters carry it); cached per
+ * driver. The shared lookup runs without any caller's signal; each caller races its own.
+ */
+export function vectorTypeOid(driver: SqlDriver, signal?: AbortSignal): Promise<number> {
+  let found = vectorOids.get(driver);
+  if (!found) {
+    found = driver
+      .query<{ oid: number }>("SELECT 'vector'::regtype::oid::integer AS oid")
+      .then((result) => result.rows[0]?.oid as number);
+    vectorOids.set(driver, found);
+    found.catch(() => vectorOids.delete(driver));
+  }
+  return raceAbort(found, signal);
+}
+
 function vectorExtensionError(error: unknown, driver: SqlDriver): QStoreError {
   const state = sqlState(error);
   const message = error instanceof Error ? error.message : String(error);

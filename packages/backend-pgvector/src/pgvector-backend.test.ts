@@ -313,6 +313,64 @@ describe('filters past the 65,535 parameters of PostgreSQL', () => {
   }, 60_000);
 });
 
+describe('writes and statistics through pg', () => {
+  it('ANALYZE runs after a bulk load, so the planner answers through the HNSW index', async () => {
+    const indexName = fresh('analyze');
+    const backend = new PgvectorBackend({ indexName, pool: served.pool });
+    await backend.ensureIndex({ dimension: 16, metric: 'cosine' });
+    const rng = createRng(5);
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const records = Array.from({ length: 1000 }, (_, i) => ({ id: `r${chunk}-${i}`, vector: randomVector(rng, 16) }));
+      await backend.upsert({ records });
+    }
+    const table = `qstore_v_${indexName.replaceAll('-', '_')}`;
+    const { rows } = await served.pool.query(
+      `EXPLAIN SELECT id FROM ${table} WHERE namespace = '' ORDER BY embedding <=> $1::vector(16) LIMIT 10`,
+      [`[${Array.from(randomVector(rng, 16)).join(',')}]`],
+    );
+    expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`${table}_ann`);
+    const stats = await served.pool.query('SELECT reltuples::integer AS n FROM pg_class WHERE relname = $1', [table]);
+    expect(stats.rows[0]?.n).toBeGreaterThanOrEqual(1000);
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
+  it('upserts send rows in id order (concurrent writers of the same ids lock them in one order)', async () => {
+    const sent: unknown[][] = [];
+    const pool = served.pool;
+    const spy = new Proxy(pool, {
+      get(target, key, receiver) {
+        if (key !== 'connect') return Reflect.get(target, key, receiver);
+        return async () => {
+          const client = await target.connect();
+          return new Proxy(client, {
+            get(c, k, r) {
+              if (k !== 'query') return Reflect.get(c, k, r);
+              return (text: unknown, values?: unknown[]) => {
+                if (typeof text === 'string' && text.includes('INSERT INTO') && values) sent.push(values);
+                return c.query(text as string, values);
+              };
+            },
+          });
+        };
+      },
+    });
+    const backend = new PgvectorBackend({ indexName: fresh('order'), pool: spy });
+    await backend.ensureIndex({ dimension: 4, metric: 'dot' });
+    const ids = ['m', 'b', 'z', 'a', 'é', 'A', '10', '9'];
+    await backend.upsert({ records: ids.map((id, i) => ({ id, vector: [i, 1, 2, 3] })) });
+    const written = sent.find((values) => Array.isArray(values[1]) && (values[1] as string[]).includes('é'));
+    expect(written?.[1]).toEqual([...ids].sort());
+    // Each vector landed under its own id, exactly.
+    const fetched = await backend.fetch({ ids, includeVectors: true });
+    for (const [i, id] of ids.entries()) {
+      expect(Array.from(fetched.records.get(id)?.vector ?? [])).toEqual([i, 1, 2, 3]);
+    }
+    await backend.dropIndex();
+    await backend.close();
+  });
+});
+
 describe('secrets and malformed connection options', () => {
   const SECRET = 'pw-Very-Secret-42';
   it('util.inspect and JSON.stringify of the backend and the stores never show the password', async () => {
@@ -498,9 +556,63 @@ describe('approximate search', () => {
     await backend.close();
   }, 60_000);
 
+  it('a filter matching few rows is answered exactly (real count, capped); a broad one through the index', async () => {
+    const indexName = fresh('selective');
+    const backend = new PgvectorBackend({
+      indexName,
+      pglite: db,
+      index: { type: 'hnsw', m: 4, efConstruction: 8, efSearch: 10, exactBelow: 200 },
+    });
+    await backend.ensureIndex({ dimension, metric: 'cosine' });
+    // 0.5 % of the rows are 'rare'; a weak graph (m 4) so a filtered graph search would miss some.
+    const rows = records.map((r, i) => ({
+      ...r,
+      metadata: { ...r.metadata, kind: i % 200 === 7 ? 'rare' : 'common' },
+    }));
+    await backend.upsert({ records: rows });
+    let recall = 0;
+    const before = await annScans(indexName);
+    for (const vector of queries) {
+      const exact = await backend.query({ vector, topK: 10, exact: true, filter: { kind: 'rare' } });
+      const chosen = await backend.query({ vector, topK: 10, filter: { kind: 'rare' } });
+      expect(chosen.matches.map((m) => m.id)).toEqual(exact.matches.map((m) => m.id));
+      expect(chosen.matches.map((m) => m.score)).toEqual(exact.matches.map((m) => m.score));
+      recall += recallAt10(
+        chosen.matches.map((m) => m.id),
+        exact.matches.map((m) => m.id),
+      );
+    }
+    expect(recall / queries.length).toBe(1);
+    expect(await annScans(indexName), 'selective filters never touched the index').toBe(before);
+    // 99.5 % of the rows: above the cap, the index answers.
+    const broad = await backend.query({ vector: queries[0] as Float32Array, topK: 10, filter: { kind: 'common' } });
+    expect(broad.matches).toHaveLength(10);
+    expect(await annScans(indexName)).toBeGreaterThan(before);
+    // includeVectors and includeMetadata work on the exact branch too.
+    const full = await backend.query({
+      vector: queries[0] as Float32Array,
+      topK: 3,
+      filter: { kind: 'rare' },
+      includeVectors: true,
+    });
+    const first = full.matches[0];
+    expect(first?.metadata?.kind).toBe('rare');
+    expect(Array.from(first?.vector ?? [])).toEqual(Array.from(records[Number(first?.id.slice(2))]?.vector ?? []));
+    expect(() => new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', exactBelow: -1 } })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
   it('HNSW with a filter that only far rows pass still returns them (exact rerun past max_scan_tuples)', async () => {
     const indexName = fresh('far');
-    const backend = new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', deferBuild: true } });
+    // exactBelow 0: the graph search is tried first whatever the filter matches (the rerun under test).
+    const backend = new PgvectorBackend({
+      indexName,
+      pglite: db,
+      index: { type: 'hnsw', deferBuild: true, exactBelow: 0 },
+    });
     await backend.ensureIndex({ dimension: 4, metric: 'euclidean' });
     const near = createRng(7);
     // 30,000 rows around the query, 10 far away: the iterative scan gives up after

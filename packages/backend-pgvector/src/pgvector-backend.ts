@@ -20,7 +20,7 @@ import {
   type VectorRecord,
 } from '@q-store/core';
 import type { HookParams, RecordChange } from '@q-store/core/backend';
-import { encodeVectorCopy } from './copy-binary.js';
+import { encodeVectorArray, encodeVectorCopy } from './copy-binary.js';
 import {
   type ConnectionOptions,
   ensureVectorExtension,
@@ -28,6 +28,7 @@ import {
   redactedView,
   type SqlDriver,
   type SqlSession,
+  vectorTypeOid,
 } from './driver.js';
 import { sqlState, toQStoreError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
@@ -72,9 +73,17 @@ export const INDEX_REGISTRY_TABLE = 'qstore_indexes';
  * (loading first and building after is several times faster for bulk loads).
  */
 export type VectorIndexOptions =
-  | { type: 'hnsw'; m?: number; efConstruction?: number; efSearch?: number; deferBuild?: boolean }
-  | { type: 'ivfflat'; lists?: number; probes?: number; deferBuild?: boolean }
+  | { type: 'hnsw'; m?: number; efConstruction?: number; efSearch?: number; deferBuild?: boolean; exactBelow?: number }
+  | { type: 'ivfflat'; lists?: number; probes?: number; deferBuild?: boolean; exactBelow?: number }
   | { type: 'none' };
+
+/**
+ * Default of `index.exactBelow`: a filtered approximate query whose filter (with the namespace)
+ * matches at most this many rows is answered exactly. PostgreSQL estimates every jsonb filter at a
+ * fixed fraction of the rows, so the planner cannot tell a filter matching 0.1 % of the rows from
+ * one matching half of them, and a graph search filtered down to a few rows loses recall (and time).
+ */
+export const DEFAULT_EXACT_BELOW = 10_000;
 
 export type PgvectorBackendOptions = ConnectionOptions & {
   indexName: string;
@@ -104,6 +113,7 @@ interface ResolvedIndex {
   lists: number;
   probes: number;
   deferBuild: boolean;
+  exactBelow: number;
 }
 
 /** Distance operator, operator-class suffix, and distance → score for each metric (higher is better). */
@@ -141,6 +151,7 @@ function resolveIndexOptions(index: VectorIndexOptions | undefined): ResolvedInd
     lists: pick('lists', 100, 1, 32_768),
     probes: pick('probes', 1, 1, 32_768),
     deferBuild: options.deferBuild === true,
+    exactBelow: pick('exactBelow', DEFAULT_EXACT_BELOW, 0, 1_000_000),
   };
   if (options.deferBuild !== undefined && typeof options.deferBuild !== 'boolean') {
     issues.add('index.deferBuild', 'must be true or false');
@@ -456,8 +467,10 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     const { dimension } = await this.requireIndex(signal);
     const conflict = `ON CONFLICT (namespace, id) DO UPDATE SET embedding = EXCLUDED.embedding,
       metadata = EXCLUDED.metadata, updated_at = now()`;
-    await this.run('upsert', signal, (driver) =>
-      driver.transaction(async (tx) => {
+    await this.run('upsert', signal, async (driver) => {
+      // Looked up before the transaction takes a connection (a pool of one would wait on itself).
+      const oid = driver.dialect === 'pg' ? await vectorTypeOid(driver, signal) : 0;
+      await driver.transaction(async (tx) => {
         if (tx.copyFrom) {
           // PGlite: drop the versions being replaced (keeping their created_at), then binary COPY
           // straight into the table; no staging copy, no text parsing.
@@ -479,30 +492,41 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
           }
           return;
         }
-        // pg: one statement; the server converts the vector text and the JSON.
+        // pg: one statement, rows in id order (two writers of the same ids then lock them in the
+        // same order and cannot deadlock); the vectors go as one binary vector[] parameter.
+        const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         await tx.query(
           `INSERT INTO ${this.tableSql} (namespace, id, embedding, metadata)
            SELECT $1, u.id, u.embedding::vector(${dimension}), u.metadata::jsonb
-           FROM unnest($2::text[], $3::text[], $4::text[]) AS u(id, embedding, metadata) ${conflict}`,
+           FROM unnest($2::text[], $3::vector[], $4::text[]) AS u(id, embedding, metadata) ${conflict}`,
           [
             namespace,
-            records.map((r) => r.id),
-            records.map((r) => vectorText(r.vector)),
-            records.map((r) => (r.metadata === undefined ? null : JSON.stringify(r.metadata))),
+            sorted.map((r) => r.id),
+            encodeVectorArray(
+              sorted.map((r) => r.vector),
+              dimension,
+              oid,
+            ),
+            sorted.map((r) => (r.metadata === undefined ? null : JSON.stringify(r.metadata))),
           ],
         );
-      }, signal),
-    );
+      }, signal);
+    });
     this.rowsSinceAnalyze += records.length;
+    // Statistics right after a bulk load (on a server autovacuum may be minutes away): without
+    // them the planner takes the empty-table estimate and never picks the vector index. A failed
+    // ANALYZE does not fail the write that committed; the next query tries again.
+    await this.run('analyze', signal, (driver) => this.analyzeIfStale(driver, signal)).catch(() => undefined);
   }
 
   /**
-   * PGlite runs no autovacuum, so the planner would keep its empty-table statistics and never pick
-   * the vector index. Before an approximate query, re-analyse once the rows written since the last
-   * ANALYZE reach the count then (at least 1,000): a handful of ANALYZE runs over any bulk load.
+   * PGlite runs no autovacuum, and a server's may not have run yet after a bulk load, so the planner
+   * would keep its empty-table statistics and never pick the vector index. After a write and before
+   * an approximate query, re-analyse once the rows written since the last ANALYZE reach the count
+   * then (at least 1,000): a handful of ANALYZE runs over any bulk load, on PGlite and on a server.
    */
   private async analyzeIfStale(driver: SqlDriver, signal: AbortSignal | undefined): Promise<void> {
-    if (driver.dialect !== 'pglite' || this.rowsSinceAnalyze < Math.max(1000, this.rowsAtAnalyze)) return;
+    if (this.rowsSinceAnalyze < Math.max(1000, this.rowsAtAnalyze)) return;
     await driver.query(`ANALYZE ${this.tableSql}`, [], signal);
     this.rowsAtAnalyze += this.rowsSinceAnalyze;
     this.rowsSinceAnalyze = 0;
@@ -533,6 +557,22 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
       const order = this.usesHalfvec(dimension)
         ? `embedding::halfvec(${dimension}) ${operator} ${vector}::halfvec(${dimension})`
         : distance;
+      if (q.filter && this.ann.exactBelow > 0) {
+        // A real count of the matching rows, capped: scanning stops after exactBelow + 1 of them.
+        // At or below the cap the same statement has already ranked them exactly.
+        const cap = this.ann.exactBelow;
+        const probe = await this.select<M>(
+          driver,
+          `WITH m AS MATERIALIZED (SELECT ${['id', 'embedding', ...(q.includeMetadata ? ['metadata'] : [])].join(', ')}
+             FROM ${this.tableSql} WHERE ${where.join(' AND ')} LIMIT ${cap + 1})
+           SELECT ${columns.join(', ')}, (SELECT count(*) FROM m)::integer AS matched
+           FROM m ORDER BY distance, id LIMIT ${limit}`,
+          params.values,
+          [],
+          q.signal,
+        );
+        if (probe.length === 0 || Number(probe[0]?.matched) <= cap) return probe;
+      }
       const settings = await this.searchSettings(driver, q, tuning, q.signal);
       const found = await this.select<M>(driver, select(order), params.values, settings, q.signal);
       // pgvector's iterative scan stops after hnsw.max_scan_tuples (20,000) / ivfflat.max_probes
@@ -558,8 +598,8 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
     values: readonly unknown[],
     settings: ReadonlyArray<readonly [string, string]>,
     signal: AbortSignal | undefined,
-  ): Promise<Array<{ id: string; distance: number; metadata?: N | null; vector?: Uint8Array }>> {
-    type Row = { id: string; distance: number; metadata?: N | null; vector?: Uint8Array };
+  ): Promise<Array<{ id: string; distance: number; metadata?: N | null; vector?: Uint8Array; matched?: number }>> {
+    type Row = { id: string; distance: number; metadata?: N | null; vector?: Uint8Array; matched?: number };
     if (settings.length === 0) return (await driver.query<Row>(sql, values, signal)).rows;
     return driver.transaction(async (tx) => {
       const set = new SqlParams();
