@@ -23,13 +23,12 @@ import { prepareValue } from 'pg/lib/utils.js';
 import { encodeVectorArray } from '../src/copy-binary.js';
 import { PgvectorBackend } from '../src/pgvector-backend.js';
 import { vectorText } from '../src/sql.js';
+import { fmt } from './measure.js';
 import { SYSTEM_POSTGRES_URL, servePglite, systemPgvectorUnavailable } from '../src/test-support.js';
 
 const DIMENSION = 768;
 const VECTORS = Number(process.env.BENCH_VECTORS ?? 10_000);
 const CHUNK = 1000;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rng = createRng(768);
 const records = Array.from({ length: VECTORS }, (_, i) => ({

@@ -17,13 +17,12 @@
 import { createRng, type Filter, type Metadata } from '@q-store/core';
 import { openEmbeddedPostgres } from '../src/driver.js';
 import { PgvectorBackend } from '../src/pgvector-backend.js';
+import { fmt, recall, timeQueries } from './measure.js';
 
 const DIMENSION = Number(process.env.BENCH_DIMENSION ?? 768);
 const VECTORS = Number(process.env.BENCH_VECTORS ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 50);
 const TOP_K = 10;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rng = createRng(2026);
 const centers = Array.from({ length: 100 }, () => Float32Array.from({ length: DIMENSION }, () => rng.normal()));
@@ -44,29 +43,8 @@ const selectivities = [
   ['0.1 %', 1],
 ] as const;
 
-async function measure(backend: PgvectorBackend, options: { exact?: boolean; filter?: Filter<Metadata> }) {
-  const latencies: number[] = [];
-  const ids: string[][] = [];
-  for (const vector of queries) {
-    const start = performance.now();
-    const result = await backend.query({ vector, topK: TOP_K, includeMetadata: false, ...options });
-    latencies.push(performance.now() - start);
-    ids.push(result.matches.map((m) => m.id));
-  }
-  latencies.sort((a, b) => a - b);
-  return { p50: latencies[Math.floor(latencies.length / 2)] as number, ids };
-}
-
-function recall(found: string[][], truth: string[][]): number {
-  let hits = 0;
-  let total = 0;
-  for (const [i, exact] of truth.entries()) {
-    const set = new Set(found[i]);
-    hits += exact.filter((id) => set.has(id)).length;
-    total += exact.length;
-  }
-  return total === 0 ? 1 : hits / total;
-}
+const measure = (backend: PgvectorBackend, options: { exact?: boolean; filter?: Filter<Metadata> }) =>
+  timeQueries(backend, queries, { topK: TOP_K, ...options });
 
 console.log(`filtered search: ${fmt(VECTORS)} × ${DIMENSION}-d, cosine, ${QUERIES} queries, top-${TOP_K}, PGlite`);
 const db = await openEmbeddedPostgres();

@@ -71,6 +71,9 @@ export const INDEX_REGISTRY_TABLE = 'qstore_indexes';
  * column cast to `halfvec` (half precision) and results are re-scored on the full-precision vectors.
  * `deferBuild: true` makes `ensureIndex` create only the table; `buildIndex()` then builds the index
  * (loading first and building after is several times faster for bulk loads).
+ * `exactBelow` (default {@link DEFAULT_EXACT_BELOW}; 0 turns it off): a filtered approximate query
+ * first counts the matching rows, capped at this number, and answers exactly when there are no
+ * more; graph searches filtered down to few rows lose recall and are slower than the exact scan.
  */
 export type VectorIndexOptions =
   | { type: 'hnsw'; m?: number; efConstruction?: number; efSearch?: number; deferBuild?: boolean; exactBelow?: number }
@@ -192,7 +195,8 @@ interface IndexRow {
  * query is rerun exactly, so a short result holds every match. Writes go in one transaction per chunk:
  * on PGlite, the replaced versions are deleted (their `created_at` kept) and the chunk is loaded with
  * binary `COPY`; on `pg`, one `INSERT … SELECT FROM unnest(…) ON CONFLICT (namespace, id) DO UPDATE`
- * converts the vectors on the server.
+ * with the rows in id order (concurrent writers lock shared ids in one order: no deadlock) and the
+ * vectors as one binary `vector[]` parameter (no text formatting or parsing).
  */
 export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBackend<M, PgvectorQueryOptions> {
   readonly type = 'pgvector';
