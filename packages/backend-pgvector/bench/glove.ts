@@ -25,7 +25,9 @@ import { fmt, recall, timeQueries } from './measure.js';
 
 const VECTORS = Number(process.env.BENCH_VECTORS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
-const BUILDS = (process.env.BENCH_BUILDS ?? '16x64,32x200').split(',').map((b) => b.split('x').map(Number) as [number, number]);
+const BUILDS = (process.env.BENCH_BUILDS ?? '16x64,32x200')
+  .split(',')
+  .map((b) => b.split('x').map(Number) as [number, number]);
 const EF = (process.env.BENCH_EF ?? '40,100,200,400').split(',').map(Number);
 const TOP_K = 10;
 
@@ -57,7 +59,9 @@ const pick = (from: number, count: number) =>
 const base = pick(0, VECTORS).map((r, i) => ({ ...r, metadata: { p: i % 100 } }));
 const queries = pick(VECTORS, QUERIES).map((r) => r.vector);
 (glove as { vectors?: unknown }).vectors = undefined;
-console.log(`GloVe 100-d: ${fmt(base.length)} base vectors, ${fmt(queries.length)} held-out queries, cosine, top-${TOP_K}`);
+console.log(
+  `GloVe 100-d: ${fmt(base.length)} base vectors, ${fmt(queries.length)} held-out queries, cosine, top-${TOP_K}`,
+);
 
 const db = await openEmbeddedPostgres();
 const truthBackend = new PgvectorBackend({ indexName: 'glove-truth', pglite: db, index: { type: 'none' } });
@@ -81,7 +85,9 @@ for (const [m, efConstruction] of BUILDS) {
   await backend.upsert({ records: base });
   const start = performance.now();
   await backend.buildIndex();
-  console.log(`HNSW m ${m}, ef_construction ${efConstruction}: built in ${fmt((performance.now() - start) / 1000, 1)} s`);
+  console.log(
+    `HNSW m ${m}, ef_construction ${efConstruction}: built in ${fmt((performance.now() - start) / 1000, 1)} s`,
+  );
   for (const efSearch of EF) {
     const run = await timeQueries(backend, queries, { topK: TOP_K, efSearch });
     console.log(

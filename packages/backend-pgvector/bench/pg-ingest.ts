@@ -23,8 +23,8 @@ import { prepareValue } from 'pg/lib/utils.js';
 import { encodeVectorArray } from '../src/copy-binary.js';
 import { PgvectorBackend } from '../src/pgvector-backend.js';
 import { vectorText } from '../src/sql.js';
-import { fmt } from './measure.js';
 import { SYSTEM_POSTGRES_URL, servePglite, systemPgvectorUnavailable } from '../src/test-support.js';
+import { fmt } from './measure.js';
 
 const DIMENSION = 768;
 const VECTORS = Number(process.env.BENCH_VECTORS ?? 10_000);
