@@ -1,9 +1,9 @@
 /**
  * Filtered search on PgvectorBackend (embedded PGlite): recall@10 and latency at filters matching
- * 50 %, 10 %, 1 % and 0.1 % of the rows, and the vector column's storage both ways.
+ * 50 %, 10 %, 5 %, 2 %, 1 % and 0.1 % of the rows, and the vector column's storage both ways.
  *
  *   pnpm --filter @q-store/backend-pgvector bench:selectivity
- *   BENCH_VECTORS=20000 BENCH_DIMENSION=768 BENCH_QUERIES=50 pnpm … bench:selectivity
+ *   BENCH_VECTORS=20000 BENCH_DIMENSION=768 BENCH_QUERIES=50 BENCH_STORAGES=PLAIN,EXTERNAL pnpm … bench:selectivity
  *
  * For each storage of the `embedding` column — `PLAIN` (in the row) and the type's default
  * (`EXTERNAL`: out of line when the row is large) — prints, measured in this run:
@@ -12,7 +12,7 @@
  *   below `index.exactBelow`, default 10,000), and the HNSW index forced (`exactBelow: 0`), each
  *   with p50 latency and recall@10 against the exact answer.
  * Data: clustered synthetic vectors (100 Gaussian clusters), seeded; `p` = row number mod 1000,
- * filtered with `p < 500 / 100 / 10 / 1`.
+ * filtered with `p < 500 / 100 / 50 / 20 / 10 / 1`.
  */
 import { createRng, type Filter, type Metadata } from '@q-store/core';
 import { openEmbeddedPostgres } from '../src/driver.js';
@@ -39,6 +39,8 @@ const queries = Array.from({ length: QUERIES }, point);
 const selectivities = [
   ['50 %', 500],
   ['10 %', 100],
+  ['5 %', 50],
+  ['2 %', 20],
   ['1 %', 10],
   ['0.1 %', 1],
 ] as const;
@@ -54,7 +56,8 @@ const typstorage = (await db.query<{ s: string }>("SELECT typstorage AS s FROM p
 // The storage a vector column gets without SET STORAGE (pgvector declares EXTERNAL).
 const storageOfType = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' }[typstorage];
 
-for (const storage of ['PLAIN', storageOfType]) {
+const storages = (process.env.BENCH_STORAGES ?? `PLAIN,${storageOfType}`).split(',');
+for (const storage of storages) {
   const name = `sel-${storage.toLowerCase()}`;
   const backend = new PgvectorBackend({ indexName: name, pglite: db, index: { type: 'hnsw', deferBuild: true } });
   const forced = new PgvectorBackend({

@@ -13,7 +13,9 @@ export { PgvectorExtensionMissingError } from './errors.js';
 export { compileFilter, MAX_SQL_PARAMETERS, RESERVED_SQL_PARAMETERS } from './filter-compiler.js';
 export type { PgvectorBackendOptions, PgvectorQueryOptions, VectorIndexOptions } from './pgvector-backend.js';
 export {
+  DEFAULT_EF_SEARCH,
   DEFAULT_EXACT_BELOW,
+  EXACT_FRACTION,
   INDEX_REGISTRY_TABLE,
   MAX_INDEXED_HALFVEC_DIMENSION,
   MAX_INDEXED_VECTOR_DIMENSION,
