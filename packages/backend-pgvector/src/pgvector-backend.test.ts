@@ -371,6 +371,27 @@ describe('writes and statistics through pg', () => {
   });
 });
 
+describe('vector column storage', () => {
+  it('stays out of line with an approximate index (filters read small rows), inline with none', async () => {
+    for (const [type, expected] of [
+      ['hnsw', 'e'],
+      ['ivfflat', 'e'],
+      ['none', 'p'],
+    ] as const) {
+      const indexName = fresh(`storage-${type}`);
+      const backend = new PgvectorBackend({ indexName, pglite: db, index: { type } });
+      await backend.ensureIndex({ dimension: 8, metric: 'cosine' });
+      const { rows } = await db.query<{ s: string }>(
+        `SELECT attstorage AS s FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'`,
+        [`qstore_v_${indexName.replaceAll('-', '_')}`],
+      );
+      expect(rows[0]?.s, type).toBe(expected);
+      await backend.dropIndex();
+      await backend.close();
+    }
+  });
+});
+
 describe('secrets and malformed connection options', () => {
   const SECRET = 'pw-Very-Secret-42';
   it('util.inspect and JSON.stringify of the backend and the stores never show the password', async () => {

@@ -49,8 +49,13 @@ export const MAX_INDEXED_VECTOR_DIMENSION = 2_000;
 /** Largest dimension an index takes on `halfvec` (half-precision) expressions. */
 export const MAX_INDEXED_HALFVEC_DIMENSION = 4_000;
 /**
- * Up to this dimension vectors are stored inline in the row (`STORAGE PLAIN`, at most 6 KB), so an
- * exact scan reads them without TOAST lookups (3–4× faster at 768 dimensions); above it, out of line.
+ * With `index: {type: 'none'}` (every query an exact scan), vectors up to this dimension are stored
+ * in the row (`STORAGE PLAIN`, at most 6 KB), so a scan reads them without TOAST lookups. With an
+ * HNSW or IVFFlat index the column keeps pgvector's default (`EXTERNAL`: out of line once the row
+ * is large), so the rows the filters read stay small. Measured at 20,000 × 768-d (bench:selectivity):
+ * PLAIN makes the unfiltered exact scan 3.1× faster (57 against 179 ms) but pushes the jsonb
+ * metadata out of line too, and filtered exact scans — what selective filters now run — become
+ * 2–13× slower (108–295 against 23–113 ms); HNSW queries are the same either way (5.8 against 6.3 ms).
  */
 export const MAX_INLINE_DIMENSION = 1_500;
 /** Name of the table that records each index's dimension and metric. */
@@ -381,7 +386,7 @@ export class PgvectorBackend<M extends Metadata = Metadata> extends BaseVectorBa
             PRIMARY KEY (namespace, id)
           )`,
         );
-        if (dimension <= MAX_INLINE_DIMENSION) {
+        if (dimension <= MAX_INLINE_DIMENSION && this.ann.type === 'none') {
           // Keep vectors in the row instead of TOAST: scans read them without a second lookup.
           await tx.query(`ALTER TABLE ${this.tableSql} ALTER COLUMN embedding SET STORAGE PLAIN`);
         }
