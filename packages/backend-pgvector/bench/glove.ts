@@ -100,6 +100,12 @@ for (const [m, efConstruction] of BUILDS) {
   console.log(
     `  defaults: recall@10 ${fmt(recall(unfiltered.ids, truth.ids), 3)} (p50 ${fmt(unfiltered.p50, 1)} ms); filtered 10 % ${fmt(recall(at10.ids, truth10.ids), 3)} (p50 ${fmt(at10.p50, 1)} ms), 1 % ${fmt(recall(at1.ids, truth1.ids), 3)} (p50 ${fmt(at1.p50, 1)} ms)`,
   );
+  for (const efSearch of EF) {
+    const run = await timeQueries(backend, queries, { topK: TOP_K, efSearch, filter: { p: { $lt: 10 } } });
+    console.log(
+      `  filtered 10 %, ef_search ${String(efSearch).padStart(4)}: recall@10 ${fmt(recall(run.ids, truth10.ids), 3)}, p50 ${fmt(run.p50, 1)} ms`,
+    );
+  }
   await backend.dropIndex();
   await backend.close();
 }

@@ -15,6 +15,7 @@ export type { PgvectorBackendOptions, PgvectorQueryOptions, VectorIndexOptions }
 export {
   DEFAULT_EF_SEARCH,
   DEFAULT_EXACT_BELOW,
+  DEFAULT_FILTERED_EF_SEARCH,
   EXACT_FRACTION,
   INDEX_REGISTRY_TABLE,
   MAX_INDEXED_HALFVEC_DIMENSION,
