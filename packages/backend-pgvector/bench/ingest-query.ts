@@ -26,6 +26,7 @@ import pg from 'pg';
 import { openEmbeddedPostgres } from '../src/driver.js';
 import { PgvectorBackend } from '../src/pgvector-backend.js';
 import { vectorText } from '../src/sql.js';
+import { fmt, recall, timeQueries } from './measure.js';
 
 const DIMENSION = 768;
 const VECTORS = Number(process.env.BENCH_VECTORS ?? 20_000);
@@ -40,42 +41,6 @@ function clusteredVectors(rng: Rng, count: number, clusters: number): Float32Arr
     const center = centers[rng.int(0, clusters - 1)] as Float32Array;
     return Float32Array.from(center, (x) => x + 0.35 * rng.normal());
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-}
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-async function timeQueries(
-  backend: PgvectorBackend,
-  queries: Float32Array[],
-  options: { exact?: boolean; efSearch?: number },
-): Promise<{ p50: number; p99: number; ids: string[][] }> {
-  const latencies: number[] = [];
-  const ids: string[][] = [];
-  for (const vector of queries) {
-    const start = performance.now();
-    const result = await backend.query({ vector, topK: TOP_K, includeMetadata: false, ...options });
-    latencies.push(performance.now() - start);
-    ids.push(result.matches.map((m) => m.id));
-  }
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ids };
-}
-
-function recall(approximate: string[][], exact: string[][]): number {
-  let hits = 0;
-  let total = 0;
-  for (const [i, truth] of exact.entries()) {
-    const found = new Set(approximate[i]);
-    hits += truth.filter((id) => found.has(id)).length;
-    total += truth.length;
-  }
-  return hits / total;
 }
 
 const rng = createRng(768);
@@ -138,7 +103,7 @@ console.log(
 await db.query('DROP TABLE rows_bench');
 
 // Queries without an index (exact scan), then with HNSW.
-const exact = await timeQueries(backend, queries, { exact: true });
+const exact = await timeQueries(backend, queries, { topK: TOP_K, exact: true });
 console.log(
   `top-${TOP_K} query, exact (no index, ${fmt(QUERIES)} queries): p50 ${fmt(exact.p50, 1)} ms, p99 ${fmt(exact.p99, 1)} ms`,
 );
@@ -147,7 +112,7 @@ await backend.buildIndex();
 const buildSeconds = (performance.now() - start) / 1000;
 console.log(`HNSW build (m 16, ef_construction 64) after loading: ${fmt(buildSeconds, 1)} s`);
 for (const efSearch of [40, 100]) {
-  const hnsw = await timeQueries(backend, queries, { efSearch });
+  const hnsw = await timeQueries(backend, queries, { topK: TOP_K, efSearch });
   console.log(
     `top-${TOP_K} query, HNSW ef_search ${efSearch}: p50 ${fmt(hnsw.p50, 1)} ms, p99 ${fmt(hnsw.p99, 1)} ms, recall@${TOP_K} ${fmt(recall(hnsw.ids, exact.ids), 3)}; p50 ${fmt(exact.p50 / hnsw.p50, 1)}× faster than exact`,
   );

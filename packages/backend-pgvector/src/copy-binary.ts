@@ -48,9 +48,7 @@ export function encodeVectorCopy<M extends Metadata>(
     at += id.length;
     view.setInt32(at, vectorBytes);
     at += 4;
-    view.setInt16(at, dimension);
-    at += 4; // int16 dimension, int16 unused (zero)
-    for (let j = 0; j < dimension; j++, at += 4) view.setFloat32(at, vector[j] as number);
+    at = writeVector(view, at, vector, dimension);
     const m = metadata[i];
     if (m === undefined) {
       view.setInt32(at, -1);
@@ -63,5 +61,41 @@ export function encodeVectorCopy<M extends Metadata>(
     }
   }
   view.setInt16(at, -1);
+  return out;
+}
+
+/** pgvector's binary form of one vector at `at`: int16 dimension, int16 unused, big-endian float32s. */
+function writeVector(view: DataView, at: number, vector: ArrayLike<number>, dimension: number): number {
+  view.setInt16(at, dimension);
+  let to = at + 4; // int16 dimension, int16 unused (zero)
+  for (let j = 0; j < dimension; j++, to += 4) view.setFloat32(to, vector[j] as number);
+  return to;
+}
+
+/**
+ * PostgreSQL's binary form of a one-dimensional `vector[]` (what `array_recv` reads): int32 number
+ * of dimensions (1), int32 has-nulls flag (0), int32 element type OID, int32 length and int32 lower
+ * bound (1), then each element as int32 length + pgvector's binary vector. Sent as a binary
+ * parameter (node-postgres sends a Buffer in binary format), it reaches the server as floats with no
+ * text to write or parse on either side: about 3 KB per 768-d vector instead of about 7 KB of text.
+ */
+export function encodeVectorArray(
+  vectors: readonly ArrayLike<number>[],
+  dimension: number,
+  vectorTypeOid: number,
+): Buffer {
+  const element = 4 + 4 * dimension;
+  const out = Buffer.alloc(20 + vectors.length * (4 + element));
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setInt32(0, 1);
+  view.setInt32(4, 0);
+  view.setUint32(8, vectorTypeOid);
+  view.setInt32(12, vectors.length);
+  view.setInt32(16, 1);
+  let at = 20;
+  for (const vector of vectors) {
+    view.setInt32(at, element);
+    at = writeVector(view, at + 4, vector, dimension);
+  }
   return out;
 }

@@ -2,6 +2,7 @@ import { type QStoreError, ValidationError } from '@q-store/core';
 import { raceAbort, throwIfAborted } from '@q-store/core/backend';
 import pg from 'pg';
 import { PgvectorExtensionMissingError, sqlState, toQStoreError } from './errors.js';
+import { quoteIdent } from './sql.js';
 
 /**
  * One SQL interface over the two ways in: a `pg` pool (a PostgreSQL server) and PGlite (PostgreSQL
@@ -316,12 +317,81 @@ function checkOneWay(options: ConnectionOptions): void {
   }
 }
 
-/** Checks the connection options without connecting (so constructors can fail early). */
+function validPort(port: unknown): boolean {
+  const n = typeof port === 'string' && /^\d{1,5}$/.test(port) ? Number(port) : port;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65_535;
+}
+
+/**
+ * A `postgres://` / `postgresql://` URL must parse, with a port (when given) from 1 to 65,535.
+ * Other forms `pg` accepts (a socket directory `/var/run/postgresql db`, `socket:…`) pass as they are.
+ * The message never repeats the string (it may hold a password).
+ */
+function checkConnectionString(connectionString: string): void {
+  if (!/^postgres(ql)?:\/\//i.test(connectionString)) return;
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    throw new ValidationError(
+      [
+        {
+          field: 'connectionString',
+          message: 'is not a valid postgres:// URL (shown without its text: it may hold a password)',
+        },
+      ],
+      'Invalid connection options',
+    );
+  }
+  // A port the WHATWG parser rejects (> 65,535, not digits) fails above; 0 parses but is no port.
+  if (url.port !== '' && !validPort(url.port)) {
+    throw new ValidationError(
+      [{ field: 'connectionString.port', message: `must be from 1 to 65535; got ${url.port}`, limit: 65_535 }],
+      'Invalid connection options',
+    );
+  }
+}
+
+/** Checks the connection options without connecting (so constructors fail early, as VALIDATION). */
 export function validateConnectionOptions(options: ConnectionOptions): void {
   checkOneWay(options);
-  if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
-    throw new ValidationError([{ field: 'connectionString', message: 'must be a string' }]);
+  if (options.connectionString !== undefined) {
+    if (typeof options.connectionString !== 'string') {
+      throw new ValidationError([{ field: 'connectionString', message: 'must be a string' }]);
+    }
+    checkConnectionString(options.connectionString);
+    const port = options.poolConfig?.port;
+    if (port !== undefined && !validPort(port)) {
+      throw new ValidationError(
+        [{ field: 'poolConfig.port', message: 'must be an integer from 1 to 65535', limit: 65_535 }],
+        'Invalid connection options',
+      );
+    }
   }
+}
+
+/** Where a component's data lives, without credentials, known before connecting. */
+export function describeConnection(options: ConnectionOptions): string {
+  if (options.pool !== undefined) return describePool(options.pool);
+  if (typeof options.connectionString === 'string') return describeConnectionString(options.connectionString);
+  if (options.pglite !== undefined) return 'PGlite';
+  const embedded = options.embedded === true ? {} : (options.embedded ?? {});
+  return embedded.dataDir ? `PGlite (${embedded.dataDir})` : 'PGlite (memory)';
+}
+
+/**
+ * What `util.inspect` and `JSON.stringify` show of a component holding connection options: its
+ * name and fields given here, never the options (a connection string or pool config may hold a
+ * password).
+ */
+export function redactedView(target: object, fields: Record<string, unknown>): void {
+  const name = target.constructor.name;
+  Object.defineProperty(target, 'toJSON', { value: () => ({ ...fields }), enumerable: false });
+  Object.defineProperty(target, Symbol.for('nodejs.util.inspect.custom'), {
+    value: (_depth: number, options: { stylize?: unknown }, inspect?: (value: unknown, options: unknown) => string) =>
+      `${name} ${inspect ? inspect({ ...fields }, options) : JSON.stringify(fields)}`,
+    enumerable: false,
+  });
 }
 
 /** Opens the driver for a component's connection options. */
@@ -347,15 +417,20 @@ export async function openDriver(options: ConnectionOptions): Promise<SqlDriver>
  * created).
  */
 export class LazyDriver {
+  readonly #options: ConnectionOptions;
   private opening: Promise<SqlDriver> | undefined;
   private opened: SqlDriver | undefined;
+  /** Where the data lives, without credentials. */
+  readonly where: string;
 
-  constructor(private readonly options: ConnectionOptions) {
+  constructor(options: ConnectionOptions) {
     validateConnectionOptions(options);
+    this.#options = options;
+    this.where = describeConnection(options);
   }
 
   get(): Promise<SqlDriver> {
-    this.opening ??= openDriver(this.options).then(
+    this.opening ??= openDriver(this.#options).then(
       (driver) => {
         this.opened = driver;
         return driver;
@@ -374,7 +449,7 @@ export class LazyDriver {
   }
 }
 
-const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
+const extensionVersions = new WeakMap<SqlDriver, Map<string, Promise<string>>>();
 
 /**
  * Makes sure the `vector` extension exists in the database (creating it when allowed) and returns
@@ -383,27 +458,63 @@ const vectorVersions = new WeakMap<SqlDriver, Promise<string>>();
  * caller's signal (one caller's abort must not fail the others); each caller races its own.
  */
 export function ensureVectorExtension(driver: SqlDriver, signal?: AbortSignal): Promise<string> {
-  let found = vectorVersions.get(driver);
-  if (!found) {
-    found = createVectorExtension(driver);
-    vectorVersions.set(driver, found);
-    found.catch(() => vectorVersions.delete(driver));
-  }
-  return raceAbort(found, signal);
+  return raceAbort(
+    ensureExtension(driver, 'vector').catch((error: unknown) => {
+      throw vectorExtensionError(error, driver);
+    }),
+    signal,
+  );
 }
 
-async function createVectorExtension(driver: SqlDriver): Promise<string> {
-  const version = async () =>
-    (await driver.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'", []))
-      .rows[0]?.extversion;
-  try {
-    const existing = await version();
-    if (existing !== undefined) return existing;
-    await driver.query('CREATE EXTENSION IF NOT EXISTS vector');
-    return (await version()) ?? 'unknown';
-  } catch (error) {
-    throw vectorExtensionError(error, driver);
+/**
+ * Creates an extension once per database, safe against concurrent first starts: `CREATE EXTENSION
+ * IF NOT EXISTS` alone is not (two sessions both see it missing and one fails with `23505` on
+ * `pg_extension_name_index`), so the creation runs in a transaction that first takes an advisory
+ * lock on the extension's name (advisory locks are per database, like extensions), then checks
+ * again. Returns the installed version; cached per driver, a failure is not cached.
+ */
+export function ensureExtension(driver: SqlDriver, name: string): Promise<string> {
+  let byName = extensionVersions.get(driver);
+  if (!byName) {
+    byName = new Map();
+    extensionVersions.set(driver, byName);
   }
+  let found = byName.get(name);
+  if (!found) {
+    found = createExtension(driver, name);
+    byName.set(name, found);
+    found.catch(() => byName.delete(name));
+  }
+  return found;
+}
+
+async function createExtension(driver: SqlDriver, name: string): Promise<string> {
+  const sql = 'SELECT extversion FROM pg_extension WHERE extname = $1';
+  const existing = (await driver.query<{ extversion: string }>(sql, [name])).rows[0]?.extversion;
+  if (existing !== undefined) return existing;
+  return driver.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`q-store create extension ${name}`]);
+    await tx.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(name)}`);
+    return (await tx.query<{ extversion: string }>(sql, [name])).rows[0]?.extversion ?? 'unknown';
+  });
+}
+
+const vectorOids = new WeakMap<SqlDriver, Promise<number>>();
+
+/**
+ * The OID of the `vector` type in this database (binary `vector[]` parameters carry it); cached per
+ * driver. The shared lookup runs without any caller's signal; each caller races its own.
+ */
+export function vectorTypeOid(driver: SqlDriver, signal?: AbortSignal): Promise<number> {
+  let found = vectorOids.get(driver);
+  if (!found) {
+    found = driver
+      .query<{ oid: number }>("SELECT 'vector'::regtype::oid::integer AS oid")
+      .then((result) => result.rows[0]?.oid as number);
+    vectorOids.set(driver, found);
+    found.catch(() => vectorOids.delete(driver));
+  }
+  return raceAbort(found, signal);
 }
 
 function vectorExtensionError(error: unknown, driver: SqlDriver): QStoreError {

@@ -10,9 +10,13 @@ export type {
 } from './driver.js';
 export { describeConnectionString, openEmbeddedPostgres } from './driver.js';
 export { PgvectorExtensionMissingError } from './errors.js';
-export { compileFilter } from './filter-compiler.js';
+export { compileFilter, MAX_SQL_PARAMETERS, RESERVED_SQL_PARAMETERS } from './filter-compiler.js';
 export type { PgvectorBackendOptions, PgvectorQueryOptions, VectorIndexOptions } from './pgvector-backend.js';
 export {
+  DEFAULT_EF_SEARCH,
+  DEFAULT_EXACT_BELOW,
+  DEFAULT_FILTERED_EF_SEARCH,
+  EXACT_FRACTION,
   INDEX_REGISTRY_TABLE,
   MAX_INDEXED_HALFVEC_DIMENSION,
   MAX_INDEXED_VECTOR_DIMENSION,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import {
   createBackend,
   createRng,
@@ -14,13 +15,23 @@ import { PluginRegistry, parseFilter } from '@q-store/core/backend';
 import { randomVector } from '@q-store/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgCheckpointStore } from './checkpoint-store.js';
 import { ensureVectorExtension, openDriver, openEmbeddedPostgres, type PgliteLike } from './driver.js';
 import { PgvectorExtensionMissingError } from './errors.js';
 import { compileFilter } from './filter-compiler.js';
 import { PgvectorBackend } from './pgvector-backend.js';
 import { registerPgvector } from './registry.js';
 import { SqlParams } from './sql.js';
-import { type ServedPglite, SYSTEM_POSTGRES_URL, servePglite, systemPostgresUnavailable } from './test-support.js';
+import { PgStateStore } from './state-store.js';
+import {
+  onSystemPostgres,
+  type ServedPglite,
+  SYSTEM_POSTGRES_URL,
+  servePglite,
+  systemHasPgvector,
+  systemPostgresUnavailable,
+} from './test-support.js';
+import { PgTrainingStore } from './training-store.js';
 
 let db: PgliteLike;
 let served: ServedPglite;
@@ -53,29 +64,49 @@ describe('a PostgreSQL without pgvector', () => {
       console.log(`skipping the extension-missing test: ${reason}`);
       return ctx.skip(reason);
     }
+    if (await systemHasPgvector()) {
+      const why = `PostgreSQL at ${SYSTEM_POSTGRES_URL} has pgvector installed, so it cannot show the missing-extension error`;
+      console.log(`skipping the extension-missing test: ${why}`);
+      return ctx.skip(why);
+    }
     const applicationName = `qstore-ext-${counter++}`;
+    // Its own schema, dropped afterwards, so nothing is left behind whatever the backend created.
+    const schema = `qstore_noext_${process.pid}_${counter++}`;
     const backend = new PgvectorBackend({
       indexName: 'needs-pgvector',
+      schema,
       connectionString: SYSTEM_POSTGRES_URL,
       poolConfig: { application_name: applicationName },
     });
-    const error = await backend.ensureIndex({ dimension: 3, metric: 'cosine' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PgvectorExtensionMissingError);
-    expect(error).toMatchObject({ code: 'SERVICE', retryable: false, name: 'PgvectorExtensionMissingError' });
-    const message = (error as Error).message;
-    expect(message).toContain('CREATE EXTENSION vector');
-    expect(message).toMatch(/install/i);
-    expect(message).toContain('embedded');
-    expect(await backend.describeIndex()).toBeNull();
-    await backend.close();
+    try {
+      const error = await backend.ensureIndex({ dimension: 3, metric: 'cosine' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PgvectorExtensionMissingError);
+      expect(error).toMatchObject({ code: 'SERVICE', retryable: false, name: 'PgvectorExtensionMissingError' });
+      const message = (error as Error).message;
+      expect(message).toContain('CREATE EXTENSION vector');
+      expect(message).toMatch(/install/i);
+      expect(message).toContain('embedded');
+      expect(await backend.describeIndex()).toBeNull();
+    } finally {
+      await backend.close();
+      const left = await onSystemPostgres(async (client) => {
+        const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        return found.rowCount;
+      });
+      // A failed first step creates nothing: not even the schema.
+      expect(left).toBe(0);
+    }
     // The backend created the pool from the connection string, so close() ended it.
-    const check = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL });
-    await check.connect();
-    const { rows } = await check.query<{ n: number }>(
-      'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-      [applicationName],
+    const rows = await onSystemPostgres(
+      async (check) =>
+        (
+          await check.query<{ n: number }>(
+            'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+            [applicationName],
+          )
+        ).rows,
     );
-    await check.end();
     expect(rows[0]?.n).toBe(0);
   });
 
@@ -210,6 +241,11 @@ describe('filter compiler', () => {
       { v: { $not: { $gt: 0 } } },
       { $not: { v: { $in: ['x'] } } },
       { $and: [{ v: { $exists: true } }, { $or: [{ v: true }, { v: { $lt: 0 } }] }] },
+      // Merged into one array parameter by the compiler: the same rows as the separate clauses.
+      { $or: [{ v: 5 }, { v: 'x' }, { v: { $in: ['5'] } }, { v: { $gt: 5 } }] },
+      { $or: [{ v: true }, { w: 1 }, { v: 5.5 }, { v: { $in: [-0.5] } }] },
+      { $and: [{ v: { $ne: 5 } }, { v: { $nin: ['x'] } }, { v: { $ne: '5' } }] },
+      { $and: [{ v: { $ne: true } }, { v: { $exists: true } }, { v: { $ne: 1e300 } }] },
     ];
     for (const filter of filters) {
       const expected = rows
@@ -223,6 +259,204 @@ describe('filter compiler', () => {
     }
     await backend.dropIndex();
     await backend.close();
+  });
+});
+
+describe('filters past the 65,535 parameters of PostgreSQL', () => {
+  it('a 40,001-clause $or of equalities is one array parameter and answers through pg', async () => {
+    const backend = new PgvectorBackend({ indexName: fresh('bigor'), pool: served.pool });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    await backend.upsert({
+      records: [
+        { id: 'a', vector: [1, 0], metadata: { n: 7 } },
+        { id: 'b', vector: [1, 1], metadata: { n: 40_000 } },
+        { id: 'c', vector: [1, 2], metadata: { n: 40_001 } },
+        { id: 'd', vector: [1, 3], metadata: { s: 'k123' } },
+      ],
+    });
+    const equalities = Array.from({ length: 40_001 }, (_, i) => ({ n: i }));
+    const strings = Array.from({ length: 40_001 }, (_, i) => ({ s: `k${i}` }));
+    for (const [filter, ids] of [
+      [{ $or: equalities }, ['a', 'b']],
+      [{ $or: [...equalities, ...strings] }, ['a', 'b', 'd']],
+      [{ $and: Array.from({ length: 40_001 }, (_, i) => ({ n: { $ne: i } })) }, ['c', 'd']],
+    ] as const) {
+      for (const exact of [true, false]) {
+        const result = await backend.query({ vector: [1, 0], topK: 10, filter, exact });
+        expect(result.matches.map((m) => m.id).sort()).toEqual(ids);
+      }
+    }
+    expect(await backend.delete({ filter: { $or: equalities } })).toEqual({ deletedCount: 2 });
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
+  it('a filter that still needs more placeholders is INVALID_FILTER naming the limit, not CONNECTION', async () => {
+    const backend = new PgvectorBackend({ indexName: fresh('bigrange'), pool: served.pool });
+    await backend.ensureIndex({ dimension: 2, metric: 'dot' });
+    await backend.upsert({ records: [{ id: 'a', vector: [1, 0], metadata: { n: 1 } }] });
+    const filter = { $or: Array.from({ length: 40_001 }, (_, i) => ({ n: { $gt: i } })) };
+    for (const run of [
+      () => backend.query({ vector: [1, 0], topK: 1, filter }),
+      () => backend.query({ vector: [1, 0], topK: 1, filter, exact: true }),
+      () => backend.delete({ filter }),
+    ]) {
+      const error = await run().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_FILTER', retryable: false });
+      expect((error as { issues: Array<{ limit?: number }> }).issues[0]?.limit).toBe(65_535 - 16);
+      expect((error as Error).message + JSON.stringify(error)).toMatch(/65535|65,535/);
+    }
+    expect((await backend.stats()).totalRecordCount).toBe(1);
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+});
+
+describe('writes and statistics through pg', () => {
+  it('ANALYZE runs after a bulk load, so the planner answers through the HNSW index', async () => {
+    const indexName = fresh('analyze');
+    const backend = new PgvectorBackend({ indexName, pool: served.pool });
+    await backend.ensureIndex({ dimension: 16, metric: 'cosine' });
+    const rng = createRng(5);
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const records = Array.from({ length: 1000 }, (_, i) => ({ id: `r${chunk}-${i}`, vector: randomVector(rng, 16) }));
+      await backend.upsert({ records });
+    }
+    const table = `qstore_v_${indexName.replaceAll('-', '_')}`;
+    const { rows } = await served.pool.query(
+      `EXPLAIN SELECT id FROM ${table} WHERE namespace = '' ORDER BY embedding <=> $1::vector(16) LIMIT 10`,
+      [`[${Array.from(randomVector(rng, 16)).join(',')}]`],
+    );
+    expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`${table}_ann`);
+    const stats = await served.pool.query('SELECT reltuples::integer AS n FROM pg_class WHERE relname = $1', [table]);
+    expect(stats.rows[0]?.n).toBeGreaterThanOrEqual(1000);
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
+  it('upserts send rows in id order (concurrent writers of the same ids lock them in one order)', async () => {
+    const sent: unknown[][] = [];
+    const pool = served.pool;
+    const spy = new Proxy(pool, {
+      get(target, key, receiver) {
+        if (key !== 'connect') return Reflect.get(target, key, receiver);
+        return async () => {
+          const client = await target.connect();
+          return new Proxy(client, {
+            get(c, k, r) {
+              if (k !== 'query') return Reflect.get(c, k, r);
+              return (text: unknown, values?: unknown[]) => {
+                if (typeof text === 'string' && text.includes('INSERT INTO') && values) sent.push(values);
+                return c.query(text as string, values);
+              };
+            },
+          });
+        };
+      },
+    });
+    const backend = new PgvectorBackend({ indexName: fresh('order'), pool: spy });
+    await backend.ensureIndex({ dimension: 4, metric: 'dot' });
+    const ids = ['m', 'b', 'z', 'a', 'é', 'A', '10', '9'];
+    await backend.upsert({ records: ids.map((id, i) => ({ id, vector: [i, 1, 2, 3] })) });
+    const written = sent.find((values) => Array.isArray(values[1]) && (values[1] as string[]).includes('é'));
+    expect(written?.[1]).toEqual([...ids].sort());
+    // Each vector landed under its own id, exactly.
+    const fetched = await backend.fetch({ ids, includeVectors: true });
+    for (const [i, id] of ids.entries()) {
+      expect(Array.from(fetched.records.get(id)?.vector ?? [])).toEqual([i, 1, 2, 3]);
+    }
+    await backend.dropIndex();
+    await backend.close();
+  });
+});
+
+describe('vector column storage', () => {
+  it('stays out of line with an approximate index (filters read small rows), inline with none', async () => {
+    for (const [type, expected] of [
+      ['hnsw', 'e'],
+      ['ivfflat', 'e'],
+      ['none', 'p'],
+    ] as const) {
+      const indexName = fresh(`storage-${type}`);
+      const backend = new PgvectorBackend({ indexName, pglite: db, index: { type } });
+      await backend.ensureIndex({ dimension: 8, metric: 'cosine' });
+      const { rows } = await db.query<{ s: string }>(
+        `SELECT attstorage AS s FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'`,
+        [`qstore_v_${indexName.replaceAll('-', '_')}`],
+      );
+      expect(rows[0]?.s, type).toBe(expected);
+      await backend.dropIndex();
+      await backend.close();
+    }
+  });
+});
+
+describe('secrets and malformed connection options', () => {
+  const SECRET = 'pw-Very-Secret-42';
+  it('util.inspect and JSON.stringify of the backend and the stores never show the password', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'app', password: SECRET, database: 'db' });
+    const made = [
+      new PgvectorBackend({ indexName: 'secret', connectionString: `postgres://app:${SECRET}@127.0.0.1:1/db` }),
+      new PgvectorBackend({
+        indexName: 'secret',
+        connectionString: 'postgres://app@127.0.0.1:1/db',
+        poolConfig: { password: SECRET },
+      }),
+      new PgvectorBackend({ indexName: 'secret', pool }),
+      new PgStateStore({ connectionString: `postgres://app:${SECRET}@127.0.0.1:1/db` }),
+      new PgTrainingStore({ pool }),
+      new PgCheckpointStore({ connectionString: `postgresql://app:${SECRET}@127.0.0.1:1/db` }),
+    ];
+    for (const thing of made) {
+      const views = [
+        inspect(thing, { depth: 20, showHidden: true }),
+        inspect({ nested: [thing] }, { depth: 20 }),
+        JSON.stringify(thing),
+        JSON.stringify({ thing }),
+      ];
+      for (const view of views) {
+        expect(view).not.toContain(SECRET);
+        expect(view).toContain('127.0.0.1:1');
+      }
+    }
+    // Also after a failed first call has opened the driver and its pool.
+    const backend = made[0] as PgvectorBackend;
+    await backend.describeIndex().catch(() => undefined);
+    expect(inspect(backend, { depth: 20, showHidden: true }) + JSON.stringify(backend)).not.toContain(SECRET);
+    await Promise.all(made.map((thing) => thing.close()));
+    await pool.end();
+  });
+
+  it('a malformed pg URL or port fails at construction as VALIDATION naming the field', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:99999/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:0/db` }, 'connectionString.port'],
+      [{ connectionString: `postgres://app:${SECRET}@127.0.0.1:5x/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@[::1/db` }, 'connectionString'],
+      [{ connectionString: `postgres://app:${SECRET}@/db` }, 'connectionString'],
+      [{ connectionString: 'postgres://app@127.0.0.1/db', poolConfig: { port: 70_000 } }, 'poolConfig.port'],
+      [{ connectionString: 'postgres://app@127.0.0.1/db', poolConfig: { port: 'x' } }, 'poolConfig.port'],
+    ];
+    for (const [connection, field] of cases) {
+      const builds = [
+        () => new PgvectorBackend({ indexName: 'bad', ...(connection as { connectionString: string }) }),
+        () => new PgStateStore(connection as { connectionString: string }),
+      ];
+      for (const build of builds) {
+        let error: unknown;
+        try {
+          build();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, JSON.stringify(connection.poolConfig ?? field)).toMatchObject({ code: 'VALIDATION' });
+        const issues = (error as { issues: Array<{ field: string }> }).issues;
+        expect(issues.map((i) => i.field)).toContain(field);
+        expect(inspect(error, { depth: 10 }) + JSON.stringify(error)).not.toContain(SECRET);
+      }
+    }
+    // Forms pg takes besides a URL still pass.
+    expect(() => new PgStateStore({ connectionString: 'socket:/var/run/postgresql?db=x' })).not.toThrow();
   });
 });
 
@@ -276,10 +510,11 @@ describe('approximate search', () => {
 
   it('HNSW (the default) answers non-exact queries through the index, with high recall', async () => {
     const indexName = fresh('hnsw');
+    // ef_search 40: on a table this small the planner prefers an exact scan to a wider graph search.
     const backend = new PgvectorBackend({
       indexName,
       pglite: db,
-      index: { type: 'hnsw', m: 16, efConstruction: 64, deferBuild: true },
+      index: { type: 'hnsw', m: 16, efConstruction: 64, efSearch: 40, deferBuild: true },
     });
     await backend.ensureIndex({ dimension, metric: 'cosine' });
     await backend.upsert({ records });
@@ -342,9 +577,63 @@ describe('approximate search', () => {
     await backend.close();
   }, 60_000);
 
+  it('a filter matching few rows is answered exactly (real count, capped); a broad one through the index', async () => {
+    const indexName = fresh('selective');
+    const backend = new PgvectorBackend({
+      indexName,
+      pglite: db,
+      index: { type: 'hnsw', m: 4, efConstruction: 8, efSearch: 10, exactBelow: 200 },
+    });
+    await backend.ensureIndex({ dimension, metric: 'cosine' });
+    // 0.5 % of the rows are 'rare'; a weak graph (m 4) so a filtered graph search would miss some.
+    const rows = records.map((r, i) => ({
+      ...r,
+      metadata: { ...r.metadata, kind: i % 200 === 7 ? 'rare' : 'common' },
+    }));
+    await backend.upsert({ records: rows });
+    let recall = 0;
+    const before = await annScans(indexName);
+    for (const vector of queries) {
+      const exact = await backend.query({ vector, topK: 10, exact: true, filter: { kind: 'rare' } });
+      const chosen = await backend.query({ vector, topK: 10, filter: { kind: 'rare' } });
+      expect(chosen.matches.map((m) => m.id)).toEqual(exact.matches.map((m) => m.id));
+      expect(chosen.matches.map((m) => m.score)).toEqual(exact.matches.map((m) => m.score));
+      recall += recallAt10(
+        chosen.matches.map((m) => m.id),
+        exact.matches.map((m) => m.id),
+      );
+    }
+    expect(recall / queries.length).toBe(1);
+    expect(await annScans(indexName), 'selective filters never touched the index').toBe(before);
+    // 99.5 % of the rows: above the cap, the index answers.
+    const broad = await backend.query({ vector: queries[0] as Float32Array, topK: 10, filter: { kind: 'common' } });
+    expect(broad.matches).toHaveLength(10);
+    expect(await annScans(indexName)).toBeGreaterThan(before);
+    // includeVectors and includeMetadata work on the exact branch too.
+    const full = await backend.query({
+      vector: queries[0] as Float32Array,
+      topK: 3,
+      filter: { kind: 'rare' },
+      includeVectors: true,
+    });
+    const first = full.matches[0];
+    expect(first?.metadata?.kind).toBe('rare');
+    expect(Array.from(first?.vector ?? [])).toEqual(Array.from(records[Number(first?.id.slice(2))]?.vector ?? []));
+    expect(() => new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', exactBelow: -1 } })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
+    await backend.dropIndex();
+    await backend.close();
+  }, 60_000);
+
   it('HNSW with a filter that only far rows pass still returns them (exact rerun past max_scan_tuples)', async () => {
     const indexName = fresh('far');
-    const backend = new PgvectorBackend({ indexName, pglite: db, index: { type: 'hnsw', deferBuild: true } });
+    // exactBelow 0: the graph search is tried first whatever the filter matches (the rerun under test).
+    const backend = new PgvectorBackend({
+      indexName,
+      pglite: db,
+      index: { type: 'hnsw', deferBuild: true, exactBelow: 0 },
+    });
     await backend.ensureIndex({ dimension: 4, metric: 'euclidean' });
     const near = createRng(7);
     // 30,000 rows around the query, 10 far away: the iterative scan gives up after

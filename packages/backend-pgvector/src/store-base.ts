@@ -1,5 +1,5 @@
 import { Lifecycle, raceAbort } from '@q-store/core/backend';
-import { type ConnectionOptions, LazyDriver, type SqlDriver, type SqlSession } from './driver.js';
+import { type ConnectionOptions, LazyDriver, redactedView, type SqlDriver, type SqlSession } from './driver.js';
 import { toQStoreError } from './errors.js';
 import { qualified, quoteIdent, validateSchemaName } from './sql.js';
 
@@ -26,6 +26,8 @@ export abstract class PgStore {
     this.driver = new LazyDriver(options);
     this.lifecycle = new Lifecycle(() => this.label);
     this.schema = validateSchemaName(options.schema ?? 'public');
+    // The connection options may hold a password: inspect and JSON show only these.
+    redactedView(this, { schema: this.schema, where: this.driver.where });
   }
 
   /** `"schema"."table"`. */

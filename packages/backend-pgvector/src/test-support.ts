@@ -59,3 +59,50 @@ export async function systemPostgresUnavailable(): Promise<string | undefined> {
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Why the system PostgreSQL cannot run pgvector tests (unreachable, or pgvector not installed on
+ * it), or undefined when `CREATE EXTENSION vector` can work there.
+ */
+export async function systemPgvectorUnavailable(): Promise<string | undefined> {
+  const reason = await systemPostgresUnavailable();
+  if (reason) return reason;
+  return (await systemHasPgvector())
+    ? undefined
+    : `PostgreSQL at ${SYSTEM_POSTGRES_URL} has no pgvector (pg_available_extensions lacks 'vector')`;
+}
+
+/** Whether the system PostgreSQL offers the `vector` extension (pgvector installed on the server). */
+export async function systemHasPgvector(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: SYSTEM_POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+    return rows.length > 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs SQL on the system PostgreSQL (its `postgres` database unless a URL is given) on a fresh client. */
+export async function onSystemPostgres<T>(
+  work: (client: pg.Client) => Promise<T>,
+  connectionString = SYSTEM_POSTGRES_URL,
+): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A connection string to another database on the same server as `SYSTEM_POSTGRES_URL`. */
+export function systemDatabaseUrl(database: string): string {
+  const url = new URL(SYSTEM_POSTGRES_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}

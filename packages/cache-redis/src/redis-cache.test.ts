@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { CacheBackend } from '@q-store/core';
 import { PluginRegistry } from '@q-store/core/backend';
 import { Redis } from 'ioredis';
@@ -98,6 +99,28 @@ describe('Redis config', () => {
     expect(shown(get)).not.toContain(SECRET);
     expect(JSON.stringify(cache.stats())).not.toContain(SECRET);
     await cache.close();
+  });
+
+  it('util.inspect and JSON.stringify of a cache and its connection never show the password', async () => {
+    for (const config of [
+      { url: `redis://user:${SECRET}@127.0.0.1:1/0`, connectTimeoutMs: 200 },
+      { host: '127.0.0.1', port: 1, password: SECRET, connectTimeoutMs: 200 },
+    ]) {
+      const cache = new RedisCache(config);
+      const views = [
+        inspect(cache, { depth: 10, showHidden: true }),
+        inspect({ nested: [cache] }, { depth: 10 }),
+        inspect(cache.connection, { depth: 10, showHidden: true }),
+        JSON.stringify(cache),
+        JSON.stringify({ cache, connection: cache.connection }),
+      ];
+      for (const view of views) {
+        expect(view).not.toContain(SECRET);
+        expect(view).toContain('127.0.0.1:1');
+      }
+      expect(JSON.parse(JSON.stringify(cache))).toMatchObject({ where: expect.stringContaining('127.0.0.1:1') });
+      await cache.close();
+    }
   });
 });
 

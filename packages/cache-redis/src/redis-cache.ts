@@ -169,6 +169,20 @@ export class RedisCache implements CacheBackend {
     return this.connection.status;
   }
 
+  /** What `JSON.stringify` shows: where and the status, never the client or its password. */
+  toJSON(): { where: string; keyPrefix: string; status: string } {
+    return this.connection.toJSON();
+  }
+
+  /** What `util.inspect` shows: the same fields as {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options: unknown) => string,
+  ): string {
+    return `RedisCache ${inspect(this.toJSON(), options)}`;
+  }
+
   stats(): RedisCacheStats {
     return {
       status: this.connection.status,

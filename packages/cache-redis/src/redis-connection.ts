@@ -88,6 +88,20 @@ export class RedisConnection {
     });
   }
 
+  /** What `JSON.stringify` shows: never the client (its options hold the password). */
+  toJSON(): { where: string; keyPrefix: string; status: string } {
+    return { where: this.where, keyPrefix: this.keyPrefix, status: this.status };
+  }
+
+  /** What `util.inspect` shows: the same fields as {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options: unknown) => string,
+  ): string {
+    return `${this.constructor.name} ${inspect(this.toJSON(), options)}`;
+  }
+
   /** `ready` when commands can be sent; `connecting`, `reconnecting`, `end`… otherwise. */
   get status(): string {
     return this.client.status;

@@ -117,6 +117,6 @@ describe('signal', () => {
     await backend.upsert({ records: [{ id: 'a', vector: [1, 0] }], namespace: '__proto__' });
     const stats = await backend.stats();
     expect(Object.keys(stats.namespaces)).toEqual(['__proto__']);
-    expect(stats.namespaces.__proto__?.recordCount).toBe(1);
+    expect(Object.getOwnPropertyDescriptor(stats.namespaces, '__proto__')?.value).toEqual({ recordCount: 1 });
   });
 });
