@@ -1,7 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { base64ToTypedArray, typedArrayToBase64 } from '../shared/binary.js';
-import { IndexNotFoundError, StorageError, throwIfAborted } from '../shared/errors.js';
+import { nextSlice } from '../shared/cooperative.js';
+import { IndexNotFoundError, StorageError, throwIfAborted, ValidationError } from '../shared/errors.js';
 import { BaseVectorBackend } from './base-vector-backend.js';
 import { evaluateFilter } from './filter-evaluator.js';
 import { FILTER_OPERATORS } from './filter-types.js';
@@ -30,6 +31,11 @@ export interface MemoryBackendOptions {
    * one atomically (temp file + rename), and `close()` saves.
    */
   snapshotPath?: string;
+  /**
+   * Records a query scores between two yields to the event loop; default {@link MEMORY_QUERY_SLICE}.
+   * `Infinity` never yields (one query then blocks the process for its whole scan).
+   */
+  querySliceRecords?: number;
 }
 
 interface StoredRecord {
@@ -66,6 +72,7 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
   readonly type = 'memory';
   readonly capabilities: BackendCapabilities;
   private readonly snapshotPath: string | undefined;
+  private readonly querySlice: number;
   private description: IndexDescription | null = null;
   private readonly namespaces = new Map<string, Map<string, StoredRecord>>();
   private loading: Promise<void> | undefined;
@@ -73,6 +80,11 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
   constructor(options: MemoryBackendOptions) {
     super(options.indexName);
     this.snapshotPath = options.snapshotPath;
+    const slice = options.querySliceRecords ?? MEMORY_QUERY_SLICE;
+    if (!(slice === Number.POSITIVE_INFINITY || (Number.isInteger(slice) && slice >= 1))) {
+      throw new ValidationError([{ field: 'querySliceRecords', message: 'must be a positive integer or Infinity' }]);
+    }
+    this.querySlice = slice;
     this.capabilities = {
       metrics: METRICS,
       maxDimension: 20_000,
@@ -203,8 +215,9 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
   /**
    * Exact search: scores every record (after the filter) and keeps the top k in a bounded heap
    * ({@link TopK}: O(n log k) time, O(k) memory), ties broken by id. A scan over more than
-   * {@link MEMORY_QUERY_SLICE} records yields to the event loop between slices (so timers, other
-   * queries and an abort run while it works) and checks the signal after each yield. The scan reads
+   * {@link MEMORY_QUERY_SLICE} records (`querySliceRecords`) waits its turn before each slice
+   * (`nextSlice`: one slice per turn of the event loop across all concurrent scans), so timers,
+   * other queries and an abort run while it works, and checks the signal after each wait. The scan reads
    * the namespace's records as of the query's start; a concurrent update of a record may be seen.
    */
   protected async doQuery(q: NormalizedQuery): Promise<QueryMatch<M>[]> {
@@ -212,12 +225,20 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
     const space = this.space(q.namespace);
     if (!space) return [];
     const top = new TopK<{ id: string; score: number; record: StoredRecord }>(q.topK);
-    const entries = space.size > MEMORY_QUERY_SLICE ? [...space] : space;
+    // A scan longer than one slice waits its turn before each slice (the first, and the snapshot of
+    // the namespace it scans, included), so many concurrent scans never hold the event loop for more
+    // than one slice at a time.
+    const sliced = space.size > this.querySlice;
+    if (sliced) {
+      await nextSlice();
+      throwIfAborted(q.signal);
+    }
+    const entries = sliced ? [...space] : space;
     let sinceYield = 0;
     for (const [id, record] of entries) {
-      if (++sinceYield > MEMORY_QUERY_SLICE) {
+      if (++sinceYield > this.querySlice) {
         sinceYield = 1;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextSlice();
         throwIfAborted(q.signal);
       }
       if (q.filter && !evaluateFilter(q.filter, record.metadata)) continue;
