@@ -63,6 +63,7 @@ export {
 export type { HttpErrorInfo } from './shared/http-errors.js';
 export { errorFromHttpStatus, parseRetryAfter } from './shared/http-errors.js';
 export { Lifecycle } from './shared/lifecycle.js';
+export { FaultQueue, LoopbackServer } from './shared/loopback-server.js';
 export type { PluginConfig, PluginFactory } from './shared/plugin-registry.js';
 export { PluginRegistry } from './shared/plugin-registry.js';
 export { checkpointName, validateCheckpoint } from './stores/memory-stores.js';

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultQueue, LoopbackServer } from '@q-store/core/backend';
 import {
   EmulatedIndex,
   GRPC,
@@ -187,14 +187,12 @@ function defaultFaultMessage(status: number, dataPlane: boolean): string {
 }
 
 export class PineconeEmulator {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly http: LoopbackServer;
   private readonly indexes = new Map<string, IndexEntry>();
-  private readonly faults: (PineconeFault & { times: number })[] = [];
+  private readonly faults = new FaultQueue<PineconeFault>();
   /** ES-private, so that `util.inspect` of the emulator does not show it. */
   readonly #apiKey: string | undefined;
   private readonly maxRequestLog: number;
-  private port: number;
   /** Ready delay for indexes created from now on. */
   indexReadyDelayMs: number;
   /** Terminating period for indexes deleted from now on. */
@@ -214,7 +212,12 @@ export class PineconeEmulator {
 
   constructor(options: PineconeEmulatorOptions = {}) {
     this.#apiKey = options.apiKey;
-    this.port = options.port ?? 0;
+    // Fetch sends up to 1,000 ids in the query string: long request lines are allowed.
+    this.http = new LoopbackServer((req, res) => void this.handle(req, res), {
+      ...(options.port !== undefined && { port: options.port }),
+      maxHeaderSize: 1024 * 1024,
+      keepAliveTimeoutMs: 5000,
+    });
     this.indexReadyDelayMs = options.indexReadyDelayMs ?? 0;
     this.visibilityDelayMs = options.visibilityDelayMs ?? 0;
     this.indexDeleteDelayMs = options.indexDeleteDelayMs ?? 0;
@@ -228,25 +231,13 @@ export class PineconeEmulator {
 
   /** Starts listening on 127.0.0.1; resolves to the control-plane URL (give it as `controllerHostUrl`). */
   async start(): Promise<string> {
-    // Fetch sends up to 1,000 ids in the query string: allow long request lines.
-    const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 5000;
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    await this.http.start();
     return this.url;
   }
 
   /** The control-plane URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   /** What `JSON.stringify` shows: no key, no sockets. */
@@ -259,17 +250,13 @@ export class PineconeEmulator {
     return `${this.url}/data/${encodeURIComponent(indexName)}`;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** Queues `fault` for the next matching requests (faults apply in the order injected). */
   injectFault(fault: PineconeFault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.push(fault);
   }
 
   /** Throttles the next `times` matching requests: 429 with `Retry-After: retryAfterSeconds`. */
@@ -278,12 +265,12 @@ export class PineconeEmulator {
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Faults still queued. */
   get pendingFaults(): number {
-    return this.faults.length;
+    return this.faults.size;
   }
 
   /** Total requests served whose route key matches. */
@@ -314,15 +301,6 @@ export class PineconeEmulator {
   /** Names of the indexes that exist. */
   indexNames(): string[] {
     return [...this.indexes.keys()];
-  }
-
-  private takeFault(route: string): (PineconeFault & { times: number }) | undefined {
-    const i = this.faults.findIndex((f) => !f.match || f.match.test(route));
-    if (i < 0) return undefined;
-    const fault = this.faults[i] as PineconeFault & { times: number };
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.splice(i, 1);
-    return fault;
   }
 
   private record(entry: ReceivedRequest): void {
@@ -377,7 +355,7 @@ export class PineconeEmulator {
     };
     try {
       if (this.latencyMs > 0) await sleep(this.latencyMs);
-      const fault = this.takeFault(route);
+      const fault = this.faults.take(route);
       if (fault?.kind === 'drop') {
         log(0);
         req.socket.destroy();

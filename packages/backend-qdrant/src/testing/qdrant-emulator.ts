@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultQueue, LoopbackServer } from '@q-store/core/backend';
 
 /**
  * An in-process Qdrant emulator: an HTTP server on 127.0.0.1 serving the REST calls that
@@ -261,10 +261,9 @@ function score(distance: Distance, a: Float32Array, b: Float32Array): number {
 const DISTANCES: readonly Distance[] = ['Cosine', 'Euclid', 'Dot', 'Manhattan'];
 
 export class QdrantEmulator {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly http: LoopbackServer;
   private readonly collections = new Map<string, Collection>();
-  private readonly faults: Required<Pick<Fault, 'times'>> & Fault[] = [] as never;
+  private readonly faults = new FaultQueue<Fault>();
   private readonly apiKey: string | undefined;
   private readonly maxRequestBytes: number;
   private readonly onRequest: QdrantEmulatorOptions['onRequest'];
@@ -272,42 +271,33 @@ export class QdrantEmulator {
   readonly requestCounts = new Map<string, number>();
   /** Request body bytes received, by the same keys as `requestCounts`. */
   readonly requestBytes = new Map<string, number>();
-  private port: number;
 
   constructor(options: QdrantEmulatorOptions = {}) {
     this.apiKey = options.apiKey;
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.onRequest = options.onRequest;
-    this.port = options.port ?? 0;
+    this.http = new LoopbackServer((req, res) => void this.handle(req, res), {
+      ...(options.port !== undefined && { port: options.port }),
+    });
   }
 
   /** Starts listening on 127.0.0.1; resolves to the base URL. */
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    await this.http.start();
     return this.url;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   /** Applies `fault` to the next matching requests (in order of injection). */
   injectFault(fault: Fault): void {
-    (this.faults as Fault[]).push({ times: 1, ...fault });
+    this.faults.push(fault);
   }
 
   clearFaults(): void {
-    (this.faults as Fault[]).length = 0;
+    this.faults.clear();
   }
 
   /** Total requests served whose key matches. */
@@ -317,22 +307,8 @@ export class QdrantEmulator {
     return n;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private takeFault(route: string): Fault | undefined {
-    const faults = this.faults as Fault[];
-    const i = faults.findIndex((f) => !f.match || f.match.test(route));
-    if (i < 0) return undefined;
-    const fault = faults[i] as Fault & { times: number };
-    fault.times -= 1;
-    if (fault.times <= 0) faults.splice(i, 1);
-    return fault;
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -356,7 +332,7 @@ export class QdrantEmulator {
       res.end(text);
     };
     try {
-      const fault = this.takeFault(route);
+      const fault = this.faults.take(route);
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultQueue, LoopbackServer } from '@q-store/core/backend';
 import { compileCircuit } from '../gate-compiler.js';
 import { QIS_GATES } from '../ionq-gates.js';
 import { IONQ_LIMITS } from '../ionq-limits.js';
@@ -185,12 +185,11 @@ const notFound = () =>
   );
 
 export class IonqEmulator {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly http: LoopbackServer;
   private readonly jobs = new Map<string, Job>();
   /** Child job id → parent job id. */
   private readonly childOf = new Map<string, string>();
-  private readonly faults: Array<IonqFault & { times: number }> = [];
+  private readonly faults = new FaultQueue<IonqFault>();
   private readonly apiKeys: readonly string[];
   private timing: Required<IonqEmulatorTiming>;
   private readonly seed: number;
@@ -202,7 +201,6 @@ export class IonqEmulator {
   private readonly simulation: Simulation;
   private readonly characterizationIds = new Map<string, string>();
   private jobCounter = 0;
-  private port: number;
   /** When the emulator was made: the date of its characterizations. */
   private readonly createdAt: number;
   private readonly rateLimit: { requests: number; windowMs: number } | undefined;
@@ -225,37 +223,25 @@ export class IonqEmulator {
     this.rateLimit = options.rateLimit;
     this.maxRecordedRequests = options.maxRecordedRequests ?? 10_000;
     this.simulation = new Simulation(options.exactMaxQubits ?? 12, options.idealSamples ?? 100_000);
-    this.port = options.port ?? 0;
     this.createdAt = this.now();
+    this.http = new LoopbackServer((req, res) => void this.handle(req, res), {
+      ...(options.port !== undefined && { port: options.port }),
+    });
   }
 
   /** Starts listening on 127.0.0.1; resolves to the API base URL `http://127.0.0.1:<port>/v0.4`. */
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    await this.http.start();
     return this.url;
   }
 
   /** The API base URL, like `https://api.ionq.co/v0.4`. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/v0.4`;
+    return `http://127.0.0.1:${this.http.port}/v0.4`;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** Timing of jobs created from now on. */
@@ -265,11 +251,11 @@ export class IonqEmulator {
 
   /** Applies `fault` to the next matching requests (in order of injection). */
   injectFault(fault: IonqFault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.push(fault);
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Makes a job that has not finished yet fail with `failure` when it would have completed. */
@@ -299,19 +285,6 @@ export class IonqEmulator {
   /** Jobs created (parents; multi-circuit children not counted). */
   get jobCount(): number {
     return this.jobCounter;
-  }
-
-  private takeFault(route: string): IonqFault | undefined {
-    const i = this.faults.findIndex((f) => f.kind !== 'fail-job' && (!f.match || f.match.test(route)));
-    if (i < 0) return undefined;
-    return this.consumeFault(i);
-  }
-
-  private consumeFault(i: number): IonqFault {
-    const fault = this.faults[i] as IonqFault & { times: number };
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.splice(i, 1);
-    return fault;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -344,7 +317,7 @@ export class IonqEmulator {
       res.end(JSON.stringify(body));
     };
     try {
-      const fault = this.takeFault(route);
+      const fault = this.faults.take(route, (f) => f.kind !== 'fail-job');
       if (fault?.kind === 'drop') {
         record.status = -1;
         req.socket.destroy();
@@ -552,10 +525,7 @@ export class IonqEmulator {
 
   private createJob(body: unknown): Record<string, unknown> {
     const request = parseJobRequest(body, this.backends);
-    const failIndex = this.faults.findIndex(
-      (f) => f.kind === 'fail-job' && (!f.match || f.match.test('POST /v0.4/jobs')),
-    );
-    const injected = failIndex >= 0 ? this.consumeFault(failIndex) : undefined;
+    const injected = this.faults.take('POST /v0.4/jobs', (f) => f.kind === 'fail-job');
     const t = this.timing;
     const now = this.now();
     const id = randomUUID();
