@@ -5,12 +5,12 @@
  * event-loop stall (monitorEventLoopDelay, max), and how late an `AbortSignal.timeout(50)` fires.
  */
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { QuantumDatabase } from '../src/database/quantum-database.js';
 import type { DiversityProblem } from '../src/database/tunneling.js';
 import { MAX_TUNNELING_POOL, similarityMatrix, simulatedAnnealing } from '../src/database/tunneling.js';
 import { createRng } from '../src/shared/random.js';
 import { MemoryBackend } from '../src/vector/memory-backend.js';
+import { measureStalls } from './stall.js';
 
 const D = 256;
 const K = 200;
@@ -19,32 +19,7 @@ const vectors = Array.from({ length: MAX_TUNNELING_POOL }, () => Float32Array.fr
 const db = await QuantumDatabase.open({ backend: new MemoryBackend({ indexName: 'bench' }), dimension: D, seed: 1 });
 await db.batchInsert({ records: vectors.map((vector, i) => ({ id: `r${i}`, vector })), batchSize: 512 });
 
-/** The longest gap between ticks of a 1 ms interval while `work` runs: the longest stall. */
-async function measure(work: () => Promise<unknown>) {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  histogram.enable();
-  let last = performance.now();
-  let maxGapMs = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    maxGapMs = Math.max(maxGapMs, now - last);
-    last = now;
-  }, 1);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  let timerLateMs = Number.NaN;
-  const armed = performance.now();
-  const timeout = AbortSignal.timeout(50);
-  timeout.addEventListener('abort', () => {
-    timerLateMs = performance.now() - armed - 50;
-  });
-  const started = performance.now();
-  await work();
-  const wallMs = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  clearInterval(ticker);
-  histogram.disable();
-  return { wallMs, maxStallMs: Math.max(maxGapMs, histogram.max / 1e6), timerLateMs };
-}
+const measure = (work: () => Promise<unknown>) => measureStalls(work, 50);
 
 // Warm-up (JIT), not measured.
 await db.query({ vector: vectors[1] as Float32Array, topK: K, tunneling: true });

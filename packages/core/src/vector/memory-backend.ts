@@ -233,14 +233,16 @@ export class MemoryBackend<M extends Metadata = Metadata> extends BaseVectorBack
       await nextSlice();
       throwIfAborted(q.signal);
     }
-    const entries = sliced ? [...space] : space;
-    let sinceYield = 0;
-    for (const [id, record] of entries) {
-      if (++sinceYield > this.querySlice) {
-        sinceYield = 1;
+    // The snapshot as two flat arrays (no [id, record] pair per record to allocate and collect).
+    const ids = [...space.keys()];
+    const records = [...space.values()];
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0 && i % this.querySlice === 0) {
         await nextSlice();
         throwIfAborted(q.signal);
       }
+      const id = ids[i] as string;
+      const record = records[i] as StoredRecord;
       if (q.filter && !evaluateFilter(q.filter, record.metadata)) continue;
       const s = score(metric, q.vector, record.vector);
       if (s < top.threshold) continue;
