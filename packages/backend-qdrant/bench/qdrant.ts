@@ -17,6 +17,8 @@ import { QDRANT_MAX_REQUEST_BYTES, QdrantBackend } from '../src/qdrant-backend.j
 import { QdrantEmulator } from '../src/testing/qdrant-emulator.js';
 
 const { values } = parseArgs({
+  // pnpm forwards the `--` of `pnpm bench -- --flag`; it is not a positional argument here
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: { records: { type: 'string', default: '100000' }, queries: { type: 'string', default: '400' } },
 });
 const INGEST = Number(values.records);

@@ -31,6 +31,8 @@ import { qcbmBench } from './qcbm.js';
 import { smallCallsBench } from './small-calls.js';
 
 const { values: args } = parseArgs({
+  // pnpm forwards the `--` of `pnpm bench -- --flag`; it is not a positional argument here
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     sizes: { type: 'string', default: '16,20,22,24' },
     peers: { type: 'string', default: 'qsharp-lang,jsqubits,quantum-circuit' },
