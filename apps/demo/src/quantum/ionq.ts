@@ -9,7 +9,8 @@ import type { DemoQuantum, QuantumChoiceOptions } from '../choices.js';
  * talks to IonQ itself; otherwise it starts the in-process IonQ emulator and talks to that.
  * `IONQ_NOISE_MODEL` picks the simulator's noise model: default `ideal`; `aria-1` or `forte-1` run
  * the scenario under IonQ's noise (on the emulator the 16-qubit QAOA of tunneling is then too slow to
- * simulate with noise trajectories and falls back to annealing at the deadline, counted in the stats).
+ * simulate with noise trajectories and falls back to annealing at the deadline, 15 s there, counted in
+ * the stats).
  */
 export async function openQuantum(options: QuantumChoiceOptions): Promise<DemoQuantum> {
   const apiKey = process.env.IONQ_API_KEY;
@@ -29,6 +30,9 @@ export async function openQuantum(options: QuantumChoiceOptions): Promise<DemoQu
       noiseModel,
       jobName: 'q-store demo',
       ...(baseUrl ? { baseUrl, pollIntervalMs: 5, maxPollIntervalMs: 50 } : {}),
+      // On the emulator a noisy 16-qubit job takes minutes of trajectories: wait 15 s (not the
+      // simulator's 120 s default), then the job is cancelled and the scenario falls back.
+      ...(baseUrl && noiseModel !== 'ideal' ? { timeoutMs: 15_000 } : {}),
     })) as IonQBackend;
     const where = emulator ? `the local IonQ emulator at ${baseUrl}` : `IonQ (${backend.baseUrl})`;
     return {

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Answer, api, BELL_INPUT, TEST_KEY } from './emulator.test-helper.js';
 import { IonqEmulator } from './index.js';
@@ -660,5 +661,77 @@ describe('IonqEmulator: faults and request log', () => {
       await limited.stop();
       base = emu.url;
     }
+  });
+});
+
+describe('a job whose results take long to compute', () => {
+  // 16 qubits under aria-1 noise: 4,096 trajectories, each sampled on quantum-sim (minutes in all).
+  const wide = {
+    gateset: 'qis',
+    qubits: 16,
+    circuit: [
+      ...Array.from({ length: 16 }, (_, q) => ({ gate: 'h', target: q })),
+      ...Array.from({ length: 15 }, (_, q) => ({ gate: 'cnot', control: q, target: q + 1 })),
+    ],
+  };
+  const slow = () => job({ shots: 4096, noise: { model: 'aria-1' } }, wide);
+  /** Reads the job until it is running (its computation has begun), for at most 2,000 reads. */
+  async function untilStarted(url: string, id: string): Promise<Answer> {
+    await new Promise((res) => setTimeout(res, 20)); // past the 3 ms of timing: running = computing
+    let read = await api(url, 'GET', `/jobs/${id}`, undefined, `apiKey ${KEY}`);
+    for (let i = 0; i < 2000 && read.body.status !== 'started'; i++) {
+      await new Promise((res) => setTimeout(res, 5));
+      read = await api(url, 'GET', `/jobs/${id}`, undefined, `apiKey ${KEY}`);
+    }
+    return read;
+  }
+
+  it('reads as started (running) until its results exist, and a cancel then stops the computation', async () => {
+    const local = new IonqEmulator({ apiKeys: [KEY], timing: { submitMs: 1, queueMs: 1, runMs: 1 } });
+    const url = await local.start();
+    try {
+      const created = await api(url, 'POST', '/jobs', slow(), `apiKey ${KEY}`);
+      expect(created.status).toBe(201);
+      const read = await untilStarted(url, created.body.id);
+      expect(read.body.status).toBe('started');
+      expect(read.body.results).toBeNull();
+      const canceled = await api(url, 'PUT', `/jobs/${created.body.id}/status/cancel`, undefined, `apiKey ${KEY}`);
+      expect(canceled.body).toEqual({ id: created.body.id, status: 'canceled' });
+      const after = await api(url, 'GET', `/jobs/${created.body.id}`, undefined, `apiKey ${KEY}`);
+      expect(after.body.status).toBe('canceled');
+      expect(
+        (await api(url, 'GET', `/jobs/${created.body.id}/results/probabilities`, undefined, `apiKey ${KEY}`)).status,
+      ).toBe(404);
+    } finally {
+      // stop() waits for computations in flight: it returns only because the cancel stopped this one
+      await local.stop();
+    }
+  });
+
+  it('stop() stops a computation in flight, so a process can exit', async () => {
+    const local = new IonqEmulator({ apiKeys: [KEY], timing: { submitMs: 1, queueMs: 1, runMs: 1 } });
+    const url = await local.start();
+    const created = await api(url, 'POST', '/jobs', slow(), `apiKey ${KEY}`);
+    expect((await untilStarted(url, created.body.id)).body.status).toBe('started');
+    await local.stop(); // without the abort this waits for minutes of trajectories (the test times out)
+    const again = await local.start();
+    // a fresh connection (fetch's pooled keep-alive socket may point at the stopped server's port)
+    const read = await new Promise<{ status: string; failure: { code: string } }>((resolve, reject) => {
+      const req = httpGet(
+        `${again}/jobs/${created.body.id}`,
+        { headers: { authorization: `apiKey ${KEY}` }, agent: false },
+        (m) => {
+          let text = '';
+          m.on('data', (d) => {
+            text += String(d);
+          });
+          m.on('end', () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(read.status).toBe('failed');
+    expect(read.failure.code).toBe('EmulatorStopped');
+    await local.stop();
   });
 });

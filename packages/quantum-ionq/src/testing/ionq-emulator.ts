@@ -140,6 +140,12 @@ interface ChildJob {
   result: Record<string, number> | undefined;
 }
 
+/**
+ * How long a status read waits for a due job's results before answering `started` (running): small
+ * jobs read as completed at once, a wide noisy one (minutes of trajectories) stays cancellable.
+ */
+const SYNC_COMPUTE_MS = 200;
+
 interface Job {
   id: string;
   number: number;
@@ -153,6 +159,8 @@ interface Job {
   failure?: IonqFailure;
   children: ChildJob[];
   computing?: Promise<void>;
+  /** Aborts this job's computation (a cancel while its results are still being computed). */
+  abort?: AbortController;
   computed: boolean;
   /** A single-circuit job's result. */
   result?: Record<string, number>;
@@ -190,6 +198,8 @@ export class IonqEmulator {
   /** Child job id → parent job id. */
   private readonly childOf = new Map<string, string>();
   private readonly faults = new FaultQueue<IonqFault>();
+  /** Aborted by `stop()`: the computations of jobs in flight end at their next trajectory or call. */
+  private computeAbort = new AbortController();
   private readonly apiKeys: readonly string[];
   private timing: Required<IonqEmulatorTiming>;
   private readonly seed: number;
@@ -240,8 +250,15 @@ export class IonqEmulator {
     return `http://127.0.0.1:${this.http.port}/v0.4`;
   }
 
-  stop(): Promise<void> {
-    return this.http.stop();
+  /**
+   * Stops listening, drops open connections and stops the computations of jobs in flight (their
+   * jobs read as failed if the emulator is started again), so a process can exit at once.
+   */
+  async stop(): Promise<void> {
+    this.computeAbort.abort();
+    await this.http.stop();
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.computing));
+    this.computeAbort = new AbortController();
   }
 
   /** Timing of jobs created from now on. */
@@ -569,16 +586,30 @@ export class IonqEmulator {
     return 'submitted';
   }
 
-  /** Runs the job's circuits once it is due (results are ready whenever it reads as completed). */
+  /**
+   * Runs the job's circuits once it is due. Results are ready whenever it reads as completed: a job
+   * whose computation takes longer than {@link SYNC_COMPUTE_MS} reads as `started` (running) until
+   * its results exist, as on IonQ, and can be cancelled meanwhile (which stops the computation).
+   */
   private async settle(job: Job): Promise<string> {
     const status = this.status(job);
     if (status !== 'completed' || job.computed || job.request.dryRun) return status;
-    job.computing ??= this.compute(job);
-    await job.computing;
-    return this.status(job);
+    if (!job.computing) {
+      job.abort = new AbortController();
+      job.computing = this.compute(job, AbortSignal.any([this.computeAbort.signal, job.abort.signal]));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      job.computing.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), SYNC_COMPUTE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return done ? this.status(job) : 'started';
   }
 
-  private async compute(job: Job): Promise<void> {
+  private async compute(job: Job, signal: AbortSignal): Promise<void> {
     const r = job.request;
     const model =
       r.backend === 'simulator' ? (r.noise?.model ?? 'ideal') : (this.backends.get(r.backend)?.noiseModel ?? 'ideal');
@@ -588,7 +619,7 @@ export class IonqEmulator {
       for (const [i, c] of r.circuits.entries()) {
         const circuitSeed = (seed + i * 7919) | 0;
         if (model === 'ideal') {
-          results.push(toIonqMap(await this.simulation.ideal(c.sim, circuitSeed)));
+          results.push(toIonqMap(await this.simulation.ideal(c.sim, circuitSeed, signal)));
         } else {
           // IonQ runs qis circuits after compiling them to native gates; noise acts on those.
           const sim =
@@ -607,6 +638,7 @@ export class IonqEmulator {
             r.shots,
             circuitSeed,
             this.maxTrajectories,
+            signal,
           );
           results.push(toIonqMap(counts, r.shots));
         }
@@ -617,7 +649,10 @@ export class IonqEmulator {
         });
       } else job.result = results[0];
     } catch (error) {
-      job.failure = { code: 'SimulationError', message: (error as Error).message };
+      if (job.canceledAt === undefined)
+        job.failure = signal.aborted
+          ? { code: 'EmulatorStopped', message: 'the emulator was stopped while it computed this job' }
+          : { code: 'SimulationError', message: (error as Error).message };
     }
     job.computed = true;
   }
@@ -762,10 +797,12 @@ export class IonqEmulator {
 
   private cancelJob(job: Job): string {
     const status = this.status(job);
-    if (status === 'completed' || status === 'failed') {
+    const running = status === 'completed' && !job.computed && job.computing !== undefined;
+    if ((status === 'completed' && !running) || status === 'failed') {
       throw badRequest(['UUID'], `job ${job.id} is already ${status} and cannot be canceled`, 'params');
     }
     if (job.canceledAt === undefined) job.canceledAt = this.now();
+    job.abort?.abort();
     return job.id;
   }
 

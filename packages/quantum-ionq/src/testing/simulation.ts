@@ -62,7 +62,7 @@ export class Simulation {
   ) {}
 
   /** Exact |⟨k|ψ⟩|² for k in [0, 2ⁿ), or undefined above `exactMaxQubits`. */
-  async exact(circuit: CircuitJson): Promise<Float64Array | undefined> {
+  async exact(circuit: CircuitJson, signal?: AbortSignal): Promise<Float64Array | undefined> {
     const n = circuit.numQubits;
     if (n > this.exactMaxQubits) return undefined;
     const dim = 2 ** n;
@@ -72,7 +72,7 @@ export class Simulation {
       for (let q = n - 1; q >= 0; q--) paulis += (s >> q) & 1 ? 'Z' : 'I';
       observables.push([{ coefficient: 1, paulis }]);
     }
-    const { values } = await this.sim.estimate({ circuit, observables });
+    const { values } = await this.sim.estimate({ circuit, observables, ...(signal ? { signal } : {}) });
     const p = Float64Array.from(values);
     // In-place Walsh–Hadamard transform, then / 2ⁿ.
     for (let h = 1; h < dim; h <<= 1) {
@@ -96,17 +96,17 @@ export class Simulation {
   }
 
   /** Counts by basis state for `shots` shots of `circuit` (quantum-sim's sampler). */
-  async sampled(circuit: CircuitJson, shots: number, seed: number): Promise<Map<number, number>> {
-    const [r] = await this.sim.sample({ circuits: [circuit], shots, seed });
+  async sampled(circuit: CircuitJson, shots: number, seed: number, signal?: AbortSignal): Promise<Map<number, number>> {
+    const [r] = await this.sim.sample({ circuits: [circuit], shots, seed, ...(signal ? { signal } : {}) });
     const out = new Map<number, number>();
     for (const [bits, c] of Object.entries(r?.counts ?? {})) out.set(Number.parseInt(bits, 2), c);
     return out;
   }
 
   /** The ideal distribution: exact when narrow enough, else `idealSamples` samples. */
-  async ideal(c: SimCircuit, seed: number): Promise<Map<number, number>> {
+  async ideal(c: SimCircuit, seed: number, signal?: AbortSignal): Promise<Map<number, number>> {
     const json = toJson(c.numQubits, c.gates);
-    const exact = await this.exact(json);
+    const exact = await this.exact(json, signal);
     if (exact) {
       const out = new Map<number, number>();
       exact.forEach((p, k) => {
@@ -114,7 +114,7 @@ export class Simulation {
       });
       return out;
     }
-    return normalise(await this.sampled(json, this.idealSamples, seed), this.idealSamples);
+    return normalise(await this.sampled(json, this.idealSamples, seed, signal), this.idealSamples);
   }
 
   /**
@@ -124,7 +124,8 @@ export class Simulation {
    * random non-identity Pauli string on the gate's qubits); its circuit is run exactly on
    * quantum-sim (distinct error patterns cached) or sampled there, its shots drawn, and
    * every measured bit flipped with the readout probability. `shots` trajectories up to
-   * `maxTrajectories`, shots split evenly between them beyond. Deterministic for a seed.
+   * `maxTrajectories`, shots split evenly between them beyond. Deterministic for a seed. `signal`
+   * stops it between trajectories (the emulator's `stop()` uses it: a wide noisy job can take minutes).
    */
   async noisy(
     c: SimCircuit,
@@ -132,12 +133,14 @@ export class Simulation {
     shots: number,
     seed: number,
     maxTrajectories: number,
+    signal?: AbortSignal,
   ): Promise<Map<number, number>> {
     const rng = createRng(seed);
     const runs = Math.min(shots, maxTrajectories);
     const cache = new Map<string, { cdf: Float64Array } | { circuit: CircuitJson }>();
     const counts = new Map<number, number>();
     for (let t = 0; t < runs; t++) {
+      signal?.throwIfAborted();
       const share = Math.floor(shots / runs) + (t < shots % runs ? 1 : 0);
       const errors = drawErrors(c, rates, rng);
       const key = errors.map((e) => `${e.at}:${e.ops.map((o) => o.gate + o.qubits[0]).join('')}`).join(',');
@@ -146,7 +149,7 @@ export class Simulation {
         const json = toJson(c.numQubits, c.gates, errors);
         // The error-free circuit (most shots) exactly when narrow enough; with errors, exactly on
         // few qubits, else by quantum-sim's sampler (cheaper than 4ⁿ for a few shots).
-        const exact = key === '' || c.numQubits <= EXACT_TRAJECTORY_QUBITS ? await this.exact(json) : undefined;
+        const exact = key === '' || c.numQubits <= EXACT_TRAJECTORY_QUBITS ? await this.exact(json, signal) : undefined;
         entry = exact ? { cdf: cumulative(exact) } : { circuit: json };
         cache.set(key, entry);
       }
@@ -154,7 +157,7 @@ export class Simulation {
       if ('cdf' in entry) {
         for (let s = 0; s < share; s++) outcomes.push(draw(entry.cdf, rng));
       } else {
-        const sampled = await this.sampled(entry.circuit, share, rng.int(0, 2 ** 31 - 1));
+        const sampled = await this.sampled(entry.circuit, share, rng.int(0, 2 ** 31 - 1), signal);
         for (const [k, n] of sampled) for (let s = 0; s < n; s++) outcomes.push(k);
       }
       for (let k of outcomes) {
