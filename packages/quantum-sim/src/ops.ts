@@ -177,7 +177,7 @@ export function gateOp(name: GateName, qubits: readonly number[], params: readon
 
 function buildGateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
   const info = GATES[name];
-  const m = interleave(gateMatrix(name, params));
+  const m = gateMatrixInterleaved(name, params);
   if (name === 'swap') return { kind: 'swap', q0: qubits[0] as number, q1: qubits[1] as number };
   if (info.numControls > 0) {
     // Controls are the low matrix bits; the target block sits at indices ctrl and ctrl | t.

@@ -150,8 +150,9 @@ export function validateGradientParams(params: GradientParams, capabilities: Qua
   const wrt = params.wrt === undefined ? names : [...params.wrt];
   if (!Array.isArray(params.wrt) && params.wrt !== undefined) issues.add('wrt', 'must be an array of parameter names');
   const seen = new Set<string>();
+  const known = new Set(names);
   wrt.forEach((name, i) => {
-    if (!names.includes(name)) issues.add(`wrt[${i}]`, `the circuit has no parameter '${String(name)}'`);
+    if (!known.has(name)) issues.add(`wrt[${i}]`, `the circuit has no parameter '${String(name)}'`);
     else if (seen.has(name)) issues.add(`wrt[${i}]`, `parameter '${name}' is listed twice`);
     seen.add(name);
   });
