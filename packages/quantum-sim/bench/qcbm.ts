@@ -7,9 +7,12 @@
  * the state (one pass per kernel call after fusion) divided by it.
  */
 import { availableParallelism } from 'node:os';
-import { BLOCK_QUBITS, segments } from '../src/executor.js';
+import { BLOCK_QUBITS, execute, segments } from '../src/executor.js';
 import { StateVectorSimulator } from '../src/index.js';
+import type { Op } from '../src/ops.js';
 import { compileOps } from '../src/program.js';
+import { ThreadPool } from '../src/threads.js';
+import { Workspace } from '../src/workspace.js';
 import { qcbmCircuit } from './circuits.js';
 
 /** Published single-thread figures in seconds (Yao, qulacs), from the quantum-benchmarks suite. */
@@ -74,6 +77,58 @@ async function medianSeconds(sim: StateVectorSimulator, n: number, repeats: numb
   return median(times);
 }
 
+/** Median ms of `ops` on a state of n qubits, with `pool` (its threads) or on one thread. */
+async function opsMs(ws: Workspace, n: number, ops: readonly Op[], pool: ThreadPool | undefined, repeats: number) {
+  const a = ws.states[0] as Float64Array;
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    a.fill(0);
+    a[0] = 1;
+    const t0 = performance.now();
+    if (pool) await pool.run(a, n, ops, ws);
+    else await execute(a, n, ops, ws.wasm);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/**
+ * How the threads are used on the QCBM at n (ops split over the threads, ops on the calling
+ * thread alone, rounds = barriers), and how the kernels themselves scale from 1 to 2 threads in
+ * the same run: 64 general 2×2 on low qubits (one cache-blocked run: compute in cache) and 16 on
+ * qubits above the block (each a pass over memory, split in halves).
+ */
+async function threadReport(n: number): Promise<void> {
+  const pool = new ThreadPool(2);
+  const ws = new Workspace(n, 1, 2 ** 34, true);
+  if (!ws.wasm) return;
+  const qcbm = compileOps(qcbmCircuit(n));
+  const s0 = { ...pool.stats };
+  await opsMs(ws, n, qcbm, pool, 1);
+  const split = pool.stats.parallel - s0.parallel;
+  const serial = pool.stats.serial - s0.serial;
+  const rounds = pool.stats.rounds - s0.rounds;
+  const m = Float64Array.of(0.6, 0.1, -0.2, 0.3, 0.2, 0.3, 0.6, -0.1);
+  const inCache: Op[] = Array.from({ length: 64 }, (_, i) => ({ kind: 'u1', q: i % BLOCK_QUBITS, m }));
+  const streaming: Op[] = Array.from({ length: 16 }, (_, i) => ({
+    kind: 'u1',
+    q: BLOCK_QUBITS + (i % (n - 1 - BLOCK_QUBITS)),
+    m,
+  }));
+  const reps = n <= 20 ? 5 : 3;
+  const c1 = await opsMs(ws, n, inCache, undefined, reps);
+  const c2 = await opsMs(ws, n, inCache, pool, reps);
+  const m1 = await opsMs(ws, n, streaming, undefined, reps);
+  const m2 = await opsMs(ws, n, streaming, pool, reps);
+  await pool.close();
+  const ns = (ms: number, count: number) => ((ms * 1e6) / count / 2 ** n).toFixed(2);
+  console.log(
+    `  n = ${n}, 2 threads: ${split} of ${qcbm.length} ops split over the threads in ${rounds} rounds, ${serial} on the calling thread alone (a top-qubit target); ` +
+      `kernels 1 → 2 threads: in cache ${ns(c1, 64)} → ${ns(c2, 64)} ns per amplitude per op (${(c1 / c2).toFixed(2)}×), ` +
+      `streaming ${ns(m1, 16)} → ${ns(m2, 16)} ns (${(m1 / m2).toFixed(2)}×)`,
+  );
+}
+
 export async function qcbmBench(sizes: readonly number[]): Promise<void> {
   const sim = new StateVectorSimulator();
   const single = new StateVectorSimulator({ threads: 1 });
@@ -104,5 +159,6 @@ export async function qcbmBench(sizes: readonly number[]): Promise<void> {
     console.log(
       `${String(n).padEnd(4)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passes}`.padEnd(10)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${`${(t1 / t).toFixed(2)}×`.padStart(9)}`,
     );
+    if (n >= 18 && threads > 1) await threadReport(n);
   }
 }

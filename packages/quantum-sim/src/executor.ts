@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfAborted } from '@q-store/core/backend';
-import { opQubits } from './fusion.js';
+import { opTopQubit } from './fusion.js';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels } from './workspace.js';
 
@@ -57,11 +57,14 @@ export async function execute(
 ): Promise<void> {
   throwIfAborted(signal);
   const dim = 2 ** n;
+  // the clock is read once per CLOCK_WORK amplitudes of work, not per op (tiny ops cost less than a read)
+  const every = Math.max(1, Math.floor(CLOCK_WORK / dim));
   for (const seg of segments(ops, n, blockQubits)) {
     if (!seg.blocked) {
-      for (const op of seg.ops) {
-        if (yielder.due()) await yielder.yieldNow(); // no await per op: small circuits stay synchronous
-        applyOp(a, dim, op, wasm);
+      for (let i = 0; i < seg.ops.length; i++) {
+        // no await per op: small circuits stay synchronous
+        if (i % every === 0 && yielder.due()) await yielder.yieldNow();
+        applyOp(a, dim, seg.ops[i] as Op, wasm);
       }
       continue;
     }
@@ -91,13 +94,20 @@ export const BLOCK_QUBITS = 14;
  */
 const MIN_BLOCKS_LOG2 = 4;
 
+/** Amplitudes of work between two reads of the clock in {@link execute}. */
+const CLOCK_WORK = 2 ** 14;
+
 /** The ops cut into runs: `blocked` runs act below `blockQubits` only and hold 2+ ops. */
-export function segments(ops: readonly Op[], n: number, blockQubits: number): Array<{ ops: Op[]; blocked: boolean }> {
-  if (n - blockQubits < MIN_BLOCKS_LOG2) return [{ ops: [...ops], blocked: false }];
+export function segments(
+  ops: readonly Op[],
+  n: number,
+  blockQubits: number,
+): Array<{ ops: readonly Op[]; blocked: boolean }> {
+  if (n - blockQubits < MIN_BLOCKS_LOG2) return [{ ops, blocked: false }];
   const out: Array<{ ops: Op[]; blocked: boolean }> = [];
   let cur: { ops: Op[]; blocked: boolean } | undefined;
   for (const op of ops) {
-    const low = Math.max(...opQubits(op)) < blockQubits;
+    const low = opTopQubit(op) < blockQubits;
     if (!cur || cur.blocked !== low) {
       cur = { ops: [], blocked: low };
       out.push(cur);

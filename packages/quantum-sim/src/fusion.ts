@@ -78,23 +78,36 @@ export const JS_COSTS: FusionCostModel = costModel({
 
 /** Qubits an op acts on (targets and controls), ascending. */
 export function opQubits(op: Op): number[] {
+  return bitsOf(opMask(op));
+}
+
+/** Bit q set for every qubit an op acts on (targets and controls). */
+export function opMask(op: Op): number {
   switch (op.kind) {
     case 'u1':
     case 'r1':
     case 'd1':
-      return [op.q];
+      return 1 << op.q;
     case 'phase':
-      return bitsOf(op.mask);
+      return op.mask;
     case 'x':
     case 'cu1':
-      return bitsOf(op.controls | (1 << op.q));
+      return op.controls | (1 << op.q);
     case 'swap':
     case 'd2':
     case 'u2':
-      return op.q0 < op.q1 ? [op.q0, op.q1] : [op.q1, op.q0];
-    case 'uk':
-      return [...op.qubits].sort((a, b) => a - b);
+      return (1 << op.q0) | (1 << op.q1);
+    case 'uk': {
+      let mask = 0;
+      for (const q of op.qubits) mask |= 1 << q;
+      return mask;
+    }
   }
+}
+
+/** Highest qubit an op acts on. */
+export function opTopQubit(op: Op): number {
+  return 31 - Math.clz32(opMask(op));
 }
 
 function bitsOf(mask: number): number[] {
@@ -165,32 +178,15 @@ function popcount(x: number): number {
 
 /** Fuses `ops` into blocks on at most `maxQubits` qubits where the cost model says it pays. */
 export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionCostModel = SIMD_COSTS): Op[] {
-  if (maxQubits < 2) return [...ops];
+  if (maxQubits < 2 || !mayPay(ops, maxQubits, costs)) return [...ops];
   const out: Op[] = [];
   let open: Block[] = [];
-  const emit = (b: Block) => {
-    if (b.ops.length === 1) {
-      out.push(b.ops[0] as Op);
-      return;
-    }
-    const qubits: number[] = [];
-    for (let q = 0; q < 31; q++) if ((b.mask >>> q) & 1) qubits.push(q);
-    let unfused = 0;
-    for (const op of b.ops) unfused += costs.op(op);
-    if (costs.dense(qubits.length) < unfused) {
-      const op = opFromMatrix(qubits, blockMatrix(qubits, b.ops));
-      if (op) out.push(op);
-    } else {
-      for (const op of b.ops) out.push(op);
-    }
-  };
   for (const op of ops) {
-    let qmask = 0;
-    for (const q of opQubits(op)) qmask |= 1 << q;
+    const qmask = opMask(op);
     if (popcount(qmask) > maxQubits) {
       const keep: Block[] = [];
       for (const b of open) {
-        if ((b.mask & qmask) !== 0) emit(b);
+        if ((b.mask & qmask) !== 0) emitBlock(b, out, costs);
         else keep.push(b);
       }
       open = keep;
@@ -198,17 +194,36 @@ export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionC
       continue;
     }
     // the open blocks it touches, oldest first; emit the oldest until the union fits
-    const touching: Block[] = [];
+    let touched = 0;
+    let at = -1;
     let union = qmask;
-    for (const b of open) {
+    for (let i = 0; i < open.length; i++) {
+      const b = open[i] as Block;
       if ((b.mask & qmask) !== 0) {
-        touching.push(b);
+        touched++;
+        at = i;
         union |= b.mask;
       }
     }
+    if (touched === 0) {
+      open.push({ mask: qmask, ops: [op] });
+      continue;
+    }
+    if (touched === 1 && popcount(union) <= maxQubits) {
+      // the common case: the op joins the one open block it touches, which becomes the newest
+      const b = open[at] as Block;
+      b.mask = union;
+      b.ops.push(op);
+      if (at !== open.length - 1) {
+        open.splice(at, 1);
+        open.push(b);
+      }
+      continue;
+    }
+    const touching = open.filter((b) => (b.mask & qmask) !== 0);
     let first = 0;
     while (first < touching.length && popcount(union) > maxQubits) {
-      emit(touching[first] as Block);
+      emitBlock(touching[first] as Block, out, costs);
       first++;
       union = qmask;
       for (let i = first; i < touching.length; i++) union |= (touching[i] as Block).mask;
@@ -219,6 +234,39 @@ export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionC
     open = open.filter((b) => (b.mask & qmask) === 0);
     open.push(merged);
   }
-  for (const b of open) emit(b);
+  for (const b of open) emitBlock(b, out, costs);
   return out;
+}
+
+/**
+ * False when no block can pay: all the ops together cost no more than the cheapest dense op on
+ * 2…maxQubits qubits, so every block would stay unfused (a small circuit then skips the grouping).
+ */
+function mayPay(ops: readonly Op[], maxQubits: number, costs: FusionCostModel): boolean {
+  let cheapest = Number.POSITIVE_INFINITY;
+  for (let k = 2; k <= maxQubits; k++) cheapest = Math.min(cheapest, costs.dense(k));
+  let total = 0;
+  for (const op of ops) {
+    total += costs.op(op);
+    if (total > cheapest) return true;
+  }
+  return false;
+}
+
+/** Appends a closed block to `out`: its ops as they are, or one dense op when the model says it pays. */
+function emitBlock(b: Block, out: Op[], costs: FusionCostModel): void {
+  if (b.ops.length === 1) {
+    out.push(b.ops[0] as Op);
+    return;
+  }
+  let unfused = 0;
+  for (const op of b.ops) unfused += costs.op(op);
+  const k = popcount(b.mask);
+  if (costs.dense(k) < unfused) {
+    const qubits = bitsOf(b.mask);
+    const op = opFromMatrix(qubits, blockMatrix(qubits, b.ops));
+    if (op) out.push(op);
+  } else {
+    for (const op of b.ops) out.push(op);
+  }
 }

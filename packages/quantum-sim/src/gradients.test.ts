@@ -1,5 +1,8 @@
-import { type CircuitJson, createRng, GATE_NAMES, type Observable, type Rng } from '@q-store/core';
+import { type CircuitJson, createRng, GATE_NAMES, GATES, type Observable, type Rng } from '@q-store/core';
+import { gateMatrix, gateMatrixDerivative } from '@q-store/core/backend';
 import { describe, expect, it } from 'vitest';
+import { derivativeOp } from './gradients.js';
+import { applyOp, gateOp, interleave, opFromMatrix } from './ops.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 
@@ -134,5 +137,46 @@ describe('gradients: adjoint, parameter-shift and finite differences agree', () 
     // ⟨Z⟩ = (1 − 2p) cos t after one gate with a bit flip
     const expected = -(1 - 2 * p) * Math.sin(0.9);
     expect(Math.abs((r.gradients[0]?.[0] as number) - expected)).toBeLessThan(0.05);
+  });
+});
+
+describe('derivative ops', () => {
+  it('rx, ry, rz derivatives are bit for bit core gateMatrixDerivative; every gate op is its gateMatrix', () => {
+    const rng = createRng(8);
+    for (let t = 0; t < 50; t++) {
+      const theta = (rng.float() * 2 - 1) * 10;
+      for (const name of ['rx', 'ry', 'rz'] as const) {
+        const gate = { index: 0, name, qubits: [1], params: [theta], expressions: [undefined] };
+        const expected = opFromMatrix([1], interleave(gateMatrixDerivative(name, [theta], 0)));
+        expect(derivativeOp(gate, 0)).toEqual(expected);
+      }
+    }
+    for (const name of GATE_NAMES) {
+      const info = GATES[name];
+      const qubits = [2, 0, 1].slice(0, info.numQubits);
+      const params = Array.from({ length: info.numParams }, () => rng.float() * 6 - 3);
+      const op = gateOp(name, qubits, params);
+      if (!op) continue;
+      // the op applied to each basis state gives the columns of core's matrix (qubits[j] = bit j)
+      const m = interleave(gateMatrix(name, params));
+      const size = 1 << info.numQubits;
+      for (let c = 0; c < size; c++) {
+        const state = new Float64Array(16);
+        let index = 0;
+        qubits.forEach((q, j) => {
+          if ((c >> j) & 1) index |= 1 << q;
+        });
+        state[2 * index] = 1;
+        applyOp(state, 8, op);
+        for (let r = 0; r < size; r++) {
+          let at = 0;
+          qubits.forEach((q, j) => {
+            if ((r >> j) & 1) at |= 1 << q;
+          });
+          expect(state[2 * at], `${name} (${r}, ${c})`).toBeCloseTo(m[2 * (r * size + c)] as number, 14);
+          expect(state[2 * at + 1], `${name} (${r}, ${c})`).toBeCloseTo(m[2 * (r * size + c) + 1] as number, 14);
+        }
+      }
+    }
   });
 });

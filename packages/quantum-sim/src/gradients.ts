@@ -6,13 +6,32 @@
 import type { DiffGate } from '@q-store/core/backend';
 import { gateMatrixDerivative } from '@q-store/core/backend';
 import { Yielder } from './executor.js';
-import { gateOp, interleave, inverseOp, type Op, opFromMatrix } from './ops.js';
+import { gateMatrixInterleaved, gateOp, interleave, inverseOp, type Op, opFromMatrix } from './ops.js';
 
-/** The exact derivative ∂U/∂(angle j) of a gate as a dense op (from core's `gateMatrixDerivative`). */
+/**
+ * The exact derivative ∂U/∂(angle j) of a gate as a dense op (from core's `gateMatrixDerivative`).
+ * For rx, ry and rz it is computed here with core's formula, (U(θ + π) − U(θ − π)) / 4, on the
+ * written-out rotation matrices (bit for bit core's result, tested), without its matrices.
+ */
 export function derivativeOp(gate: DiffGate, j: number): Op {
-  const op = opFromMatrix(gate.qubits, interleave(gateMatrixDerivative(gate.name, gate.params, j)));
+  const name = gate.name;
+  const m =
+    name === 'rx' || name === 'ry' || name === 'rz'
+      ? rotationDerivative(name, gate.params[0] as number)
+      : interleave(gateMatrixDerivative(name, gate.params, j));
+  const op = opFromMatrix(gate.qubits, m);
   if (!op) throw new Error(`internal: derivative of ${gate.name} is the identity`);
   return op;
+}
+
+/** ∂R/∂θ of a rotation as core's `gateMatrixDerivative` computes it: ω = ½, h = π/(2ω), scale ω/2. */
+function rotationDerivative(name: 'rx' | 'ry' | 'rz', theta: number): Float64Array {
+  const h = Math.PI / (2 * 0.5);
+  const plus = gateMatrixInterleaved(name, [theta + h]);
+  const minus = gateMatrixInterleaved(name, [theta - h]);
+  const out = new Float64Array(8);
+  for (let i = 0; i < 8; i++) out[i] = ((plus[i] as number) - (minus[i] as number)) * 0.25;
+  return out;
 }
 
 /** Re⟨a|b⟩ in JavaScript. */

@@ -54,30 +54,32 @@ function isOne(re: number, im: number): boolean {
 
 /** The fastest op for a 2×2 matrix m (8 numbers) on qubit q; undefined when m is the identity. */
 export function op1(q: number, m: Float64Array, controls = 0): Op | undefined {
-  const [m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i] = m as unknown as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const diagonal = isZero(m01r, m01i) && isZero(m10r, m10i);
+  // indexed reads (destructuring a typed array would go through its iterator)
+  const diagonal = isZero(m[2] as number, m[3] as number) && isZero(m[4] as number, m[5] as number);
   if (diagonal) {
-    if (isOne(m00r, m00i)) {
-      if (isOne(m11r, m11i)) return undefined;
-      return { kind: 'phase', mask: controls | (1 << q), re: m11r, im: m11i };
+    if (isOne(m[0] as number, m[1] as number)) {
+      if (isOne(m[6] as number, m[7] as number)) return undefined;
+      return { kind: 'phase', mask: controls | (1 << q), re: m[6] as number, im: m[7] as number };
     }
-    if (controls === 0) return { kind: 'd1', q, m: Float64Array.of(m00r, m00i, m11r, m11i) };
+    if (controls === 0)
+      return { kind: 'd1', q, m: Float64Array.of(m[0] as number, m[1] as number, m[6] as number, m[7] as number) };
   }
-  if (isZero(m00r, m00i) && isZero(m11r, m11i) && isOne(m01r, m01i) && isOne(m10r, m10i)) {
+  if (
+    isZero(m[0] as number, m[1] as number) &&
+    isZero(m[6] as number, m[7] as number) &&
+    isOne(m[2] as number, m[3] as number) &&
+    isOne(m[4] as number, m[5] as number)
+  ) {
     return { kind: 'x', controls, q };
   }
   if (controls !== 0) return { kind: 'cu1', controls, q, m };
-  if (Math.abs(m00i) < EPS && Math.abs(m01i) < EPS && Math.abs(m10i) < EPS && Math.abs(m11i) < EPS) {
-    return { kind: 'r1', q, m: Float64Array.of(m00r, m01r, m10r, m11r) };
+  if (
+    Math.abs(m[1] as number) < EPS &&
+    Math.abs(m[3] as number) < EPS &&
+    Math.abs(m[5] as number) < EPS &&
+    Math.abs(m[7] as number) < EPS
+  ) {
+    return { kind: 'r1', q, m: Float64Array.of(m[0] as number, m[2] as number, m[4] as number, m[6] as number) };
   }
   return { kind: 'u1', q, m };
 }
@@ -126,7 +128,7 @@ export function opFromMatrix(qubits: readonly number[], m: Float64Array): Op | u
  * Ops of fixed gates (no angles: h, x, cx, cz, ccx, swap, …) by gate and qubits, built once: small
  * circuits are compiled on every call, and a fixed gate's op never changes. Ops are never mutated.
  */
-const fixedOps = new Map<string, Op | undefined>();
+const fixedOps = new Map<GateName, Map<number, Op | undefined>>();
 const FIXED_OPS_MAX = 4096;
 
 /** Interleaved matrices of the fixed single-qubit gates, by name (never mutated). */
@@ -158,17 +160,24 @@ export function gateMatrixInterleaved(name: GateName, params: readonly number[])
 /** The op for a gate of the core table on `qubits` with numeric angles. */
 export function gateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
   if (GATES[name].numParams > 0) return buildGateOp(name, qubits, params);
-  const key = `${name}:${qubits.join(',')}`;
-  if (fixedOps.has(key)) return fixedOps.get(key);
+  let byQubits = fixedOps.get(name);
+  if (byQubits === undefined) {
+    byQubits = new Map();
+    fixedOps.set(name, byQubits);
+  }
+  // qubits (at most 3, each below 64) packed into one number: no key string per call
+  let key = 0;
+  for (let j = qubits.length - 1; j >= 0; j--) key = key * 64 + (qubits[j] as number);
+  if (byQubits.has(key)) return byQubits.get(key);
   const op = buildGateOp(name, qubits, params);
-  if (fixedOps.size >= FIXED_OPS_MAX) fixedOps.clear();
-  fixedOps.set(key, op);
+  if (byQubits.size >= FIXED_OPS_MAX) byQubits.clear();
+  byQubits.set(key, op);
   return op;
 }
 
 function buildGateOp(name: GateName, qubits: readonly number[], params: readonly number[]): Op | undefined {
   const info = GATES[name];
-  const m = interleave(gateMatrix(name, params));
+  const m = gateMatrixInterleaved(name, params);
   if (name === 'swap') return { kind: 'swap', q0: qubits[0] as number, q1: qubits[1] as number };
   if (info.numControls > 0) {
     // Controls are the low matrix bits; the target block sits at indices ctrl and ctrl | t.

@@ -78,19 +78,12 @@ export function compileOps(
 
 function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
   const ops: Op[] = [];
-  const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits).fill(undefined);
+  const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits);
   let anyPending = false;
-  const flush = (q: number) => {
-    const m = pending[q];
-    if (m === undefined) return;
-    pending[q] = undefined;
-    const op = op1(q, m);
-    if (op) ops.push(op);
-  };
   for (const g of circuit.operations) {
     if (g.gate === 'measure') continue;
     if (g.gate === 'barrier') {
-      for (const q of g.qubits) flush(q);
+      for (const q of g.qubits) flushPending(pending, q, ops);
       continue;
     }
     if (!isGateName(g.gate)) throw new RangeError(`unknown gate '${g.gate}'`);
@@ -103,12 +96,21 @@ function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
       anyPending = true;
       continue;
     }
-    if (anyPending) for (const q of g.qubits) flush(q);
+    if (anyPending) for (const q of g.qubits) flushPending(pending, q, ops);
     const op = gateOp(g.gate, g.qubits, params);
     if (op) ops.push(op);
   }
-  if (anyPending) for (let q = 0; q < pending.length; q++) flush(q);
+  if (anyPending) for (let q = 0; q < pending.length; q++) flushPending(pending, q, ops);
   return ops;
+}
+
+/** Emits the fused single-qubit run pending on qubit q (if any) as one op. */
+function flushPending(pending: Array<Float64Array | undefined>, q: number, ops: Op[]): void {
+  const m = pending[q];
+  if (m === undefined) return;
+  pending[q] = undefined;
+  const op = op1(q, m);
+  if (op) ops.push(op);
 }
 
 const NO_PARAMS: readonly number[] = [];

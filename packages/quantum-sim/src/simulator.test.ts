@@ -1,7 +1,9 @@
 import { Circuit, createRng, isQStoreError, type Observable, ValidationError } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
 import { assembleKernels, kernelsModuleSource } from '../scripts/build-wasm.js';
-import { applyOps } from './executor.js';
+import { applyOps, execute } from './executor.js';
+import { JS_COSTS, SIMD_COSTS } from './fusion.js';
+import { observableExpectation } from './pauli.js';
 import { compileOps } from './program.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
@@ -195,6 +197,32 @@ describe('exact estimates', () => {
       ],
     });
     expect(bell.values.map((v) => Number(v.toFixed(12)))).toEqual([1, 1, -1, 0]);
+  });
+
+  it('small circuits (run at once, without the executor) give bit for bit what the executor gives', async () => {
+    const rng = createRng(21);
+    for (const wasm of [true, false]) {
+      const sim = new StateVectorSimulator({ wasm });
+      for (let trial = 0; trial < 12; trial++) {
+        const n = 2 + (trial % 7);
+        const circuit = randomCircuit(rng, n, 10 + 5 * trial);
+        const observables: Observable[] = [0, 1].map(() =>
+          [0, 1, 2].map(() => ({
+            coefficient: rng.float() * 2 - 1,
+            paulis: Array.from({ length: n }, () => rng.pick(['I', 'X', 'Y', 'Z'])).join(''),
+          })),
+        );
+        const { values } = await sim.estimate({ circuit, observables });
+        // the peer: the same compiled ops through the (async, yielding) executor
+        const ws = new Workspace(n, 1, 2 ** 30, wasm);
+        const a = ws.states[0] as Float64Array;
+        a[0] = 1;
+        const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
+        await execute(a, n, compileOps(circuit, { fuseQubits: 2, costs }), ws.wasm);
+        expect(values).toEqual(observables.map((o) => observableExpectation(a, 2 ** n, o)));
+        expect(a[0], 'the circuit moved the state off |0…0⟩').not.toBe(1);
+      }
+    }
   });
 
   it('with shots: a sampled estimate within 4.5 standard errors of the exact value', async () => {

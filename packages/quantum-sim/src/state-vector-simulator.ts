@@ -22,7 +22,7 @@ import {
   type SampleRequest,
   throwIfAborted,
 } from '@q-store/core/backend';
-import { execute, Yielder } from './executor.js';
+import { applyOps, execute, Yielder } from './executor.js';
 import { JS_COSTS, SIMD_COSTS } from './fusion.js';
 import { adjointSweep, dotRe } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';
@@ -101,6 +101,12 @@ const DEFAULT_TRAJECTORIES = 256;
  * 2 threads, n = 20 1.08× faster, on a loaded 2-core machine).
  */
 export const THREAD_MIN_QUBITS = 18;
+
+/**
+ * Most work (amplitudes × gates) of an exact `estimate` that runs synchronously, without the
+ * executor's yields: 2^20 amplitude updates take about a millisecond at most (either kernels).
+ */
+const AT_ONCE_WORK = 2 ** 20;
 
 function validateOptions(options: StateVectorSimulatorOptions): void {
   const issues = new IssueCollector();
@@ -254,7 +260,11 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   }
 
   protected override async doEstimate(prepared: EstimateRequest): Promise<EstimateResult> {
-    return this.evaluate(prepared.circuit, prepared.observables, prepared.shots, prepared.seed, prepared.signal);
+    const { circuit, observables, shots, signal } = prepared;
+    if (shots === undefined && !this.noise && this.runsAtOnce(circuit)) {
+      return this.evaluateAtOnce(circuit, observables, signal);
+    }
+    return this.evaluate(circuit, observables, shots, prepared.seed, signal);
   }
 
   protected override async doGradient(request: GradientRequest): Promise<GradientResult> {
@@ -305,12 +315,53 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     }
   }
 
+  /**
+   * True for a circuit small enough to run without yielding to the event loop and on one thread
+   * (2^n × gates ≤ {@link AT_ONCE_WORK}): a few hundred µs at most, so no await is needed at all.
+   */
+  private runsAtOnce(circuit: CircuitJson): boolean {
+    const n = circuit.numQubits;
+    return (
+      (n < this.threadMinQubits || this.threads === undefined) &&
+      2 ** n * Math.max(1, circuit.operations.length) <= AT_ONCE_WORK
+    );
+  }
+
+  /**
+   * An exact `estimate` of a circuit that {@link runsAtOnce}, synchronously: the same ops and
+   * kernels as {@link run} (so the same results, bit for bit) without the promise of each step.
+   */
+  private evaluateAtOnce(
+    circuit: CircuitJson,
+    observables: readonly Observable[],
+    signal: AbortSignal | undefined,
+  ): EstimateResult {
+    throwIfAborted(signal);
+    const n = circuit.numQubits;
+    const ws = this.workspace(n, 1);
+    try {
+      const a = ws.states[0] as Float64Array;
+      a.fill(0);
+      a[0] = 1;
+      applyOps(a, n, this.compile(circuit, ws), ws.wasm);
+      const values = observables.map((o) => observableExpectation(a, 2 ** n, o));
+      return { values, standardErrors: values.map(() => 0) };
+    } finally {
+      this.pool.release(ws);
+    }
+  }
+
+  /** The circuit's kernel ops, fused with the cost model of the workspace's kernels. */
+  private compile(circuit: CircuitJson, ws: Workspace): Op[] {
+    const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
+    return compileOps(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits, costs });
+  }
+
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
   private async run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): Promise<void> {
     a.fill(0);
     a[0] = 1;
-    const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
-    const ops = compileOps(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits, costs });
+    const ops = this.compile(circuit, ws);
     if (this.threads && ws.wasm && circuit.numQubits >= this.threadMinQubits) {
       throwIfAborted(signal);
       await this.threads.run(a, circuit.numQubits, ops, ws, new Yielder(signal));

@@ -41,7 +41,12 @@ describe('threads', () => {
           const state = randomState(rng, n);
           const { reference: a1, copy: aT, ws: many } = referenceAndCopy(n, state, ops, true);
           const before = pool.stats.parallel;
+          const roundsBefore = pool.stats.rounds;
           await pool.run(aT, n, ops, many);
+          if (c === 2) {
+            // consecutive split ops share a round: far fewer barriers than ops
+            expect(pool.stats.rounds - roundsBefore).toBeLessThan((pool.stats.parallel - before) / 4);
+          }
           expect(pool.stats.parallel - before, 'ops were split over the threads').toBeGreaterThan(
             c === 2 ? ops.length / 2 : 0, // the QCBM is all SIMD kernels; random circuits mix in JavaScript ones
           );

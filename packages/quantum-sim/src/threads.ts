@@ -87,8 +87,8 @@ export class ThreadPool {
   private readonly opsBuf = new SharedArrayBuffer(8 * (OPS_AT + OP_WORDS * MAX_OPS));
   private readonly o = new Float64Array(this.opsBuf);
   private queue: Promise<void> = Promise.resolve();
-  /** Ops run split over the threads and on the calling thread alone, since the pool was made. */
-  readonly stats = { parallel: 0, serial: 0 };
+  /** Ops run split over the threads, on the calling thread alone, and rounds (barriers), since the pool was made. */
+  readonly stats = { parallel: 0, serial: 0, rounds: 0 };
 
   /** `threads` threads in all (the caller's included); rounded down to a power of two. */
   constructor(
@@ -135,14 +135,25 @@ export class ThreadPool {
           }
           continue;
         }
-        for (const op of seg.ops) {
+        // consecutive ops that split into T contiguous parts share one round (one barrier): each
+        // part is independent of the others for all of them
+        let i = 0;
+        while (i < seg.ops.length) {
           if (yielder?.due()) await yielder.yieldNow();
-          const top = splitQubit(op);
-          if (top >= 0 && top < lowBits) this.round(a, n, [op], 2 ** lowBits, T, wasm);
-          else {
-            applyOp(a, dim, op, wasm);
-            this.stats.serial++;
+          let j = i;
+          while (j < seg.ops.length && j - i < MAX_OPS) {
+            const top = splitQubit(seg.ops[j] as Op);
+            if (!(top >= 0 && top < lowBits)) break;
+            j++;
           }
+          if (j > i) {
+            this.round(a, n, seg.ops.slice(i, j), 2 ** lowBits, T, wasm);
+            i = j;
+            continue;
+          }
+          applyOp(a, dim, seg.ops[i] as Op, wasm);
+          this.stats.serial++;
+          i++;
         }
       }
     } finally {
@@ -238,6 +249,7 @@ export class ThreadPool {
       for (const op of ops) applyOp(b, block, op, wasm);
     }
     this.stats.parallel += ops.length;
+    this.stats.rounds++;
     this.barrier(T);
   }
 

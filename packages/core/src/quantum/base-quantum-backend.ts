@@ -180,7 +180,7 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
     const prepared = validateSampleParams(params, this.capabilities);
     const request = { shots: prepared.shots, circuits: prepared.circuits.length };
     const costUsd = estimateCostUsd(this.capabilities, request);
-    this.checkCallBudget(params.maxCostUsd, costUsd, costDetail(this.capabilities, request));
+    this.checkCallBudget(params.maxCostUsd, request);
     const signal = params.signal;
     if (this.doSubmit) {
       const { id } = await raceAbort(this.doSubmit({ ...prepared, signal }), signal);
@@ -216,13 +216,7 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
     this.checkCapacity?.(params?.circuit, 'circuit.numQubits');
     const prepared = validateEstimateParams(params, this.capabilities);
     const shots = prepared.shots ?? (this.doEstimate && this.capabilities.exact ? 0 : DEFAULT_ESTIMATE_SHOTS);
-    const groups = measurementGroups(prepared.observables, prepared.circuit.numQubits).groups.length;
-    const cost = { shots, circuits: groups };
-    this.checkCallBudget(
-      params.maxCostUsd,
-      estimateCostUsd(this.capabilities, cost),
-      costDetail(this.capabilities, cost),
-    );
+    this.checkCallBudget(params.maxCostUsd, { shots, circuits: this.pricedGroups(prepared, shots) });
     if (this.doEstimate) return raceAbort(this.doEstimate({ ...prepared, signal: params.signal }), params.signal);
     return estimateFromSamples(this, params);
   }
@@ -231,15 +225,10 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
     this.checkOpen();
     this.checkCapacity?.(params?.circuit, 'circuit.numQubits');
     const prepared = validateGradientParams(params, this.capabilities);
-    const groups = measurementGroups(prepared.observables, prepared.circuit.numQubits).groups.length;
-    const evaluations = 1 + this.shiftedEvaluations(prepared);
     const shots = prepared.shots ?? (this.capabilities.exact ? 0 : DEFAULT_ESTIMATE_SHOTS);
-    const cost = { shots, circuits: groups * evaluations };
-    this.checkCallBudget(
-      params.maxCostUsd,
-      estimateCostUsd(this.capabilities, cost),
-      costDetail(this.capabilities, cost),
-    );
+    const groups = this.pricedGroups(prepared, shots);
+    const evaluations = groups === 0 ? 0 : 1 + this.shiftedEvaluations(prepared);
+    this.checkCallBudget(params.maxCostUsd, { shots, circuits: groups * evaluations });
     const request: GradientRequest = { ...prepared, signal: params.signal };
     if (this.doGradient) return raceAbort(this.doGradient(request), params.signal);
     return this.defaultGradient(request);
@@ -279,7 +268,8 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
     this.lifecycle.assertOpen();
   }
 
-  private checkCallBudget(maxCostUsd: unknown, estimateUsd: number, detail: string): void {
+  /** Refuses a call whose estimated cost (shots × circuits × price) is over its budget. */
+  private checkCallBudget(maxCostUsd: unknown, request: { shots: number; circuits: number }): void {
     if (
       maxCostUsd !== undefined &&
       (typeof maxCostUsd !== 'number' || !(maxCostUsd >= 0) || !Number.isFinite(maxCostUsd))
@@ -288,7 +278,19 @@ export abstract class BaseQuantumBackend implements QuantumBackend {
         { field: 'maxCostUsd', message: `must be a finite number ≥ 0, got ${String(maxCostUsd)}` },
       ]);
     }
-    checkBudget('call', (maxCostUsd as number | undefined) ?? this.options.maxCostUsd, estimateUsd, 0, detail);
+    const limit = (maxCostUsd as number | undefined) ?? this.options.maxCostUsd;
+    if (limit === undefined) return;
+    const estimate = estimateCostUsd(this.capabilities, request);
+    checkBudget('call', limit, estimate, 0, costDetail(this.capabilities, request));
+  }
+
+  /**
+   * Measurement groups of an estimate or gradient (the circuits it costs per evaluation), or 0
+   * when the work is free anyway (no price, or no shots): then the grouping is not computed.
+   */
+  private pricedGroups(prepared: PreparedEstimate, shots: number): number {
+    if (!((this.capabilities.costPerShotUsd ?? 0) > 0) || shots === 0) return 0;
+    return measurementGroups(prepared.observables, prepared.circuit.numQubits).groups.length;
   }
 
   /** Evaluations besides the centre: shift-rule terms of every angle depending on `wrt`, or 2 per parameter. */

@@ -3,6 +3,7 @@ import { ValidationError } from '../shared/errors.js';
 import { createRng } from '../shared/random.js';
 import {
   bindCircuitJson,
+  bindOwnedCircuitJson,
   Circuit,
   formatParameterExpression,
   parseParameterExpression,
@@ -187,5 +188,126 @@ describe('Circuit', () => {
     expect(new Circuit(2).h(0).h(1).depth()).toBe(1);
     expect(new Circuit(2).h(0).h(1).cx(0, 1).measure().countOps()).toEqual({ h: 2, cx: 1, measure: 2 });
     expectValidation(() => c.compose(bell, [0]), 'qubits');
+  });
+});
+
+describe('validation of long circuits (allocation-free check of valid operations, full check of the rest)', () => {
+  type Json = { numQubits: number; operations: Array<Record<string, unknown>> };
+  /** One bad operation at index i of a valid circuit, and the field its error must name. */
+  /** Sets fields of operation i; the error must name `suffix` under that operation. */
+  const set =
+    (fields: Record<string, unknown>, suffix: string) =>
+    (c: Json, i: number): string => {
+      Object.assign(opAt(c, i), fields);
+      return suffix;
+    };
+  const mutations: Array<{ name: string; apply: (c: Json, i: number) => string }> = [
+    { name: 'qubit out of range', apply: (c, i) => setQubit0(c, i, c.numQubits) },
+    { name: 'non-integer qubit', apply: (c, i) => setQubit0(c, i, 0.5) },
+    { name: 'negative qubit', apply: (c, i) => setQubit0(c, i, -1) },
+    { name: 'repeated qubit', apply: set({ gate: 'cx', qubits: [1, 1], params: undefined }, 'qubits[1]') },
+    { name: 'wrong arity', apply: set({ gate: 'cx', qubits: [0], params: undefined }, 'qubits') },
+    { name: 'unknown gate', apply: set({ gate: 'frob' }, 'gate') },
+    { name: 'unknown field', apply: set({ extra: 1 }, 'extra') },
+    { name: 'qubits not an array', apply: set({ qubits: 3 }, 'qubits') },
+    { name: 'params not an array', apply: set({ gate: 'rx', qubits: [0], params: 'a' }, 'params') },
+    { name: 'too few angles', apply: set({ gate: 'rx', qubits: [0], params: [] }, 'params') },
+    { name: 'NaN angle', apply: set({ gate: 'rx', qubits: [0], params: [Number.NaN] }, 'params[0]') },
+    { name: 'bad expression', apply: set({ gate: 'rx', qubits: [0], params: ['2theta'] }, 'params[0]') },
+    { name: 'angle of the wrong type', apply: set({ gate: 'rx', qubits: [0], params: [true] }, 'params[0]') },
+    {
+      name: 'not an object',
+      apply: (c, i) => {
+        c.operations[i] = null as never;
+        return '';
+      },
+    },
+    {
+      name: 'gate after a measurement',
+      apply: (c, i) => {
+        c.operations.splice(i, 0, { gate: 'measure', qubits: [0] });
+        Object.assign(opAt(c, i + 1), { gate: 'h', qubits: [0], params: undefined });
+        return `#${i + 1}`;
+      },
+    },
+  ];
+
+  function opAt(c: Json, i: number): Record<string, unknown> {
+    return c.operations[i] as Record<string, unknown>;
+  }
+
+  function setQubit0(c: Json, i: number, q: number): string {
+    const qubits = [...(opAt(c, i).qubits as number[])];
+    qubits[0] = q;
+    opAt(c, i).qubits = qubits;
+    return 'qubits[0]';
+  }
+
+  function longCircuit(seed: number): Json {
+    return randomCircuit(4, seed, true).toJSON() as unknown as Json;
+  }
+
+  it('names the field of one bad operation anywhere in a long circuit, for every kind of problem', () => {
+    const rng = createRng(5);
+    for (const m of mutations) {
+      for (let trial = 0; trial < 4; trial++) {
+        const c = longCircuit(trial);
+        const i = rng.int(0, c.operations.length - 1);
+        const suffix = m.apply(c, i);
+        const field = suffix.startsWith('#')
+          ? `circuit.operations[${suffix.slice(1)}]`
+          : `circuit.operations[${i}]${suffix === '' ? '' : `.${suffix}`}`;
+        const error = expectValidation(() => validateCircuitJson(c), field);
+        if (suffix.startsWith('#')) {
+          // every later gate on the measured qubit is reported too; the first one is this one
+          expect(error.issues[0]?.field, m.name).toBe(field);
+        } else {
+          expect(error.issues, `${m.name}: only the bad operation is reported`).toHaveLength(1);
+        }
+      }
+    }
+  });
+
+  it('checks gates against the allowed list and angles against requireBound in every operation', () => {
+    const c = longCircuit(1);
+    const gates = Object.freeze(GATE_NAMES.filter((g) => g !== 'cz'));
+    const at = c.operations.findIndex((op) => op.gate === 'cz');
+    expect(at).toBeGreaterThan(0);
+    expectValidation(() => validateCircuitJson(c, { gates }), `circuit.operations[${at}].gate`);
+    // another frozen list is another set: cz allowed again
+    expect(validateCircuitJson(c, { gates: Object.freeze([...GATE_NAMES]) }).operations).toHaveLength(
+      c.operations.length,
+    );
+    const symbolic = c.operations.findIndex((op) =>
+      (op.params as unknown[] | undefined)?.some((p) => typeof p === 'string'),
+    );
+    expect(symbolic).toBeGreaterThanOrEqual(0);
+    const error = expectValidation(() => validateCircuitJson(c, { requireBound: true }), /params\[\d\]$/);
+    expect(error.issues[0]?.field.startsWith(`circuit.operations[${symbolic}].`)).toBe(true);
+  });
+
+  it('returns a deep copy, and bindOwnedCircuitJson binds that copy in place like bindCircuitJson', () => {
+    const json = randomCircuit(3, 4, true).toJSON();
+    const before = JSON.stringify(json);
+    const copy = validateCircuitJson(json);
+    expect(copy).toEqual(json);
+    expect(copy.operations[0]).not.toBe(json.operations[0]);
+    expect(copy.operations[0]?.qubits).not.toBe(json.operations[0]?.qubits);
+    const values = { w0: 0.1, w1: -0.2, w2: 0.3, w3: 0.4, w4: 0.5 };
+    const expected = bindCircuitJson(json, values, { complete: true });
+    const bound = bindOwnedCircuitJson(copy, values, { complete: true });
+    expect(bound).toBe(copy);
+    expect(bound).toEqual(expected);
+    expect(bound.operations.every((op) => (op.params ?? []).every((p) => typeof p === 'number'))).toBe(true);
+    expect(JSON.stringify(json)).toBe(before); // the input is untouched
+    // the same errors as bindCircuitJson
+    expectValidation(
+      () => bindOwnedCircuitJson(validateCircuitJson(json), { w0: 1 }, { complete: true }),
+      'parameters.w1',
+    );
+    expectValidation(
+      () => bindOwnedCircuitJson(validateCircuitJson(json), { ...values, w0: Number.NaN }),
+      'parameters.w0',
+    );
   });
 });

@@ -57,6 +57,21 @@ export function parseParameterExpression(text: string): ParameterExpression | un
   return { name, coefficient, offset: shift };
 }
 
+/** Parsed expressions by text (never mutated), so a circuit run in a loop parses each angle once. */
+const parsedExpressions = new Map<string, Readonly<ParameterExpression> | undefined>();
+const PARSED_EXPRESSIONS_MAX = 4096;
+
+/** {@link parseParameterExpression}, memoised (a shared, read-only result). */
+function parsedExpression(text: string): Readonly<ParameterExpression> | undefined {
+  let expr = parsedExpressions.get(text);
+  if (expr === undefined && !parsedExpressions.has(text)) {
+    expr = parseParameterExpression(text);
+    if (parsedExpressions.size >= PARSED_EXPRESSIONS_MAX) parsedExpressions.clear();
+    parsedExpressions.set(text, expr);
+  }
+  return expr;
+}
+
 /** The canonical text of an expression: `name`, `-name`, `k*name`, with ` + c` / ` - c` (full precision). */
 export function formatParameterExpression(expression: ParameterExpression): string {
   const { name, coefficient, offset } = expression;
@@ -97,15 +112,20 @@ export function validateCircuitJson(json: unknown, options: CircuitValidationOpt
   const issues = new IssueCollector();
   collectCircuitIssues(json, options, field, issues);
   issues.throwIfAny('Invalid circuit');
-  const circuit = json as CircuitJson;
-  return {
-    numQubits: circuit.numQubits,
-    operations: circuit.operations.map((op) =>
+  return copyCircuitJson(json as CircuitJson);
+}
+
+/** A deep copy of a circuit's JSON form (params omitted when empty). */
+function copyCircuitJson(json: CircuitJson): CircuitJson {
+  const operations: CircuitOperation[] = new Array(json.operations.length);
+  for (let i = 0; i < operations.length; i++) {
+    const op = json.operations[i] as CircuitOperation;
+    operations[i] =
       op.params && op.params.length > 0
-        ? { gate: op.gate, qubits: [...op.qubits], params: [...op.params] }
-        : { gate: op.gate, qubits: [...op.qubits] },
-    ),
-  };
+        ? { gate: op.gate, qubits: op.qubits.slice(), params: op.params.slice() }
+        : { gate: op.gate, qubits: op.qubits.slice() };
+  }
+  return { numQubits: json.numQubits, operations };
 }
 
 function collectCircuitIssues(
@@ -135,14 +155,70 @@ function collectCircuitIssues(
   }
   const context: OperationContext = {
     numQubits,
-    allowed: options.gates ? new Set(options.gates) : undefined,
+    allowed: options.gates ? gateSet(options.gates) : undefined,
     measured: new Set<number>(),
     requireBound: options.requireBound === true,
   };
   for (let i = 0; i < ops.length && !issues.full; i++) {
-    collectOperationIssues(ops[i], `${field}.operations[${i}]`, context, issues);
+    // the common case (a valid operation) is checked without allocating; anything else goes
+    // through the full check, which names every problem
+    if (!isValidOperation(ops[i], context)) {
+      collectOperationIssues(ops[i], `${field}.operations[${i}]`, context, issues);
+    }
   }
 }
+
+/** Sets of a frozen gate list (a backend's `capabilities.gates`), built once per list. */
+const gateSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function gateSet(gates: readonly string[]): ReadonlySet<string> {
+  if (!Object.isFrozen(gates)) return new Set(gates);
+  let set = gateSets.get(gates);
+  if (set === undefined) {
+    set = new Set(gates);
+    gateSets.set(gates, set);
+  }
+  return set;
+}
+
+/**
+ * True when {@link collectOperationIssues} would find nothing wrong with `op` (and then records a
+ * `measure` in `context.measured` as it would). Allocates nothing; false means "check it fully",
+ * not necessarily "invalid".
+ */
+function isValidOperation(op: unknown, context: OperationContext): boolean {
+  const { numQubits, allowed, measured } = context;
+  if (numQubits === 0 || !isPlainObject(op)) return false;
+  for (const key in op) if (key !== 'gate' && key !== 'qubits' && key !== 'params') return false;
+  const gate = op.gate;
+  const isGate = isGateName(gate);
+  if (!isGate && !isDirectiveName(gate)) return false;
+  if (isGate && allowed && !allowed.has(gate)) return false;
+  const qubits = op.qubits;
+  if (!Array.isArray(qubits)) return false;
+  const arity = isGate ? GATES[gate].numQubits : gate === 'measure' ? 1 : undefined;
+  if (arity !== undefined ? qubits.length !== arity : qubits.length === 0) return false;
+  for (let j = 0; j < qubits.length; j++) {
+    const q: unknown = qubits[j];
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 0 || q >= numQubits) return false;
+    for (let k = 0; k < j; k++) if (qubits[k] === q) return false;
+    if (isGate && measured.size > 0 && measured.has(q)) return false;
+  }
+  const params: unknown = op.params ?? NO_ANGLES;
+  if (!Array.isArray(params) || params.length !== (isGate ? GATES[gate].numParams : 0)) return false;
+  for (let j = 0; j < params.length; j++) {
+    const p: unknown = params[j];
+    if (typeof p === 'number') {
+      if (!Number.isFinite(p)) return false;
+    } else if (typeof p !== 'string' || context.requireBound || parsedExpression(p) === undefined) {
+      return false;
+    }
+  }
+  if (gate === 'measure') measured.add(qubits[0] as number);
+  return true;
+}
+
+const NO_ANGLES: readonly Angle[] = [];
 
 interface OperationContext {
   /** 0 when numQubits itself is invalid (range checks are then skipped). */
@@ -223,7 +299,7 @@ function checkAngle(p: unknown, field: string, issues: IssueCollector, requireBo
   if (typeof p === 'number') {
     if (!Number.isFinite(p)) issues.add(field, `angle must be a finite number, got ${String(p)}`);
   } else if (typeof p === 'string') {
-    const expr = parseParameterExpression(p);
+    const expr = parsedExpression(p);
     if (!expr) {
       issues.add(field, `'${p}' is not a parameter expression of the form [k*]name[ ± c]`);
     } else if (requireBound) {
@@ -240,7 +316,7 @@ export function circuitParameters(json: CircuitJson): string[] {
   for (const op of json.operations) {
     for (const p of op.params ?? []) {
       if (typeof p === 'string') {
-        const expr = parseParameterExpression(p);
+        const expr = parsedExpression(p);
         if (expr) names.add(expr.name);
       }
     }
@@ -254,7 +330,8 @@ function checkBinding(values: unknown, field: string, issues: IssueCollector): v
     return false;
   }
   let ok = true;
-  for (const [name, v] of Object.entries(values)) {
+  for (const name of Object.keys(values)) {
+    const v = values[name];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       issues.add(`${field}.${name}`, `must be a finite number, got ${describeValue(v)}`);
       ok = false;
@@ -274,36 +351,49 @@ export function bindCircuitJson(
   values: ParameterBinding | undefined,
   options: { complete?: boolean; field?: string } = {},
 ): CircuitJson {
+  return bindOwnedCircuitJson(copyCircuitJson(json), values, options);
+}
+
+/**
+ * {@link bindCircuitJson} on a circuit the caller owns (e.g. the copy `validateCircuitJson`
+ * returned): the angles are substituted in place, so no second copy is made. Same checks and errors.
+ */
+export function bindOwnedCircuitJson(
+  circuit: CircuitJson,
+  values: ParameterBinding | undefined,
+  options: { complete?: boolean; field?: string } = {},
+): CircuitJson {
   const field = options.field ?? 'parameters';
   const issues = new IssueCollector();
   const binding = values ?? {};
   if (checkBinding(binding, field, issues) && options.complete !== true) {
-    const used = new Set(circuitParameters(json));
+    const used = new Set(circuitParameters(circuit));
     for (const name of Object.keys(binding)) {
       if (!used.has(name)) issues.add(`${field}.${name}`, `the circuit has no parameter '${name}'`);
     }
   }
   issues.throwIfAny('Invalid parameter values');
-  const missing = new Set<string>();
-  const operations = json.operations.map((op) => {
-    if (!op.params || op.params.length === 0) return { gate: op.gate, qubits: [...op.qubits] };
-    const params = op.params.map((p) => {
-      if (typeof p === 'number') return p;
-      const expr = parseParameterExpression(p) as ParameterExpression;
+  let missing: Set<string> | undefined;
+  for (const op of circuit.operations) {
+    const params = op.params as Angle[] | undefined;
+    if (params === undefined) continue;
+    for (let j = 0; j < params.length; j++) {
+      const p = params[j] as Angle;
+      if (typeof p === 'number') continue;
+      const expr = parsedExpression(p) as ParameterExpression;
       const v = Object.hasOwn(binding, expr.name) ? binding[expr.name] : undefined;
-      if (v === undefined) {
+      if (v !== undefined) params[j] = expr.coefficient * v + expr.offset;
+      else {
+        missing ??= new Set();
         missing.add(expr.name);
-        return p;
       }
-      return expr.coefficient * v + expr.offset;
-    });
-    return { gate: op.gate, qubits: [...op.qubits], params };
-  });
-  if (options.complete === true && missing.size > 0) {
+    }
+  }
+  if (options.complete === true && missing !== undefined) {
     for (const name of missing) issues.add(`${field}.${name}`, `parameter '${name}' is not bound`);
     issues.throwIfAny('Unbound parameters');
   }
-  return { numQubits: json.numQubits, operations };
+  return circuit;
 }
 
 type Op = CircuitOperation;
@@ -560,14 +650,7 @@ export class Circuit {
 
   /** The JSON form (a deep copy; params omitted when a gate has none). */
   toJSON(): CircuitJson {
-    return {
-      numQubits: this.numQubits,
-      operations: this.ops.map((op) =>
-        op.params && op.params.length > 0
-          ? { gate: op.gate, qubits: [...op.qubits], params: [...op.params] }
-          : { gate: op.gate, qubits: [...op.qubits] },
-      ),
-    };
+    return copyCircuitJson({ numQubits: this.numQubits, operations: this.ops });
   }
 
   /** A circuit from its JSON form, validated ({@link validateCircuitJson}): throws ValidationError. */

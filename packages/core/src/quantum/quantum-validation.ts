@@ -7,7 +7,7 @@
 
 import { IssueCollector, throwIfAborted, ValidationError } from '../shared/errors.js';
 import { isPlainObject } from '../vector/validation.js';
-import { bindCircuitJson, circuitParameters, validateCircuitJson } from './circuit.js';
+import { bindOwnedCircuitJson, circuitParameters, validateCircuitJson } from './circuit.js';
 import { validateObservables } from './observable.js';
 import type {
   CircuitJson,
@@ -91,7 +91,7 @@ export function validateSampleParams(params: SampleParams, capabilities: Quantum
   const bound = valid.map((c, i) => {
     const binding = Array.isArray(bindings) ? (bindings[i] as ParameterBinding) : (bindings as ParameterBinding);
     const field = Array.isArray(bindings) ? `parameters[${i}]` : 'parameters';
-    return bindCircuitJson(c, binding, { complete: true, field });
+    return bindOwnedCircuitJson(c, binding, { complete: true, field }); // our copy: bound in place
   });
   return { circuits: bound, shots: params.shots, seed: params.seed };
 }
@@ -120,7 +120,7 @@ export function validateEstimateParams(params: EstimateParams, capabilities: Qua
   checkSeed(params.seed, issues);
   issues.throwIfAny('Invalid estimate request');
   return {
-    circuit: bindCircuitJson(circuit, params.parameters, { complete: true }),
+    circuit: bindOwnedCircuitJson(circuit, params.parameters, { complete: true }), // our copy: bound in place
     observables,
     shots: params.shots,
     seed: params.seed,
@@ -150,8 +150,9 @@ export function validateGradientParams(params: GradientParams, capabilities: Qua
   const wrt = params.wrt === undefined ? names : [...params.wrt];
   if (!Array.isArray(params.wrt) && params.wrt !== undefined) issues.add('wrt', 'must be an array of parameter names');
   const seen = new Set<string>();
+  const known = new Set(names);
   wrt.forEach((name, i) => {
-    if (!names.includes(name)) issues.add(`wrt[${i}]`, `the circuit has no parameter '${String(name)}'`);
+    if (!known.has(name)) issues.add(`wrt[${i}]`, `the circuit has no parameter '${String(name)}'`);
     else if (seen.has(name)) issues.add(`wrt[${i}]`, `parameter '${name}' is listed twice`);
     seen.add(name);
   });
