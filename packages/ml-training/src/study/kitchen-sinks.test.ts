@@ -90,6 +90,27 @@ describe('QuantumKitchenSinks', () => {
     }
   });
 
+  it("'per-circuit' sampling draws each circuit's outcome with its probability, anew on every call", async () => {
+    const m = new QuantumKitchenSinks({ nEpisodes: 1, sampling: 'per-circuit', randomState: 5 });
+    const { x, y } = unitRange(2);
+    await m.fit(x, y);
+    const probe = [0.2, -0.6];
+    const c = new Circuit(2);
+    const theta = [0, 1].map(
+      (w) => (m.beta[w] as number) + (m.omega[w * 2] as number) * 0.2 + (m.omega[w * 2 + 1] as number) * -0.6,
+    );
+    c.rx(1, theta[0] as number)
+      .rx(0, theta[1] as number)
+      .cx(1, 0);
+    const p = await probabilities(c, 2);
+    const shots = 4000;
+    const counts = [0, 0, 0, 0];
+    const rows = m.featureMap(new Array(shots).fill(probe));
+    for (const r of rows) counts[2 * (r[0] as number) + (r[1] as number)] += 1;
+    for (let k = 0; k < 4; k++) expect(Math.abs((counts[k] as number) / shots - (p[k] as number))).toBeLessThan(0.035);
+    expect(new Set(rows.map((r) => r.join(''))).size).toBeGreaterThan(1);
+  });
+
   it('draws the logistic seed, then u, then Ω ~ N(0, var), then β ~ 2π·U[0, 1); half = ⌈d/2⌉ qubits', async () => {
     const m = new QuantumKitchenSinks({ nEpisodes: 3, nQfeatures: 'half', var: 4, randomState: 11 });
     const { x, y } = unitRange(5);
@@ -149,5 +170,6 @@ describe('QuantumKitchenSinks', () => {
     expect(invalidField(() => createStudyModel('QuantumKitchenSinks', { n_qfeatures: 'quarter' }))).toBe('nQfeatures');
     expect(invalidField(() => createStudyModel('QuantumKitchenSinks', { var: -1 }))).toBe('var');
     expect(invalidField(() => new QuantumKitchenSinks({ scaling: Number.NaN }))).toBe('scaling');
+    expect(invalidField(() => new QuantumKitchenSinks({ sampling: 'fresh' as 'shared-u' }))).toBe('sampling');
   });
 });

@@ -32,6 +32,12 @@ export interface KitchenSinksOptions {
   randomState?: number;
   /** Accepted for parity with the study; no numerical meaning. */
   maxVmap?: number;
+  /**
+   * 'shared-u' (default): the study's code as described (one u per fit for every circuit, so the
+   * features are deterministic). 'per-circuit': a fresh u for every circuit evaluation, as a real
+   * one-shot device gives (features then differ between calls, training rows included).
+   */
+  sampling?: 'shared-u' | 'per-circuit';
 }
 
 function positiveInteger(field: string, v: unknown, fallback: number): number {
@@ -48,6 +54,7 @@ export class QuantumKitchenSinks implements StudyClassifier {
   readonly scaling: number;
   readonly randomState: number;
   readonly maxVmap: number | undefined;
+  readonly sampling: 'shared-u' | 'per-circuit';
   /** Set by fit: Ω (E × n × d, row-major), β (E × n), the shot's uniform u, the qubit count. */
   omega = new Float64Array(0);
   beta = new Float64Array(0);
@@ -58,6 +65,8 @@ export class QuantumKitchenSinks implements StudyClassifier {
   private circuit: BatchedCircuit | undefined;
   private d = 0;
   private lr: BinaryLogisticRegression | undefined;
+  /** The stream after the fit's draws; 'per-circuit' sampling continues it. */
+  private shots: LegacyRandomState | undefined;
 
   constructor(o: KitchenSinksOptions = {}) {
     this.nEpisodes = positiveInteger('nEpisodes', o.nEpisodes, 100);
@@ -78,6 +87,13 @@ export class QuantumKitchenSinks implements StudyClassifier {
     this.scaling = s;
     this.randomState = o.randomState ?? 42;
     this.maxVmap = o.maxVmap;
+    const sm = o.sampling ?? 'shared-u';
+    if (sm !== 'shared-u' && sm !== 'per-circuit')
+      throw new ValidationError(
+        [{ field: 'sampling', message: "must be 'shared-u' or 'per-circuit'" }],
+        'Invalid sampling',
+      );
+    this.sampling = sm;
   }
 
   /** Qubits for d features. */
@@ -115,6 +131,7 @@ export class QuantumKitchenSinks implements StudyClassifier {
     const sd = Math.sqrt(this.var);
     this.omega = Float64Array.from({ length: E * n * this.d }, () => sd * rng.gauss());
     this.beta = Float64Array.from({ length: E * n }, () => 2 * Math.PI * rng.randomSample());
+    this.shots = rng;
     this.circuit = QuantumKitchenSinks.circuit(n);
     const features = this.featureMatrix(raw);
     this.lr = new BinaryLogisticRegression({ maxIter: 100, gtol: 1e-3 }).fit(features, E * n, y);
@@ -133,7 +150,8 @@ export class QuantumKitchenSinks implements StudyClassifier {
     const width = E * n;
     const out = new Float64Array(raw.length * width);
     const angles = new Float64Array(E * n);
-    const threshold = 1 - this.u;
+    const shots = this.sampling === 'per-circuit' ? this.shots : undefined;
+    const shared = 1 - this.u;
     for (const [i, r] of raw.entries()) {
       if (r.length !== d || !r.every(Number.isFinite))
         throw new ValidationError(
@@ -151,7 +169,7 @@ export class QuantumKitchenSinks implements StudyClassifier {
       circuit.states({ batchSize: E, angles }, (e, re, im) => {
         let total = 0;
         for (let k = 0; k < re.length; k++) total += (re[k] as number) ** 2 + (im[k] as number) ** 2;
-        const cut = threshold * total;
+        const cut = (shots ? 1 - shots.randomSample() : shared) * total;
         let k = 0;
         let cum = 0;
         for (; k < re.length - 1; k++) {
