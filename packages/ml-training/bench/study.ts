@@ -322,6 +322,8 @@ function html(rows: Row[], seconds: number, havePaper: boolean): string {
     '#7f7f7f',
     '#bcbd22',
     '#17becf',
+    '#000000',
+    '#aec7e8',
   ];
   const models = [...new Set(rows.map((r) => r.model))];
   const color = (m: string) => colors[models.indexOf(m) % colors.length] as string;
