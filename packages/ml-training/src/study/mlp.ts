@@ -18,7 +18,9 @@
  * float32 (scikit-learn computes in float64), and its Adam adds ε to √v̂ instead of √v (a 1e-8
  * difference); neither matters at the study's tolerances. Per-op overhead dominates at these sizes
  * (a batch step costs a few milliseconds), so each step fuses matmul, bias and ReLU.
- * `brain.js` (GPU bindings), `synaptic` and `ml-fnn` (no Adam, unmaintained) were the alternatives.
+ * The other npm networks (`brain.js`, `synaptic`, `ml-fnn`) wrap fixed training loops without this
+ * control over initialisation, the L2 term, batching and the stopping rule (the last two are no
+ * longer maintained).
  */
 import { createRequire } from 'node:module';
 import { ValidationError } from '@q-store/core';
