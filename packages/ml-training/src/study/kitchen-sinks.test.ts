@@ -106,7 +106,10 @@ describe('QuantumKitchenSinks', () => {
     const shots = 4000;
     const counts = [0, 0, 0, 0];
     const rows = m.featureMap(new Array(shots).fill(probe));
-    for (const r of rows) counts[2 * (r[0] as number) + (r[1] as number)] += 1;
+    for (const r of rows) {
+      const k = 2 * (r[0] as number) + (r[1] as number);
+      counts[k] = (counts[k] as number) + 1;
+    }
     for (let k = 0; k < 4; k++) expect(Math.abs((counts[k] as number) / shots - (p[k] as number))).toBeLessThan(0.035);
     expect(new Set(rows.map((r) => r.join(''))).size).toBeGreaterThan(1);
   });
