@@ -6,6 +6,8 @@
  */
 import { ValidationError } from '@q-store/core';
 import { IQPKernelClassifier, ProjectedQuantumKernel, SeparableKernelClassifier, SVC } from './kernels.js';
+import { QuantumKitchenSinks } from './kitchen-sinks.js';
+import { MLPClassifier } from './mlp.js';
 import {
   CircuitCentricClassifier,
   DataReuploadingClassifier,
@@ -38,6 +40,12 @@ const CAMEL: Record<string, string> = {
   encoding_layers: 'encodingLayers',
   C: 'c',
   gamma: 'gamma',
+  n_episodes: 'nEpisodes',
+  n_qfeatures: 'nQfeatures',
+  var: 'var',
+  hidden_layer_sizes: 'hiddenLayerSizes',
+  learning_rate_init: 'learningRateInit',
+  alpha: 'alpha',
 };
 
 type Factory = (o: Record<string, unknown>) => StudyClassifier;
@@ -53,7 +61,9 @@ export const STUDY_MODELS: Record<string, Factory> = {
   IQPKernelClassifier: (o) => new IQPKernelClassifier(o),
   ProjectedQuantumKernel: (o) => new ProjectedQuantumKernel(o),
   SeparableKernelClassifier: (o) => new SeparableKernelClassifier(o),
+  QuantumKitchenSinks: (o) => new QuantumKitchenSinks(o),
   SVC: (o) => new SVC(o),
+  MLPClassifier: (o) => new MLPClassifier(o),
 };
 
 const LR = [0.001, 0.01, 0.1];
@@ -77,7 +87,15 @@ export const STUDY_GRIDS: Record<string, Record<string, Array<number | string>>>
     trotter_steps: [1, 3, 5],
   },
   SeparableKernelClassifier: { C: [0.1, 1, 10, 100], encoding_layers: [1, 3, 5, 10] },
+  QuantumKitchenSinks: { n_episodes: [10, 100, 500, 2000], n_qfeatures: ['full', 'half'] },
   SVC: { C: [0.1, 1, 10, 100], gamma: [0.001, 0.01, 0.1, 1] },
+  // batch_size stays: 32 is not the MLP's default ('auto').
+  MLPClassifier: {
+    alpha: [0.01, 0.001, 0.0001],
+    batch_size: [32],
+    hidden_layer_sizes: ['(100,)', '(10, 10, 10, 10)', '(50, 10, 5)'],
+    learning_rate_init: LR,
+  },
 };
 
 /** Builds a model from the study's class name and snake_case hyperparameters (numeric strings parsed). */
