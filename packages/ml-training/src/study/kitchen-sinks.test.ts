@@ -5,7 +5,7 @@ import { QuantumKitchenSinks } from './kitchen-sinks.js';
 import { BinaryLogisticRegression } from './lbfgs.js';
 import { createStudyModel } from './protocol.js';
 import { LegacyRandomState } from './random-state.js';
-import { invalidField, marginSplit } from './toy-sets.test-helper.js';
+import { invalidField, marginSplit, unitRange } from './toy-sets.test-helper.js';
 
 const sim = new StateVectorSimulator();
 
@@ -37,17 +37,13 @@ async function probabilities(c: Circuit, n: number): Promise<number[]> {
 }
 
 /** Rows whose per-feature min/max are −1/+1, so MinMax to [−1, 1] is the identity. */
-function unitRange(d: number) {
-  const x = [new Array(d).fill(-1), new Array(d).fill(1), new Array(d).fill(0.5)];
-  return { x, y: [-1, 1, 1] };
-}
 
 describe('QuantumKitchenSinks', () => {
   it('features: RX(Ωx+β) on every qubit, CNOT double then (q, q+2), one shot by the (1−u) quantile, episode-major', async () => {
     const d = 4;
     const E = 2;
     const m = new QuantumKitchenSinks({ nEpisodes: E, randomState: 3 });
-    const { x, y } = unitRange(d);
+    const { x, y } = unitRange(d, [new Array(d).fill(0.5)]);
     await m.fit(x, y);
     expect(m.numQubits).toBe(d);
     const probe = [0.3, -0.7, 0.55, 0.1];

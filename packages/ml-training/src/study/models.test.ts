@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IQPKernelClassifier, ProjectedQuantumKernel, SeparableKernelClassifier } from './kernels.js';
 import { parameterGrid, stratifiedKFold } from './protocol.js';
 import { LegacyRandomState } from './random-state.js';
+import { unitRange } from './toy-sets.test-helper.js';
 import { StudyAdam, studyConverged, trainStudyLoop } from './train-loop.js';
 import {
   CircuitCentricClassifier,
@@ -43,12 +44,6 @@ class Ref {
   }
 }
 const zAt = (n: number, ...w: number[]) => Array.from({ length: n }, (_, i) => (w.includes(i) ? 'Z' : 'I')).join('');
-
-/** Rows whose per-feature min/max are −1/+1, so MinMax to [−π/2, π/2] is v ↦ v·π/2. */
-function unitRange(d: number, extra: number[][] = []): { x: number[][]; y: number[] } {
-  const x = [new Array(d).fill(-1), new Array(d).fill(1), ...extra];
-  return { x, y: x.map((_, i) => (i % 2 === 0 ? -1 : 1)) };
-}
 
 const probe = [0.3, -0.7, 0.55, 0.1, -0.25];
 

@@ -2,6 +2,12 @@ import { ValidationError } from '@q-store/core';
 import { expect } from 'vitest';
 import { LegacyRandomState } from './random-state.js';
 
+/** Rows whose per-feature min/max are −1/+1 (MinMax scaling is then v ↦ v·scale), labels alternating from −1. */
+export function unitRange(d: number, extra: number[][] = []): { x: number[][]; y: number[] } {
+  const x = [new Array(d).fill(-1), new Array(d).fill(1), ...extra];
+  return { x, y: x.map((_, i) => (i % 2 === 0 ? -1 : 1)) };
+}
+
 /** n points uniform in [−1, 1]^d, labelled by the side of the plane Σx = 0, none within 0.3 of it. */
 export function marginSplit(n: number, d: number, seed: number): { x: number[][]; y: number[] } {
   const r = new LegacyRandomState(seed);
