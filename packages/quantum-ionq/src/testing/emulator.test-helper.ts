@@ -39,9 +39,19 @@ export async function api(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Creates a job and reads its probabilities (the emulator settles a due job on that read). */
+/**
+ * Creates a job, reads it until it is completed (a job whose results take longer than a moment to
+ * compute reads as started meanwhile, as on IonQ) and returns its probabilities.
+ */
 export async function probabilitiesOf(base: string, job: Record<string, unknown>): Promise<Record<string, number>> {
   const created = await api(base, 'POST', '/jobs', job);
   if (created.status !== 201) throw new Error(`job refused: ${JSON.stringify(created.body)}`);
+  for (;;) {
+    const read = await api(base, 'GET', `/jobs/${created.body.id}`);
+    if (read.body.status === 'completed') break;
+    if (read.body.status !== 'started' && read.body.status !== 'submitted' && read.body.status !== 'ready') {
+      throw new Error(`job ended ${read.body.status}: ${JSON.stringify(read.body)}`);
+    }
+  }
   return (await api(base, 'GET', `/jobs/${created.body.id}/results/probabilities`)).body;
 }

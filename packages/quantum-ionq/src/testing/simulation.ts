@@ -46,6 +46,8 @@ const PAULI = ['x', 'y', 'z'] as const;
 
 /** Widest circuit whose error trajectories are computed exactly; wider ones are sampled. */
 const EXACT_TRAJECTORY_QUBITS = 6;
+/** Longest stretch of trajectories run without yielding to the event loop. */
+const YIELD_MS = 10;
 
 /**
  * Runs circuits on quantum-sim. Ideal results are exact: the 2ⁿ Z-string expectations
@@ -139,7 +141,14 @@ export class Simulation {
     const runs = Math.min(shots, maxTrajectories);
     const cache = new Map<string, { cdf: Float64Array } | { circuit: CircuitJson }>();
     const counts = new Map<number, number>();
+    let lastYield = performance.now();
     for (let t = 0; t < runs; t++) {
+      // quantum-sim answers small circuits synchronously, so awaiting it never lets the event loop
+      // run: yield every YIELD_MS so the emulator keeps serving requests (reads, cancels) meanwhile.
+      if (performance.now() - lastYield > YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       signal?.throwIfAborted();
       const share = Math.floor(shots / runs) + (t < shots % runs ? 1 : 0);
       const errors = drawErrors(c, rates, rng);
