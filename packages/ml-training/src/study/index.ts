@@ -9,5 +9,6 @@ export * from './mlp.js';
 export * from './preprocessing.js';
 export * from './protocol.js';
 export { LegacyRandomState } from './random-state.js';
+export * from './store.js';
 export * from './train-loop.js';
 export * from './variational.js';
