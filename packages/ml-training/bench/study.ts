@@ -1,7 +1,7 @@
 /**
  * The benchmark study report (Bowles, Ahmed, Schuld 2024) for chosen cells:
  *
- *   pnpm --filter @q-store/ml-training bench -- --study [--set default|speed|full] \
+ *   pnpm --filter @q-store/ml-training bench -- --study [--set default|speed|full|mnist] \
  *     [--models A,B] [--datasets linearly_separable:2,4,6;hidden_manifold:2] [--seeds 5] [--out DIR]
  *
  * Each cell (model × dataset variant) is retrained with the paper's best hyperparameters (from
@@ -14,7 +14,9 @@
  * Sets: `default` (under 20 minutes here: two families at d = 2, 4, 6, every model, plus the
  * speed cells with one fit each); `speed` (linearly_separable_10d for DataReuploading,
  * IQPVariational and DressedQuantumCircuit, one fit each, against the paper's fit time); `full`
- * (every cell of paper-results.csv for the models and generated families here: hours).
+ * (every cell of paper-results.csv for the models and generated families here: hours); `mnist`
+ * (DataReuploading on the paper's MNIST 3-vs-5 PCA 10-d files through embedded pgvector, see
+ * `study-mnist.ts`).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -31,6 +33,7 @@ import {
   studyDatasetName,
   studyRetrain,
 } from '../src/study/index.js';
+import { runStudyMnist } from './study-mnist.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -265,6 +268,10 @@ for (const cell of cellsFor(set)) {
       (p ? `  paper ${p.mean.toFixed(4)} ± ${p.std.toFixed(4)}  z ${z?.toFixed(2)}` : '') +
       `  fit ${fit.toFixed(2)} s (cpu ${cpu.toFixed(2)} s)${pf ? ` vs ${pf.toFixed(1)} s (${(pf / fit).toFixed(1)}× wall, ${(pf / cpu).toFixed(1)}× cpu)` : ''}`,
   );
+}
+if (set === 'mnist') {
+  const p = paper?.cells.get('DataReuploadingClassifier|mnist_3-5_10d');
+  rows.push(...(await runStudyMnist({ paper: p, seeds: Number(arg('seeds') ?? 5), outDir })));
 }
 const wall = (performance.now() - t0) / 1000;
 
