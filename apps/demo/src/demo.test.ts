@@ -51,7 +51,9 @@ describe('demo scenario', () => {
 
   it('on the embedded defaults (pgvector on PGlite, quantum-sim): estimates within shot noise, no fallback', async () => {
     const stores = await openEmbeddedPgvector({ indexName: 'demo-test' });
-    const quantum = new StateVectorSimulator();
+    // A loaded machine can take longer than the default 5 s per quantum call (QAOA runs many
+    // circuits); this test checks that the quantum path works, not how fast, so it waits longer.
+    const quantum = new StateVectorSimulator({ defaultTimeoutMs: 60_000 });
     const lines: string[] = [];
     try {
       const result = await runDemo({
