@@ -16,6 +16,7 @@
  */
 
 import { parity } from './pauli.js';
+import { BATCHED_KERNELS_WASM_BASE64 } from './wasm/batched-kernels-wasm.js';
 
 /** One gate. `angle` is the index of the slot in the per-sample angle vector. */
 export type BatchedGate =
@@ -101,28 +102,64 @@ const K = {
   chain: 12,
 } as const;
 
+export interface BatchedCircuitOptions {
+  /** Angle slots per sample (at least 1 + the largest slot used). */
+  readonly numAngles?: number;
+  /**
+   * Fuse each wire's single-qubit gates into one pass (default: from 6 qubits on, where a pass
+   * over the state outweighs the chain's 2×2 products). The SIMD path always fuses.
+   */
+  readonly fuseChains?: boolean;
+  /**
+   * Use the WebAssembly SIMD kernels (two samples per f64x2 lane) when available (default true);
+   * false forces plain JavaScript. Circuits with ZZ/XX/YY gates, or above
+   * {@link BATCHED_SIMD_MAX_QUBITS} qubits, always run in JavaScript.
+   */
+  readonly wasm?: boolean;
+  /**
+   * Skip the gates that cannot change the observables (default true): trailing CNOTs and
+   * diagonal gates are folded into the Z-strings, and gates outside the observables' backward
+   * light cone are dropped. Values and gradients are unchanged (a dropped angle's gradient is 0).
+   */
+  readonly lightCone?: boolean;
+}
+
+/** Most qubits the SIMD path takes (its buffers: five blocks of 2^n × 16 bytes). */
+export const BATCHED_SIMD_MAX_QUBITS = 20;
+
+/** A circuit reduced for one observable set. */
+interface Plan {
+  /** Fused ops the JavaScript path runs. */
+  readonly ops: Compiled[];
+  /** Z-string masks after folding the trailing CNOTs into them. */
+  readonly masks: number[];
+  /** The SIMD path's ops, when it takes this plan. */
+  readonly simd?: SimdOp[];
+}
+
 export class BatchedCircuit {
   readonly numQubits: number;
   /** Angle slots per sample (1 + the largest slot index used). */
   readonly numAngles: number;
   readonly dim: number;
-  private ops: Compiled[];
+  /** Whether expectations and gradients run on the WebAssembly SIMD kernels. */
+  readonly simd: boolean;
+  /** Validated gates, before any fusion. */
+  private readonly raw: Compiled[];
+  private readonly fuseChains: boolean;
+  private readonly lightCone: boolean;
+  private readonly full: Compiled[];
+  private readonly plans = new Map<string, Plan>();
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly lre: Float64Array;
   private readonly lim: Float64Array;
+  private readonly wht: Float64Array;
   private readonly rotU = new Float64Array(8);
   private readonly rotW = new Float64Array(8);
+  private engine: SimdEngine | undefined;
 
-  /**
-   * `fuseChains`: fuse each wire's single-qubit gates into one pass (default: from 6 qubits on,
-   * where a pass over the state outweighs the chain's 2×2 products).
-   */
-  constructor(
-    numQubits: number,
-    gates: readonly BatchedGate[],
-    options: { numAngles?: number; fuseChains?: boolean } = {},
-  ) {
+  constructor(numQubits: number, gates: readonly BatchedGate[], options: BatchedCircuitOptions = {}) {
     if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
       throw new RangeError(`numQubits must be an integer in 1..26, got ${numQubits}`);
     }
@@ -135,7 +172,7 @@ export class BatchedCircuit {
       return 1 << (numQubits - 1 - w);
     };
     let maxSlot = -1;
-    this.ops = gates.map((g): Compiled => {
+    this.raw = gates.map((g): Compiled => {
       switch (g.gate) {
         case 'h':
           return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1, slot2: -1, slot3: -1 };
@@ -159,25 +196,59 @@ export class BatchedCircuit {
           return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle, slot2: -1, slot3: -1 };
       }
     });
-    for (const op of this.ops) {
+    for (const op of this.raw) {
       for (const sl of op.kind === K.rot ? [op.slot, op.slot2, op.slot3] : [op.slot]) {
         if (sl !== -1 && (!Number.isInteger(sl) || sl < 0)) {
           throw new RangeError(`angle slot must be a non-negative integer, got ${sl}`);
         }
       }
     }
-    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
-    if (options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS) this.ops = fuseSingleQubitChains(this.ops);
-    this.ops = fuseCnotRuns(fuseCzRuns(this.ops, this.dim), this.dim);
+    this.fuseChains = options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS;
+    this.lightCone = options.lightCone ?? true;
+    this.full = this.fuse(this.raw);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
+    this.simd =
+      (options.wasm ?? true) &&
+      numQubits <= BATCHED_SIMD_MAX_QUBITS &&
+      this.raw.every((op) => op.kind !== K.zz && op.kind !== K.xx && op.kind !== K.yy) &&
+      batchedKernels() !== undefined;
     this.re = new Float64Array(this.dim);
     this.im = new Float64Array(this.dim);
     this.lre = new Float64Array(this.dim);
     this.lim = new Float64Array(this.dim);
+    this.wht = new Float64Array(this.dim);
   }
 
-  /** Runs sample b forward into the internal buffers and returns them (valid until the next call). */
-  private forward(b: number, angles: Float64Array, prepare?: StatePreparation): void {
+  private fuse(ops: Compiled[]): Compiled[] {
+    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
+    const chained = this.fuseChains ? fuseSingleQubitChains(ops) : ops;
+    return fuseCnotRuns(fuseCzRuns(chained, this.dim, 2), this.dim, 2);
+  }
+
+  /** The circuit reduced for these observables (cached per observable set). */
+  private plan(observables: ReadonlyArray<readonly number[]>): Plan {
+    const masks = observables.map((o) => this.zMask(o));
+    const key = masks.join(',');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const cone = this.lightCone ? lightCone(this.raw, masks) : { ops: this.raw, masks };
+      plan = {
+        ops: this.lightCone ? this.fuse(cone.ops) : this.full,
+        masks: cone.masks,
+        simd: this.simd ? this.simdEngine().compile(cone.ops) : undefined,
+      };
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private simdEngine(): SimdEngine {
+    this.engine ??= new SimdEngine(this.dim);
+    return this.engine;
+  }
+
+  /** Runs sample b forward through `ops` into the internal buffers. */
+  private forward(b: number, angles: Float64Array, ops: Compiled[], prepare?: StatePreparation): void {
     const { re, im } = this;
     if (prepare) prepare(b, re, im);
     else {
@@ -187,7 +258,7 @@ export class BatchedCircuit {
     }
     const base = b * this.numAngles;
     const u = this.rotU;
-    for (const op of this.ops) {
+    for (const op of ops) {
       if (op.kind === K.chain) {
         chainMatrix(op, angles, base, u);
         applyU(re, im, this.dim, op.m1, u);
@@ -216,12 +287,13 @@ export class BatchedCircuit {
 
   /**
    * Calls `onState(b, re, im)` with each sample's final state (the buffers are reused: copy what
-   * you keep). Used by kernel models to compute each state once.
+   * you keep). Used by kernel models to compute each state once. Runs the full circuit in
+   * JavaScript (no observable, so no light cone).
    */
   states(p: BatchedRunParams, onState: (b: number, re: Float64Array, im: Float64Array) => void): void {
     this.checkRun(p);
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
+      this.forward(b, p.angles, this.full, p.prepare);
       onState(b, this.re, this.im);
     }
   }
@@ -229,11 +301,16 @@ export class BatchedCircuit {
   /** ⟨O_j⟩ for every sample and Z-string, B × observables, sample-major. */
   expectations(p: BatchedExpectationParams): Float64Array {
     this.checkRun(p);
-    const masks = p.observables.map((o) => this.zMask(o));
-    const out = new Float64Array(p.batchSize * masks.length);
+    const plan = this.plan(p.observables);
+    const nObs = plan.masks.length;
+    const out = new Float64Array(p.batchSize * nObs);
+    if (plan.simd) {
+      this.simdEngine().run(this, plan.simd, plan.masks, p, out);
+      return out;
+    }
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
-      zExpectations(this.re, this.im, masks, out, b * masks.length);
+      this.forward(b, p.angles, plan.ops, p.prepare);
+      zExpectations(this.re, this.im, 1, 0, 0, this.dim, plan.masks, this.wht, out, b * nObs);
     }
     return out;
   }
@@ -241,30 +318,33 @@ export class BatchedCircuit {
   /** Values and adjoint gradients of each sample's loss with respect to every angle slot. */
   valueAndGradient(p: BatchedGradientParams): BatchedGradientResult {
     this.checkRun(p);
-    const masks = p.observables.map((o) => this.zMask(o));
-    const nObs = masks.length;
+    const plan = this.plan(p.observables);
+    const nObs = plan.masks.length;
     const values = new Float64Array(p.batchSize * nObs);
     const grads = new Float64Array(p.batchSize * this.numAngles);
+    if (plan.simd) {
+      this.simdEngine().run(this, plan.simd, plan.masks, p, values, grads);
+      return { values, angleGradients: grads };
+    }
+    const masks = plan.masks;
     const cot = new Float64Array(nObs);
     const { re, im, lre, lim, dim } = this;
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
-      zExpectations(re, im, masks, values, b * nObs);
+      this.forward(b, p.angles, plan.ops, p.prepare);
+      zExpectations(re, im, 1, 0, 0, dim, masks, this.wht, values, b * nObs);
       cot.fill(0);
       p.cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
       // λ = (Σ_j c_j Z_j) φ, elementwise since Z-strings are diagonal.
+      const d = zDiagonal(masks, cot, this.wht);
       for (let k = 0; k < dim; k++) {
-        let d = 0;
-        for (let j = 0; j < nObs; j++)
-          d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
-        lre[k] = d * (re[k] as number);
-        lim[k] = d * (im[k] as number);
+        lre[k] = (d[k] as number) * (re[k] as number);
+        lim[k] = (d[k] as number) * (im[k] as number);
       }
       const base = b * this.numAngles;
-      for (let g = this.ops.length - 1; g >= 0; g--) {
-        const op = this.ops[g] as Compiled;
+      for (let g = plan.ops.length - 1; g >= 0; g--) {
+        const op = plan.ops[g] as Compiled;
         if (op.kind === K.chain) {
-          chainGradients(lre, lim, re, im, dim, op, p.angles, base, grads, this.rotU);
+          chainGradients(crossMatrix(lre, lim, re, im, dim, op.m1), op, p.angles, base, grads, this.rotU);
           // Undo the chain on both vectors with U† (chainGradients leaves U in rotU).
           daggerInto(this.rotU, this.rotW);
           applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
@@ -310,6 +390,20 @@ export class BatchedCircuit {
     return { values, angleGradients: grads };
   }
 
+  /**
+   * The elementary gates left after the light cone for these observables (all of them with
+   * `lightCone: false`): what one forward sweep applies.
+   */
+  activeGates(observables: ReadonlyArray<readonly number[]>): number {
+    const masks = observables.map((o) => this.zMask(o));
+    return this.lightCone ? lightCone(this.raw, masks).ops.length : this.raw.length;
+  }
+
+  /** @internal The scratch buffers the SIMD path borrows. */
+  scratch(): { re: Float64Array; im: Float64Array; wht: Float64Array } {
+    return { re: this.re, im: this.im, wht: this.wht };
+  }
+
   private zMask(wires: readonly number[]): number {
     let m = 0;
     for (const w of wires) {
@@ -322,13 +416,48 @@ export class BatchedCircuit {
   }
 }
 
-/** Replaces each run of two or more consecutive CZ gates by one pass over the indices it negates. */
-function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
+/**
+ * The gates that can change ⟨O_j⟩ for Z-strings O_j, and the Z-strings they then need. Walking
+ * back from the end: a trailing CNOT is folded into the Z-strings (CNOT·Z_t·CNOT = Z_c Z_t) and a
+ * diagonal gate (CZ, RZ, ZZ) commutes with them, while every later kept gate on its wires is
+ * diagonal too; any other gate is kept only if it touches the backward light cone (the wires of
+ * the Z-strings and of the gates kept after it), which it then joins.
+ */
+function lightCone(ops: readonly Compiled[], masks: readonly number[]): { ops: Compiled[]; masks: number[] } {
+  const out = masks.slice();
+  const kept: Compiled[] = [];
+  let cone = 0;
+  for (const m of out) cone |= m;
+  /** Wires with no kept non-diagonal gate after the current point. */
+  let clean = -1;
+  let tail = true;
+  for (let g = ops.length - 1; g >= 0; g--) {
+    const op = ops[g] as Compiled;
+    const wires = op.m1 | op.m2;
+    const diagonal = op.kind === K.cz || op.kind === K.rz || op.kind === K.zz;
+    if (tail && op.kind === K.cnot) {
+      for (let j = 0; j < out.length; j++) if ((out[j] as number) & op.m2) out[j] = (out[j] as number) ^ op.m1;
+      cone = 0;
+      for (const m of out) cone |= m;
+      continue;
+    }
+    if (diagonal && (wires & ~clean) === 0) continue;
+    tail = false;
+    if ((wires & cone) === 0) continue;
+    kept.push(op);
+    cone |= wires;
+    if (!diagonal) clean &= ~wires;
+  }
+  return { ops: kept.reverse(), masks: out };
+}
+
+/** Replaces each run of `minRun` or more consecutive CZ gates by one pass over the indices it negates. */
+function fuseCzRuns(ops: Compiled[], dim: number, minRun: number): Compiled[] {
   const out: Compiled[] = [];
   for (let i = 0; i < ops.length; ) {
     let j = i;
     while (j < ops.length && (ops[j] as Compiled).kind === K.cz) j++;
-    if (j - i < 2) {
+    if (j - i < minRun || j === i) {
       out.push(ops[i] as Compiled);
       i++;
       continue;
@@ -346,13 +475,13 @@ function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
   return out;
 }
 
-/** Replaces each run of two or more consecutive CNOTs by one permutation (gather) pass. */
-function fuseCnotRuns(ops: Compiled[], dim: number): Compiled[] {
+/** Replaces each run of `minRun` or more consecutive CNOTs by one permutation (gather) pass. */
+function fuseCnotRuns(ops: Compiled[], dim: number, minRun: number): Compiled[] {
   const out: Compiled[] = [];
   for (let i = 0; i < ops.length; ) {
     let j = i;
     while (j < ops.length && (ops[j] as Compiled).kind === K.cnot) j++;
-    if (j - i < 2) {
+    if (j - i < minRun || j === i) {
       out.push(ops[i] as Compiled);
       i++;
       continue;
@@ -397,16 +526,75 @@ function popParity(x: number): boolean {
   return parity(x) === 1;
 }
 
-function zExpectations(re: Float64Array, im: Float64Array, masks: number[], out: Float64Array, at: number): void {
-  for (let j = 0; j < masks.length; j++) {
-    const m = masks[j] as number;
-    let s = 0;
-    for (let k = 0; k < re.length; k++) {
-      const p = (re[k] as number) ** 2 + (im[k] as number) ** 2;
-      s += popParity(k & m) ? -p : p;
+/** In-place Walsh–Hadamard transform: x̂[m] = Σ_k x[k] (−1)^popcount(k & m). */
+function walshHadamard(x: Float64Array): void {
+  const dim = x.length;
+  for (let h = 1; h < dim; h *= 2) {
+    for (let i = 0; i < dim; i += 2 * h) {
+      for (let k = i; k < i + h; k++) {
+        const a = x[k] as number;
+        const b = x[k + h] as number;
+        x[k] = a + b;
+        x[k + h] = a - b;
+      }
     }
-    out[at + j] = s;
   }
+}
+
+/** Up to this many Z-strings are summed directly; more go through one Walsh–Hadamard transform. */
+const DIRECT_OBSERVABLES = 2;
+
+/**
+ * ⟨Z-string m_j⟩ of the state whose amplitude k is (re[reAt + stride·k], im[imAt + stride·k]),
+ * into out[at + j]. Many Z-strings at once: the probabilities' Walsh–Hadamard transform at m_j.
+ */
+function zExpectations(
+  re: Float64Array,
+  im: Float64Array,
+  stride: number,
+  reAt: number,
+  imAt: number,
+  dim: number,
+  masks: number[],
+  wht: Float64Array,
+  out: Float64Array,
+  at: number,
+): void {
+  if (masks.length <= DIRECT_OBSERVABLES) {
+    for (let j = 0; j < masks.length; j++) {
+      const m = masks[j] as number;
+      let s = 0;
+      for (let k = 0; k < dim; k++) {
+        const p = (re[reAt + stride * k] as number) ** 2 + (im[imAt + stride * k] as number) ** 2;
+        s += popParity(k & m) ? -p : p;
+      }
+      out[at + j] = s;
+    }
+    return;
+  }
+  for (let k = 0; k < dim; k++)
+    wht[k] = (re[reAt + stride * k] as number) ** 2 + (im[imAt + stride * k] as number) ** 2;
+  walshHadamard(wht);
+  for (let j = 0; j < masks.length; j++) out[at + j] = wht[masks[j] as number] as number;
+}
+
+/** The diagonal of Σ_j c_j Z-string(m_j), into (and returned as) `wht`. */
+function zDiagonal(masks: number[], cot: Float64Array, wht: Float64Array): Float64Array {
+  const dim = wht.length;
+  if (masks.length <= DIRECT_OBSERVABLES) {
+    for (let k = 0; k < dim; k++) {
+      let d = 0;
+      for (let j = 0; j < masks.length; j++)
+        d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
+      wht[k] = d;
+    }
+    return wht;
+  }
+  wht.fill(0);
+  for (let j = 0; j < masks.length; j++)
+    wht[masks[j] as number] = (wht[masks[j] as number] as number) + (cot[j] as number);
+  walshHadamard(wht);
+  return wht;
 }
 
 /** Applies one compiled gate with angle θ (ignored for fixed gates) in place. */
@@ -785,25 +973,19 @@ function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float6
 }
 
 /**
- * Adds the gradient of every angle in a chain given ψ (state after the chain) and λ: with the
- * cross matrix C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
+ * Adds the gradient of every angle in a chain given the cross matrix `cm` of λ and ψ (the state
+ * after the chain), C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
  * is Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ with A = V P_j V†, V the chain's gates after j. One pass over
  * the state whatever the chain's length. Leaves the chain's U in `u`.
  */
 function chainGradients(
-  lre: Float64Array,
-  lim: Float64Array,
-  re: Float64Array,
-  im: Float64Array,
-  dim: number,
+  cm: Float64Array,
   op: Compiled,
   angles: Float64Array,
   base: number,
   grads: Float64Array,
   u: Float64Array,
 ): void {
-  const m = op.m1;
-  const cm = crossMatrix(lre, lim, re, im, dim, m);
   const c00r = cm[0] as number;
   const c00i = cm[1] as number;
   const c01r = cm[2] as number;
@@ -993,6 +1175,222 @@ function applyU2(
       lim[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
       lre[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
       lim[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
+  }
+}
+
+// ————————————————————————————————————————— SIMD path (batched-kernels.wat)
+
+/** The WebAssembly JS API used here (typed locally: Node's types do not declare it). */
+interface BatchedWasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+interface BatchedKernels {
+  u1(re: number, im: number, dim: number, m: number, mat: number): void;
+  cross(lre: number, lim: number, re: number, im: number, dim: number, m: number, out: number): void;
+  flip(re: number, im: number, list: number, n: number): void;
+  gather(re: number, im: number, list: number, dim: number, tmp: number): void;
+}
+
+let batchedModule: object | null | undefined;
+
+/** The compiled batched kernels, or undefined where WebAssembly SIMD is missing. */
+function batchedKernels(): object | undefined {
+  if (batchedModule === undefined) {
+    try {
+      const api = (globalThis as unknown as { WebAssembly?: BatchedWasmApi }).WebAssembly;
+      if (!api) throw new Error('no WebAssembly');
+      batchedModule = new api.Module(Buffer.from(BATCHED_KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      batchedModule = null; // no WebAssembly SIMD here: the JavaScript path does the work
+    }
+  }
+  return batchedModule ?? undefined;
+}
+
+/** One step of the SIMD path: a single-qubit chain, a CZ run (flip list) or a CNOT run (gather). */
+type SimdOp =
+  | { readonly t: 0; readonly op: Compiled }
+  | { readonly t: 1; readonly list: number; readonly n: number }
+  | { readonly t: 2; readonly gather: number; readonly undo: number };
+
+const PAGE = 65536;
+
+/**
+ * Two samples per pass: lane l of every v128 is sample b + l. Owns a WebAssembly memory with the
+ * pair's ψ and λ (real and imaginary blocks), a scratch block, the per-lane gate matrix, the
+ * cross-matrix output and the plans' index lists.
+ */
+class SimdEngine {
+  private readonly k: BatchedKernels;
+  private readonly memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  private f64: Float64Array;
+  private readonly psiRe: number;
+  private readonly psiIm: number;
+  private readonly lamRe: number;
+  private readonly lamIm: number;
+  private readonly tmp: number;
+  private readonly mat: number;
+  private readonly out: number;
+  private top: number;
+  private readonly u = new Float64Array(8);
+  private readonly w = new Float64Array(8);
+  private readonly cm = new Float64Array(8);
+
+  constructor(private readonly dim: number) {
+    const api = (globalThis as unknown as { WebAssembly: BatchedWasmApi }).WebAssembly;
+    const block = 16 * dim;
+    this.psiRe = 0;
+    this.psiIm = block;
+    this.lamRe = 2 * block;
+    this.lamIm = 3 * block;
+    this.tmp = 4 * block;
+    this.mat = 5 * block;
+    this.out = this.mat + 128;
+    this.top = this.out + 128;
+    this.memory = new api.Memory({ initial: Math.ceil(this.top / PAGE) });
+    this.k = new api.Instance(batchedKernels() as object, { env: { memory: this.memory } }).exports as BatchedKernels;
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /** Writes an i32 list into the memory and returns its byte offset. */
+  private list(values: ArrayLike<number>): number {
+    const at = this.top;
+    const end = at + 4 * values.length;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.f64 = new Float64Array(this.memory.buffer);
+    }
+    new Int32Array(this.memory.buffer, at, values.length).set(values);
+    this.top = end + ((16 - (end % 16)) % 16);
+    return at;
+  }
+
+  /** Fuses ops for the SIMD path (every single-qubit gate in a chain; single CZs and CNOTs as runs). */
+  compile(ops: Compiled[]): SimdOp[] {
+    const fused = fuseCnotRuns(fuseCzRuns(fuseSingleQubitChains(ops), this.dim, 1), this.dim, 1);
+    const bytes = (a: Int32Array) => a.map((v) => 16 * v);
+    return fused.map((op): SimdOp => {
+      if (op.kind === K.chain) return { t: 0, op };
+      if (op.kind === K.czRun) {
+        const flip = op.flip as Int32Array;
+        return { t: 1, list: this.list(bytes(flip)), n: flip.length };
+      }
+      if (op.kind === K.cnotRun) {
+        return {
+          t: 2,
+          gather: this.list(bytes(op.gather as Int32Array)),
+          undo: this.list(bytes(op.undo as Int32Array)),
+        };
+      }
+      throw new Error(`internal: gate kind ${op.kind} has no SIMD kernel`);
+    });
+  }
+
+  /** Packs lane l's 2×2 matrix `u` into the per-lane matrix block. */
+  private pack(u: Float64Array, lane: number): void {
+    const f = this.f64;
+    const at = this.mat / 8 + lane;
+    for (let i = 0; i < 8; i++) f[at + 2 * i] = u[i] as number;
+  }
+
+  private apply(op: SimdOp, re: number, im: number, backward: boolean): void {
+    const { k, dim } = this;
+    if (op.t === 0) k.u1(re, im, dim, op.op.m1, this.mat);
+    else if (op.t === 1) k.flip(re, im, op.list, op.n);
+    else k.gather(re, im, backward ? op.undo : op.gather, dim, this.tmp);
+  }
+
+  /** Values (and, with `grads`, adjoint gradients) of every sample, two at a time. */
+  run(
+    c: BatchedCircuit,
+    ops: SimdOp[],
+    masks: number[],
+    p: BatchedExpectationParams | BatchedGradientParams,
+    values: Float64Array,
+    grads?: Float64Array,
+  ): void {
+    const { dim, u, w, cm } = this;
+    const na = c.numAngles;
+    const nObs = masks.length;
+    const angles = p.angles;
+    const scratch = c.scratch();
+    const cotangent = grads ? (p as BatchedGradientParams).cotangent : undefined;
+    const cot = new Float64Array(nObs);
+    for (let b0 = 0; b0 < p.batchSize; b0 += 2) {
+      const lanes = Math.min(2, p.batchSize - b0);
+      const f = this.f64;
+      const pr = this.psiRe / 8;
+      const pi = this.psiIm / 8;
+      // Initial states; an odd batch's spare lane repeats the last sample.
+      for (let l = 0; l < 2; l++) {
+        const b = b0 + Math.min(l, lanes - 1);
+        if (p.prepare) {
+          if (l < lanes) p.prepare(b, scratch.re, scratch.im);
+          for (let q = 0; q < dim; q++) {
+            f[pr + 2 * q + l] = scratch.re[q] as number;
+            f[pi + 2 * q + l] = scratch.im[q] as number;
+          }
+        } else {
+          for (let q = 0; q < dim; q++) {
+            f[pr + 2 * q + l] = 0;
+            f[pi + 2 * q + l] = 0;
+          }
+          f[pr + l] = 1;
+        }
+      }
+      for (const op of ops) {
+        if (op.t === 0)
+          for (let l = 0; l < 2; l++) {
+            chainMatrix(op.op, angles, (b0 + Math.min(l, lanes - 1)) * na, u);
+            this.pack(u, l);
+          }
+        this.apply(op, this.psiRe, this.psiIm, false);
+      }
+      for (let l = 0; l < lanes; l++)
+        zExpectations(f, f, 2, pr + l, pi + l, dim, masks, scratch.wht, values, (b0 + l) * nObs);
+      if (!grads || !cotangent) continue;
+      const lr = this.lamRe / 8;
+      const li = this.lamIm / 8;
+      for (let l = 0; l < 2; l++) {
+        if (l >= lanes) {
+          for (let q = 0; q < dim; q++) {
+            f[lr + 2 * q + l] = 0;
+            f[li + 2 * q + l] = 0;
+          }
+          continue;
+        }
+        const b = b0 + l;
+        cot.fill(0);
+        cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+        const d = zDiagonal(masks, cot, scratch.wht);
+        for (let q = 0; q < dim; q++) {
+          f[lr + 2 * q + l] = (d[q] as number) * (f[pr + 2 * q + l] as number);
+          f[li + 2 * q + l] = (d[q] as number) * (f[pi + 2 * q + l] as number);
+        }
+      }
+      for (let g = ops.length - 1; g >= 0; g--) {
+        const op = ops[g] as SimdOp;
+        if (op.t === 0) {
+          this.k.cross(this.lamRe, this.lamIm, this.psiRe, this.psiIm, dim, op.op.m1, this.out);
+          const o = this.out / 8;
+          for (let l = 0; l < 2; l++) {
+            const base = (b0 + Math.min(l, lanes - 1)) * na;
+            for (let i = 0; i < 8; i++) cm[i] = f[o + 2 * i + l] as number;
+            // The spare lane only needs its U (to undo the chain).
+            if (l < lanes) chainGradients(cm, op.op, angles, base, grads, u);
+            else chainMatrix(op.op, angles, base, u);
+            daggerInto(u, w);
+            this.pack(w, l);
+          }
+        }
+        this.apply(op, this.psiRe, this.psiIm, true);
+        this.apply(op, this.lamRe, this.lamIm, true);
+      }
     }
   }
 }

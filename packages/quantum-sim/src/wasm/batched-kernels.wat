@@ -1,0 +1,154 @@
+;; SIMD kernels for BatchedCircuit (batched-circuit.ts): two samples at once, one per f64x2 lane.
+;;
+;; A pair state of 2^n amplitudes is two blocks at byte offsets `re` and `im` of the imported
+;; memory: amplitude k of both samples is the v128 at re + 16·k (lane 0 = sample b, lane 1 =
+;; sample b + 1), its imaginary parts at im + 16·k. Every sample of the pair has its own gate
+;; matrix, so matrices are v128 too: a 2×2 complex matrix is 8 v128 at `mat`
+;; (u00 re, u00 im, u01 re, u01 im, u10 re, u10 im, u11 re, u11 im), each holding both lanes.
+;; Complex products then need no lane shuffles. `m` is the wire's bit (1 << (n − 1 − wire)) and
+;; `dim` = 2^n; all offsets are in bytes and unsigned.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; ψ ← U ψ on the wire with bit m: (x, y) ← (u00 x + u01 y, u10 x + u11 y) per lane.
+  (func (export "u1") (param $re i32) (param $im i32) (param $dim i32) (param $m i32) (param $mat i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
+    (local $xr v128) (local $xi v128) (local $yr v128) (local $yi v128)
+    (local $mb i32) (local $end i32) (local $o i32) (local $off i32) (local $stop i32)
+    (local $pk i32) (local $pj i32) (local $qk i32) (local $qj i32)
+    (local.set $a0 (v128.load offset=0 (local.get $mat)))
+    (local.set $a1 (v128.load offset=16 (local.get $mat)))
+    (local.set $b0 (v128.load offset=32 (local.get $mat)))
+    (local.set $b1 (v128.load offset=48 (local.get $mat)))
+    (local.set $c0 (v128.load offset=64 (local.get $mat)))
+    (local.set $c1 (v128.load offset=80 (local.get $mat)))
+    (local.set $d0 (v128.load offset=96 (local.get $mat)))
+    (local.set $d1 (v128.load offset=112 (local.get $mat)))
+    (local.set $mb (i32.shl (local.get $m) (i32.const 4)))
+    (local.set $end (i32.shl (local.get $dim) (i32.const 4)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $off (local.get $o))
+        (local.set $stop (i32.add (local.get $o) (local.get $mb)))
+        (loop $inner
+          (local.set $pk (i32.add (local.get $re) (local.get $off)))
+          (local.set $pj (i32.add (local.get $pk) (local.get $mb)))
+          (local.set $qk (i32.add (local.get $im) (local.get $off)))
+          (local.set $qj (i32.add (local.get $qk) (local.get $mb)))
+          (local.set $xr (v128.load (local.get $pk)))
+          (local.set $xi (v128.load (local.get $qk)))
+          (local.set $yr (v128.load (local.get $pj)))
+          (local.set $yi (v128.load (local.get $qj)))
+          ;; re' = a0 xr − a1 xi + b0 yr − b1 yi; im' = a0 xi + a1 xr + b0 yi + b1 yr
+          (v128.store (local.get $pk)
+            (f64x2.sub
+              (f64x2.add (f64x2.mul (local.get $a0) (local.get $xr)) (f64x2.mul (local.get $b0) (local.get $yr)))
+              (f64x2.add (f64x2.mul (local.get $a1) (local.get $xi)) (f64x2.mul (local.get $b1) (local.get $yi)))))
+          (v128.store (local.get $qk)
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a0) (local.get $xi)) (f64x2.mul (local.get $a1) (local.get $xr)))
+              (f64x2.add (f64x2.mul (local.get $b0) (local.get $yi)) (f64x2.mul (local.get $b1) (local.get $yr)))))
+          (v128.store (local.get $pj)
+            (f64x2.sub
+              (f64x2.add (f64x2.mul (local.get $c0) (local.get $xr)) (f64x2.mul (local.get $d0) (local.get $yr)))
+              (f64x2.add (f64x2.mul (local.get $c1) (local.get $xi)) (f64x2.mul (local.get $d1) (local.get $yi)))))
+          (v128.store (local.get $qj)
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $c0) (local.get $xi)) (f64x2.mul (local.get $c1) (local.get $xr)))
+              (f64x2.add (f64x2.mul (local.get $d0) (local.get $yi)) (f64x2.mul (local.get $d1) (local.get $yr)))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (br_if $inner (i32.lt_u (local.get $off) (local.get $stop))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $mb) (i32.const 1))))
+        (br $outer))))
+
+  ;; Cross matrix C_ab = Σ conj(λ_a) ψ_b over the amplitude pairs of the wire with bit m, per lane,
+  ;; written as 8 v128 at `out` (C00 re, C00 im, C01 re, C01 im, C10 re, C10 im, C11 re, C11 im).
+  (func (export "cross") (param $lre i32) (param $lim i32) (param $re i32) (param $im i32)
+    (param $dim i32) (param $m i32) (param $out i32)
+    (local $c00r v128) (local $c00i v128) (local $c01r v128) (local $c01i v128)
+    (local $c10r v128) (local $c10i v128) (local $c11r v128) (local $c11i v128)
+    (local $l0r v128) (local $l0i v128) (local $l1r v128) (local $l1i v128)
+    (local $p0r v128) (local $p0i v128) (local $p1r v128) (local $p1i v128)
+    (local $mb i32) (local $end i32) (local $o i32) (local $off i32) (local $stop i32)
+    (local.set $mb (i32.shl (local.get $m) (i32.const 4)))
+    (local.set $end (i32.shl (local.get $dim) (i32.const 4)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $off (local.get $o))
+        (local.set $stop (i32.add (local.get $o) (local.get $mb)))
+        (loop $inner
+          (local.set $l0r (v128.load (i32.add (local.get $lre) (local.get $off))))
+          (local.set $l0i (v128.load (i32.add (local.get $lim) (local.get $off))))
+          (local.set $l1r (v128.load (i32.add (i32.add (local.get $lre) (local.get $off)) (local.get $mb))))
+          (local.set $l1i (v128.load (i32.add (i32.add (local.get $lim) (local.get $off)) (local.get $mb))))
+          (local.set $p0r (v128.load (i32.add (local.get $re) (local.get $off))))
+          (local.set $p0i (v128.load (i32.add (local.get $im) (local.get $off))))
+          (local.set $p1r (v128.load (i32.add (i32.add (local.get $re) (local.get $off)) (local.get $mb))))
+          (local.set $p1i (v128.load (i32.add (i32.add (local.get $im) (local.get $off)) (local.get $mb))))
+          (local.set $c00r (f64x2.add (local.get $c00r)
+            (f64x2.add (f64x2.mul (local.get $l0r) (local.get $p0r)) (f64x2.mul (local.get $l0i) (local.get $p0i)))))
+          (local.set $c00i (f64x2.add (local.get $c00i)
+            (f64x2.sub (f64x2.mul (local.get $l0r) (local.get $p0i)) (f64x2.mul (local.get $l0i) (local.get $p0r)))))
+          (local.set $c01r (f64x2.add (local.get $c01r)
+            (f64x2.add (f64x2.mul (local.get $l0r) (local.get $p1r)) (f64x2.mul (local.get $l0i) (local.get $p1i)))))
+          (local.set $c01i (f64x2.add (local.get $c01i)
+            (f64x2.sub (f64x2.mul (local.get $l0r) (local.get $p1i)) (f64x2.mul (local.get $l0i) (local.get $p1r)))))
+          (local.set $c10r (f64x2.add (local.get $c10r)
+            (f64x2.add (f64x2.mul (local.get $l1r) (local.get $p0r)) (f64x2.mul (local.get $l1i) (local.get $p0i)))))
+          (local.set $c10i (f64x2.add (local.get $c10i)
+            (f64x2.sub (f64x2.mul (local.get $l1r) (local.get $p0i)) (f64x2.mul (local.get $l1i) (local.get $p0r)))))
+          (local.set $c11r (f64x2.add (local.get $c11r)
+            (f64x2.add (f64x2.mul (local.get $l1r) (local.get $p1r)) (f64x2.mul (local.get $l1i) (local.get $p1i)))))
+          (local.set $c11i (f64x2.add (local.get $c11i)
+            (f64x2.sub (f64x2.mul (local.get $l1r) (local.get $p1i)) (f64x2.mul (local.get $l1i) (local.get $p1r)))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (br_if $inner (i32.lt_u (local.get $off) (local.get $stop))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $mb) (i32.const 1))))
+        (br $outer)))
+    (v128.store offset=0 (local.get $out) (local.get $c00r))
+    (v128.store offset=16 (local.get $out) (local.get $c00i))
+    (v128.store offset=32 (local.get $out) (local.get $c01r))
+    (v128.store offset=48 (local.get $out) (local.get $c01i))
+    (v128.store offset=64 (local.get $out) (local.get $c10r))
+    (v128.store offset=80 (local.get $out) (local.get $c10i))
+    (v128.store offset=96 (local.get $out) (local.get $c11r))
+    (v128.store offset=112 (local.get $out) (local.get $c11i)))
+
+  ;; Negates the amplitudes (both lanes) at the `n` byte offsets (i32) listed at `list`: a run of CZs.
+  (func (export "flip") (param $re i32) (param $im i32) (param $list i32) (param $n i32)
+    (local $end i32) (local $off i32)
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (local.set $off (i32.load (local.get $list)))
+        (v128.store (i32.add (local.get $re) (local.get $off))
+          (f64x2.neg (v128.load (i32.add (local.get $re) (local.get $off)))))
+        (v128.store (i32.add (local.get $im) (local.get $off))
+          (f64x2.neg (v128.load (i32.add (local.get $im) (local.get $off)))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $l))))
+
+  ;; out[j] = in[g[j]] on one block of `dim` v128, through the scratch block `tmp`; `list` holds
+  ;; the byte offsets 16·g[j] (i32): a run of CNOTs as one permutation.
+  (func $gather1 (param $blk i32) (param $list i32) (param $dim i32) (param $tmp i32)
+    (local $end i32) (local $dst i32)
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $dim) (i32.const 2))))
+    (local.set $dst (local.get $tmp))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (v128.store (local.get $dst) (v128.load (i32.add (local.get $blk) (i32.load (local.get $list)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $l)))
+    (memory.copy (local.get $blk) (local.get $tmp) (i32.shl (local.get $dim) (i32.const 4))))
+
+  (func (export "gather") (param $re i32) (param $im i32) (param $list i32) (param $dim i32) (param $tmp i32)
+    (call $gather1 (local.get $re) (local.get $list) (local.get $dim) (local.get $tmp))
+    (call $gather1 (local.get $im) (local.get $list) (local.get $dim) (local.get $tmp))))
