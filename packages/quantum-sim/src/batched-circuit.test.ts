@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { assembleBatchedKernels } from '../scripts/build-wasm.js';
 import { BatchedCircuit, type BatchedGate } from './batched-circuit.js';
+import { BATCHED_KERNELS_WASM_BASE64 } from './wasm/batched-kernels-wasm.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -247,6 +249,10 @@ describe('BatchedCircuit', () => {
   });
 
   describe('SIMD path (two samples per lane) and light cone', () => {
+    it('the generated WebAssembly module matches batched-kernels.wat', async () => {
+      expect(await assembleBatchedKernels()).toBe(BATCHED_KERNELS_WASM_BASE64);
+    });
+
     /** A random circuit of the gates the SIMD path takes, with shared slots, on n qubits. */
     function randomCircuit(seed: number, n: number, length: number): { gates: BatchedGate[]; slots: number } {
       const rnd = lcg(seed);
@@ -282,7 +288,7 @@ describe('BatchedCircuit', () => {
         [4, 8, 6],
       ] as const) {
         const { gates } = randomCircuit(seed, n, 12 * n);
-        const simd = new BatchedCircuit(n, gates);
+        const simd = new BatchedCircuit(n, gates, { wasm: true });
         const js = new BatchedCircuit(n, gates, { wasm: false });
         expect(simd.simd, 'WebAssembly SIMD is available on Node 20').toBe(true);
         expect(js.simd).toBe(false);
@@ -322,7 +328,7 @@ describe('BatchedCircuit', () => {
     it('SIMD gradients match central finite differences', () => {
       const n = 4;
       const { gates } = randomCircuit(9, n, 40);
-      const c = new BatchedCircuit(n, gates);
+      const c = new BatchedCircuit(n, gates, { wasm: true });
       expect(c.simd).toBe(true);
       const B = 3;
       const rnd = lcg(19);
@@ -353,6 +359,8 @@ describe('BatchedCircuit', () => {
         { gate: 'rot', wire: 4, angles: [slot, slot + 1, slot + 2] },
       );
       slot += 3;
+      expect(new BatchedCircuit(n, gates).simd, 'SIMD by default from 6 qubits').toBe(true);
+      expect(new BatchedCircuit(3, [{ gate: 'h', wire: 0 }]).simd).toBe(false);
       for (const wasm of [true, false]) {
         const cone = new BatchedCircuit(n, gates, { wasm });
         const full = new BatchedCircuit(n, gates, { wasm, lightCone: false });

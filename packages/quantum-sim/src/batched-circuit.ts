@@ -111,8 +111,10 @@ export interface BatchedCircuitOptions {
    */
   readonly fuseChains?: boolean;
   /**
-   * Use the WebAssembly SIMD kernels (two samples per f64x2 lane) when available (default true);
-   * false forces plain JavaScript. Circuits with ZZ/XX/YY gates, or above
+   * Use the WebAssembly SIMD kernels (two samples per f64x2 lane) when available: true whenever
+   * the circuit allows, false forces plain JavaScript, and the default from
+   * {@link BATCHED_SIMD_MIN_QUBITS} qubits on (below, a pass is too short to repay the per-gate
+   * work of packing two samples' matrices). Circuits with ZZ/XX/YY gates, or above
    * {@link BATCHED_SIMD_MAX_QUBITS} qubits, always run in JavaScript.
    */
   readonly wasm?: boolean;
@@ -123,6 +125,9 @@ export interface BatchedCircuitOptions {
    */
   readonly lightCone?: boolean;
 }
+
+/** Fewest qubits the SIMD path takes by default (measured: `--only batched` in the bench). */
+export const BATCHED_SIMD_MIN_QUBITS = 6;
 
 /** Most qubits the SIMD path takes (its buffers: five blocks of 2^n × 16 bytes). */
 export const BATCHED_SIMD_MAX_QUBITS = 20;
@@ -208,7 +213,7 @@ export class BatchedCircuit {
     this.full = this.fuse(this.raw);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
     this.simd =
-      (options.wasm ?? true) &&
+      (options.wasm ?? numQubits >= BATCHED_SIMD_MIN_QUBITS) &&
       numQubits <= BATCHED_SIMD_MAX_QUBITS &&
       this.raw.every((op) => op.kind !== K.zz && op.kind !== K.xx && op.kind !== K.yy) &&
       batchedKernels() !== undefined;
@@ -354,21 +359,8 @@ export class BatchedCircuit {
           const phi = p.angles[base + op.slot] as number;
           const th = p.angles[base + op.slot2] as number;
           const om = p.angles[base + op.slot3] as number;
-          rotGradients(
-            lre,
-            lim,
-            re,
-            im,
-            dim,
-            op.m1,
-            phi,
-            th,
-            om,
-            grads,
-            base + op.slot,
-            base + op.slot2,
-            base + op.slot3,
-          );
+          const cm = crossMatrix(lre, lim, re, im, dim, op.m1);
+          rotGradients(cm, th, om, grads, base + op.slot, base + op.slot2, base + op.slot3);
           // Undo the gate on both vectors: U† = Rot(−ω, −θ, −φ).
           rotMatrix(-om, -th, -phi, this.rotW);
           applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
@@ -958,10 +950,28 @@ const PAULI: Float64Array[] = [
   Float64Array.of(1, 0, 0, 0, 0, 0, -1, 0), // Z
 ];
 
+/** A chain that is one Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ): closed forms instead of products. */
+function isRotChain(kinds: Int8Array, slots: Int32Array): boolean {
+  return (
+    kinds.length === 3 &&
+    kinds[0] === 3 &&
+    kinds[1] === 2 &&
+    kinds[2] === 3 &&
+    (slots[0] as number) >= 0 &&
+    (slots[1] as number) >= 0 &&
+    (slots[2] as number) >= 0
+  );
+}
+
 /** U = G_k ⋯ G_1 of a chain, into u. */
 function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float64Array): void {
   const kinds = op.chainKinds as Int8Array;
   const slots = op.chainSlots as Int32Array;
+  if (isRotChain(kinds, slots)) {
+    const phi = angles[base + (slots[0] as number)] as number;
+    rotMatrix(phi, angles[base + (slots[1] as number)] as number, angles[base + (slots[2] as number)] as number, u);
+    return;
+  }
   u.fill(0);
   u[0] = 1;
   u[6] = 1;
@@ -996,6 +1006,21 @@ function chainGradients(
   const c11i = cm[7] as number;
   const kinds = op.chainKinds as Int8Array;
   const slots = op.chainSlots as Int32Array;
+  if (isRotChain(kinds, slots)) {
+    const th = angles[base + (slots[1] as number)] as number;
+    const om = angles[base + (slots[2] as number)] as number;
+    rotGradients(
+      cm,
+      th,
+      om,
+      grads,
+      base + (slots[0] as number),
+      base + (slots[1] as number),
+      base + (slots[2] as number),
+    );
+    rotMatrix(angles[base + (slots[0] as number)] as number, th, om, u);
+    return;
+  }
   chainV.fill(0);
   chainV[0] = 1;
   chainV[6] = 1;
@@ -1048,18 +1073,12 @@ function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): 
 }
 
 /**
- * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) given ψ (state after the gate) and λ: with the cross
- * matrix C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire, each gradient is
+ * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) (∂/∂φ does not depend on φ) given the cross matrix
+ * C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire (ψ the state after the gate): each is
  * Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ for the generator A of that angle moved to the gate's output.
  */
 function rotGradients(
-  lre: Float64Array,
-  lim: Float64Array,
-  re: Float64Array,
-  im: Float64Array,
-  dim: number,
-  m: number,
-  phi: number,
+  cm: Float64Array,
   theta: number,
   omega: number,
   grads: Float64Array,
@@ -1068,7 +1087,6 @@ function rotGradients(
   gOmega: number,
 ): void {
   // C_ab real/imag, a = λ component, b = ψ component.
-  const cm = crossMatrix(lre, lim, re, im, dim, m);
   const c00i = cm[1] as number;
   const c01r = cm[2] as number;
   const c01i = cm[3] as number;
@@ -1081,7 +1099,6 @@ function rotGradients(
   const sw = Math.sin(omega);
   const ct = Math.cos(theta);
   const st = Math.sin(theta);
-  void phi;
   grads[gOmega] = (grads[gOmega] as number) + c00i - c11i;
   grads[gTheta] = (grads[gTheta] as number) - sw * (c01i + c10i) + cw * (c10r - c01r);
   grads[gPhi] = (grads[gPhi] as number) + ct * (c00i - c11i) + st * (cw * (c01i + c10i) + sw * (c10r - c01r));
@@ -1190,7 +1207,11 @@ interface BatchedWasmApi {
 
 interface BatchedKernels {
   u1(re: number, im: number, dim: number, m: number, mat: number): void;
-  cross(lre: number, lim: number, re: number, im: number, dim: number, m: number, out: number): void;
+  adj(lre: number, lim: number, re: number, im: number, dim: number, m: number, mat: number, out: number): void;
+  wht(x: number, dim: number): void;
+  probs(re: number, im: number, dst: number, dim: number): void;
+  diag(d: number, re: number, im: number, lre: number, lim: number, dim: number): void;
+  put(sre: number, sim: number, re: number, im: number, dim: number, lane: number): void;
   flip(re: number, im: number, list: number, n: number): void;
   gather(re: number, im: number, list: number, dim: number, tmp: number): void;
 }
@@ -1233,6 +1254,11 @@ class SimdEngine {
   private readonly lamRe: number;
   private readonly lamIm: number;
   private readonly tmp: number;
+  /** One sample's state as a StatePreparation writes it (dim f64 each). */
+  private readonly sre: number;
+  private readonly sim: number;
+  private prepRe: Float64Array;
+  private prepIm: Float64Array;
   private readonly mat: number;
   private readonly out: number;
   private top: number;
@@ -1248,12 +1274,16 @@ class SimdEngine {
     this.lamRe = 2 * block;
     this.lamIm = 3 * block;
     this.tmp = 4 * block;
-    this.mat = 5 * block;
+    this.sre = 5 * block;
+    this.sim = this.sre + 8 * dim;
+    this.mat = this.sim + 8 * dim;
     this.out = this.mat + 128;
     this.top = this.out + 128;
     this.memory = new api.Memory({ initial: Math.ceil(this.top / PAGE) });
     this.k = new api.Instance(batchedKernels() as object, { env: { memory: this.memory } }).exports as BatchedKernels;
     this.f64 = new Float64Array(this.memory.buffer);
+    this.prepRe = new Float64Array(this.memory.buffer, this.sre, dim);
+    this.prepIm = new Float64Array(this.memory.buffer, this.sim, dim);
   }
 
   /** Writes an i32 list into the memory and returns its byte offset. */
@@ -1264,6 +1294,8 @@ class SimdEngine {
     if (end > have) {
       this.memory.grow(Math.ceil((end - have) / PAGE));
       this.f64 = new Float64Array(this.memory.buffer);
+      this.prepRe = new Float64Array(this.memory.buffer, this.sre, this.dim);
+      this.prepIm = new Float64Array(this.memory.buffer, this.sim, this.dim);
     }
     new Int32Array(this.memory.buffer, at, values.length).set(values);
     this.top = end + ((16 - (end % 16)) % 16);
@@ -1314,82 +1346,80 @@ class SimdEngine {
     values: Float64Array,
     grads?: Float64Array,
   ): void {
-    const { dim, u, w, cm } = this;
+    const { dim, k, u, w, cm } = this;
     const na = c.numAngles;
     const nObs = masks.length;
     const angles = p.angles;
-    const scratch = c.scratch();
     const cotangent = grads ? (p as BatchedGradientParams).cotangent : undefined;
     const cot = new Float64Array(nObs);
+    const dummy = new Float64Array(8);
+    /** Each chain's U per lane from the forward sweep, reused backward. */
+    const us = new Float64Array(ops.length * 16);
+    const pr = this.psiRe / 8;
+    const t = this.tmp / 8;
+    const o = this.out / 8;
     for (let b0 = 0; b0 < p.batchSize; b0 += 2) {
       const lanes = Math.min(2, p.batchSize - b0);
       const f = this.f64;
-      const pr = this.psiRe / 8;
-      const pi = this.psiIm / 8;
       // Initial states; an odd batch's spare lane repeats the last sample.
-      for (let l = 0; l < 2; l++) {
-        const b = b0 + Math.min(l, lanes - 1);
-        if (p.prepare) {
-          if (l < lanes) p.prepare(b, scratch.re, scratch.im);
-          for (let q = 0; q < dim; q++) {
-            f[pr + 2 * q + l] = scratch.re[q] as number;
-            f[pi + 2 * q + l] = scratch.im[q] as number;
-          }
-        } else {
-          for (let q = 0; q < dim; q++) {
-            f[pr + 2 * q + l] = 0;
-            f[pi + 2 * q + l] = 0;
-          }
-          f[pr + l] = 1;
+      if (p.prepare) {
+        for (let l = 0; l < 2; l++) {
+          if (l < lanes) p.prepare(b0 + l, this.prepRe, this.prepIm);
+          k.put(this.sre, this.sim, this.psiRe, this.psiIm, dim, l);
         }
+      } else {
+        f.fill(0, pr, pr + 4 * dim);
+        f[pr] = 1;
+        f[pr + 1] = 1;
       }
-      for (const op of ops) {
+      for (let g = 0; g < ops.length; g++) {
+        const op = ops[g] as SimdOp;
         if (op.t === 0)
           for (let l = 0; l < 2; l++) {
             chainMatrix(op.op, angles, (b0 + Math.min(l, lanes - 1)) * na, u);
+            us.set(u, 16 * g + 8 * l);
             this.pack(u, l);
           }
         this.apply(op, this.psiRe, this.psiIm, false);
       }
+      k.probs(this.psiRe, this.psiIm, this.tmp, dim);
+      k.wht(this.tmp, dim);
       for (let l = 0; l < lanes; l++)
-        zExpectations(f, f, 2, pr + l, pi + l, dim, masks, scratch.wht, values, (b0 + l) * nObs);
+        for (let j = 0; j < nObs; j++) values[(b0 + l) * nObs + j] = f[t + 2 * (masks[j] as number) + l] as number;
       if (!grads || !cotangent) continue;
-      const lr = this.lamRe / 8;
-      const li = this.lamIm / 8;
-      for (let l = 0; l < 2; l++) {
-        if (l >= lanes) {
-          for (let q = 0; q < dim; q++) {
-            f[lr + 2 * q + l] = 0;
-            f[li + 2 * q + l] = 0;
-          }
-          continue;
-        }
+      // λ = (Σ_j c_j Z_j) ψ per lane: the diagonal is the transform of the c_j placed at m_j.
+      f.fill(0, t, t + 2 * dim);
+      for (let l = 0; l < lanes; l++) {
         const b = b0 + l;
         cot.fill(0);
         cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
-        const d = zDiagonal(masks, cot, scratch.wht);
-        for (let q = 0; q < dim; q++) {
-          f[lr + 2 * q + l] = (d[q] as number) * (f[pr + 2 * q + l] as number);
-          f[li + 2 * q + l] = (d[q] as number) * (f[pi + 2 * q + l] as number);
+        for (let j = 0; j < nObs; j++) {
+          const at = t + 2 * (masks[j] as number) + l;
+          f[at] = (f[at] as number) + (cot[j] as number);
         }
       }
+      k.wht(this.tmp, dim);
+      k.diag(this.tmp, this.psiRe, this.psiIm, this.lamRe, this.lamIm, dim);
       for (let g = ops.length - 1; g >= 0; g--) {
         const op = ops[g] as SimdOp;
-        if (op.t === 0) {
-          this.k.cross(this.lamRe, this.lamIm, this.psiRe, this.psiIm, dim, op.op.m1, this.out);
-          const o = this.out / 8;
-          for (let l = 0; l < 2; l++) {
-            const base = (b0 + Math.min(l, lanes - 1)) * na;
-            for (let i = 0; i < 8; i++) cm[i] = f[o + 2 * i + l] as number;
-            // The spare lane only needs its U (to undo the chain).
-            if (l < lanes) chainGradients(cm, op.op, angles, base, grads, u);
-            else chainMatrix(op.op, angles, base, u);
-            daggerInto(u, w);
-            this.pack(w, l);
-          }
+        if (op.t !== 0) {
+          this.apply(op, this.psiRe, this.psiIm, true);
+          this.apply(op, this.lamRe, this.lamIm, true);
+          continue;
         }
-        this.apply(op, this.psiRe, this.psiIm, true);
-        this.apply(op, this.lamRe, this.lamIm, true);
+        for (let l = 0; l < 2; l++) {
+          daggerInto(us.subarray(16 * g + 8 * l, 16 * g + 8 * l + 8), w);
+          this.pack(w, l);
+        }
+        // Cross matrix of ψ (after the chain) and λ, and both undone with U†, in one sweep.
+        k.adj(this.lamRe, this.lamIm, this.psiRe, this.psiIm, dim, op.op.m1, this.mat, this.out);
+        for (let l = 0; l < lanes; l++) {
+          // The reduced cross matrix (see adj in batched-kernels.wat): Re C00 and Re C11 enter
+          // no gradient, and Im C00 − Im C11 stands in for Im C00 with Im C11 = 0.
+          cm[1] = f[o + l] as number;
+          for (let i = 2; i < 6; i++) cm[i] = f[o + 2 * (i - 1) + l] as number;
+          chainGradients(cm, op.op, angles, (b0 + l) * na, grads, dummy);
+        }
       }
     }
   }
