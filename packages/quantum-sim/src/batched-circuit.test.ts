@@ -378,6 +378,40 @@ describe('BatchedCircuit', () => {
             expect(Math.abs((a.angleGradients[i] as number) - (b.angleGradients[i] as number))).toBeLessThan(1e-12);
         }
       }
+      // One-qubit gates then a CNOT ring (the dressed circuit's shape): the cone folds the ring
+      // into the Z-strings and leaves a product state, which runs wire by wire.
+      const rnd = lcg(44);
+      const prod: BatchedGate[] = [];
+      let ps = 0;
+      for (let q = 0; q < n; q++) prod.push({ gate: 'h', wire: q }, { gate: 'ry', wire: q, angle: ps++ });
+      for (let q = 0; q < n; q++) {
+        prod.push({ gate: 'rot', wire: q, angles: [ps, ps + 1, ps + 2] }, { gate: 'rx', wire: q, angle: q });
+        ps += 3;
+      }
+      for (let q = 0; q < n; q++) prod.push({ gate: 'cnot', control: q, target: (q + 1) % n });
+      const observables = Array.from({ length: n }, (_, q) => [q]);
+      const product = new BatchedCircuit(n, prod);
+      expect(product.activeGates(observables)).toBe(4 * n);
+      expect(product.pathFor(observables)).toBe('product');
+      expect(product.pathFor(observables, true)).toBe('simd');
+      expect(new BatchedCircuit(n, prod, { lightCone: false }).pathFor(observables)).toBe('simd');
+      expect(new BatchedCircuit(n, prod, { wasm: false, lightCone: false }).pathFor(observables)).toBe('js');
+      const B = 3;
+      const pa = Float64Array.from({ length: B * product.numAngles }, () => (rnd() - 0.5) * 6);
+      const a = product.valueAndGradient({ batchSize: B, angles: pa, observables, cotangent });
+      for (const wasm of [true, false]) {
+        const b = new BatchedCircuit(n, prod, { wasm, lightCone: false }).valueAndGradient({
+          batchSize: B,
+          angles: pa,
+          observables,
+          cotangent,
+        });
+        for (let i = 0; i < a.values.length; i++)
+          expect(Math.abs((a.values[i] as number) - (b.values[i] as number))).toBeLessThan(1e-12);
+        for (let i = 0; i < a.angleGradients.length; i++)
+          expect(Math.abs((a.angleGradients[i] as number) - (b.angleGradients[i] as number))).toBeLessThan(1e-12);
+      }
+      expect(a.angleGradients.some((g) => Math.abs(g) > 0.01)).toBe(true);
       // Z on wire 0 after H on wire 1 alone: the cone keeps nothing but the gate on wire 0.
       const two = new BatchedCircuit(2, [
         { gate: 'rx', wire: 0, angle: 0 },

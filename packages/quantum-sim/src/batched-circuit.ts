@@ -140,6 +140,11 @@ interface Plan {
   readonly masks: number[];
   /** The SIMD path's ops, when it takes this plan. */
   readonly simd?: SimdOp[];
+  /**
+   * When every gate left is a one-qubit gate: one chain per wire, and for each Z-string the
+   * indices of the chains on its wires. Without a prepared state each wire then evolves alone.
+   */
+  readonly product?: { readonly chains: Compiled[]; readonly terms: number[][] };
 }
 
 export class BatchedCircuit {
@@ -237,10 +242,19 @@ export class BatchedCircuit {
     let plan = this.plans.get(key);
     if (!plan) {
       const cone = this.lightCone ? lightCone(this.raw, masks) : { ops: this.raw, masks };
+      const single = cone.ops.every((op) => op.m2 === 0);
+      const chains = single ? fuseSingleQubitChains(cone.ops) : [];
       plan = {
         ops: this.lightCone ? this.fuse(cone.ops) : this.full,
         masks: cone.masks,
         simd: this.simd ? this.simdEngine().compile(cone.ops) : undefined,
+        product:
+          single && this.lightCone
+            ? {
+                chains,
+                terms: cone.masks.map((m) => chains.flatMap((c, i) => ((c.m1 & m) !== 0 ? [i] : []))),
+              }
+            : undefined,
       };
       this.plans.set(key, plan);
     }
@@ -309,6 +323,10 @@ export class BatchedCircuit {
     const plan = this.plan(p.observables);
     const nObs = plan.masks.length;
     const out = new Float64Array(p.batchSize * nObs);
+    if (plan.product && !p.prepare) {
+      productRun(plan.product, this.numAngles, p, out);
+      return out;
+    }
     if (plan.simd) {
       this.simdEngine().run(this, plan.simd, plan.masks, p, out);
       return out;
@@ -327,6 +345,10 @@ export class BatchedCircuit {
     const nObs = plan.masks.length;
     const values = new Float64Array(p.batchSize * nObs);
     const grads = new Float64Array(p.batchSize * this.numAngles);
+    if (plan.product && !p.prepare) {
+      productRun(plan.product, this.numAngles, p, values, grads);
+      return { values, angleGradients: grads };
+    }
     if (plan.simd) {
       this.simdEngine().run(this, plan.simd, plan.masks, p, values, grads);
       return { values, angleGradients: grads };
@@ -391,6 +413,16 @@ export class BatchedCircuit {
     return this.lightCone ? lightCone(this.raw, masks).ops.length : this.raw.length;
   }
 
+  /**
+   * Which path evaluates these observables: `product` (only one-qubit gates left after the light
+   * cone and no prepared state: wire by wire), `simd` (the WebAssembly kernels) or `js`.
+   */
+  pathFor(observables: ReadonlyArray<readonly number[]>, prepared = false): 'product' | 'simd' | 'js' {
+    const plan = this.plan(observables);
+    if (plan.product && !prepared) return 'product';
+    return plan.simd ? 'simd' : 'js';
+  }
+
   /** @internal The scratch buffers the SIMD path borrows. */
   scratch(): { re: Float64Array; im: Float64Array; wht: Float64Array } {
     return { re: this.re, im: this.im, wht: this.wht };
@@ -405,6 +437,75 @@ export class BatchedCircuit {
       m ^= 1 << (this.numQubits - 1 - w);
     }
     return m;
+  }
+}
+
+/**
+ * A product state: every gate is a one-qubit gate and the start is |0…0⟩, so wire w ends in
+ * U_w|0⟩ and a Z-string's value is the product of its wires' ⟨Z_w⟩. Gradients by the product rule:
+ * wire w's chain sees the observable g_w Z with g_w = Σ_j c_j Π_{w' ∈ j, w' ≠ w} ⟨Z_w'⟩, and its
+ * angles' gradients come from the 2×2 cross matrix of λ = g_w Z ψ_w and ψ_w, as in the full sweep.
+ */
+function productRun(
+  product: { readonly chains: Compiled[]; readonly terms: number[][] },
+  numAngles: number,
+  p: BatchedExpectationParams | BatchedGradientParams,
+  values: Float64Array,
+  grads?: Float64Array,
+): void {
+  const { chains, terms } = product;
+  const nObs = terms.length;
+  const z = new Float64Array(chains.length);
+  const psi = new Float64Array(4 * chains.length);
+  const u = new Float64Array(8);
+  const cm = new Float64Array(8);
+  const cot = new Float64Array(nObs);
+  const cotangent = grads ? (p as BatchedGradientParams).cotangent : undefined;
+  for (let b = 0; b < p.batchSize; b++) {
+    const base = b * numAngles;
+    for (let c = 0; c < chains.length; c++) {
+      chainMatrix(chains[c] as Compiled, p.angles, base, u);
+      // U|0⟩ is U's first column.
+      psi.set([u[0] as number, u[1] as number, u[4] as number, u[5] as number], 4 * c);
+      z[c] = (u[0] as number) ** 2 + (u[1] as number) ** 2 - (u[4] as number) ** 2 - (u[5] as number) ** 2;
+    }
+    for (let j = 0; j < nObs; j++) {
+      let v = 1;
+      for (const c of terms[j] as number[]) v *= z[c] as number;
+      values[b * nObs + j] = v;
+    }
+    if (!grads || !cotangent) continue;
+    cot.fill(0);
+    cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+    for (let c = 0; c < chains.length; c++) {
+      let g = 0;
+      for (let j = 0; j < nObs; j++) {
+        const t = terms[j] as number[];
+        if (!t.includes(c)) continue;
+        let rest = cot[j] as number;
+        for (const c2 of t) if (c2 !== c) rest *= z[c2] as number;
+        g += rest;
+      }
+      if (g === 0) continue;
+      const p0r = psi[4 * c] as number;
+      const p0i = psi[4 * c + 1] as number;
+      const p1r = psi[4 * c + 2] as number;
+      const p1i = psi[4 * c + 3] as number;
+      // λ = g Z ψ = (g ψ0, −g ψ1); C_ab = conj(λ_a) ψ_b.
+      const l0r = g * p0r;
+      const l0i = g * p0i;
+      const l1r = -g * p1r;
+      const l1i = -g * p1i;
+      cm[0] = l0r * p0r + l0i * p0i;
+      cm[1] = l0r * p0i - l0i * p0r;
+      cm[2] = l0r * p1r + l0i * p1i;
+      cm[3] = l0r * p1i - l0i * p1r;
+      cm[4] = l1r * p0r + l1i * p0i;
+      cm[5] = l1r * p0i - l1i * p0r;
+      cm[6] = l1r * p1r + l1i * p1i;
+      cm[7] = l1r * p1i - l1i * p1r;
+      chainGradients(cm, chains[c] as Compiled, p.angles, base, grads, u);
+    }
   }
 }
 

@@ -103,25 +103,16 @@
   ;; ψ ← W ψ and λ ← W λ with W = U† at `mat`. A gradient is Im Σ_ab A_ab C_ab for a Hermitian
   ;; traceless A (real diagonal, A_11 = −A_00), so only Im C00 − Im C11, C01 and C10 are needed:
   ;; written as 5 v128 at `out` (Im C00 − Im C11, C01 re, C01 im, C10 re, C10 im). Fewer
-  ;; accumulators leave more of the 16 vector registers to the matrix.
+  ;; accumulators, and the matrix read from memory (L1) at each use, keep the loop within the 16
+  ;; vector registers of x64.
   (func (export "adj") (param $lre i32) (param $lim i32) (param $re i32) (param $im i32)
     (param $dim i32) (param $m i32) (param $mat i32) (param $out i32)
-    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
-    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
     (local $c00i v128) (local $c01r v128) (local $c01i v128)
     (local $c10r v128) (local $c10i v128)
     (local $l0r v128) (local $l0i v128) (local $l1r v128) (local $l1i v128)
     (local $p0r v128) (local $p0i v128) (local $p1r v128) (local $p1i v128)
     (local $mb i32) (local $end i32) (local $o i32) (local $off i32) (local $stop i32)
     (local $x i32) (local $y i32) (local $u i32) (local $v i32)
-    (local.set $a0 (v128.load offset=0 (local.get $mat)))
-    (local.set $a1 (v128.load offset=16 (local.get $mat)))
-    (local.set $b0 (v128.load offset=32 (local.get $mat)))
-    (local.set $b1 (v128.load offset=48 (local.get $mat)))
-    (local.set $c0 (v128.load offset=64 (local.get $mat)))
-    (local.set $c1 (v128.load offset=80 (local.get $mat)))
-    (local.set $d0 (v128.load offset=96 (local.get $mat)))
-    (local.set $d1 (v128.load offset=112 (local.get $mat)))
     (local.set $mb (i32.shl (local.get $m) (i32.const 4)))
     (local.set $end (i32.shl (local.get $dim) (i32.const 4)))
     (local.set $o (i32.const 0))
@@ -158,37 +149,37 @@
           ;; ψ ← W ψ
           (v128.store (local.get $u)
             (f64x2.sub
-              (f64x2.add (f64x2.mul (local.get $a0) (local.get $p0r)) (f64x2.mul (local.get $b0) (local.get $p1r)))
-              (f64x2.add (f64x2.mul (local.get $a1) (local.get $p0i)) (f64x2.mul (local.get $b1) (local.get $p1i)))))
+              (f64x2.add (f64x2.mul (v128.load offset=0 (local.get $mat)) (local.get $p0r)) (f64x2.mul (v128.load offset=32 (local.get $mat)) (local.get $p1r)))
+              (f64x2.add (f64x2.mul (v128.load offset=16 (local.get $mat)) (local.get $p0i)) (f64x2.mul (v128.load offset=48 (local.get $mat)) (local.get $p1i)))))
           (v128.store (local.get $v)
             (f64x2.add
-              (f64x2.add (f64x2.mul (local.get $a0) (local.get $p0i)) (f64x2.mul (local.get $a1) (local.get $p0r)))
-              (f64x2.add (f64x2.mul (local.get $b0) (local.get $p1i)) (f64x2.mul (local.get $b1) (local.get $p1r)))))
+              (f64x2.add (f64x2.mul (v128.load offset=0 (local.get $mat)) (local.get $p0i)) (f64x2.mul (v128.load offset=16 (local.get $mat)) (local.get $p0r)))
+              (f64x2.add (f64x2.mul (v128.load offset=32 (local.get $mat)) (local.get $p1i)) (f64x2.mul (v128.load offset=48 (local.get $mat)) (local.get $p1r)))))
           (v128.store (i32.add (local.get $u) (local.get $mb))
             (f64x2.sub
-              (f64x2.add (f64x2.mul (local.get $c0) (local.get $p0r)) (f64x2.mul (local.get $d0) (local.get $p1r)))
-              (f64x2.add (f64x2.mul (local.get $c1) (local.get $p0i)) (f64x2.mul (local.get $d1) (local.get $p1i)))))
+              (f64x2.add (f64x2.mul (v128.load offset=64 (local.get $mat)) (local.get $p0r)) (f64x2.mul (v128.load offset=96 (local.get $mat)) (local.get $p1r)))
+              (f64x2.add (f64x2.mul (v128.load offset=80 (local.get $mat)) (local.get $p0i)) (f64x2.mul (v128.load offset=112 (local.get $mat)) (local.get $p1i)))))
           (v128.store (i32.add (local.get $v) (local.get $mb))
             (f64x2.add
-              (f64x2.add (f64x2.mul (local.get $c0) (local.get $p0i)) (f64x2.mul (local.get $c1) (local.get $p0r)))
-              (f64x2.add (f64x2.mul (local.get $d0) (local.get $p1i)) (f64x2.mul (local.get $d1) (local.get $p1r)))))
+              (f64x2.add (f64x2.mul (v128.load offset=64 (local.get $mat)) (local.get $p0i)) (f64x2.mul (v128.load offset=80 (local.get $mat)) (local.get $p0r)))
+              (f64x2.add (f64x2.mul (v128.load offset=96 (local.get $mat)) (local.get $p1i)) (f64x2.mul (v128.load offset=112 (local.get $mat)) (local.get $p1r)))))
           ;; λ ← W λ
           (v128.store (local.get $x)
             (f64x2.sub
-              (f64x2.add (f64x2.mul (local.get $a0) (local.get $l0r)) (f64x2.mul (local.get $b0) (local.get $l1r)))
-              (f64x2.add (f64x2.mul (local.get $a1) (local.get $l0i)) (f64x2.mul (local.get $b1) (local.get $l1i)))))
+              (f64x2.add (f64x2.mul (v128.load offset=0 (local.get $mat)) (local.get $l0r)) (f64x2.mul (v128.load offset=32 (local.get $mat)) (local.get $l1r)))
+              (f64x2.add (f64x2.mul (v128.load offset=16 (local.get $mat)) (local.get $l0i)) (f64x2.mul (v128.load offset=48 (local.get $mat)) (local.get $l1i)))))
           (v128.store (local.get $y)
             (f64x2.add
-              (f64x2.add (f64x2.mul (local.get $a0) (local.get $l0i)) (f64x2.mul (local.get $a1) (local.get $l0r)))
-              (f64x2.add (f64x2.mul (local.get $b0) (local.get $l1i)) (f64x2.mul (local.get $b1) (local.get $l1r)))))
+              (f64x2.add (f64x2.mul (v128.load offset=0 (local.get $mat)) (local.get $l0i)) (f64x2.mul (v128.load offset=16 (local.get $mat)) (local.get $l0r)))
+              (f64x2.add (f64x2.mul (v128.load offset=32 (local.get $mat)) (local.get $l1i)) (f64x2.mul (v128.load offset=48 (local.get $mat)) (local.get $l1r)))))
           (v128.store (i32.add (local.get $x) (local.get $mb))
             (f64x2.sub
-              (f64x2.add (f64x2.mul (local.get $c0) (local.get $l0r)) (f64x2.mul (local.get $d0) (local.get $l1r)))
-              (f64x2.add (f64x2.mul (local.get $c1) (local.get $l0i)) (f64x2.mul (local.get $d1) (local.get $l1i)))))
+              (f64x2.add (f64x2.mul (v128.load offset=64 (local.get $mat)) (local.get $l0r)) (f64x2.mul (v128.load offset=96 (local.get $mat)) (local.get $l1r)))
+              (f64x2.add (f64x2.mul (v128.load offset=80 (local.get $mat)) (local.get $l0i)) (f64x2.mul (v128.load offset=112 (local.get $mat)) (local.get $l1i)))))
           (v128.store (i32.add (local.get $y) (local.get $mb))
             (f64x2.add
-              (f64x2.add (f64x2.mul (local.get $c0) (local.get $l0i)) (f64x2.mul (local.get $c1) (local.get $l0r)))
-              (f64x2.add (f64x2.mul (local.get $d0) (local.get $l1i)) (f64x2.mul (local.get $d1) (local.get $l1r)))))
+              (f64x2.add (f64x2.mul (v128.load offset=64 (local.get $mat)) (local.get $l0i)) (f64x2.mul (v128.load offset=80 (local.get $mat)) (local.get $l0r)))
+              (f64x2.add (f64x2.mul (v128.load offset=96 (local.get $mat)) (local.get $l1i)) (f64x2.mul (v128.load offset=112 (local.get $mat)) (local.get $l1r)))))
           (local.set $off (i32.add (local.get $off) (i32.const 16)))
           (br_if $inner (i32.lt_u (local.get $off) (local.get $stop))))
         (local.set $o (i32.add (local.get $o) (i32.shl (local.get $mb) (i32.const 1))))
