@@ -289,6 +289,7 @@ describe('BatchedCircuit', () => {
       ] as const) {
         const { gates } = randomCircuit(seed, n, 12 * n);
         const simd = new BatchedCircuit(n, gates, { wasm: true });
+        const undo = new BatchedCircuit(n, gates, { wasm: true, keptStateBytes: 0 });
         const js = new BatchedCircuit(n, gates, { wasm: false });
         expect(simd.simd, 'WebAssembly SIMD is available on Node 20').toBe(true);
         expect(js.simd).toBe(false);
@@ -310,8 +311,12 @@ describe('BatchedCircuit', () => {
         };
         const observables = [[0], [n - 1, 1], [2 % n], [0, 1, n - 1]];
         for (const prep of [undefined, prepare]) {
+          // Kept forward states and the undo sweep both agree with JavaScript.
           const a = simd.valueAndGradient({ batchSize, angles, observables, cotangent, prepare: prep });
+          const u = undo.valueAndGradient({ batchSize, angles, observables, cotangent, prepare: prep });
           const b = js.valueAndGradient({ batchSize, angles, observables, cotangent, prepare: prep });
+          for (let i = 0; i < u.angleGradients.length; i++)
+            expect(Math.abs((u.angleGradients[i] as number) - (b.angleGradients[i] as number))).toBeLessThan(1e-12);
           expect(a.values.length).toBe(batchSize * observables.length);
           for (let i = 0; i < a.values.length; i++)
             expect(Math.abs((a.values[i] as number) - (b.values[i] as number))).toBeLessThan(1e-12);

@@ -124,6 +124,12 @@ export interface BatchedCircuitOptions {
    * light cone are dropped. Values and gradients are unchanged (a dropped angle's gradient is 0).
    */
   readonly lightCone?: boolean;
+  /**
+   * SIMD path, gradients: the forward sweep keeps ψ after every op for the backward sweep (which
+   * then updates λ alone) when (ops + 1) pair states fit this many bytes (default 64 MiB; a pair
+   * state is 32·2^n bytes); otherwise, or with 0, the backward sweep undoes each op on ψ too.
+   */
+  readonly keptStateBytes?: number;
 }
 
 /** Fewest qubits the SIMD path takes by default (measured: `--only batched` in the bench). */
@@ -158,6 +164,7 @@ export class BatchedCircuit {
   private readonly raw: Compiled[];
   private readonly fuseChains: boolean;
   private readonly lightCone: boolean;
+  private readonly keptStateBytes: number;
   private readonly full: Compiled[];
   private readonly plans = new Map<string, Plan>();
   private readonly re: Float64Array;
@@ -215,6 +222,10 @@ export class BatchedCircuit {
     }
     this.fuseChains = options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS;
     this.lightCone = options.lightCone ?? true;
+    this.keptStateBytes = options.keptStateBytes ?? 64 * 2 ** 20;
+    if (!(this.keptStateBytes >= 0)) {
+      throw new RangeError(`keptStateBytes must be a non-negative number, got ${options.keptStateBytes}`);
+    }
     this.full = this.fuse(this.raw);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
     this.simd =
@@ -262,7 +273,7 @@ export class BatchedCircuit {
   }
 
   private simdEngine(): SimdEngine {
-    this.engine ??= new SimdEngine(this.dim);
+    this.engine ??= new SimdEngine(this.dim, this.keptStateBytes);
     return this.engine;
   }
 
@@ -1307,7 +1318,10 @@ interface BatchedWasmApi {
 }
 
 interface BatchedKernels {
-  u1(re: number, im: number, dim: number, m: number, mat: number): void;
+  u1(re: number, im: number, ore: number, oim: number, dim: number, m: number, mat: number): void;
+  crossr(lre: number, lim: number, re: number, im: number, dim: number, m: number, out: number): void;
+  gathero(re: number, im: number, list: number, dim: number, ore: number, oim: number): void;
+  copy(dst: number, src: number, bytes: number): void;
   adj(lre: number, lim: number, re: number, im: number, dim: number, m: number, mat: number, out: number): void;
   wht(x: number, dim: number): void;
   probs(re: number, im: number, dst: number, dim: number): void;
@@ -1367,7 +1381,10 @@ class SimdEngine {
   private readonly w = new Float64Array(8);
   private readonly cm = new Float64Array(8);
 
-  constructor(private readonly dim: number) {
+  constructor(
+    private readonly dim: number,
+    private readonly keptStateBytes: number,
+  ) {
     const api = (globalThis as unknown as { WebAssembly: BatchedWasmApi }).WebAssembly;
     const block = 16 * dim;
     this.psiRe = 0;
@@ -1433,9 +1450,122 @@ class SimdEngine {
 
   private apply(op: SimdOp, re: number, im: number, backward: boolean): void {
     const { k, dim } = this;
-    if (op.t === 0) k.u1(re, im, dim, op.op.m1, this.mat);
+    if (op.t === 0) k.u1(re, im, re, im, dim, op.op.m1, this.mat);
     else if (op.t === 1) k.flip(re, im, op.list, op.n);
     else k.gather(re, im, backward ? op.undo : op.gather, dim, this.tmp);
+  }
+
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.prepRe = new Float64Array(this.memory.buffer, this.sre, this.dim);
+    this.prepIm = new Float64Array(this.memory.buffer, this.sim, this.dim);
+  }
+
+  /** Z-string values from the probabilities in `tmp` (transformed in place). */
+  private readValues(masks: number[], b0: number, lanes: number, values: Float64Array): void {
+    this.k.wht(this.tmp, this.dim);
+    const f = this.f64;
+    const t = this.tmp / 8;
+    const nObs = masks.length;
+    for (let l = 0; l < lanes; l++)
+      for (let j = 0; j < nObs; j++) values[(b0 + l) * nObs + j] = f[t + 2 * (masks[j] as number) + l] as number;
+  }
+
+  /** λ = (Σ_j c_j Z_j) ψ per lane, ψ the pair state at `psi`: the diagonal is the transform of the c_j placed at m_j. */
+  private seedLambda(
+    masks: number[],
+    b0: number,
+    lanes: number,
+    values: Float64Array,
+    cotangent: BatchedGradientParams['cotangent'],
+    cot: Float64Array,
+    psi: number,
+  ): void {
+    const f = this.f64;
+    const t = this.tmp / 8;
+    const nObs = masks.length;
+    f.fill(0, t, t + 2 * this.dim);
+    for (let l = 0; l < lanes; l++) {
+      const b = b0 + l;
+      cot.fill(0);
+      cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+      for (let j = 0; j < nObs; j++) {
+        const at = t + 2 * (masks[j] as number) + l;
+        f[at] = (f[at] as number) + (cot[j] as number);
+      }
+    }
+    this.k.wht(this.tmp, this.dim);
+    this.k.diag(this.tmp, psi, psi + 16 * this.dim, this.lamRe, this.lamIm, this.dim);
+  }
+
+  /** Forward sweep writing ψ after op g into snapshot g + 1; returns the last snapshot's offset. */
+  private forwardKept(
+    ops: SimdOp[],
+    angles: Float64Array,
+    b0: number,
+    lanes: number,
+    na: number,
+    snap: number,
+  ): number {
+    const { k, dim, u } = this;
+    const pair = 32 * dim;
+    const half = 16 * dim;
+    for (let g = 0; g < ops.length; g++) {
+      const op = ops[g] as SimdOp;
+      const src = snap + g * pair;
+      const dst = src + pair;
+      if (op.t === 0) {
+        for (let l = 0; l < 2; l++) {
+          chainMatrix(op.op, angles, (b0 + Math.min(l, lanes - 1)) * na, u);
+          this.pack(u, l);
+        }
+        k.u1(src, src + half, dst, dst + half, dim, op.op.m1, this.mat);
+      } else if (op.t === 1) {
+        k.copy(dst, src, pair);
+        k.flip(dst, dst + half, op.list, op.n);
+      } else k.gathero(src, src + half, op.gather, dim, dst, dst + half);
+    }
+    return snap + ops.length * pair;
+  }
+
+  /** Backward sweep on λ alone, reading ψ from the snapshots. */
+  private backwardKept(
+    ops: SimdOp[],
+    angles: Float64Array,
+    b0: number,
+    lanes: number,
+    na: number,
+    snap: number,
+    grads: Float64Array,
+  ): void {
+    const { k, dim, u, w, cm } = this;
+    const f = this.f64;
+    const o = this.out / 8;
+    const pair = 32 * dim;
+    for (let g = ops.length - 1; g >= 0; g--) {
+      const op = ops[g] as SimdOp;
+      if (op.t !== 0) {
+        this.apply(op, this.lamRe, this.lamIm, true);
+        continue;
+      }
+      const after = snap + (g + 1) * pair;
+      k.crossr(this.lamRe, this.lamIm, after, after + pair / 2, dim, op.op.m1, this.out);
+      for (let l = 0; l < 2; l++) {
+        const base = (b0 + Math.min(l, lanes - 1)) * na;
+        if (l < lanes) {
+          // The reduced cross matrix (see adj in batched-kernels.wat).
+          cm[1] = f[o + l] as number;
+          for (let i = 2; i < 6; i++) cm[i] = f[o + 2 * (i - 1) + l] as number;
+          chainGradients(cm, op.op, angles, base, grads, u);
+        } else chainMatrix(op.op, angles, base, u);
+        daggerInto(u, w);
+        this.pack(w, l);
+      }
+      k.u1(this.lamRe, this.lamIm, this.lamRe, this.lamIm, dim, op.op.m1, this.mat);
+    }
   }
 
   /** Values (and, with `grads`, adjoint gradients) of every sample, two at a time. */
@@ -1457,8 +1587,13 @@ class SimdEngine {
     /** Each chain's U per lane from the forward sweep, reused backward. */
     const us = new Float64Array(ops.length * 16);
     const pr = this.psiRe / 8;
-    const t = this.tmp / 8;
     const o = this.out / 8;
+    // Keep ψ after every op (one pair state each) when that fits SNAPSHOT_BYTES: the backward
+    // sweep then reads ψ instead of undoing each op on it.
+    const pair = 32 * dim;
+    const snap = this.top + ((pair - (this.top % pair)) % pair);
+    const snapshots = grads !== undefined && (ops.length + 1) * pair <= this.keptStateBytes;
+    if (snapshots) this.reserve(snap + (ops.length + 1) * pair);
     for (let b0 = 0; b0 < p.batchSize; b0 += 2) {
       const lanes = Math.min(2, p.batchSize - b0);
       const f = this.f64;
@@ -1473,6 +1608,15 @@ class SimdEngine {
         f[pr] = 1;
         f[pr + 1] = 1;
       }
+      if (snapshots) {
+        k.copy(snap, this.psiRe, pair);
+        const done = this.forwardKept(ops, angles, b0, lanes, na, snap);
+        k.probs(done, done + pair / 2, this.tmp, dim);
+        this.readValues(masks, b0, lanes, values);
+        this.seedLambda(masks, b0, lanes, values, cotangent as BatchedGradientParams['cotangent'], cot, done);
+        this.backwardKept(ops, angles, b0, lanes, na, snap, grads as Float64Array);
+        continue;
+      }
       for (let g = 0; g < ops.length; g++) {
         const op = ops[g] as SimdOp;
         if (op.t === 0)
@@ -1484,23 +1628,9 @@ class SimdEngine {
         this.apply(op, this.psiRe, this.psiIm, false);
       }
       k.probs(this.psiRe, this.psiIm, this.tmp, dim);
-      k.wht(this.tmp, dim);
-      for (let l = 0; l < lanes; l++)
-        for (let j = 0; j < nObs; j++) values[(b0 + l) * nObs + j] = f[t + 2 * (masks[j] as number) + l] as number;
+      this.readValues(masks, b0, lanes, values);
       if (!grads || !cotangent) continue;
-      // λ = (Σ_j c_j Z_j) ψ per lane: the diagonal is the transform of the c_j placed at m_j.
-      f.fill(0, t, t + 2 * dim);
-      for (let l = 0; l < lanes; l++) {
-        const b = b0 + l;
-        cot.fill(0);
-        cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
-        for (let j = 0; j < nObs; j++) {
-          const at = t + 2 * (masks[j] as number) + l;
-          f[at] = (f[at] as number) + (cot[j] as number);
-        }
-      }
-      k.wht(this.tmp, dim);
-      k.diag(this.tmp, this.psiRe, this.psiIm, this.lamRe, this.lamIm, dim);
+      this.seedLambda(masks, b0, lanes, values, cotangent, cot, this.psiRe);
       for (let g = ops.length - 1; g >= 0; g--) {
         const op = ops[g] as SimdOp;
         if (op.t !== 0) {

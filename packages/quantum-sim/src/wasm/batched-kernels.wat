@@ -10,13 +10,15 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; ψ ← U ψ on the wire with bit m: (x, y) ← (u00 x + u01 y, u10 x + u11 y) per lane.
-  (func (export "u1") (param $re i32) (param $im i32) (param $dim i32) (param $m i32) (param $mat i32)
+  ;; ψ' = U ψ on the wire with bit m: (x, y) → (u00 x + u01 y, u10 x + u11 y) per lane, read from
+  ;; (re, im) and written to (ore, oim) (the same blocks for in place).
+  (func (export "u1") (param $re i32) (param $im i32) (param $ore i32) (param $oim i32) (param $dim i32)
+    (param $m i32) (param $mat i32)
     (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
     (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
     (local $xr v128) (local $xi v128) (local $yr v128) (local $yi v128)
     (local $mb i32) (local $end i32) (local $o i32) (local $off i32) (local $stop i32)
-    (local $pk i32) (local $pj i32) (local $qk i32) (local $qj i32)
+    (local $pk i32) (local $pj i32) (local $qk i32) (local $qj i32) (local $dk i32) (local $ek i32)
     (local.set $a0 (v128.load offset=0 (local.get $mat)))
     (local.set $a1 (v128.load offset=16 (local.get $mat)))
     (local.set $b0 (v128.load offset=32 (local.get $mat)))
@@ -42,20 +44,22 @@
           (local.set $xi (v128.load (local.get $qk)))
           (local.set $yr (v128.load (local.get $pj)))
           (local.set $yi (v128.load (local.get $qj)))
+          (local.set $dk (i32.add (local.get $ore) (local.get $off)))
+          (local.set $ek (i32.add (local.get $oim) (local.get $off)))
           ;; re' = a0 xr − a1 xi + b0 yr − b1 yi; im' = a0 xi + a1 xr + b0 yi + b1 yr
-          (v128.store (local.get $pk)
+          (v128.store (local.get $dk)
             (f64x2.sub
               (f64x2.add (f64x2.mul (local.get $a0) (local.get $xr)) (f64x2.mul (local.get $b0) (local.get $yr)))
               (f64x2.add (f64x2.mul (local.get $a1) (local.get $xi)) (f64x2.mul (local.get $b1) (local.get $yi)))))
-          (v128.store (local.get $qk)
+          (v128.store (local.get $ek)
             (f64x2.add
               (f64x2.add (f64x2.mul (local.get $a0) (local.get $xi)) (f64x2.mul (local.get $a1) (local.get $xr)))
               (f64x2.add (f64x2.mul (local.get $b0) (local.get $yi)) (f64x2.mul (local.get $b1) (local.get $yr)))))
-          (v128.store (local.get $pj)
+          (v128.store (i32.add (local.get $dk) (local.get $mb))
             (f64x2.sub
               (f64x2.add (f64x2.mul (local.get $c0) (local.get $xr)) (f64x2.mul (local.get $d0) (local.get $yr)))
               (f64x2.add (f64x2.mul (local.get $c1) (local.get $xi)) (f64x2.mul (local.get $d1) (local.get $yi)))))
-          (v128.store (local.get $qj)
+          (v128.store (i32.add (local.get $ek) (local.get $mb))
             (f64x2.add
               (f64x2.add (f64x2.mul (local.get $c0) (local.get $xi)) (f64x2.mul (local.get $c1) (local.get $xr)))
               (f64x2.add (f64x2.mul (local.get $d0) (local.get $yi)) (f64x2.mul (local.get $d1) (local.get $yr)))))
@@ -79,24 +83,35 @@
         (local.set $list (i32.add (local.get $list) (i32.const 4)))
         (br $l))))
 
-  ;; out[j] = in[g[j]] on one block of `dim` v128, through the scratch block `tmp`; `list` holds
-  ;; the byte offsets 16·g[j] (i32): a run of CNOTs as one permutation.
-  (func $gather1 (param $blk i32) (param $list i32) (param $dim i32) (param $tmp i32)
-    (local $end i32) (local $dst i32)
+  ;; out[j] = in[g[j]] from the block of `dim` v128 at `src` into `dst`; `list` holds the byte
+  ;; offsets 16·g[j] (i32): a run of CNOTs as one permutation.
+  (func $gather1 (param $src i32) (param $list i32) (param $dim i32) (param $dst i32)
+    (local $end i32)
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $dim) (i32.const 2))))
-    (local.set $dst (local.get $tmp))
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
-        (v128.store (local.get $dst) (v128.load (i32.add (local.get $blk) (i32.load (local.get $list)))))
+        (v128.store (local.get $dst) (v128.load (i32.add (local.get $src) (i32.load (local.get $list)))))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (local.set $list (i32.add (local.get $list) (i32.const 4)))
-        (br $l)))
-    (memory.copy (local.get $blk) (local.get $tmp) (i32.shl (local.get $dim) (i32.const 4))))
+        (br $l))))
 
+  ;; The permutation in place, through the scratch block `tmp`.
   (func (export "gather") (param $re i32) (param $im i32) (param $list i32) (param $dim i32) (param $tmp i32)
     (call $gather1 (local.get $re) (local.get $list) (local.get $dim) (local.get $tmp))
-    (call $gather1 (local.get $im) (local.get $list) (local.get $dim) (local.get $tmp)))
+    (memory.copy (local.get $re) (local.get $tmp) (i32.shl (local.get $dim) (i32.const 4)))
+    (call $gather1 (local.get $im) (local.get $list) (local.get $dim) (local.get $tmp))
+    (memory.copy (local.get $im) (local.get $tmp) (i32.shl (local.get $dim) (i32.const 4))))
+
+  ;; The permutation from (re, im) into (ore, oim).
+  (func (export "gathero") (param $re i32) (param $im i32) (param $list i32) (param $dim i32)
+    (param $ore i32) (param $oim i32)
+    (call $gather1 (local.get $re) (local.get $list) (local.get $dim) (local.get $ore))
+    (call $gather1 (local.get $im) (local.get $list) (local.get $dim) (local.get $oim)))
+
+  ;; memory.copy for JavaScript: `bytes` from src to dst.
+  (func (export "copy") (param $dst i32) (param $src i32) (param $bytes i32)
+    (memory.copy (local.get $dst) (local.get $src) (local.get $bytes)))
 
   ;; One adjoint step of a single-qubit chain U on the wire with bit m, in one sweep: the cross
   ;; matrix C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs of the current ψ and λ, then
@@ -180,6 +195,59 @@
             (f64x2.add
               (f64x2.add (f64x2.mul (v128.load offset=64 (local.get $mat)) (local.get $l0i)) (f64x2.mul (v128.load offset=80 (local.get $mat)) (local.get $l0r)))
               (f64x2.add (f64x2.mul (v128.load offset=96 (local.get $mat)) (local.get $l1i)) (f64x2.mul (v128.load offset=112 (local.get $mat)) (local.get $l1r)))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (br_if $inner (i32.lt_u (local.get $off) (local.get $stop))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $mb) (i32.const 1))))
+        (br $outer)))
+    (v128.store offset=0 (local.get $out) (local.get $c00i))
+    (v128.store offset=16 (local.get $out) (local.get $c01r))
+    (v128.store offset=32 (local.get $out) (local.get $c01i))
+    (v128.store offset=48 (local.get $out) (local.get $c10r))
+    (v128.store offset=64 (local.get $out) (local.get $c10i)))
+
+  ;; The reduced cross matrix of `adj` alone (5 v128 at `out`), without applying W: the backward
+  ;; sweep when the forward sweep kept ψ after every op.
+  (func (export "crossr") (param $lre i32) (param $lim i32) (param $re i32) (param $im i32)
+    (param $dim i32) (param $m i32) (param $out i32)
+    (local $c00i v128) (local $c01r v128) (local $c01i v128)
+    (local $c10r v128) (local $c10i v128)
+    (local $l0r v128) (local $l0i v128) (local $l1r v128) (local $l1i v128)
+    (local $p0r v128) (local $p0i v128) (local $p1r v128) (local $p1i v128)
+    (local $mb i32) (local $end i32) (local $o i32) (local $off i32) (local $stop i32)
+    (local $x i32) (local $y i32) (local $u i32) (local $v i32)
+    (local.set $mb (i32.shl (local.get $m) (i32.const 4)))
+    (local.set $end (i32.shl (local.get $dim) (i32.const 4)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $off (local.get $o))
+        (local.set $stop (i32.add (local.get $o) (local.get $mb)))
+        (loop $inner
+          (local.set $x (i32.add (local.get $lre) (local.get $off)))
+          (local.set $y (i32.add (local.get $lim) (local.get $off)))
+          (local.set $u (i32.add (local.get $re) (local.get $off)))
+          (local.set $v (i32.add (local.get $im) (local.get $off)))
+          (local.set $l0r (v128.load (local.get $x)))
+          (local.set $l0i (v128.load (local.get $y)))
+          (local.set $l1r (v128.load (i32.add (local.get $x) (local.get $mb))))
+          (local.set $l1i (v128.load (i32.add (local.get $y) (local.get $mb))))
+          (local.set $p0r (v128.load (local.get $u)))
+          (local.set $p0i (v128.load (local.get $v)))
+          (local.set $p1r (v128.load (i32.add (local.get $u) (local.get $mb))))
+          (local.set $p1i (v128.load (i32.add (local.get $v) (local.get $mb))))
+          (local.set $c00i (f64x2.add (local.get $c00i)
+            (f64x2.sub (f64x2.mul (local.get $l0r) (local.get $p0i)) (f64x2.mul (local.get $l0i) (local.get $p0r)))))
+          (local.set $c01r (f64x2.add (local.get $c01r)
+            (f64x2.add (f64x2.mul (local.get $l0r) (local.get $p1r)) (f64x2.mul (local.get $l0i) (local.get $p1i)))))
+          (local.set $c01i (f64x2.add (local.get $c01i)
+            (f64x2.sub (f64x2.mul (local.get $l0r) (local.get $p1i)) (f64x2.mul (local.get $l0i) (local.get $p1r)))))
+          (local.set $c10r (f64x2.add (local.get $c10r)
+            (f64x2.add (f64x2.mul (local.get $l1r) (local.get $p0r)) (f64x2.mul (local.get $l1i) (local.get $p0i)))))
+          (local.set $c10i (f64x2.add (local.get $c10i)
+            (f64x2.sub (f64x2.mul (local.get $l1r) (local.get $p0i)) (f64x2.mul (local.get $l1i) (local.get $p0r)))))
+          (local.set $c00i (f64x2.sub (local.get $c00i)
+            (f64x2.sub (f64x2.mul (local.get $l1r) (local.get $p1i)) (f64x2.mul (local.get $l1i) (local.get $p1r)))))
           (local.set $off (i32.add (local.get $off) (i32.const 16)))
           (br_if $inner (i32.lt_u (local.get $off) (local.get $stop))))
         (local.set $o (i32.add (local.get $o) (i32.shl (local.get $mb) (i32.const 1))))
