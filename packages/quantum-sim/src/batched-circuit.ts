@@ -1355,6 +1355,17 @@ type SimdOp =
 
 const PAGE = 65536;
 
+/** Where one pair of samples stands: its angles, first sample, live lanes, and the kept states. */
+interface PairAt {
+  readonly angles: Float64Array;
+  readonly b0: number;
+  readonly lanes: number;
+  /** Angle slots per sample. */
+  readonly na: number;
+  /** Byte offset of the kept states (ψ after op g at snap + 32·2^n·g). */
+  readonly snap: number;
+}
+
 /**
  * Two samples per pass: lane l of every v128 is sample b + l. Owns a WebAssembly memory with the
  * pair's ψ and λ (real and imaginary blocks), a scratch block, the per-lane gate matrix, the
@@ -1408,13 +1419,7 @@ class SimdEngine {
   private list(values: ArrayLike<number>): number {
     const at = this.top;
     const end = at + 4 * values.length;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      this.memory.grow(Math.ceil((end - have) / PAGE));
-      this.f64 = new Float64Array(this.memory.buffer);
-      this.prepRe = new Float64Array(this.memory.buffer, this.sre, this.dim);
-      this.prepIm = new Float64Array(this.memory.buffer, this.sim, this.dim);
-    }
+    this.reserve(end);
     new Int32Array(this.memory.buffer, at, values.length).set(values);
     this.top = end + ((16 - (end % 16)) % 16);
     return at;
@@ -1502,14 +1507,8 @@ class SimdEngine {
   }
 
   /** Forward sweep writing ψ after op g into snapshot g + 1; returns the last snapshot's offset. */
-  private forwardKept(
-    ops: SimdOp[],
-    angles: Float64Array,
-    b0: number,
-    lanes: number,
-    na: number,
-    snap: number,
-  ): number {
+  private forwardKept(ops: SimdOp[], at: PairAt): number {
+    const { angles, b0, lanes, na, snap } = at;
     const { k, dim, u } = this;
     const pair = 32 * dim;
     const half = 16 * dim;
@@ -1532,15 +1531,8 @@ class SimdEngine {
   }
 
   /** Backward sweep on λ alone, reading ψ from the snapshots. */
-  private backwardKept(
-    ops: SimdOp[],
-    angles: Float64Array,
-    b0: number,
-    lanes: number,
-    na: number,
-    snap: number,
-    grads: Float64Array,
-  ): void {
+  private backwardKept(ops: SimdOp[], at: PairAt, grads: Float64Array): void {
+    const { angles, b0, lanes, na, snap } = at;
     const { k, dim, u, w, cm } = this;
     const f = this.f64;
     const o = this.out / 8;
@@ -1610,11 +1602,12 @@ class SimdEngine {
       }
       if (snapshots) {
         k.copy(snap, this.psiRe, pair);
-        const done = this.forwardKept(ops, angles, b0, lanes, na, snap);
+        const at: PairAt = { angles, b0, lanes, na, snap };
+        const done = this.forwardKept(ops, at);
         k.probs(done, done + pair / 2, this.tmp, dim);
         this.readValues(masks, b0, lanes, values);
         this.seedLambda(masks, b0, lanes, values, cotangent as BatchedGradientParams['cotangent'], cot, done);
-        this.backwardKept(ops, angles, b0, lanes, na, snap, grads as Float64Array);
+        this.backwardKept(ops, at, grads as Float64Array);
         continue;
       }
       for (let g = 0; g < ops.length; g++) {
