@@ -283,6 +283,7 @@ describe('BatchedCircuit', () => {
     it('agrees with the JavaScript path to 1e-12 in values and gradients on random circuits and batches', () => {
       for (const [seed, n, batchSize] of [
         [1, 3, 1],
+        [5, 2, 3],
         [2, 5, 4],
         [3, 7, 5],
         [4, 8, 6],
