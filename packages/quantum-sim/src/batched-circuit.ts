@@ -13,6 +13,11 @@
  *
  * Adjoint rule: for G(θ) = exp(−iθP/2) with φ the state right after G and λ = (gates after G)† O ψ,
  * ∂⟨O⟩/∂θ = Im⟨λ|P|φ⟩.
+ *
+ * Per observable set the gate list is first cut to its light cone ({@link lightCone}); then a
+ * product-state path (only one-qubit gates left), the WebAssembly SIMD path (batched-kernels.wat,
+ * two samples per f64x2 lane) or the JavaScript path runs. All three give the same values and
+ * gradients to rounding.
  */
 
 import { parity } from './pauli.js';
@@ -1540,7 +1545,7 @@ class SimdEngine {
     for (let g = ops.length - 1; g >= 0; g--) {
       const op = ops[g] as SimdOp;
       if (op.t !== 0) {
-        this.apply(op, this.lamRe, this.lamIm, true);
+        if (g > 0) this.apply(op, this.lamRe, this.lamIm, true);
         continue;
       }
       const after = snap + (g + 1) * pair;
@@ -1556,7 +1561,8 @@ class SimdEngine {
         daggerInto(u, w);
         this.pack(w, l);
       }
-      k.u1(this.lamRe, this.lamIm, this.lamRe, this.lamIm, dim, op.op.m1, this.mat);
+      // λ before the first op is never read.
+      if (g > 0) k.u1(this.lamRe, this.lamIm, this.lamRe, this.lamIm, dim, op.op.m1, this.mat);
     }
   }
 
