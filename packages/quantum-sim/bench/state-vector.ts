@@ -16,7 +16,8 @@
  *
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
  * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
- * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts).
+ * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts; or
+ * `--only batched`: BatchedCircuit's SIMD path against its JavaScript path, bench/batched.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ import { applyOps } from '../src/executor.js';
 import { StateVectorSimulator } from '../src/index.js';
 import { compileOps } from '../src/program.js';
 import { Workspace } from '../src/workspace.js';
+import { batchedBench } from './batched.js';
 import { gateCount, layeredCircuit } from './circuits.js';
 import { fusionCostBench } from './fusion-cost.js';
 import { qcbmBench } from './qcbm.js';
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
     if (only === 'qcbm') await qcbmBench(qcbmSizes);
     else if (only === 'small') await smallCallsBench();
     else if (only === 'fusion-cost') fusionCostBench();
-    else throw new Error(`--only takes qcbm, small or fusion-cost, got '${only}'`);
+    else if (only === 'batched') batchedBench();
+    else throw new Error(`--only takes qcbm, small, fusion-cost or batched, got '${only}'`);
     return;
   }
   console.log(

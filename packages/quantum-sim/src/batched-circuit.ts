@@ -13,9 +13,15 @@
  *
  * Adjoint rule: for G(θ) = exp(−iθP/2) with φ the state right after G and λ = (gates after G)† O ψ,
  * ∂⟨O⟩/∂θ = Im⟨λ|P|φ⟩.
+ *
+ * Per observable set the gate list is first cut to its light cone ({@link lightCone}); then a
+ * product-state path (only one-qubit gates left), the WebAssembly SIMD path (batched-kernels.wat,
+ * two samples per f64x2 lane) or the JavaScript path runs. All three give the same values and
+ * gradients to rounding.
  */
 
 import { parity } from './pauli.js';
+import { BATCHED_KERNELS_WASM_BASE64 } from './wasm/batched-kernels-wasm.js';
 
 /** One gate. `angle` is the index of the slot in the per-sample angle vector. */
 export type BatchedGate =
@@ -101,28 +107,81 @@ const K = {
   chain: 12,
 } as const;
 
+export interface BatchedCircuitOptions {
+  /** Angle slots per sample (at least 1 + the largest slot used). */
+  readonly numAngles?: number;
+  /**
+   * Fuse each wire's single-qubit gates into one pass (default: from 6 qubits on, where a pass
+   * over the state outweighs the chain's 2×2 products). The SIMD path always fuses.
+   */
+  readonly fuseChains?: boolean;
+  /**
+   * Use the WebAssembly SIMD kernels (two samples per f64x2 lane) when available: true whenever
+   * the circuit allows, false forces plain JavaScript, and the default from
+   * {@link BATCHED_SIMD_MIN_QUBITS} qubits on (below, a pass is too short to repay the per-gate
+   * work of packing two samples' matrices). Circuits with ZZ/XX/YY gates, or above
+   * {@link BATCHED_SIMD_MAX_QUBITS} qubits, always run in JavaScript.
+   */
+  readonly wasm?: boolean;
+  /**
+   * Skip the gates that cannot change the observables (default true): trailing CNOTs and
+   * diagonal gates are folded into the Z-strings, and gates outside the observables' backward
+   * light cone are dropped. Values and gradients are unchanged (a dropped angle's gradient is 0).
+   */
+  readonly lightCone?: boolean;
+  /**
+   * SIMD path, gradients: the forward sweep keeps ψ after every op for the backward sweep (which
+   * then updates λ alone) when (ops + 1) pair states fit this many bytes (default 64 MiB; a pair
+   * state is 32·2^n bytes); otherwise, or with 0, the backward sweep undoes each op on ψ too.
+   */
+  readonly keptStateBytes?: number;
+}
+
+/** Fewest qubits the SIMD path takes by default (measured: `--only batched` in the bench). */
+export const BATCHED_SIMD_MIN_QUBITS = 6;
+
+/** Most qubits the SIMD path takes (its buffers: five blocks of 2^n × 16 bytes). */
+export const BATCHED_SIMD_MAX_QUBITS = 20;
+
+/** A circuit reduced for one observable set. */
+interface Plan {
+  /** Fused ops the JavaScript path runs. */
+  readonly ops: Compiled[];
+  /** Z-string masks after folding the trailing CNOTs into them. */
+  readonly masks: number[];
+  /** The SIMD path's ops, when it takes this plan. */
+  readonly simd?: SimdOp[];
+  /**
+   * When every gate left is a one-qubit gate: one chain per wire, and for each Z-string the
+   * indices of the chains on its wires. Without a prepared state each wire then evolves alone.
+   */
+  readonly product?: { readonly chains: Compiled[]; readonly terms: number[][] };
+}
+
 export class BatchedCircuit {
   readonly numQubits: number;
   /** Angle slots per sample (1 + the largest slot index used). */
   readonly numAngles: number;
   readonly dim: number;
-  private ops: Compiled[];
+  /** Whether expectations and gradients run on the WebAssembly SIMD kernels. */
+  readonly simd: boolean;
+  /** Validated gates, before any fusion. */
+  private readonly raw: Compiled[];
+  private readonly fuseChains: boolean;
+  private readonly lightCone: boolean;
+  private readonly keptStateBytes: number;
+  private readonly full: Compiled[];
+  private readonly plans = new Map<string, Plan>();
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly lre: Float64Array;
   private readonly lim: Float64Array;
+  private readonly wht: Float64Array;
   private readonly rotU = new Float64Array(8);
   private readonly rotW = new Float64Array(8);
+  private engine: SimdEngine | undefined;
 
-  /**
-   * `fuseChains`: fuse each wire's single-qubit gates into one pass (default: from 6 qubits on,
-   * where a pass over the state outweighs the chain's 2×2 products).
-   */
-  constructor(
-    numQubits: number,
-    gates: readonly BatchedGate[],
-    options: { numAngles?: number; fuseChains?: boolean } = {},
-  ) {
+  constructor(numQubits: number, gates: readonly BatchedGate[], options: BatchedCircuitOptions = {}) {
     if (!Number.isInteger(numQubits) || numQubits < 1 || numQubits > 26) {
       throw new RangeError(`numQubits must be an integer in 1..26, got ${numQubits}`);
     }
@@ -135,7 +194,7 @@ export class BatchedCircuit {
       return 1 << (numQubits - 1 - w);
     };
     let maxSlot = -1;
-    this.ops = gates.map((g): Compiled => {
+    this.raw = gates.map((g): Compiled => {
       switch (g.gate) {
         case 'h':
           return { kind: K.h, m1: bit(g.wire), m2: 0, slot: -1, slot2: -1, slot3: -1 };
@@ -159,25 +218,72 @@ export class BatchedCircuit {
           return { kind: K[g.gate], m1: bit(g.wires[0]), m2: bit(g.wires[1]), slot: g.angle, slot2: -1, slot3: -1 };
       }
     });
-    for (const op of this.ops) {
+    for (const op of this.raw) {
       for (const sl of op.kind === K.rot ? [op.slot, op.slot2, op.slot3] : [op.slot]) {
         if (sl !== -1 && (!Number.isInteger(sl) || sl < 0)) {
           throw new RangeError(`angle slot must be a non-negative integer, got ${sl}`);
         }
       }
     }
-    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
-    if (options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS) this.ops = fuseSingleQubitChains(this.ops);
-    this.ops = fuseCnotRuns(fuseCzRuns(this.ops, this.dim), this.dim);
+    this.fuseChains = options.fuseChains ?? numQubits >= CHAIN_MIN_QUBITS;
+    this.lightCone = options.lightCone ?? true;
+    this.keptStateBytes = options.keptStateBytes ?? 64 * 2 ** 20;
+    if (!(this.keptStateBytes >= 0)) {
+      throw new RangeError(`keptStateBytes must be a non-negative number, got ${options.keptStateBytes}`);
+    }
+    this.full = this.fuse(this.raw);
     this.numAngles = Math.max(options.numAngles ?? 0, maxSlot + 1);
+    this.simd =
+      (options.wasm ?? numQubits >= BATCHED_SIMD_MIN_QUBITS) &&
+      numQubits <= BATCHED_SIMD_MAX_QUBITS &&
+      this.raw.every((op) => op.kind !== K.zz && op.kind !== K.xx && op.kind !== K.yy) &&
+      batchedKernels() !== undefined;
     this.re = new Float64Array(this.dim);
     this.im = new Float64Array(this.dim);
     this.lre = new Float64Array(this.dim);
     this.lim = new Float64Array(this.dim);
+    this.wht = new Float64Array(this.dim);
   }
 
-  /** Runs sample b forward into the internal buffers and returns them (valid until the next call). */
-  private forward(b: number, angles: Float64Array, prepare?: StatePreparation): void {
+  private fuse(ops: Compiled[]): Compiled[] {
+    // Chains pay a few 2×2 products per gate: worth it once a pass over the state costs more.
+    const chained = this.fuseChains ? fuseSingleQubitChains(ops) : ops;
+    return fuseCnotRuns(fuseCzRuns(chained, this.dim, 2), this.dim, 2);
+  }
+
+  /** The circuit reduced for these observables (cached per observable set). */
+  private plan(observables: ReadonlyArray<readonly number[]>): Plan {
+    const masks = observables.map((o) => this.zMask(o));
+    const key = masks.join(',');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const cone = this.lightCone ? lightCone(this.raw, masks) : { ops: this.raw, masks };
+      const single = cone.ops.every((op) => op.m2 === 0);
+      const chains = single ? fuseSingleQubitChains(cone.ops) : [];
+      plan = {
+        ops: this.lightCone ? this.fuse(cone.ops) : this.full,
+        masks: cone.masks,
+        simd: this.simd ? this.simdEngine().compile(cone.ops) : undefined,
+        product:
+          single && this.lightCone
+            ? {
+                chains,
+                terms: cone.masks.map((m) => chains.flatMap((c, i) => ((c.m1 & m) !== 0 ? [i] : []))),
+              }
+            : undefined,
+      };
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private simdEngine(): SimdEngine {
+    this.engine ??= new SimdEngine(this.dim, this.keptStateBytes);
+    return this.engine;
+  }
+
+  /** Runs sample b forward through `ops` into the internal buffers. */
+  private forward(b: number, angles: Float64Array, ops: Compiled[], prepare?: StatePreparation): void {
     const { re, im } = this;
     if (prepare) prepare(b, re, im);
     else {
@@ -187,7 +293,7 @@ export class BatchedCircuit {
     }
     const base = b * this.numAngles;
     const u = this.rotU;
-    for (const op of this.ops) {
+    for (const op of ops) {
       if (op.kind === K.chain) {
         chainMatrix(op, angles, base, u);
         applyU(re, im, this.dim, op.m1, u);
@@ -216,12 +322,13 @@ export class BatchedCircuit {
 
   /**
    * Calls `onState(b, re, im)` with each sample's final state (the buffers are reused: copy what
-   * you keep). Used by kernel models to compute each state once.
+   * you keep). Used by kernel models to compute each state once. Runs the full circuit in
+   * JavaScript (no observable, so no light cone).
    */
   states(p: BatchedRunParams, onState: (b: number, re: Float64Array, im: Float64Array) => void): void {
     this.checkRun(p);
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
+      this.forward(b, p.angles, this.full, p.prepare);
       onState(b, this.re, this.im);
     }
   }
@@ -229,11 +336,20 @@ export class BatchedCircuit {
   /** ⟨O_j⟩ for every sample and Z-string, B × observables, sample-major. */
   expectations(p: BatchedExpectationParams): Float64Array {
     this.checkRun(p);
-    const masks = p.observables.map((o) => this.zMask(o));
-    const out = new Float64Array(p.batchSize * masks.length);
+    const plan = this.plan(p.observables);
+    const nObs = plan.masks.length;
+    const out = new Float64Array(p.batchSize * nObs);
+    if (plan.product && !p.prepare) {
+      productRun(plan.product, this.numAngles, p, out);
+      return out;
+    }
+    if (plan.simd) {
+      this.simdEngine().run(this, plan.simd, plan.masks, p, out);
+      return out;
+    }
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
-      zExpectations(this.re, this.im, masks, out, b * masks.length);
+      this.forward(b, p.angles, plan.ops, p.prepare);
+      zExpectations(this.re, this.im, 1, 0, 0, this.dim, plan.masks, this.wht, out, b * nObs);
     }
     return out;
   }
@@ -241,30 +357,37 @@ export class BatchedCircuit {
   /** Values and adjoint gradients of each sample's loss with respect to every angle slot. */
   valueAndGradient(p: BatchedGradientParams): BatchedGradientResult {
     this.checkRun(p);
-    const masks = p.observables.map((o) => this.zMask(o));
-    const nObs = masks.length;
+    const plan = this.plan(p.observables);
+    const nObs = plan.masks.length;
     const values = new Float64Array(p.batchSize * nObs);
     const grads = new Float64Array(p.batchSize * this.numAngles);
+    if (plan.product && !p.prepare) {
+      productRun(plan.product, this.numAngles, p, values, grads);
+      return { values, angleGradients: grads };
+    }
+    if (plan.simd) {
+      this.simdEngine().run(this, plan.simd, plan.masks, p, values, grads);
+      return { values, angleGradients: grads };
+    }
+    const masks = plan.masks;
     const cot = new Float64Array(nObs);
     const { re, im, lre, lim, dim } = this;
     for (let b = 0; b < p.batchSize; b++) {
-      this.forward(b, p.angles, p.prepare);
-      zExpectations(re, im, masks, values, b * nObs);
+      this.forward(b, p.angles, plan.ops, p.prepare);
+      zExpectations(re, im, 1, 0, 0, dim, masks, this.wht, values, b * nObs);
       cot.fill(0);
       p.cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
       // λ = (Σ_j c_j Z_j) φ, elementwise since Z-strings are diagonal.
+      const d = zDiagonal(masks, cot, this.wht);
       for (let k = 0; k < dim; k++) {
-        let d = 0;
-        for (let j = 0; j < nObs; j++)
-          d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
-        lre[k] = d * (re[k] as number);
-        lim[k] = d * (im[k] as number);
+        lre[k] = (d[k] as number) * (re[k] as number);
+        lim[k] = (d[k] as number) * (im[k] as number);
       }
       const base = b * this.numAngles;
-      for (let g = this.ops.length - 1; g >= 0; g--) {
-        const op = this.ops[g] as Compiled;
+      for (let g = plan.ops.length - 1; g >= 0; g--) {
+        const op = plan.ops[g] as Compiled;
         if (op.kind === K.chain) {
-          chainGradients(lre, lim, re, im, dim, op, p.angles, base, grads, this.rotU);
+          chainGradients(crossMatrix(lre, lim, re, im, dim, op.m1), op, p.angles, base, grads, this.rotU);
           // Undo the chain on both vectors with U† (chainGradients leaves U in rotU).
           daggerInto(this.rotU, this.rotW);
           applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
@@ -274,21 +397,8 @@ export class BatchedCircuit {
           const phi = p.angles[base + op.slot] as number;
           const th = p.angles[base + op.slot2] as number;
           const om = p.angles[base + op.slot3] as number;
-          rotGradients(
-            lre,
-            lim,
-            re,
-            im,
-            dim,
-            op.m1,
-            phi,
-            th,
-            om,
-            grads,
-            base + op.slot,
-            base + op.slot2,
-            base + op.slot3,
-          );
+          const cm = crossMatrix(lre, lim, re, im, dim, op.m1);
+          rotGradients(cm, th, om, grads, base + op.slot, base + op.slot2, base + op.slot3);
           // Undo the gate on both vectors: U† = Rot(−ω, −θ, −φ).
           rotMatrix(-om, -th, -phi, this.rotW);
           applyU2(re, im, lre, lim, dim, op.m1, this.rotW);
@@ -310,6 +420,30 @@ export class BatchedCircuit {
     return { values, angleGradients: grads };
   }
 
+  /**
+   * The elementary gates left after the light cone for these observables (all of them with
+   * `lightCone: false`): what one forward sweep applies.
+   */
+  activeGates(observables: ReadonlyArray<readonly number[]>): number {
+    const masks = observables.map((o) => this.zMask(o));
+    return this.lightCone ? lightCone(this.raw, masks).ops.length : this.raw.length;
+  }
+
+  /**
+   * Which path evaluates these observables: `product` (only one-qubit gates left after the light
+   * cone and no prepared state: wire by wire), `simd` (the WebAssembly kernels) or `js`.
+   */
+  pathFor(observables: ReadonlyArray<readonly number[]>, prepared = false): 'product' | 'simd' | 'js' {
+    const plan = this.plan(observables);
+    if (plan.product && !prepared) return 'product';
+    return plan.simd ? 'simd' : 'js';
+  }
+
+  /** @internal The scratch buffers the SIMD path borrows. */
+  scratch(): { re: Float64Array; im: Float64Array; wht: Float64Array } {
+    return { re: this.re, im: this.im, wht: this.wht };
+  }
+
   private zMask(wires: readonly number[]): number {
     let m = 0;
     for (const w of wires) {
@@ -322,13 +456,117 @@ export class BatchedCircuit {
   }
 }
 
-/** Replaces each run of two or more consecutive CZ gates by one pass over the indices it negates. */
-function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
+/**
+ * A product state: every gate is a one-qubit gate and the start is |0…0⟩, so wire w ends in
+ * U_w|0⟩ and a Z-string's value is the product of its wires' ⟨Z_w⟩. Gradients by the product rule:
+ * wire w's chain sees the observable g_w Z with g_w = Σ_j c_j Π_{w' ∈ j, w' ≠ w} ⟨Z_w'⟩, and its
+ * angles' gradients come from the 2×2 cross matrix of λ = g_w Z ψ_w and ψ_w, as in the full sweep.
+ */
+function productRun(
+  product: { readonly chains: Compiled[]; readonly terms: number[][] },
+  numAngles: number,
+  p: BatchedExpectationParams | BatchedGradientParams,
+  values: Float64Array,
+  grads?: Float64Array,
+): void {
+  const { chains, terms } = product;
+  const nObs = terms.length;
+  const z = new Float64Array(chains.length);
+  const psi = new Float64Array(4 * chains.length);
+  const u = new Float64Array(8);
+  const cm = new Float64Array(8);
+  const cot = new Float64Array(nObs);
+  const cotangent = grads ? (p as BatchedGradientParams).cotangent : undefined;
+  for (let b = 0; b < p.batchSize; b++) {
+    const base = b * numAngles;
+    for (let c = 0; c < chains.length; c++) {
+      chainMatrix(chains[c] as Compiled, p.angles, base, u);
+      // U|0⟩ is U's first column.
+      psi.set([u[0] as number, u[1] as number, u[4] as number, u[5] as number], 4 * c);
+      z[c] = (u[0] as number) ** 2 + (u[1] as number) ** 2 - (u[4] as number) ** 2 - (u[5] as number) ** 2;
+    }
+    for (let j = 0; j < nObs; j++) {
+      let v = 1;
+      for (const c of terms[j] as number[]) v *= z[c] as number;
+      values[b * nObs + j] = v;
+    }
+    if (!grads || !cotangent) continue;
+    cot.fill(0);
+    cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+    for (let c = 0; c < chains.length; c++) {
+      let g = 0;
+      for (let j = 0; j < nObs; j++) {
+        const t = terms[j] as number[];
+        if (!t.includes(c)) continue;
+        let rest = cot[j] as number;
+        for (const c2 of t) if (c2 !== c) rest *= z[c2] as number;
+        g += rest;
+      }
+      if (g === 0) continue;
+      const p0r = psi[4 * c] as number;
+      const p0i = psi[4 * c + 1] as number;
+      const p1r = psi[4 * c + 2] as number;
+      const p1i = psi[4 * c + 3] as number;
+      // λ = g Z ψ = (g ψ0, −g ψ1); C_ab = conj(λ_a) ψ_b.
+      const l0r = g * p0r;
+      const l0i = g * p0i;
+      const l1r = -g * p1r;
+      const l1i = -g * p1i;
+      cm[0] = l0r * p0r + l0i * p0i;
+      cm[1] = l0r * p0i - l0i * p0r;
+      cm[2] = l0r * p1r + l0i * p1i;
+      cm[3] = l0r * p1i - l0i * p1r;
+      cm[4] = l1r * p0r + l1i * p0i;
+      cm[5] = l1r * p0i - l1i * p0r;
+      cm[6] = l1r * p1r + l1i * p1i;
+      cm[7] = l1r * p1i - l1i * p1r;
+      chainGradients(cm, chains[c] as Compiled, p.angles, base, grads, u);
+    }
+  }
+}
+
+/**
+ * The gates that can change ⟨O_j⟩ for Z-strings O_j, and the Z-strings they then need. Walking
+ * back from the end: a trailing CNOT is folded into the Z-strings (CNOT·Z_t·CNOT = Z_c Z_t) and a
+ * diagonal gate (CZ, RZ, ZZ) commutes with them, while every later kept gate on its wires is
+ * diagonal too; any other gate is kept only if it touches the backward light cone (the wires of
+ * the Z-strings and of the gates kept after it), which it then joins.
+ */
+function lightCone(ops: readonly Compiled[], masks: readonly number[]): { ops: Compiled[]; masks: number[] } {
+  const out = masks.slice();
+  const kept: Compiled[] = [];
+  let cone = 0;
+  for (const m of out) cone |= m;
+  /** Wires with no kept non-diagonal gate after the current point. */
+  let clean = -1;
+  let tail = true;
+  for (let g = ops.length - 1; g >= 0; g--) {
+    const op = ops[g] as Compiled;
+    const wires = op.m1 | op.m2;
+    const diagonal = op.kind === K.cz || op.kind === K.rz || op.kind === K.zz;
+    if (tail && op.kind === K.cnot) {
+      for (let j = 0; j < out.length; j++) if ((out[j] as number) & op.m2) out[j] = (out[j] as number) ^ op.m1;
+      cone = 0;
+      for (const m of out) cone |= m;
+      continue;
+    }
+    if (diagonal && (wires & ~clean) === 0) continue;
+    tail = false;
+    if ((wires & cone) === 0) continue;
+    kept.push(op);
+    cone |= wires;
+    if (!diagonal) clean &= ~wires;
+  }
+  return { ops: kept.reverse(), masks: out };
+}
+
+/** Replaces each run of `minRun` or more consecutive CZ gates by one pass over the indices it negates. */
+function fuseCzRuns(ops: Compiled[], dim: number, minRun: number): Compiled[] {
   const out: Compiled[] = [];
   for (let i = 0; i < ops.length; ) {
     let j = i;
     while (j < ops.length && (ops[j] as Compiled).kind === K.cz) j++;
-    if (j - i < 2) {
+    if (j - i < minRun || j === i) {
       out.push(ops[i] as Compiled);
       i++;
       continue;
@@ -346,13 +584,13 @@ function fuseCzRuns(ops: Compiled[], dim: number): Compiled[] {
   return out;
 }
 
-/** Replaces each run of two or more consecutive CNOTs by one permutation (gather) pass. */
-function fuseCnotRuns(ops: Compiled[], dim: number): Compiled[] {
+/** Replaces each run of `minRun` or more consecutive CNOTs by one permutation (gather) pass. */
+function fuseCnotRuns(ops: Compiled[], dim: number, minRun: number): Compiled[] {
   const out: Compiled[] = [];
   for (let i = 0; i < ops.length; ) {
     let j = i;
     while (j < ops.length && (ops[j] as Compiled).kind === K.cnot) j++;
-    if (j - i < 2) {
+    if (j - i < minRun || j === i) {
       out.push(ops[i] as Compiled);
       i++;
       continue;
@@ -397,16 +635,75 @@ function popParity(x: number): boolean {
   return parity(x) === 1;
 }
 
-function zExpectations(re: Float64Array, im: Float64Array, masks: number[], out: Float64Array, at: number): void {
-  for (let j = 0; j < masks.length; j++) {
-    const m = masks[j] as number;
-    let s = 0;
-    for (let k = 0; k < re.length; k++) {
-      const p = (re[k] as number) ** 2 + (im[k] as number) ** 2;
-      s += popParity(k & m) ? -p : p;
+/** In-place Walsh–Hadamard transform: x̂[m] = Σ_k x[k] (−1)^popcount(k & m). */
+function walshHadamard(x: Float64Array): void {
+  const dim = x.length;
+  for (let h = 1; h < dim; h *= 2) {
+    for (let i = 0; i < dim; i += 2 * h) {
+      for (let k = i; k < i + h; k++) {
+        const a = x[k] as number;
+        const b = x[k + h] as number;
+        x[k] = a + b;
+        x[k + h] = a - b;
+      }
     }
-    out[at + j] = s;
   }
+}
+
+/** Up to this many Z-strings are summed directly; more go through one Walsh–Hadamard transform. */
+const DIRECT_OBSERVABLES = 2;
+
+/**
+ * ⟨Z-string m_j⟩ of the state whose amplitude k is (re[reAt + stride·k], im[imAt + stride·k]),
+ * into out[at + j]. Many Z-strings at once: the probabilities' Walsh–Hadamard transform at m_j.
+ */
+function zExpectations(
+  re: Float64Array,
+  im: Float64Array,
+  stride: number,
+  reAt: number,
+  imAt: number,
+  dim: number,
+  masks: number[],
+  wht: Float64Array,
+  out: Float64Array,
+  at: number,
+): void {
+  if (masks.length <= DIRECT_OBSERVABLES) {
+    for (let j = 0; j < masks.length; j++) {
+      const m = masks[j] as number;
+      let s = 0;
+      for (let k = 0; k < dim; k++) {
+        const p = (re[reAt + stride * k] as number) ** 2 + (im[imAt + stride * k] as number) ** 2;
+        s += popParity(k & m) ? -p : p;
+      }
+      out[at + j] = s;
+    }
+    return;
+  }
+  for (let k = 0; k < dim; k++)
+    wht[k] = (re[reAt + stride * k] as number) ** 2 + (im[imAt + stride * k] as number) ** 2;
+  walshHadamard(wht);
+  for (let j = 0; j < masks.length; j++) out[at + j] = wht[masks[j] as number] as number;
+}
+
+/** The diagonal of Σ_j c_j Z-string(m_j), into (and returned as) `wht`. */
+function zDiagonal(masks: number[], cot: Float64Array, wht: Float64Array): Float64Array {
+  const dim = wht.length;
+  if (masks.length <= DIRECT_OBSERVABLES) {
+    for (let k = 0; k < dim; k++) {
+      let d = 0;
+      for (let j = 0; j < masks.length; j++)
+        d += popParity(k & (masks[j] as number)) ? -(cot[j] as number) : (cot[j] as number);
+      wht[k] = d;
+    }
+    return wht;
+  }
+  wht.fill(0);
+  for (let j = 0; j < masks.length; j++)
+    wht[masks[j] as number] = (wht[masks[j] as number] as number) + (cot[j] as number);
+  walshHadamard(wht);
+  return wht;
 }
 
 /** Applies one compiled gate with angle θ (ignored for fixed gates) in place. */
@@ -770,10 +1067,28 @@ const PAULI: Float64Array[] = [
   Float64Array.of(1, 0, 0, 0, 0, 0, -1, 0), // Z
 ];
 
+/** A chain that is one Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ): closed forms instead of products. */
+function isRotChain(kinds: Int8Array, slots: Int32Array): boolean {
+  return (
+    kinds.length === 3 &&
+    kinds[0] === 3 &&
+    kinds[1] === 2 &&
+    kinds[2] === 3 &&
+    (slots[0] as number) >= 0 &&
+    (slots[1] as number) >= 0 &&
+    (slots[2] as number) >= 0
+  );
+}
+
 /** U = G_k ⋯ G_1 of a chain, into u. */
 function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float64Array): void {
   const kinds = op.chainKinds as Int8Array;
   const slots = op.chainSlots as Int32Array;
+  if (isRotChain(kinds, slots)) {
+    const phi = angles[base + (slots[0] as number)] as number;
+    rotMatrix(phi, angles[base + (slots[1] as number)] as number, angles[base + (slots[2] as number)] as number, u);
+    return;
+  }
   u.fill(0);
   u[0] = 1;
   u[6] = 1;
@@ -785,25 +1100,19 @@ function chainMatrix(op: Compiled, angles: Float64Array, base: number, u: Float6
 }
 
 /**
- * Adds the gradient of every angle in a chain given ψ (state after the chain) and λ: with the
- * cross matrix C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
+ * Adds the gradient of every angle in a chain given the cross matrix `cm` of λ and ψ (the state
+ * after the chain), C_ab = Σ conj(λ_a) ψ_b over the wire's amplitude pairs, the gradient of element j
  * is Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ with A = V P_j V†, V the chain's gates after j. One pass over
  * the state whatever the chain's length. Leaves the chain's U in `u`.
  */
 function chainGradients(
-  lre: Float64Array,
-  lim: Float64Array,
-  re: Float64Array,
-  im: Float64Array,
-  dim: number,
+  cm: Float64Array,
   op: Compiled,
   angles: Float64Array,
   base: number,
   grads: Float64Array,
   u: Float64Array,
 ): void {
-  const m = op.m1;
-  const cm = crossMatrix(lre, lim, re, im, dim, m);
   const c00r = cm[0] as number;
   const c00i = cm[1] as number;
   const c01r = cm[2] as number;
@@ -814,6 +1123,21 @@ function chainGradients(
   const c11i = cm[7] as number;
   const kinds = op.chainKinds as Int8Array;
   const slots = op.chainSlots as Int32Array;
+  if (isRotChain(kinds, slots)) {
+    const th = angles[base + (slots[1] as number)] as number;
+    const om = angles[base + (slots[2] as number)] as number;
+    rotGradients(
+      cm,
+      th,
+      om,
+      grads,
+      base + (slots[0] as number),
+      base + (slots[1] as number),
+      base + (slots[2] as number),
+    );
+    rotMatrix(angles[base + (slots[0] as number)] as number, th, om, u);
+    return;
+  }
   chainV.fill(0);
   chainV[0] = 1;
   chainV[6] = 1;
@@ -866,18 +1190,12 @@ function rotMatrix(phi: number, theta: number, omega: number, u: Float64Array): 
 }
 
 /**
- * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) given ψ (state after the gate) and λ: with the cross
- * matrix C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire, each gradient is
+ * Adds ∂/∂φ, ∂/∂θ, ∂/∂ω of Rot(φ, θ, ω) (∂/∂φ does not depend on φ) given the cross matrix
+ * C_ab = Σ conj(λ_a) ψ_b over amplitude pairs of the wire (ψ the state after the gate): each is
  * Im Σ_ab A_ab C_ab = Im⟨λ|A|ψ⟩ for the generator A of that angle moved to the gate's output.
  */
 function rotGradients(
-  lre: Float64Array,
-  lim: Float64Array,
-  re: Float64Array,
-  im: Float64Array,
-  dim: number,
-  m: number,
-  phi: number,
+  cm: Float64Array,
   theta: number,
   omega: number,
   grads: Float64Array,
@@ -886,7 +1204,6 @@ function rotGradients(
   gOmega: number,
 ): void {
   // C_ab real/imag, a = λ component, b = ψ component.
-  const cm = crossMatrix(lre, lim, re, im, dim, m);
   const c00i = cm[1] as number;
   const c01r = cm[2] as number;
   const c01i = cm[3] as number;
@@ -899,7 +1216,6 @@ function rotGradients(
   const sw = Math.sin(omega);
   const ct = Math.cos(theta);
   const st = Math.sin(theta);
-  void phi;
   grads[gOmega] = (grads[gOmega] as number) + c00i - c11i;
   grads[gTheta] = (grads[gTheta] as number) - sw * (c01i + c10i) + cw * (c10r - c01r);
   grads[gPhi] = (grads[gPhi] as number) + ct * (c00i - c11i) + st * (cw * (c01i + c10i) + sw * (c10r - c01r));
@@ -993,6 +1309,348 @@ function applyU2(
       lim[k] = a0 * xi + a1 * xr + b0 * yi + b1 * yr;
       lre[j] = c0 * xr - c1 * xi + d0 * yr - d1 * yi;
       lim[j] = c0 * xi + c1 * xr + d0 * yi + d1 * yr;
+    }
+  }
+}
+
+// ————————————————————————————————————————— SIMD path (batched-kernels.wat)
+
+/** The WebAssembly JS API used here (typed locally: Node's types do not declare it). */
+interface BatchedWasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+interface BatchedKernels {
+  u1(re: number, im: number, ore: number, oim: number, dim: number, m: number, mat: number): void;
+  crossr(lre: number, lim: number, re: number, im: number, dim: number, m: number, out: number): void;
+  gathero(re: number, im: number, list: number, dim: number, ore: number, oim: number): void;
+  copy(dst: number, src: number, bytes: number): void;
+  adj(lre: number, lim: number, re: number, im: number, dim: number, m: number, mat: number, out: number): void;
+  wht(x: number, dim: number): void;
+  probs(re: number, im: number, dst: number, dim: number): void;
+  diag(d: number, re: number, im: number, lre: number, lim: number, dim: number): void;
+  put(sre: number, sim: number, re: number, im: number, dim: number, lane: number): void;
+  flip(re: number, im: number, list: number, n: number): void;
+  gather(re: number, im: number, list: number, dim: number, tmp: number): void;
+}
+
+let batchedModule: object | null | undefined;
+
+/** The compiled batched kernels, or undefined where WebAssembly SIMD is missing. */
+function batchedKernels(): object | undefined {
+  if (batchedModule === undefined) {
+    try {
+      const api = (globalThis as unknown as { WebAssembly?: BatchedWasmApi }).WebAssembly;
+      if (!api) throw new Error('no WebAssembly');
+      batchedModule = new api.Module(Buffer.from(BATCHED_KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      batchedModule = null; // no WebAssembly SIMD here: the JavaScript path does the work
+    }
+  }
+  return batchedModule ?? undefined;
+}
+
+/** One step of the SIMD path: a single-qubit chain, a CZ run (flip list) or a CNOT run (gather). */
+type SimdOp =
+  | { readonly t: 0; readonly op: Compiled }
+  | { readonly t: 1; readonly list: number; readonly n: number }
+  | { readonly t: 2; readonly gather: number; readonly undo: number };
+
+const PAGE = 65536;
+
+/** Where one pair of samples stands: its angles, first sample, live lanes, and the kept states. */
+interface PairAt {
+  readonly angles: Float64Array;
+  readonly b0: number;
+  readonly lanes: number;
+  /** Angle slots per sample. */
+  readonly na: number;
+  /** Byte offset of the kept states (ψ after op g at snap + 32·2^n·g). */
+  readonly snap: number;
+}
+
+/**
+ * Two samples per pass: lane l of every v128 is sample b + l. Owns a WebAssembly memory with the
+ * pair's ψ and λ (real and imaginary blocks), a scratch block, the per-lane gate matrix, the
+ * cross-matrix output and the plans' index lists.
+ */
+class SimdEngine {
+  private readonly k: BatchedKernels;
+  private readonly memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  private f64: Float64Array;
+  private readonly psiRe: number;
+  private readonly psiIm: number;
+  private readonly lamRe: number;
+  private readonly lamIm: number;
+  private readonly tmp: number;
+  /** One sample's state as a StatePreparation writes it (dim f64 each). */
+  private readonly sre: number;
+  private readonly sim: number;
+  private prepRe: Float64Array;
+  private prepIm: Float64Array;
+  private readonly mat: number;
+  private readonly out: number;
+  private top: number;
+  private readonly u = new Float64Array(8);
+  private readonly w = new Float64Array(8);
+  private readonly cm = new Float64Array(8);
+
+  constructor(
+    private readonly dim: number,
+    private readonly keptStateBytes: number,
+  ) {
+    const api = (globalThis as unknown as { WebAssembly: BatchedWasmApi }).WebAssembly;
+    const block = 16 * dim;
+    this.psiRe = 0;
+    this.psiIm = block;
+    this.lamRe = 2 * block;
+    this.lamIm = 3 * block;
+    this.tmp = 4 * block;
+    this.sre = 5 * block;
+    this.sim = this.sre + 8 * dim;
+    this.mat = this.sim + 8 * dim;
+    this.out = this.mat + 128;
+    this.top = this.out + 128;
+    this.memory = new api.Memory({ initial: Math.ceil(this.top / PAGE) });
+    this.k = new api.Instance(batchedKernels() as object, { env: { memory: this.memory } }).exports as BatchedKernels;
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.prepRe = new Float64Array(this.memory.buffer, this.sre, dim);
+    this.prepIm = new Float64Array(this.memory.buffer, this.sim, dim);
+  }
+
+  /** Writes an i32 list into the memory and returns its byte offset. */
+  private list(values: ArrayLike<number>): number {
+    const at = this.top;
+    const end = at + 4 * values.length;
+    this.reserve(end);
+    new Int32Array(this.memory.buffer, at, values.length).set(values);
+    this.top = end + ((16 - (end % 16)) % 16);
+    return at;
+  }
+
+  /** Fuses ops for the SIMD path (every single-qubit gate in a chain; single CZs and CNOTs as runs). */
+  compile(ops: Compiled[]): SimdOp[] {
+    const fused = fuseCnotRuns(fuseCzRuns(fuseSingleQubitChains(ops), this.dim, 1), this.dim, 1);
+    const bytes = (a: Int32Array) => a.map((v) => 16 * v);
+    return fused.map((op): SimdOp => {
+      if (op.kind === K.chain) return { t: 0, op };
+      if (op.kind === K.czRun) {
+        const flip = op.flip as Int32Array;
+        return { t: 1, list: this.list(bytes(flip)), n: flip.length };
+      }
+      if (op.kind === K.cnotRun) {
+        return {
+          t: 2,
+          gather: this.list(bytes(op.gather as Int32Array)),
+          undo: this.list(bytes(op.undo as Int32Array)),
+        };
+      }
+      throw new Error(`internal: gate kind ${op.kind} has no SIMD kernel`);
+    });
+  }
+
+  /** Packs lane l's 2×2 matrix `u` into the per-lane matrix block. */
+  private pack(u: Float64Array, lane: number): void {
+    const f = this.f64;
+    const at = this.mat / 8 + lane;
+    for (let i = 0; i < 8; i++) f[at + 2 * i] = u[i] as number;
+  }
+
+  private apply(op: SimdOp, re: number, im: number, backward: boolean): void {
+    const { k, dim } = this;
+    if (op.t === 0) k.u1(re, im, re, im, dim, op.op.m1, this.mat);
+    else if (op.t === 1) k.flip(re, im, op.list, op.n);
+    else k.gather(re, im, backward ? op.undo : op.gather, dim, this.tmp);
+  }
+
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.prepRe = new Float64Array(this.memory.buffer, this.sre, this.dim);
+    this.prepIm = new Float64Array(this.memory.buffer, this.sim, this.dim);
+  }
+
+  /** Z-string values from the probabilities in `tmp` (transformed in place). */
+  private readValues(masks: number[], b0: number, lanes: number, values: Float64Array): void {
+    this.k.wht(this.tmp, this.dim);
+    const f = this.f64;
+    const t = this.tmp / 8;
+    const nObs = masks.length;
+    for (let l = 0; l < lanes; l++)
+      for (let j = 0; j < nObs; j++) values[(b0 + l) * nObs + j] = f[t + 2 * (masks[j] as number) + l] as number;
+  }
+
+  /** λ = (Σ_j c_j Z_j) ψ per lane, ψ the pair state at `psi`: the diagonal is the transform of the c_j placed at m_j. */
+  private seedLambda(
+    masks: number[],
+    b0: number,
+    lanes: number,
+    values: Float64Array,
+    cotangent: BatchedGradientParams['cotangent'],
+    cot: Float64Array,
+    psi: number,
+  ): void {
+    const f = this.f64;
+    const t = this.tmp / 8;
+    const nObs = masks.length;
+    f.fill(0, t, t + 2 * this.dim);
+    for (let l = 0; l < lanes; l++) {
+      const b = b0 + l;
+      cot.fill(0);
+      cotangent(b, values.subarray(b * nObs, (b + 1) * nObs), cot);
+      for (let j = 0; j < nObs; j++) {
+        const at = t + 2 * (masks[j] as number) + l;
+        f[at] = (f[at] as number) + (cot[j] as number);
+      }
+    }
+    this.k.wht(this.tmp, this.dim);
+    this.k.diag(this.tmp, psi, psi + 16 * this.dim, this.lamRe, this.lamIm, this.dim);
+  }
+
+  /** Forward sweep writing ψ after op g into snapshot g + 1; returns the last snapshot's offset. */
+  private forwardKept(ops: SimdOp[], at: PairAt): number {
+    const { angles, b0, lanes, na, snap } = at;
+    const { k, dim, u } = this;
+    const pair = 32 * dim;
+    const half = 16 * dim;
+    for (let g = 0; g < ops.length; g++) {
+      const op = ops[g] as SimdOp;
+      const src = snap + g * pair;
+      const dst = src + pair;
+      if (op.t === 0) {
+        for (let l = 0; l < 2; l++) {
+          chainMatrix(op.op, angles, (b0 + Math.min(l, lanes - 1)) * na, u);
+          this.pack(u, l);
+        }
+        k.u1(src, src + half, dst, dst + half, dim, op.op.m1, this.mat);
+      } else if (op.t === 1) {
+        k.copy(dst, src, pair);
+        k.flip(dst, dst + half, op.list, op.n);
+      } else k.gathero(src, src + half, op.gather, dim, dst, dst + half);
+    }
+    return snap + ops.length * pair;
+  }
+
+  /** Backward sweep on λ alone, reading ψ from the snapshots. */
+  private backwardKept(ops: SimdOp[], at: PairAt, grads: Float64Array): void {
+    const { angles, b0, lanes, na, snap } = at;
+    const { k, dim, u, w, cm } = this;
+    const f = this.f64;
+    const o = this.out / 8;
+    const pair = 32 * dim;
+    for (let g = ops.length - 1; g >= 0; g--) {
+      const op = ops[g] as SimdOp;
+      if (op.t !== 0) {
+        if (g > 0) this.apply(op, this.lamRe, this.lamIm, true);
+        continue;
+      }
+      const after = snap + (g + 1) * pair;
+      k.crossr(this.lamRe, this.lamIm, after, after + pair / 2, dim, op.op.m1, this.out);
+      for (let l = 0; l < 2; l++) {
+        const base = (b0 + Math.min(l, lanes - 1)) * na;
+        if (l < lanes) {
+          // The reduced cross matrix (see adj in batched-kernels.wat).
+          cm[1] = f[o + l] as number;
+          for (let i = 2; i < 6; i++) cm[i] = f[o + 2 * (i - 1) + l] as number;
+          chainGradients(cm, op.op, angles, base, grads, u);
+        } else chainMatrix(op.op, angles, base, u);
+        daggerInto(u, w);
+        this.pack(w, l);
+      }
+      // λ before the first op is never read.
+      if (g > 0) k.u1(this.lamRe, this.lamIm, this.lamRe, this.lamIm, dim, op.op.m1, this.mat);
+    }
+  }
+
+  /** Values (and, with `grads`, adjoint gradients) of every sample, two at a time. */
+  run(
+    c: BatchedCircuit,
+    ops: SimdOp[],
+    masks: number[],
+    p: BatchedExpectationParams | BatchedGradientParams,
+    values: Float64Array,
+    grads?: Float64Array,
+  ): void {
+    const { dim, k, u, w, cm } = this;
+    const na = c.numAngles;
+    const nObs = masks.length;
+    const angles = p.angles;
+    const cotangent = grads ? (p as BatchedGradientParams).cotangent : undefined;
+    const cot = new Float64Array(nObs);
+    const dummy = new Float64Array(8);
+    /** Each chain's U per lane from the forward sweep, reused backward. */
+    const us = new Float64Array(ops.length * 16);
+    const pr = this.psiRe / 8;
+    const o = this.out / 8;
+    // Keep ψ after every op (one pair state each) when that fits SNAPSHOT_BYTES: the backward
+    // sweep then reads ψ instead of undoing each op on it.
+    const pair = 32 * dim;
+    const snap = this.top + ((pair - (this.top % pair)) % pair);
+    const snapshots = grads !== undefined && (ops.length + 1) * pair <= this.keptStateBytes;
+    if (snapshots) this.reserve(snap + (ops.length + 1) * pair);
+    for (let b0 = 0; b0 < p.batchSize; b0 += 2) {
+      const lanes = Math.min(2, p.batchSize - b0);
+      const f = this.f64;
+      // Initial states; an odd batch's spare lane repeats the last sample.
+      if (p.prepare) {
+        for (let l = 0; l < 2; l++) {
+          if (l < lanes) p.prepare(b0 + l, this.prepRe, this.prepIm);
+          k.put(this.sre, this.sim, this.psiRe, this.psiIm, dim, l);
+        }
+      } else {
+        f.fill(0, pr, pr + 4 * dim);
+        f[pr] = 1;
+        f[pr + 1] = 1;
+      }
+      if (snapshots) {
+        k.copy(snap, this.psiRe, pair);
+        const at: PairAt = { angles, b0, lanes, na, snap };
+        const done = this.forwardKept(ops, at);
+        k.probs(done, done + pair / 2, this.tmp, dim);
+        this.readValues(masks, b0, lanes, values);
+        this.seedLambda(masks, b0, lanes, values, cotangent as BatchedGradientParams['cotangent'], cot, done);
+        this.backwardKept(ops, at, grads as Float64Array);
+        continue;
+      }
+      for (let g = 0; g < ops.length; g++) {
+        const op = ops[g] as SimdOp;
+        if (op.t === 0)
+          for (let l = 0; l < 2; l++) {
+            chainMatrix(op.op, angles, (b0 + Math.min(l, lanes - 1)) * na, u);
+            us.set(u, 16 * g + 8 * l);
+            this.pack(u, l);
+          }
+        this.apply(op, this.psiRe, this.psiIm, false);
+      }
+      k.probs(this.psiRe, this.psiIm, this.tmp, dim);
+      this.readValues(masks, b0, lanes, values);
+      if (!grads || !cotangent) continue;
+      this.seedLambda(masks, b0, lanes, values, cotangent, cot, this.psiRe);
+      for (let g = ops.length - 1; g >= 0; g--) {
+        const op = ops[g] as SimdOp;
+        if (op.t !== 0) {
+          this.apply(op, this.psiRe, this.psiIm, true);
+          this.apply(op, this.lamRe, this.lamIm, true);
+          continue;
+        }
+        for (let l = 0; l < 2; l++) {
+          daggerInto(us.subarray(16 * g + 8 * l, 16 * g + 8 * l + 8), w);
+          this.pack(w, l);
+        }
+        // Cross matrix of ψ (after the chain) and λ, and both undone with U†, in one sweep.
+        k.adj(this.lamRe, this.lamIm, this.psiRe, this.psiIm, dim, op.op.m1, this.mat, this.out);
+        for (let l = 0; l < lanes; l++) {
+          // The reduced cross matrix (see adj in batched-kernels.wat): Re C00 and Re C11 enter
+          // no gradient, and Im C00 − Im C11 stands in for Im C00 with Im C11 = 0.
+          cm[1] = f[o + l] as number;
+          for (let i = 2; i < 6; i++) cm[i] = f[o + 2 * (i - 1) + l] as number;
+          chainGradients(cm, op.op, angles, (b0 + l) * na, grads, dummy);
+        }
+      }
     }
   }
 }

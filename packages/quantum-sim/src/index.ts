@@ -1,4 +1,5 @@
 export type {
+  BatchedCircuitOptions,
   BatchedExpectationParams,
   BatchedGate,
   BatchedGradientParams,
@@ -6,7 +7,7 @@ export type {
   BatchedRunParams,
   StatePreparation,
 } from './batched-circuit.js';
-export { BatchedCircuit } from './batched-circuit.js';
+export { BATCHED_SIMD_MAX_QUBITS, BATCHED_SIMD_MIN_QUBITS, BatchedCircuit } from './batched-circuit.js';
 export type { StateVectorSimulatorConfig } from './registry.js';
 export { registerStateVectorSimulator } from './registry.js';
 export type { NoiseModel, StateVectorSimulatorOptions } from './state-vector-simulator.js';
