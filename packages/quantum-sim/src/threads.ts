@@ -24,13 +24,18 @@ const OPS_AT = 8;
 const OP_WORDS = 12;
 const MAX_OPS = 128;
 
+/** Kernel codes of a split round's per-thread slots: [code, base (bytes), dim, args…]. */
+const SLOT_CX = 11;
+const SLOT_D1 = 12;
+
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
+parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) => {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const c = new Int32Array(ctrl);
   const o = new Float64Array(ops);
+  const busy = new Float64Array(times);
   let gen = Atomics.load(c, 0);
   parentPort.postMessage('attached');
   for (;;) {
@@ -40,8 +45,17 @@ parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
       if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
       return;
     }
+    const t0 = performance.now();
     const B = o[2], m = o[3], per = o[4];
-    for (let blk = index * per; blk < (index + 1) * per; blk++) {
+    if (B === 0) {
+      // a split round: slot [index] holds this thread's own kernel call (absolute base and length)
+      const p = ${OPS_AT} + ${OP_WORDS} * index;
+      switch (o[p]) {
+        case ${SLOT_CX}: k.cx(o[p + 1], o[p + 2], o[p + 3], o[p + 4]); break;
+        case ${SLOT_D1}: k.d1(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
+      }
+    }
+    else for (let blk = index * per; blk < (index + 1) * per; blk++) {
       const base = o[1] + blk * B * 16;
       for (let j = 0; j < m; j++) {
         const p = ${OPS_AT} + ${OP_WORDS} * j;
@@ -53,6 +67,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
         }
       }
     }
+    busy[index] += performance.now() - t0;
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
   }
 });
@@ -74,6 +89,60 @@ function splitQubit(op: Op): number {
   }
 }
 
+/** k with a zero bit inserted at position `bit`. */
+function insertZero(k: number, bit: number): number {
+  const low = k % 2 ** bit;
+  return (k - low) * 2 + low;
+}
+
+/**
+ * How an op on a top qubit (one of the top j = log2 T bits, so no block of dim / T amplitudes
+ * holds its pairs) is split over T threads by a lower index bit instead: thread k's kernel call,
+ * as a slot [code, base in bytes, dim, args…] over its own contiguous run of the pairs, or
+ * undefined when there is no split (then the op runs on the calling thread alone). Each amplitude
+ * goes through the same instructions as in the whole-state call, so results are bit-identical:
+ *
+ * - CNOT: the pairs (i, i + 2^t) with bit c set and bit t clear, numbered in order, are cut into T
+ *   equal parts. When a part is one contiguous run of amplitudes (the lower of c, t is high enough)
+ *   the cx kernel swaps it through a 4-amplitude window whose control is the run's own size bit;
+ *   when the control is a top qubit, part k is a contiguous piece of the half with bit c set where
+ *   the target is flipped unconditionally (cx with the piece's size bit as control); when the target
+ *   is a top qubit, part k is a contiguous piece of the half with bit t clear (cx on that piece).
+ * - diagonal: thread k's contiguous share of the state has bit q fixed, so it gets one entry of the
+ *   diagonal on both halves of a d1 call.
+ */
+export function topSplit(op: Op, n: number, T: number, k: number, base: number): number[] | undefined {
+  const j = Math.log2(T);
+  if (op.kind === 'd1') {
+    const M = 2 ** (n - j);
+    const s = k * M;
+    const hi = Math.floor(s / 2 ** op.q) % 2;
+    const dr = op.m[2 * hi] as number;
+    const di = op.m[2 * hi + 1] as number;
+    return [SLOT_D1, base + 16 * s, M, 0, dr, di, dr, di];
+  }
+  if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return undefined;
+  const c = 31 - Math.clz32(op.controls);
+  const t = op.q;
+  const lo = Math.min(c, t);
+  const hi = Math.max(c, t);
+  if (n - 2 - j >= 0 && n - 2 - j <= lo) {
+    const part = 2 ** (n - 2 - j);
+    const s = insertZero(insertZero(k * part, lo), hi) + 2 ** c;
+    return [SLOT_CX, base + 16 * (s - part), 4, n - 2 - j, t];
+  }
+  const C = 2 ** (n - 1 - j);
+  if (c >= n - j && t < n - 1 - j) {
+    const s = insertZero(k * C, c) + 2 ** c;
+    return [SLOT_CX, base + 16 * (s - C), 2 * C, n - 1 - j, t];
+  }
+  if (t >= n - j && c < n - 1 - j) {
+    const s = insertZero(k * C, t);
+    return [SLOT_CX, base + 16 * s, 2 * C, c, t];
+  }
+  return undefined;
+}
+
 /**
  * A pool of worker threads for one simulator. `run` attaches the workers to a workspace's memory,
  * applies the ops and detaches them; one run at a time (others wait their turn). Workers do not
@@ -88,7 +157,20 @@ export class ThreadPool {
   private readonly o = new Float64Array(this.opsBuf);
   private queue: Promise<void> = Promise.resolve();
   /** Ops run split over the threads, on the calling thread alone, and rounds (barriers), since the pool was made. */
-  readonly stats = { parallel: 0, serial: 0, rounds: 0 };
+  readonly stats = { parallel: 0, serial: 0, rounds: 0, topSplit: 0 };
+  /** Milliseconds each worker (index 1…) spent applying its share of the rounds, since the pool was made. */
+  private readonly times = new SharedArrayBuffer(8 * 256);
+  private readonly busy = new Float64Array(this.times);
+  /**
+   * Where the calling thread's time went, in milliseconds since the pool was made: its own share
+   * of the rounds, ops it ran alone, waiting at the barriers, attaching the workers.
+   */
+  readonly timing = { share: 0, serial: 0, wait: 0, attach: 0 };
+
+  /** Milliseconds each worker spent on its shares of the rounds (worker i at index i − 1). */
+  workerBusyMs(): number[] {
+    return Array.from(this.busy.subarray(1, this.threads));
+  }
 
   /** `threads` threads in all (the caller's included); rounded down to a power of two. */
   constructor(
@@ -119,7 +201,9 @@ export class ThreadPool {
       for (const op of ops) applyOp(a, dim, op, wasm);
       return;
     }
+    const ta = performance.now();
     await this.attach(ws, T);
+    this.timing.attach += performance.now() - ta;
     try {
       const lowBits = n - Math.log2(T);
       const blockQubits = Math.min(this.blockQubits, lowBits);
@@ -151,7 +235,14 @@ export class ThreadPool {
             i = j;
             continue;
           }
+          if (T <= MAX_OPS && topSplit(seg.ops[i] as Op, n, T, 0, a.byteOffset)) {
+            this.splitRound(a, n, seg.ops[i] as Op, T, wasm);
+            i++;
+            continue;
+          }
+          const ts = performance.now();
           applyOp(a, dim, seg.ops[i] as Op, wasm);
+          this.timing.serial += performance.now() - ts;
           this.stats.serial++;
           i++;
         }
@@ -183,6 +274,7 @@ export class ThreadPool {
               memory: ws.memory,
               ctrl: this.ctrl,
               ops: this.opsBuf,
+              times: this.times,
               index: i + 1,
               count: T,
             });
@@ -244,13 +336,45 @@ export class ThreadPool {
       }
     });
     this.command(CMD_RUN);
+    const t0 = performance.now();
     for (let blk = 0; blk < per; blk++) {
       const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
       for (const op of ops) applyOp(b, block, op, wasm);
     }
+    const t1 = performance.now();
     this.stats.parallel += ops.length;
     this.stats.rounds++;
     this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
+  }
+
+  /** One split round: `op` (on a top qubit) cut by {@link topSplit}, thread k running slot k. */
+  private splitRound(a: Float64Array, n: number, op: Op, T: number, wasm: WasmKernels): void {
+    const o = this.o;
+    o[2] = 0;
+    for (let k = 0; k < T; k++) o.set(topSplit(op, n, T, k, a.byteOffset) as number[], OPS_AT + OP_WORDS * k);
+    this.command(CMD_RUN);
+    const t0 = performance.now();
+    const p = OPS_AT;
+    if (o[p] === SLOT_CX) wasm.cx(o[p + 1] as number, o[p + 2] as number, o[p + 3] as number, o[p + 4] as number);
+    else
+      wasm.d1(
+        o[p + 1] as number,
+        o[p + 2] as number,
+        o[p + 3] as number,
+        o[p + 4] as number,
+        o[p + 5] as number,
+        o[p + 6] as number,
+        o[p + 7] as number,
+      );
+    const t1 = performance.now();
+    this.stats.parallel++;
+    this.stats.topSplit++;
+    this.stats.rounds++;
+    this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
   }
 
   /** Ends the workers. */
