@@ -44,6 +44,7 @@ describe('threads', () => {
           const before = pool.stats.parallel;
           const roundsBefore = pool.stats.rounds;
           const topBefore = pool.stats.topSplit;
+          const serialBefore = pool.stats.serial;
           await pool.run(aT, n, ops, many);
           const top = pool.stats.topSplit - topBefore;
           if (c === 2) {
@@ -51,6 +52,8 @@ describe('threads', () => {
             expect(pool.stats.rounds - roundsBefore - top).toBeLessThan((pool.stats.parallel - before - top) / 4);
             // the CNOTs of the ring that touch a top qubit are split over the threads too
             expect(top).toBeGreaterThan(0);
+            // …and so are its rotations on the top qubits: nothing runs on the calling thread alone
+            expect(pool.stats.serial - serialBefore).toBe(0);
           }
           expect(pool.stats.parallel - before, 'ops were split over the threads').toBeGreaterThan(
             c === 2 ? ops.length / 2 : 0, // the QCBM is all SIMD kernels; random circuits mix in JavaScript ones
@@ -61,7 +64,7 @@ describe('threads', () => {
     });
   }
 
-  it('ops on the top qubits are split by a lower bit: every CNOT and diagonal case bit-identical to one thread', async () => {
+  it('ops on the top qubits are split by a lower bit: every CNOT, 2×2 and diagonal case bit-identical to one thread', async () => {
     const rng = createRng(7);
     const n = 8;
     for (const pool of [pools[0], pools[1]] as ThreadPool[]) {
@@ -76,15 +79,15 @@ describe('threads', () => {
       for (let q = top; q < n; q++) {
         ops.push({ kind: 'd1', q, m: Float64Array.of(0.6, 0.8, -0.28, 0.96) });
         ops.push({ kind: 'u1', q, m: Float64Array.of(0.6, 0.1, -0.2, 0.3, 0.2, 0.3, 0.6, -0.1) });
+        ops.push({ kind: 'r1', q, m: Float64Array.of(0.6, -0.8, 0.8, 0.6) });
       }
-      const splits = ops.filter((op) => topSplit(op, n, T, 0, 0) !== undefined).length;
-      // with 2 threads every CNOT on the top qubit splits; with 4 all but those between the top two
-      expect(splits).toBeGreaterThanOrEqual(T === 2 ? ops.length - 1 : ops.length - 6);
+      // every op on a top qubit runs on all the threads: none is left to the calling thread alone
+      expect(ops.filter((op) => topSplit(op, n, T, 0, 0) === undefined)).toEqual([]);
       for (const op of ops) {
         const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), [op], true);
         const before = pool.stats.topSplit;
         await pool.run(copy, n, [op], ws);
-        expect(pool.stats.topSplit - before).toBe(topSplit(op, n, T, 0, 0) ? 1 : 0);
+        expect(pool.stats.topSplit - before).toBe(1);
         expect(Array.from(copy), JSON.stringify({ ...op, m: undefined })).toEqual(Array.from(reference));
       }
     }

@@ -27,6 +27,14 @@ const MAX_OPS = 128;
 /** Kernel codes of a split round's per-thread slots: [code, base (bytes), dim, args…]. */
 const SLOT_CX = 11;
 const SLOT_D1 = 12;
+const SLOT_U1 = 13;
+const SLOT_R1 = 14;
+const SLOT_KERNELS: Record<number, string> = {
+  [SLOT_CX]: 'cx',
+  [SLOT_D1]: 'd1',
+  [SLOT_U1]: 'u1span',
+  [SLOT_R1]: 'r1span',
+};
 
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
@@ -53,6 +61,8 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
       switch (o[p]) {
         case ${SLOT_CX}: k.cx(o[p + 1], o[p + 2], o[p + 3], o[p + 4]); break;
         case ${SLOT_D1}: k.d1(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
+        case ${SLOT_U1}: k.u1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11]); break;
+        case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
     else for (let blk = index * per; blk < (index + 1) * per; blk++) {
@@ -108,11 +118,18 @@ function insertZero(k: number, bit: number): number {
  *   when the control is a top qubit, part k is a contiguous piece of the half with bit c set where
  *   the target is flipped unconditionally (cx with the piece's size bit as control); when the target
  *   is a top qubit, part k is a contiguous piece of the half with bit t clear (cx on that piece).
+ * - general and real 2×2: the pairs (i, i + 2^q), numbered in order, cut into T equal parts, each
+ *   one contiguous run of i (2^q is above the part size), run by the span kernels.
  * - diagonal: thread k's contiguous share of the state has bit q fixed, so it gets one entry of the
  *   diagonal on both halves of a d1 call.
  */
 export function topSplit(op: Op, n: number, T: number, k: number, base: number): number[] | undefined {
   const j = Math.log2(T);
+  if ((op.kind === 'u1' || op.kind === 'r1') && n - 1 - j >= 0) {
+    const C = 2 ** (n - 1 - j);
+    const s = insertZero(k * C, op.q);
+    return [op.kind === 'u1' ? SLOT_U1 : SLOT_R1, base + 16 * s, C, op.q, ...op.m];
+  }
   if (op.kind === 'd1') {
     const M = 2 ** (n - j);
     const s = k * M;
@@ -357,17 +374,8 @@ export class ThreadPool {
     this.command(CMD_RUN);
     const t0 = performance.now();
     const p = OPS_AT;
-    if (o[p] === SLOT_CX) wasm.cx(o[p + 1] as number, o[p + 2] as number, o[p + 3] as number, o[p + 4] as number);
-    else
-      wasm.d1(
-        o[p + 1] as number,
-        o[p + 2] as number,
-        o[p + 3] as number,
-        o[p + 4] as number,
-        o[p + 5] as number,
-        o[p + 6] as number,
-        o[p + 7] as number,
-      );
+    const kernel = SLOT_KERNELS[o[p] as number] as 'cx' | 'd1' | 'u1span' | 'r1span';
+    (wasm[kernel] as (...args: number[]) => void)(...o.subarray(p + 1, p + OP_WORDS)); // extra arguments are ignored
     const t1 = performance.now();
     this.stats.parallel++;
     this.stats.topSplit++;
