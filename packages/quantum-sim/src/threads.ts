@@ -54,8 +54,8 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
       return;
     }
     const t0 = performance.now();
-    const B = o[2], m = o[3], per = o[4];
-    if (B === 0) {
+    const m = o[3], share = o[4];
+    if (o[2] === 0) {
       // a split round: slot [index] holds this thread's own kernel call (absolute base and length)
       const p = ${OPS_AT} + ${OP_WORDS} * index;
       switch (o[p]) {
@@ -65,17 +65,25 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
         case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
-    else for (let blk = index * per; blk < (index + 1) * per; blk++) {
-      const base = o[1] + blk * B * 16;
-      for (let j = 0; j < m; j++) {
-        const p = ${OPS_AT} + ${OP_WORDS} * j;
-        switch (o[p]) {
-          case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
-          case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-          case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-          case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
+    // phases: consecutive ops with the same block size (word 11), each applied block by block
+    else for (let j = 0; j < m; ) {
+      const B = o[${OPS_AT} + ${OP_WORDS} * j + 11];
+      let e = j + 1;
+      while (e < m && o[${OPS_AT} + ${OP_WORDS} * e + 11] === B) e++;
+      const per = share / B;
+      for (let blk = index * per; blk < (index + 1) * per; blk++) {
+        const base = o[1] + blk * B * 16;
+        for (let i = j; i < e; i++) {
+          const p = ${OPS_AT} + ${OP_WORDS} * i;
+          switch (o[p]) {
+            case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
+            case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+            case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+            case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
+          }
         }
       }
+      j = e;
     }
     busy[index] += performance.now() - t0;
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
@@ -224,46 +232,46 @@ export class ThreadPool {
     try {
       const lowBits = n - Math.log2(T);
       const blockQubits = Math.min(this.blockQubits, lowBits);
+      // ops local to each thread's share (blocked runs inside blocks, other ops inside the dim / T
+      // amplitudes of a share) gather into one round, one barrier, until an op that is not
+      const pending: Array<[Op, number]> = [];
+      const flush = async () => {
+        if (pending.length > 0) this.round(a, n, pending, T, wasm);
+        pending.length = 0;
+        if (yielder?.due()) await yielder.yieldNow();
+      };
       for (const seg of segments(ops, n, blockQubits)) {
         const split = seg.ops.every(
           (op) => splitQubit(op) >= 0 && splitQubit(op) < (seg.blocked ? blockQubits : lowBits),
         );
         if (seg.blocked && split) {
-          // the whole run on every block, each thread on its own blocks, one barrier per MAX_OPS ops
+          // the whole run on every block (a phase of the round), each thread on its own blocks
           for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
-            if (yielder?.due()) await yielder.yieldNow();
-            this.round(a, n, seg.ops.slice(i, i + MAX_OPS), 2 ** blockQubits, T, wasm);
+            const part = seg.ops.slice(i, i + MAX_OPS);
+            if (pending.length + part.length > MAX_OPS) await flush();
+            for (const op of part) pending.push([op, 2 ** blockQubits]);
           }
           continue;
         }
-        // consecutive ops that split into T contiguous parts share one round (one barrier): each
-        // part is independent of the others for all of them
-        let i = 0;
-        while (i < seg.ops.length) {
-          if (yielder?.due()) await yielder.yieldNow();
-          let j = i;
-          while (j < seg.ops.length && j - i < MAX_OPS) {
-            const top = splitQubit(seg.ops[j] as Op);
-            if (!(top >= 0 && top < lowBits)) break;
-            j++;
-          }
-          if (j > i) {
-            this.round(a, n, seg.ops.slice(i, j), 2 ** lowBits, T, wasm);
-            i = j;
+        for (const op of seg.ops) {
+          const top = splitQubit(op);
+          if (top >= 0 && top < lowBits) {
+            if (pending.length >= MAX_OPS) await flush();
+            pending.push([op, 2 ** lowBits]);
             continue;
           }
-          if (T <= MAX_OPS && topSplit(seg.ops[i] as Op, n, T, 0, a.byteOffset)) {
-            this.splitRound(a, n, seg.ops[i] as Op, T, wasm);
-            i++;
+          await flush();
+          if (T <= MAX_OPS && topSplit(op, n, T, 0, a.byteOffset)) {
+            this.splitRound(a, n, op, T, wasm);
             continue;
           }
           const ts = performance.now();
-          applyOp(a, dim, seg.ops[i] as Op, wasm);
+          applyOp(a, dim, op, wasm);
           this.timing.serial += performance.now() - ts;
           this.stats.serial++;
-          i++;
         }
       }
+      await flush();
     } finally {
       this.command(CMD_DETACH);
       this.barrier(T);
@@ -323,18 +331,26 @@ export class ThreadPool {
   }
 
   /**
-   * One round: `ops` (all with SIMD kernels, all below log2(block)) on every block of `block`
-   * amplitudes; thread i takes blocks [i·per, (i+1)·per), the calling thread block run 0.
+   * One round: `ops`, each with its block size (all with SIMD kernels, each below log2 of its
+   * block), in phases of consecutive ops with the same block size: a phase applies its ops block by
+   * block; thread i takes blocks [i·per, (i+1)·per) of every phase, the calling thread run 0.
    */
-  private round(a: Float64Array, n: number, ops: readonly Op[], block: number, T: number, wasm: WasmKernels): void {
+  private round(
+    a: Float64Array,
+    n: number,
+    ops: ReadonlyArray<readonly [Op, number]>,
+    T: number,
+    wasm: WasmKernels,
+  ): void {
     const o = this.o;
-    const per = 2 ** n / block / T;
+    const share = 2 ** n / T;
     o[1] = a.byteOffset;
-    o[2] = block;
+    o[2] = 1;
     o[3] = ops.length;
-    o[4] = per;
-    ops.forEach((op, j) => {
+    o[4] = share;
+    ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
+      o[p + 11] = block;
       switch (op.kind) {
         case 'u1':
         case 'r1':
@@ -354,9 +370,15 @@ export class ThreadPool {
     });
     this.command(CMD_RUN);
     const t0 = performance.now();
-    for (let blk = 0; blk < per; blk++) {
-      const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
-      for (const op of ops) applyOp(b, block, op, wasm);
+    for (let j = 0; j < ops.length; ) {
+      const block = (ops[j] as readonly [Op, number])[1];
+      let e = j + 1;
+      while (e < ops.length && (ops[e] as readonly [Op, number])[1] === block) e++;
+      for (let blk = 0; blk < share / block; blk++) {
+        const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
+        for (let i = j; i < e; i++) applyOp(b, block, (ops[i] as readonly [Op, number])[0], wasm);
+      }
+      j = e;
     }
     const t1 = performance.now();
     this.stats.parallel += ops.length;
