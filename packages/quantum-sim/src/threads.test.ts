@@ -90,6 +90,12 @@ describe('threads', () => {
         expect(pool.stats.topSplit - before).toBe(1);
         expect(Array.from(copy), JSON.stringify({ ...op, m: undefined })).toEqual(Array.from(reference));
       }
+      // all of them at once: consecutive top-qubit ops that avoid the split bits share a round
+      const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), ops, true);
+      const rounds = pool.stats.rounds;
+      await pool.run(copy, n, ops, ws);
+      expect(pool.stats.rounds - rounds).toBeLessThan(ops.length / 2);
+      expect(Array.from(copy)).toEqual(Array.from(reference));
     }
   });
 });

@@ -36,6 +36,84 @@ const SLOT_KERNELS: Record<number, string> = {
   [SLOT_R1]: 'r1span',
 };
 
+/** The kernels {@link runOwned} calls. */
+type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1span' | 'r1span'>;
+
+/**
+ * An owned round on thread `index` (the worker runs this function's own source, so it must use
+ * nothing from outside): thread k owns the amplitudes whose bits s … s + j − 1 read k, 2^(n−s−j)
+ * runs of L = 2^s amplitudes. Each op (u1, r1, d1 or cx in the op words, qubits outside s … s + j − 1,
+ * a CNOT's lower qubit below s unless both are above) is applied to the pairs inside those runs,
+ * op by op. Op words: [code, q or control, target, matrix…] from word 8 on, 12 words each; word 1
+ * the state's byte offset, 3 the op count, 5 s, 6 j, 7 n.
+ */
+export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void {
+  const base = o[1] as number;
+  const m = o[3] as number;
+  const s = o[5] as number;
+  const j = o[6] as number;
+  const n = o[7] as number;
+  const L = 2 ** s;
+  const runs = 2 ** (n - s - j);
+  for (let i = 0; i < m; i++) {
+    const p = 8 + 12 * i;
+    const code = o[p] as number;
+    const q = o[p + 1] as number;
+    const t = o[p + 2] as number;
+    for (let r = 0; r < runs; r++) {
+      const start = r * 2 ** (s + j) + index * L;
+      const at = base + 16 * start;
+      const bq = Math.floor(start / 2 ** q) % 2;
+      if (code === 1) {
+        if (bq === 0) {
+          k.u1span(
+            at,
+            L,
+            q,
+            o[p + 3] as number,
+            o[p + 4] as number,
+            o[p + 5] as number,
+            o[p + 6] as number,
+            o[p + 7] as number,
+            o[p + 8] as number,
+            o[p + 9] as number,
+            o[p + 10] as number,
+          );
+        }
+      } else if (code === 2) {
+        if (bq === 0)
+          k.r1span(at, L, q, o[p + 3] as number, o[p + 4] as number, o[p + 5] as number, o[p + 6] as number);
+      } else if (code === 3) {
+        const dr = o[p + 3 + 2 * bq] as number;
+        const di = o[p + 4 + 2 * bq] as number;
+        k.d1(at, L, 0, dr, di, dr, di);
+      } else {
+        // a CNOT, control q, target t
+        const bt = Math.floor(start / 2 ** t) % 2;
+        if (q >= s + j && t >= s + j) {
+          if (bq === 1 && bt === 0) k.cx(at - 16 * L, 4, s, t); // the whole run swapped with its partner
+        } else if (q >= s + j) {
+          if (bq === 1) k.cx(at - 16 * L, 2 * L, s, t); // the target flipped on the whole run
+        } else if (bt === 0) {
+          k.cx(at, 2 * L, q, t); // the run's pairs with the control set
+        }
+      }
+    }
+  }
+}
+
+/** True when `op` can run in an owned round ({@link runOwned}) with split bits s … s + j − 1. */
+function ownable(op: Op, s: number, j: number): boolean {
+  if (s < 1) return false;
+  const out = (q: number) => q < s || q >= s + j;
+  if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
+  if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return false;
+  const c = 31 - Math.clz32(op.controls);
+  const t = op.q;
+  if (!out(c) || !out(t)) return false;
+  return (c >= s + j && t >= s + j) || (c >= s + j && t < s) || (t >= s + j && c < s);
+}
+
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -44,6 +122,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
   const c = new Int32Array(ctrl);
   const o = new Float64Array(ops);
   const busy = new Float64Array(times);
+  const runOwned = ${runOwned.toString()};
   let gen = Atomics.load(c, 0);
   parentPort.postMessage('attached');
   for (;;) {
@@ -55,7 +134,8 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
     }
     const t0 = performance.now();
     const m = o[3], share = o[4];
-    if (o[2] === 0) {
+    if (o[2] === 2) runOwned(k, o, index);
+    else if (o[2] === 0) {
       // a split round: slot [index] holds this thread's own kernel call (absolute base and length)
       const p = ${OPS_AT} + ${OP_WORDS} * index;
       switch (o[p]) {
@@ -235,9 +315,16 @@ export class ThreadPool {
       // ops local to each thread's share (blocked runs inside blocks, other ops inside the dim / T
       // amplitudes of a share) gather into one round, one barrier, until an op that is not
       const pending: Array<[Op, number]> = [];
+      // ops on the top qubits gather into owned rounds: thread k owns the amplitudes whose bits
+      // s … s + j − 1 read k, below the top two bits, where none of the ring's top ops acts
+      const j = Math.log2(T);
+      const s = n - 2 - j;
+      const owned: Op[] = [];
       const flush = async () => {
         if (pending.length > 0) this.round(a, n, pending, T, wasm);
         pending.length = 0;
+        if (owned.length > 0) this.ownedRound(a, n, owned, s, T, wasm);
+        owned.length = 0;
         if (yielder?.due()) await yielder.yieldNow();
       };
       for (const seg of segments(ops, n, blockQubits)) {
@@ -248,7 +335,7 @@ export class ThreadPool {
           // the whole run on every block (a phase of the round), each thread on its own blocks
           for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
             const part = seg.ops.slice(i, i + MAX_OPS);
-            if (pending.length + part.length > MAX_OPS) await flush();
+            if (pending.length + part.length > MAX_OPS || owned.length > 0) await flush();
             for (const op of part) pending.push([op, 2 ** blockQubits]);
           }
           continue;
@@ -256,8 +343,13 @@ export class ThreadPool {
         for (const op of seg.ops) {
           const top = splitQubit(op);
           if (top >= 0 && top < lowBits) {
-            if (pending.length >= MAX_OPS) await flush();
+            if (pending.length >= MAX_OPS || owned.length > 0) await flush();
             pending.push([op, 2 ** lowBits]);
+            continue;
+          }
+          if (ownable(op, s, j)) {
+            if (owned.length >= MAX_OPS || pending.length > 0) await flush();
+            owned.push(op);
             continue;
           }
           await flush();
@@ -382,6 +474,39 @@ export class ThreadPool {
     }
     const t1 = performance.now();
     this.stats.parallel += ops.length;
+    this.stats.rounds++;
+    this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
+  }
+
+  /** One owned round: `ops` (each {@link ownable} with split bit s) by {@link runOwned} on every thread. */
+  private ownedRound(a: Float64Array, n: number, ops: readonly Op[], s: number, T: number, wasm: WasmKernels): void {
+    const o = this.o;
+    o[1] = a.byteOffset;
+    o[2] = 2;
+    o[3] = ops.length;
+    o[5] = s;
+    o[6] = Math.log2(T);
+    o[7] = n;
+    ops.forEach((op, i) => {
+      const p = OPS_AT + OP_WORDS * i;
+      if (op.kind === 'x') {
+        o[p] = 4;
+        o[p + 1] = 31 - Math.clz32(op.controls);
+        o[p + 2] = op.q;
+      } else if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') {
+        o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
+        o[p + 1] = op.q;
+        o.set(op.m, p + 3);
+      }
+    });
+    this.command(CMD_RUN);
+    const t0 = performance.now();
+    runOwned(wasm, o, 0);
+    const t1 = performance.now();
+    this.stats.parallel += ops.length;
+    this.stats.topSplit += ops.length;
     this.stats.rounds++;
     this.barrier(T);
     this.timing.share += t1 - t0;
