@@ -5,13 +5,23 @@ import type { WasmKernels, Workspace } from './workspace.js';
 
 /**
  * Threads: the SIMD kernels run on T = 2^j threads (the calling one and T − 1 workers) over one
- * state in shared WebAssembly memory. A cache-blocked run of ops (executor.ts `segments`) is one
- * round: each thread applies the whole run to its own share of the blocks. Any other op whose
- * qubits all lie below log2(dim / T) acts inside blocks of dim / T amplitudes, so thread i applies
- * it to the i-th of them. Every amplitude goes through the same instructions as on one thread, so
- * results are bit-identical. The rest (a qubit in the top j bits, the SIMD 4×4, a gate with only a
- * JavaScript kernel) runs on the calling thread alone. The threads meet at a barrier (Atomics)
- * after each round.
+ * state in shared WebAssembly memory, in rounds; the threads meet at a barrier (Atomics) after
+ * each round, and every amplitude goes through the same instructions as on one thread, so results
+ * are bit-identical. Three kinds of round:
+ *
+ * - share rounds: ops local to each thread's contiguous share of dim / T amplitudes, in phases: a
+ *   cache-blocked run (executor.ts `segments`) applied block by block, each thread on its own
+ *   blocks, then the ops on qubits below log2(dim / T), each thread on its share; consecutive
+ *   phases share the round.
+ * - owned rounds ({@link runOwned}): consecutive ops on the top qubits (which no share holds) with
+ *   thread k owning the amplitudes whose bits n−2−j … n−3 read k instead, so an op on a top qubit
+ *   is cut by a lower index bit; the QCBM ring's top-qubit ops (its rotation, the CNOTs into and
+ *   out of it) are one such round per layer.
+ * - split rounds ({@link topSplit}): a top-qubit op that touches those bits, alone, cut into T
+ *   contiguous runs of its pairs.
+ *
+ * What none of them takes (the SIMD 4×4, JavaScript kernels, multi-control ops) runs on the
+ * calling thread alone. `stats` and `timing` count and time all of it.
  */
 
 /** Command words in the shared op buffer. */
