@@ -98,4 +98,24 @@ describe('threads', () => {
       expect(Array.from(copy)).toEqual(Array.from(reference));
     }
   });
+
+  it('tiny states (1-4 qubits, 2 and 4 threads): every 2×2, diagonal and CNOT bit-identical to one thread', async () => {
+    const rng = createRng(11);
+    for (const pool of [pools[0], pools[1]] as ThreadPool[]) {
+      for (let n = 1; n <= 4; n++) {
+        const ops: Op[] = [];
+        for (let q = 0; q < n; q++) {
+          ops.push({ kind: 'd1', q, m: Float64Array.of(0.6, 0.8, -0.28, 0.96) });
+          ops.push({ kind: 'u1', q, m: Float64Array.of(0.6, 0.1, -0.2, 0.3, 0.2, 0.3, 0.6, -0.1) });
+          ops.push({ kind: 'r1', q, m: Float64Array.of(0.6, -0.8, 0.8, 0.6) });
+          for (let t = 0; t < n; t++) if (t !== q) ops.push({ kind: 'x', controls: 1 << q, q: t });
+        }
+        for (const list of [...ops.map((op) => [op]), ops]) {
+          const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), list, true);
+          await pool.run(copy, n, list, ws);
+          expect(Array.from(copy)).toEqual(Array.from(reference));
+        }
+      }
+    }
+  });
 });

@@ -228,7 +228,8 @@ export function topSplit(op: Op, n: number, T: number, k: number, base: number):
     const s = insertZero(k * C, op.q);
     return [op.kind === 'u1' ? SLOT_U1 : SLOT_R1, base + 16 * s, C, op.q, ...op.m];
   }
-  if (op.kind === 'd1') {
+  if (op.kind === 'd1' && n - j >= 1) {
+    // (the d1 kernel walks pairs of halves: a share of one amplitude would run past its end)
     const M = 2 ** (n - j);
     const s = k * M;
     const hi = Math.floor(s / 2 ** op.q) % 2;
