@@ -268,7 +268,10 @@ export class ThreadPool {
   private workers: Worker[] = [];
   private readonly ctrl = new SharedArrayBuffer(16);
   private readonly c = new Int32Array(this.ctrl);
-  /** Op buffer: command, base, block, op count, blocks per thread; then the ops (OP_WORDS each). */
+  /**
+   * Op buffer: command, state byte offset, round kind (0 split, 1 share, 2 owned), op count,
+   * amplitudes per share, owned rounds' s, j and n; then the ops or per-thread slots (OP_WORDS each).
+   */
   private readonly opsBuf = new SharedArrayBuffer(8 * (OPS_AT + OP_WORDS * MAX_OPS));
   private readonly o = new Float64Array(this.opsBuf);
   private queue: Promise<void> = Promise.resolve();
