@@ -17,7 +17,8 @@
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
  * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
  * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts; or
- * `--only batched`: BatchedCircuit's SIMD path against its JavaScript path, bench/batched.ts).
+ * `--only batched`: BatchedCircuit's SIMD path against its JavaScript path, bench/batched.ts; or
+ * `--only threads`: where the threaded QCBM's time goes at the --qcbm sizes, bench/thread-profile.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ import { gateCount, layeredCircuit } from './circuits.js';
 import { fusionCostBench } from './fusion-cost.js';
 import { qcbmBench } from './qcbm.js';
 import { smallCallsBench } from './small-calls.js';
+import { threadProfileBench } from './thread-profile.js';
 
 const { values: args } = parseArgs({
   // pnpm forwards the `--` of `pnpm bench -- --flag`; it is not a positional argument here
@@ -125,7 +127,8 @@ async function main(): Promise<void> {
     else if (only === 'small') await smallCallsBench();
     else if (only === 'fusion-cost') fusionCostBench();
     else if (only === 'batched') batchedBench();
-    else throw new Error(`--only takes qcbm, small, fusion-cost or batched, got '${only}'`);
+    else if (only === 'threads') await threadProfileBench(qcbmSizes);
+    else throw new Error(`--only takes qcbm, small, fusion-cost, batched or threads, got '${only}'`);
     return;
   }
   console.log(

@@ -1,10 +1,11 @@
 import { createRng } from '@q-store/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { qcbmCircuit } from '../bench/circuits.js';
+import type { Op } from './ops.js';
 import { compileOps } from './program.js';
 import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
-import { ThreadPool } from './threads.js';
+import { ThreadPool, topSplit } from './threads.js';
 
 const pools = [new ThreadPool(2), new ThreadPool(4), new ThreadPool(2, 3), new ThreadPool(4, 4)]; // (threads, block qubits)
 afterAll(async () => {
@@ -42,10 +43,17 @@ describe('threads', () => {
           const { reference: a1, copy: aT, ws: many } = referenceAndCopy(n, state, ops, true);
           const before = pool.stats.parallel;
           const roundsBefore = pool.stats.rounds;
+          const topBefore = pool.stats.topSplit;
+          const serialBefore = pool.stats.serial;
           await pool.run(aT, n, ops, many);
+          const top = pool.stats.topSplit - topBefore;
           if (c === 2) {
-            // consecutive split ops share a round: far fewer barriers than ops
-            expect(pool.stats.rounds - roundsBefore).toBeLessThan((pool.stats.parallel - before) / 4);
+            // consecutive split ops share a round: far fewer barriers than ops (a top-qubit op is a round of its own)
+            expect(pool.stats.rounds - roundsBefore - top).toBeLessThan((pool.stats.parallel - before - top) / 4);
+            // the CNOTs of the ring that touch a top qubit are split over the threads too
+            expect(top).toBeGreaterThan(0);
+            // …and so are its rotations on the top qubits: nothing runs on the calling thread alone
+            expect(pool.stats.serial - serialBefore).toBe(0);
           }
           expect(pool.stats.parallel - before, 'ops were split over the threads').toBeGreaterThan(
             c === 2 ? ops.length / 2 : 0, // the QCBM is all SIMD kernels; random circuits mix in JavaScript ones
@@ -55,4 +63,59 @@ describe('threads', () => {
       }
     });
   }
+
+  it('ops on the top qubits are split by a lower bit: every CNOT, 2×2 and diagonal case bit-identical to one thread', async () => {
+    const rng = createRng(7);
+    const n = 8;
+    for (const pool of [pools[0], pools[1]] as ThreadPool[]) {
+      const T = pool.threads;
+      const top = n - Math.log2(T);
+      const ops: Op[] = [];
+      for (let c = 0; c < n; c++) {
+        for (let t = 0; t < n; t++) {
+          if (c !== t && Math.max(c, t) >= top) ops.push({ kind: 'x', controls: 1 << c, q: t });
+        }
+      }
+      for (let q = top; q < n; q++) {
+        ops.push({ kind: 'd1', q, m: Float64Array.of(0.6, 0.8, -0.28, 0.96) });
+        ops.push({ kind: 'u1', q, m: Float64Array.of(0.6, 0.1, -0.2, 0.3, 0.2, 0.3, 0.6, -0.1) });
+        ops.push({ kind: 'r1', q, m: Float64Array.of(0.6, -0.8, 0.8, 0.6) });
+      }
+      // every op on a top qubit runs on all the threads: none is left to the calling thread alone
+      expect(ops.filter((op) => topSplit(op, n, T, 0, 0) === undefined)).toEqual([]);
+      for (const op of ops) {
+        const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), [op], true);
+        const before = pool.stats.topSplit;
+        await pool.run(copy, n, [op], ws);
+        expect(pool.stats.topSplit - before).toBe(1);
+        expect(Array.from(copy), JSON.stringify({ ...op, m: undefined })).toEqual(Array.from(reference));
+      }
+      // all of them at once: consecutive top-qubit ops that avoid the split bits share a round
+      const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), ops, true);
+      const rounds = pool.stats.rounds;
+      await pool.run(copy, n, ops, ws);
+      expect(pool.stats.rounds - rounds).toBeLessThan(ops.length / 2);
+      expect(Array.from(copy)).toEqual(Array.from(reference));
+    }
+  });
+
+  it('tiny states (1-4 qubits, 2 and 4 threads): every 2×2, diagonal and CNOT bit-identical to one thread', async () => {
+    const rng = createRng(11);
+    for (const pool of [pools[0], pools[1]] as ThreadPool[]) {
+      for (let n = 1; n <= 4; n++) {
+        const ops: Op[] = [];
+        for (let q = 0; q < n; q++) {
+          ops.push({ kind: 'd1', q, m: Float64Array.of(0.6, 0.8, -0.28, 0.96) });
+          ops.push({ kind: 'u1', q, m: Float64Array.of(0.6, 0.1, -0.2, 0.3, 0.2, 0.3, 0.6, -0.1) });
+          ops.push({ kind: 'r1', q, m: Float64Array.of(0.6, -0.8, 0.8, 0.6) });
+          for (let t = 0; t < n; t++) if (t !== q) ops.push({ kind: 'x', controls: 1 << q, q: t });
+        }
+        for (const list of [...ops.map((op) => [op]), ops]) {
+          const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), list, true);
+          await pool.run(copy, n, list, ws);
+          expect(Array.from(copy)).toEqual(Array.from(reference));
+        }
+      }
+    }
+  });
 });

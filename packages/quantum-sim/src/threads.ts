@@ -5,13 +5,23 @@ import type { WasmKernels, Workspace } from './workspace.js';
 
 /**
  * Threads: the SIMD kernels run on T = 2^j threads (the calling one and T − 1 workers) over one
- * state in shared WebAssembly memory. A cache-blocked run of ops (executor.ts `segments`) is one
- * round: each thread applies the whole run to its own share of the blocks. Any other op whose
- * qubits all lie below log2(dim / T) acts inside blocks of dim / T amplitudes, so thread i applies
- * it to the i-th of them. Every amplitude goes through the same instructions as on one thread, so
- * results are bit-identical. The rest (a qubit in the top j bits, the SIMD 4×4, a gate with only a
- * JavaScript kernel) runs on the calling thread alone. The threads meet at a barrier (Atomics)
- * after each round.
+ * state in shared WebAssembly memory, in rounds; the threads meet at a barrier (Atomics) after
+ * each round, and every amplitude goes through the same instructions as on one thread, so results
+ * are bit-identical. Three kinds of round:
+ *
+ * - share rounds: ops local to each thread's contiguous share of dim / T amplitudes, in phases: a
+ *   cache-blocked run (executor.ts `segments`) applied block by block, each thread on its own
+ *   blocks, then the ops on qubits below log2(dim / T), each thread on its share; consecutive
+ *   phases share the round.
+ * - owned rounds ({@link runOwned}): consecutive ops on the top qubits (which no share holds) with
+ *   thread k owning the amplitudes whose bits n−2−j … n−3 read k instead, so an op on a top qubit
+ *   is cut by a lower index bit; the QCBM ring's top-qubit ops (its rotation, the CNOTs into and
+ *   out of it) are one such round per layer.
+ * - split rounds ({@link topSplit}): a top-qubit op that touches those bits, alone, cut into T
+ *   contiguous runs of its pairs.
+ *
+ * What none of them takes (the SIMD 4×4, JavaScript kernels, multi-control ops) runs on the
+ * calling thread alone. `stats` and `timing` count and time all of it.
  */
 
 /** Command words in the shared op buffer. */
@@ -24,13 +34,105 @@ const OPS_AT = 8;
 const OP_WORDS = 12;
 const MAX_OPS = 128;
 
+/** Kernel codes of a split round's per-thread slots: [code, base (bytes), dim, args…]. */
+const SLOT_CX = 11;
+const SLOT_D1 = 12;
+const SLOT_U1 = 13;
+const SLOT_R1 = 14;
+const SLOT_KERNELS: Record<number, string> = {
+  [SLOT_CX]: 'cx',
+  [SLOT_D1]: 'd1',
+  [SLOT_U1]: 'u1span',
+  [SLOT_R1]: 'r1span',
+};
+
+/** The kernels {@link runOwned} calls. */
+type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1span' | 'r1span'>;
+
+/**
+ * An owned round on thread `index` (the worker runs this function's own source, so it must use
+ * nothing from outside): thread k owns the amplitudes whose bits s … s + j − 1 read k, 2^(n−s−j)
+ * runs of L = 2^s amplitudes. Each op (u1, r1, d1 or cx in the op words, qubits outside s … s + j − 1,
+ * a CNOT's lower qubit below s unless both are above) is applied to the pairs inside those runs,
+ * op by op. Op words: [code, q or control, target, matrix…] from word 8 on, 12 words each; word 1
+ * the state's byte offset, 3 the op count, 5 s, 6 j, 7 n.
+ */
+export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void {
+  const base = o[1] as number;
+  const m = o[3] as number;
+  const s = o[5] as number;
+  const j = o[6] as number;
+  const n = o[7] as number;
+  const L = 2 ** s;
+  const runs = 2 ** (n - s - j);
+  for (let i = 0; i < m; i++) {
+    const p = 8 + 12 * i;
+    const code = o[p] as number;
+    const q = o[p + 1] as number;
+    const t = o[p + 2] as number;
+    for (let r = 0; r < runs; r++) {
+      const start = r * 2 ** (s + j) + index * L;
+      const at = base + 16 * start;
+      const bq = Math.floor(start / 2 ** q) % 2;
+      if (code === 1) {
+        if (bq === 0) {
+          k.u1span(
+            at,
+            L,
+            q,
+            o[p + 3] as number,
+            o[p + 4] as number,
+            o[p + 5] as number,
+            o[p + 6] as number,
+            o[p + 7] as number,
+            o[p + 8] as number,
+            o[p + 9] as number,
+            o[p + 10] as number,
+          );
+        }
+      } else if (code === 2) {
+        if (bq === 0)
+          k.r1span(at, L, q, o[p + 3] as number, o[p + 4] as number, o[p + 5] as number, o[p + 6] as number);
+      } else if (code === 3) {
+        const dr = o[p + 3 + 2 * bq] as number;
+        const di = o[p + 4 + 2 * bq] as number;
+        k.d1(at, L, 0, dr, di, dr, di);
+      } else {
+        // a CNOT, control q, target t
+        const bt = Math.floor(start / 2 ** t) % 2;
+        if (q >= s + j && t >= s + j) {
+          if (bq === 1 && bt === 0) k.cx(at - 16 * L, 4, s, t); // the whole run swapped with its partner
+        } else if (q >= s + j) {
+          if (bq === 1) k.cx(at - 16 * L, 2 * L, s, t); // the target flipped on the whole run
+        } else if (bt === 0) {
+          k.cx(at, 2 * L, q, t); // the run's pairs with the control set
+        }
+      }
+    }
+  }
+}
+
+/** True when `op` can run in an owned round ({@link runOwned}) with split bits s … s + j − 1. */
+function ownable(op: Op, s: number, j: number): boolean {
+  if (s < 1) return false;
+  const out = (q: number) => q < s || q >= s + j;
+  if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
+  if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return false;
+  const c = 31 - Math.clz32(op.controls);
+  const t = op.q;
+  if (!out(c) || !out(t)) return false;
+  return (c >= s + j && t >= s + j) || (c >= s + j && t < s) || (t >= s + j && c < s);
+}
+
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
+parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) => {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const c = new Int32Array(ctrl);
   const o = new Float64Array(ops);
+  const busy = new Float64Array(times);
+  const runOwned = ${runOwned.toString()};
   let gen = Atomics.load(c, 0);
   parentPort.postMessage('attached');
   for (;;) {
@@ -40,19 +142,40 @@ parentPort.on('message', ({ module, memory, ctrl, ops, index, count }) => {
       if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
       return;
     }
-    const B = o[2], m = o[3], per = o[4];
-    for (let blk = index * per; blk < (index + 1) * per; blk++) {
-      const base = o[1] + blk * B * 16;
-      for (let j = 0; j < m; j++) {
-        const p = ${OPS_AT} + ${OP_WORDS} * j;
-        switch (o[p]) {
-          case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
-          case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-          case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-          case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
-        }
+    const t0 = performance.now();
+    const m = o[3], share = o[4];
+    if (o[2] === 2) runOwned(k, o, index);
+    else if (o[2] === 0) {
+      // a split round: slot [index] holds this thread's own kernel call (absolute base and length)
+      const p = ${OPS_AT} + ${OP_WORDS} * index;
+      switch (o[p]) {
+        case ${SLOT_CX}: k.cx(o[p + 1], o[p + 2], o[p + 3], o[p + 4]); break;
+        case ${SLOT_D1}: k.d1(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
+        case ${SLOT_U1}: k.u1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11]); break;
+        case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
+    // phases: consecutive ops with the same block size (word 11), each applied block by block
+    else for (let j = 0; j < m; ) {
+      const B = o[${OPS_AT} + ${OP_WORDS} * j + 11];
+      let e = j + 1;
+      while (e < m && o[${OPS_AT} + ${OP_WORDS} * e + 11] === B) e++;
+      const per = share / B;
+      for (let blk = index * per; blk < (index + 1) * per; blk++) {
+        const base = o[1] + blk * B * 16;
+        for (let i = j; i < e; i++) {
+          const p = ${OPS_AT} + ${OP_WORDS} * i;
+          switch (o[p]) {
+            case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
+            case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+            case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
+            case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
+          }
+        }
+      }
+      j = e;
+    }
+    busy[index] += performance.now() - t0;
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
   }
 });
@@ -74,6 +197,68 @@ function splitQubit(op: Op): number {
   }
 }
 
+/** k with a zero bit inserted at position `bit`. */
+function insertZero(k: number, bit: number): number {
+  const low = k % 2 ** bit;
+  return (k - low) * 2 + low;
+}
+
+/**
+ * How an op on a top qubit (one of the top j = log2 T bits, so no block of dim / T amplitudes
+ * holds its pairs) is split over T threads by a lower index bit instead: thread k's kernel call,
+ * as a slot [code, base in bytes, dim, args…] over its own contiguous run of the pairs, or
+ * undefined when there is no split (then the op runs on the calling thread alone). Each amplitude
+ * goes through the same instructions as in the whole-state call, so results are bit-identical:
+ *
+ * - CNOT: the pairs (i, i + 2^t) with bit c set and bit t clear, numbered in order, are cut into T
+ *   equal parts. When a part is one contiguous run of amplitudes (the lower of c, t is high enough)
+ *   the cx kernel swaps it through a 4-amplitude window whose control is the run's own size bit;
+ *   when the control is a top qubit, part k is a contiguous piece of the half with bit c set where
+ *   the target is flipped unconditionally (cx with the piece's size bit as control); when the target
+ *   is a top qubit, part k is a contiguous piece of the half with bit t clear (cx on that piece).
+ * - general and real 2×2: the pairs (i, i + 2^q), numbered in order, cut into T equal parts, each
+ *   one contiguous run of i (2^q is above the part size), run by the span kernels.
+ * - diagonal: thread k's contiguous share of the state has bit q fixed, so it gets one entry of the
+ *   diagonal on both halves of a d1 call.
+ */
+export function topSplit(op: Op, n: number, T: number, k: number, base: number): number[] | undefined {
+  const j = Math.log2(T);
+  if ((op.kind === 'u1' || op.kind === 'r1') && n - 1 - j >= 0) {
+    const C = 2 ** (n - 1 - j);
+    const s = insertZero(k * C, op.q);
+    return [op.kind === 'u1' ? SLOT_U1 : SLOT_R1, base + 16 * s, C, op.q, ...op.m];
+  }
+  if (op.kind === 'd1' && n - j >= 1) {
+    // (the d1 kernel walks pairs of halves: a share of one amplitude would run past its end)
+    const M = 2 ** (n - j);
+    const s = k * M;
+    const hi = Math.floor(s / 2 ** op.q) % 2;
+    const dr = op.m[2 * hi] as number;
+    const di = op.m[2 * hi + 1] as number;
+    return [SLOT_D1, base + 16 * s, M, 0, dr, di, dr, di];
+  }
+  if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return undefined;
+  const c = 31 - Math.clz32(op.controls);
+  const t = op.q;
+  const lo = Math.min(c, t);
+  const hi = Math.max(c, t);
+  if (n - 2 - j >= 0 && n - 2 - j <= lo) {
+    const part = 2 ** (n - 2 - j);
+    const s = insertZero(insertZero(k * part, lo), hi) + 2 ** c;
+    return [SLOT_CX, base + 16 * (s - part), 4, n - 2 - j, t];
+  }
+  const C = 2 ** (n - 1 - j);
+  if (c >= n - j && t < n - 1 - j) {
+    const s = insertZero(k * C, c) + 2 ** c;
+    return [SLOT_CX, base + 16 * (s - C), 2 * C, n - 1 - j, t];
+  }
+  if (t >= n - j && c < n - 1 - j) {
+    const s = insertZero(k * C, t);
+    return [SLOT_CX, base + 16 * s, 2 * C, c, t];
+  }
+  return undefined;
+}
+
 /**
  * A pool of worker threads for one simulator. `run` attaches the workers to a workspace's memory,
  * applies the ops and detaches them; one run at a time (others wait their turn). Workers do not
@@ -83,12 +268,28 @@ export class ThreadPool {
   private workers: Worker[] = [];
   private readonly ctrl = new SharedArrayBuffer(16);
   private readonly c = new Int32Array(this.ctrl);
-  /** Op buffer: command, base, block, op count, blocks per thread; then the ops (OP_WORDS each). */
+  /**
+   * Op buffer: command, state byte offset, round kind (0 split, 1 share, 2 owned), op count,
+   * amplitudes per share, owned rounds' s, j and n; then the ops or per-thread slots (OP_WORDS each).
+   */
   private readonly opsBuf = new SharedArrayBuffer(8 * (OPS_AT + OP_WORDS * MAX_OPS));
   private readonly o = new Float64Array(this.opsBuf);
   private queue: Promise<void> = Promise.resolve();
   /** Ops run split over the threads, on the calling thread alone, and rounds (barriers), since the pool was made. */
-  readonly stats = { parallel: 0, serial: 0, rounds: 0 };
+  readonly stats = { parallel: 0, serial: 0, rounds: 0, topSplit: 0 };
+  /** Milliseconds each worker (index 1…) spent applying its share of the rounds, since the pool was made. */
+  private readonly times = new SharedArrayBuffer(8 * 256);
+  private readonly busy = new Float64Array(this.times);
+  /**
+   * Where the calling thread's time went, in milliseconds since the pool was made: its own share
+   * of the rounds, ops it ran alone, waiting at the barriers, attaching the workers.
+   */
+  readonly timing = { share: 0, serial: 0, wait: 0, attach: 0 };
+
+  /** Milliseconds each worker spent on its shares of the rounds (worker i at index i − 1). */
+  workerBusyMs(): number[] {
+    return Array.from(this.busy.subarray(1, this.threads));
+  }
 
   /** `threads` threads in all (the caller's included); rounded down to a power of two. */
   constructor(
@@ -119,43 +320,64 @@ export class ThreadPool {
       for (const op of ops) applyOp(a, dim, op, wasm);
       return;
     }
+    const ta = performance.now();
     await this.attach(ws, T);
+    this.timing.attach += performance.now() - ta;
     try {
       const lowBits = n - Math.log2(T);
       const blockQubits = Math.min(this.blockQubits, lowBits);
+      // ops local to each thread's share (blocked runs inside blocks, other ops inside the dim / T
+      // amplitudes of a share) gather into one round, one barrier, until an op that is not
+      const pending: Array<[Op, number]> = [];
+      // ops on the top qubits gather into owned rounds: thread k owns the amplitudes whose bits
+      // s … s + j − 1 read k, below the top two bits, where none of the ring's top ops acts
+      const j = Math.log2(T);
+      const s = n - 2 - j;
+      const owned: Op[] = [];
+      const flush = async () => {
+        if (pending.length > 0) this.round(a, n, pending, T, wasm);
+        pending.length = 0;
+        if (owned.length > 0) this.ownedRound(a, n, owned, s, T, wasm);
+        owned.length = 0;
+        if (yielder?.due()) await yielder.yieldNow();
+      };
       for (const seg of segments(ops, n, blockQubits)) {
         const split = seg.ops.every(
           (op) => splitQubit(op) >= 0 && splitQubit(op) < (seg.blocked ? blockQubits : lowBits),
         );
         if (seg.blocked && split) {
-          // the whole run on every block, each thread on its own blocks, one barrier per MAX_OPS ops
+          // the whole run on every block (a phase of the round), each thread on its own blocks
           for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
-            if (yielder?.due()) await yielder.yieldNow();
-            this.round(a, n, seg.ops.slice(i, i + MAX_OPS), 2 ** blockQubits, T, wasm);
+            const part = seg.ops.slice(i, i + MAX_OPS);
+            if (pending.length + part.length > MAX_OPS || owned.length > 0) await flush();
+            for (const op of part) pending.push([op, 2 ** blockQubits]);
           }
           continue;
         }
-        // consecutive ops that split into T contiguous parts share one round (one barrier): each
-        // part is independent of the others for all of them
-        let i = 0;
-        while (i < seg.ops.length) {
-          if (yielder?.due()) await yielder.yieldNow();
-          let j = i;
-          while (j < seg.ops.length && j - i < MAX_OPS) {
-            const top = splitQubit(seg.ops[j] as Op);
-            if (!(top >= 0 && top < lowBits)) break;
-            j++;
-          }
-          if (j > i) {
-            this.round(a, n, seg.ops.slice(i, j), 2 ** lowBits, T, wasm);
-            i = j;
+        for (const op of seg.ops) {
+          const top = splitQubit(op);
+          if (top >= 0 && top < lowBits) {
+            if (pending.length >= MAX_OPS || owned.length > 0) await flush();
+            pending.push([op, 2 ** lowBits]);
             continue;
           }
-          applyOp(a, dim, seg.ops[i] as Op, wasm);
+          if (ownable(op, s, j)) {
+            if (owned.length >= MAX_OPS || pending.length > 0) await flush();
+            owned.push(op);
+            continue;
+          }
+          await flush();
+          if (T <= MAX_OPS && topSplit(op, n, T, 0, a.byteOffset)) {
+            this.splitRound(a, n, op, T, wasm);
+            continue;
+          }
+          const ts = performance.now();
+          applyOp(a, dim, op, wasm);
+          this.timing.serial += performance.now() - ts;
           this.stats.serial++;
-          i++;
         }
       }
+      await flush();
     } finally {
       this.command(CMD_DETACH);
       this.barrier(T);
@@ -183,6 +405,7 @@ export class ThreadPool {
               memory: ws.memory,
               ctrl: this.ctrl,
               ops: this.opsBuf,
+              times: this.times,
               index: i + 1,
               count: T,
             });
@@ -214,18 +437,26 @@ export class ThreadPool {
   }
 
   /**
-   * One round: `ops` (all with SIMD kernels, all below log2(block)) on every block of `block`
-   * amplitudes; thread i takes blocks [i·per, (i+1)·per), the calling thread block run 0.
+   * One round: `ops`, each with its block size (all with SIMD kernels, each below log2 of its
+   * block), in phases of consecutive ops with the same block size: a phase applies its ops block by
+   * block; thread i takes blocks [i·per, (i+1)·per) of every phase, the calling thread run 0.
    */
-  private round(a: Float64Array, n: number, ops: readonly Op[], block: number, T: number, wasm: WasmKernels): void {
+  private round(
+    a: Float64Array,
+    n: number,
+    ops: ReadonlyArray<readonly [Op, number]>,
+    T: number,
+    wasm: WasmKernels,
+  ): void {
     const o = this.o;
-    const per = 2 ** n / block / T;
+    const share = 2 ** n / T;
     o[1] = a.byteOffset;
-    o[2] = block;
+    o[2] = 1;
     o[3] = ops.length;
-    o[4] = per;
-    ops.forEach((op, j) => {
+    o[4] = share;
+    ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
+      o[p + 11] = block;
       switch (op.kind) {
         case 'u1':
         case 'r1':
@@ -244,13 +475,75 @@ export class ThreadPool {
       }
     });
     this.command(CMD_RUN);
-    for (let blk = 0; blk < per; blk++) {
-      const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
-      for (const op of ops) applyOp(b, block, op, wasm);
+    const t0 = performance.now();
+    for (let j = 0; j < ops.length; ) {
+      const block = (ops[j] as readonly [Op, number])[1];
+      let e = j + 1;
+      while (e < ops.length && (ops[e] as readonly [Op, number])[1] === block) e++;
+      for (let blk = 0; blk < share / block; blk++) {
+        const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
+        for (let i = j; i < e; i++) applyOp(b, block, (ops[i] as readonly [Op, number])[0], wasm);
+      }
+      j = e;
     }
+    const t1 = performance.now();
     this.stats.parallel += ops.length;
     this.stats.rounds++;
     this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
+  }
+
+  /** One owned round: `ops` (each {@link ownable} with split bit s) by {@link runOwned} on every thread. */
+  private ownedRound(a: Float64Array, n: number, ops: readonly Op[], s: number, T: number, wasm: WasmKernels): void {
+    const o = this.o;
+    o[1] = a.byteOffset;
+    o[2] = 2;
+    o[3] = ops.length;
+    o[5] = s;
+    o[6] = Math.log2(T);
+    o[7] = n;
+    ops.forEach((op, i) => {
+      const p = OPS_AT + OP_WORDS * i;
+      if (op.kind === 'x') {
+        o[p] = 4;
+        o[p + 1] = 31 - Math.clz32(op.controls);
+        o[p + 2] = op.q;
+      } else if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') {
+        o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
+        o[p + 1] = op.q;
+        o.set(op.m, p + 3);
+      }
+    });
+    this.command(CMD_RUN);
+    const t0 = performance.now();
+    runOwned(wasm, o, 0);
+    const t1 = performance.now();
+    this.stats.parallel += ops.length;
+    this.stats.topSplit += ops.length;
+    this.stats.rounds++;
+    this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
+  }
+
+  /** One split round: `op` (on a top qubit) cut by {@link topSplit}, thread k running slot k. */
+  private splitRound(a: Float64Array, n: number, op: Op, T: number, wasm: WasmKernels): void {
+    const o = this.o;
+    o[2] = 0;
+    for (let k = 0; k < T; k++) o.set(topSplit(op, n, T, k, a.byteOffset) as number[], OPS_AT + OP_WORDS * k);
+    this.command(CMD_RUN);
+    const t0 = performance.now();
+    const p = OPS_AT;
+    const kernel = SLOT_KERNELS[o[p] as number] as 'cx' | 'd1' | 'u1span' | 'r1span';
+    (wasm[kernel] as (...args: number[]) => void)(...o.subarray(p + 1, p + OP_WORDS)); // extra arguments are ignored
+    const t1 = performance.now();
+    this.stats.parallel++;
+    this.stats.topSplit++;
+    this.stats.rounds++;
+    this.barrier(T);
+    this.timing.share += t1 - t0;
+    this.timing.wait += performance.now() - t1;
   }
 
   /** Ends the workers. */

@@ -79,6 +79,9 @@ export interface WasmKernels {
   u2(base: number, dim: number, q0: number, q1: number, m: number): void;
   /** 32 float64 numbers of the memory, after the states, for a kernel's matrix argument. */
   matrix: Float64Array;
+  /** u1 / r1 of qubit t on the pairs (p, p + 2^t) of the `len` amplitudes from `base` (threads.ts). */
+  u1span(base: number, len: number, t: number, ...m: number[]): void;
+  r1span(base: number, len: number, t: number, m00: number, m01: number, m10: number, m11: number): void;
 }
 
 /** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */
