@@ -3,6 +3,7 @@
  *
  *   pnpm --filter @q-store/ml-training bench -- --study [--set default|speed|full] \
  *     [--models A,B] [--datasets linearly_separable:2,4,6;hidden_manifold:2] [--seeds 5] [--out DIR]
+ *     [--iqp-entanglers first-repeat|every-repeat]
  *
  * Each cell (model × dataset variant) is retrained with the paper's best hyperparameters (from
  * `paper-results.csv` when the study's folder `../shared/qml-benchmarks` is present, or
@@ -110,6 +111,8 @@ const BUILT_IN: Record<string, StudyHyperparameters> = {
 
 const SPEED_MODELS = ['DataReuploadingClassifier', 'IQPVariationalClassifier', 'DressedQuantumCircuitClassifier'];
 const ALL_MODELS = Object.keys(STUDY_MODELS);
+/** Models on IQPEmbedding: `--iqp-entanglers first-repeat|every-repeat` sets their convention. */
+const IQP_MODELS = ['IQPKernelClassifier', 'IQPVariationalClassifier'];
 
 interface Cell {
   model: string;
@@ -216,6 +219,8 @@ for (const cell of cellsFor(set)) {
     continue;
   }
   if (cell.model !== 'MLPClassifier') delete hp.batch_size; // 32 = the variational default; not the MLP's
+  const ent = arg('iqp-entanglers');
+  if (ent && IQP_MODELS.includes(cell.model)) hp.iqp_entanglers = ent;
   const data = generateStudyDataset(cell.family, cell.variant);
   const runs = await studyRetrain({
     model: cell.model,
