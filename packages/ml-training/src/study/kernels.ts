@@ -118,6 +118,9 @@ export abstract class StudyKernelClassifier<R> implements StudyClassifier {
   protected svc: PrecomputedSvc | undefined;
   protected scaler: Scaler | undefined;
   protected trainReps: R | undefined;
+  /** The training rows `fit` saw and their Gram matrix, reused when `score`/`predict` get the same array. */
+  private fitRows: StudyRows | undefined;
+  private trainGram: Float64Array[] | undefined;
   protected rng = new LegacyRandomState(42);
 
   constructor(o: KernelOptions) {
@@ -146,14 +149,21 @@ export abstract class StudyKernelClassifier<R> implements StudyClassifier {
     this.trainReps = undefined;
     this.setup((raw[0] as Float64Array).length);
     this.trainReps = this.represent(raw.map((r) => (this.scaler as Scaler).transform(r)));
-    this.svc = await new PrecomputedSvc(this.c).fit(this.kernel(this.trainReps, this.trainReps), y);
+    this.fitRows = x;
+    this.trainGram = this.kernel(this.trainReps, this.trainReps);
+    this.svc = await new PrecomputedSvc(this.c).fit(this.trainGram, y);
     this.fitSeconds = (performance.now() - t0) / 1000;
     return this;
   }
 
-  /** The kernel between rows and the training set. */
+  /**
+   * The kernel between rows and the training set. Given the very array `fit` was called with, it
+   * returns the Gram matrix `fit` computed (the kernel is deterministic, so this is the same
+   * matrix) instead of recomputing every state and overlap.
+   */
   gramAgainstTraining(x: StudyRows): Float64Array[] {
     if (!this.scaler || !this.trainReps) throw new Error('fit the model first');
+    if (x === this.fitRows && this.trainGram) return this.trainGram;
     return this.kernel(
       this.represent(x.map((r) => (this.scaler as Scaler).transform(Float64Array.from(r)))),
       this.trainReps,

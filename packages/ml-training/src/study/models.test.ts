@@ -342,6 +342,22 @@ describe('study circuits against a gate-by-gate reference', () => {
     expect((sym[0] as Float64Array)[0]).toBeCloseTo(1, 12);
   });
 
+  it('kernel models reuse the training Gram for the very rows fit saw, equal to recomputing it', async () => {
+    const { x, y } = unitRange(3, [
+      [0.2, -0.4, 0.9],
+      [0.5, 0.1, -0.6],
+    ]);
+    for (const k of [new IQPKernelClassifier({ repeats: 1 }), new ProjectedQuantumKernel({ trotterSteps: 1 })]) {
+      await k.fit(x, y);
+      const reused = k.gramAgainstTraining(x).map((r) => Array.from(r));
+      const fresh = k.gramAgainstTraining(x.map((r) => [...r])).map((r) => Array.from(r));
+      expect(k.gramAgainstTraining(x)).toBe(k.gramAgainstTraining(x)); // stored, not recomputed
+      expect(reused.length).toBe(4);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) expect(reused[i]?.[j]).toBeCloseTo(fresh[i]?.[j] as number, 12);
+    }
+  });
+
   it('kernels: projected features = ⟨X/Y/Z_q⟩ of the Trotter circuit; separable kernel', async () => {
     const d = 2;
     const { x, y } = unitRange(d, [[0.2, -0.4]]);
