@@ -8,7 +8,14 @@
 import { createRequire } from 'node:module';
 import { ValidationError } from '@q-store/core';
 import { BatchedCircuit, type BatchedGate } from '@q-store/quantum-sim';
-import { oneQubitExpectations, rot, SlotAllocator, type StoredState } from './circuits.js';
+import {
+  checkIqpEntanglers,
+  type IqpEntanglers,
+  oneQubitExpectations,
+  rot,
+  SlotAllocator,
+  type StoredState,
+} from './circuits.js';
 import { fitMinMax, type Scaler } from './preprocessing.js';
 import { LegacyRandomState } from './random-state.js';
 import { accuracy, checkLabels, iqpStates, type StudyClassifier, type StudyRows } from './variational.js';
@@ -111,6 +118,9 @@ export abstract class StudyKernelClassifier<R> implements StudyClassifier {
   protected svc: PrecomputedSvc | undefined;
   protected scaler: Scaler | undefined;
   protected trainReps: R | undefined;
+  /** The training rows `fit` saw and their Gram matrix, reused when `score`/`predict` get the same array. */
+  private fitRows: StudyRows | undefined;
+  private trainGram: Float64Array[] | undefined;
   protected rng = new LegacyRandomState(42);
 
   constructor(o: KernelOptions) {
@@ -139,14 +149,21 @@ export abstract class StudyKernelClassifier<R> implements StudyClassifier {
     this.trainReps = undefined;
     this.setup((raw[0] as Float64Array).length);
     this.trainReps = this.represent(raw.map((r) => (this.scaler as Scaler).transform(r)));
-    this.svc = await new PrecomputedSvc(this.c).fit(this.kernel(this.trainReps, this.trainReps), y);
+    this.fitRows = x;
+    this.trainGram = this.kernel(this.trainReps, this.trainReps);
+    this.svc = await new PrecomputedSvc(this.c).fit(this.trainGram, y);
     this.fitSeconds = (performance.now() - t0) / 1000;
     return this;
   }
 
-  /** The kernel between rows and the training set. */
+  /**
+   * The kernel between rows and the training set. Given the very array `fit` was called with, it
+   * returns the Gram matrix `fit` computed (the kernel is deterministic, so this is the same
+   * matrix) instead of recomputing every state and overlap.
+   */
   gramAgainstTraining(x: StudyRows): Float64Array[] {
     if (!this.scaler || !this.trainReps) throw new Error('fit the model first');
+    if (x === this.fitRows && this.trainGram) return this.trainGram;
     return this.kernel(
       this.represent(x.map((r) => (this.scaler as Scaler).transform(Float64Array.from(r)))),
       this.trainReps,
@@ -166,10 +183,19 @@ export abstract class StudyKernelClassifier<R> implements StudyClassifier {
   }
 }
 
-/** |⟨ψ_b|ψ_a⟩|² for every pair from stored states. */
+/**
+ * |⟨ψ_b|ψ_a⟩|² for every pair from stored states. When `b` is `a` (the training Gram matrix) each
+ * unordered pair is computed once and mirrored (the overlap's real part is the same and its
+ * imaginary part flips sign exactly, so the matrix equals the all-pairs one bit for bit).
+ */
 export function fidelityGram(a: StoredState[], b: StoredState[]): Float64Array[] {
-  return a.map((sa) =>
-    Float64Array.from(b, (sb) => {
+  const same = a === b;
+  const out = a.map(() => new Float64Array(b.length));
+  for (let p = 0; p < a.length; p++) {
+    const sa = a[p] as StoredState;
+    const row = out[p] as Float64Array;
+    for (let q = same ? p : 0; q < b.length; q++) {
+      const sb = b[q] as StoredState;
       let r = 0;
       let i = 0;
       for (let k = 0; k < sa.re.length; k++) {
@@ -180,25 +206,31 @@ export function fidelityGram(a: StoredState[], b: StoredState[]): Float64Array[]
         r += br * ar + bi * ai;
         i += br * ai - bi * ar;
       }
-      return r * r + i * i;
-    }),
-  );
+      row[q] = r * r + i * i;
+      if (same) (out[q] as Float64Array)[p] = row[q] as number;
+    }
+  }
+  return out;
 }
 
 // ————————————————————————————————————————— IQPKernel (§4.4)
 
 export interface IQPKernelOptions extends KernelOptions {
   repeats?: number;
+  /** Which repeats of the embedding carry the ZZ entanglers; default 'first-repeat' (the study's). */
+  iqpEntanglers?: IqpEntanglers;
 }
 
 export class IQPKernelClassifier extends StudyKernelClassifier<StoredState[]> {
   repeats: number;
+  iqpEntanglers: IqpEntanglers;
   constructor(o: IQPKernelOptions = {}) {
     super(o);
     this.repeats = o.repeats ?? 2;
+    this.iqpEntanglers = checkIqpEntanglers(o.iqpEntanglers ?? 'first-repeat');
   }
   protected represent(x: Float64Array[]): StoredState[] {
-    return iqpStates(x, this.repeats);
+    return iqpStates(x, this.repeats, this.iqpEntanglers);
   }
   protected kernel(a: StoredState[], b: StoredState[]): Float64Array[] {
     return fidelityGram(a, b);

@@ -1,17 +1,19 @@
 import { Circuit, type Observable, type OperationName, pauli } from '@q-store/core';
 import { prepareRealState } from '@q-store/core/backend';
-import { StateVectorSimulator } from '@q-store/quantum-sim';
+import { BatchedCircuit, StateVectorSimulator } from '@q-store/quantum-sim';
 import { describe, expect, it } from 'vitest';
-import { IQPKernelClassifier, ProjectedQuantumKernel, SeparableKernelClassifier } from './kernels.js';
+import { iqpAngles, iqpClosedFormState, iqpEmbeddingGates, type StoredState } from './circuits.js';
+import { fidelityGram, IQPKernelClassifier, ProjectedQuantumKernel, SeparableKernelClassifier } from './kernels.js';
 import { parameterGrid, stratifiedKFold } from './protocol.js';
 import { LegacyRandomState } from './random-state.js';
-import { unitRange } from './toy-sets.test-helper.js';
+import { invalidField, unitRange } from './toy-sets.test-helper.js';
 import { StudyAdam, studyConverged, trainStudyLoop } from './train-loop.js';
 import {
   CircuitCentricClassifier,
   DataReuploadingClassifier,
   DressedQuantumCircuitClassifier,
   IQPVariationalClassifier,
+  iqpStates,
   SeparableVariationalClassifier,
   type StudyVariationalClassifier,
   TreeTensorClassifier,
@@ -140,29 +142,33 @@ describe('study circuits against a gate-by-gate reference', () => {
     expect(got[1]).toBeCloseTo(want[1] as number, 10);
   });
 
-  it('IQPVariational: IQPEmbedding (H, RZ, MultiRZ pairs) × repeats, StronglyEntanglingLayers with CZ, ⟨Z0Z1⟩', async () => {
-    const d = 3;
-    const L = 2;
-    const m = new IQPVariationalClassifier({ nLayers: L, repeats: 2, maxSteps: 1 });
-    const { x, y } = unitRange(d);
-    await m.fit(x, y);
-    const p = m.params as Float64Array;
-    const xs = probe.slice(0, d).map((v) => (v * Math.PI) / 2);
-    const r = new Ref(d);
-    for (let rep = 0; rep < 2; rep++) {
-      for (let q = 0; q < d; q++) r.c.h(r.q(q)).rz(r.q(q), xs[q] as number);
-      for (let i = 0; i < d; i++)
-        for (let j = i + 1; j < d; j++) r.c.rzz(r.q(i), r.q(j), (xs[i] as number) * (xs[j] as number));
-    }
-    for (let l = 0; l < L; l++) {
-      for (let q = 0; q < d; q++)
-        r.rot(q, p[(l * d + q) * 3] as number, p[(l * d + q) * 3 + 1] as number, p[(l * d + q) * 3 + 2] as number);
-      const range = (l % (d - 1)) + 1;
-      for (let q = 0; q < d; q++) r.c.cz(r.q(q), r.q((q + range) % d));
-    }
-    const [want] = await r.values([zAt(d, 0, 1)]);
-    expect(m.observe([probe.slice(0, d)])[0]).toBeCloseTo(want as number, 10);
-  });
+  it.each(['first-repeat', 'every-repeat'] as const)(
+    'IQPVariational (%s): IQPEmbedding (H, RZ, MultiRZ pairs) × repeats, StronglyEntanglingLayers with CZ, ⟨Z0Z1⟩',
+    async (iqpEntanglers) => {
+      const d = 3;
+      const L = 2;
+      const m = new IQPVariationalClassifier({ nLayers: L, repeats: 2, maxSteps: 1, iqpEntanglers });
+      const { x, y } = unitRange(d);
+      await m.fit(x, y);
+      const p = m.params as Float64Array;
+      const xs = probe.slice(0, d).map((v) => (v * Math.PI) / 2);
+      const r = new Ref(d);
+      for (let rep = 0; rep < 2; rep++) {
+        for (let q = 0; q < d; q++) r.c.h(r.q(q)).rz(r.q(q), xs[q] as number);
+        if (rep > 0 && iqpEntanglers === 'first-repeat') continue;
+        for (let i = 0; i < d; i++)
+          for (let j = i + 1; j < d; j++) r.c.rzz(r.q(i), r.q(j), (xs[i] as number) * (xs[j] as number));
+      }
+      for (let l = 0; l < L; l++) {
+        for (let q = 0; q < d; q++)
+          r.rot(q, p[(l * d + q) * 3] as number, p[(l * d + q) * 3 + 1] as number, p[(l * d + q) * 3 + 2] as number);
+        const range = (l % (d - 1)) + 1;
+        for (let q = 0; q < d; q++) r.c.cz(r.q(q), r.q((q + range) % d));
+      }
+      const [want] = await r.values([zAt(d, 0, 1)]);
+      expect(m.observe([probe.slice(0, d)])[0]).toBeCloseTo(want as number, 10);
+    },
+  );
 
   it('DressedQuantumCircuit: (π/2)·tanh(W_in x), H·RY, RY(Θ) layers with CNOT ring, ⟨Z_q⟩', async () => {
     const d = 3;
@@ -247,33 +253,116 @@ describe('study circuits against a gate-by-gate reference', () => {
     expect(m.observe([probe.slice(0, 2)])[0]).toBeCloseTo(f, 10);
   });
 
-  it('kernels: IQP fidelity = P(0…0) of U(a) then U(b)†; projected features = ⟨X/Y/Z_q⟩ of the Trotter circuit', async () => {
+  it.each(['first-repeat', 'every-repeat'] as const)(
+    'IQP kernel (%s): fidelity = P(0…0) of U(a) then U(b)† on a hand-built circuit',
+    async (iqpEntanglers) => {
+      const d = 3;
+      const { x, y } = unitRange(d, [[0.2, -0.4, 0.9]]);
+      const k = new IQPKernelClassifier({ repeats: 2, iqpEntanglers });
+      await k.fit(x, y.slice(0, 2).concat([1]));
+      const a = probe.slice(0, d).map((v) => (v * Math.PI) / 2);
+      const b = [0.2, -0.4, 0.9].map((v) => (v * Math.PI) / 2);
+      const r = new Ref(d);
+      const emb = (v: number[], sign: number) => {
+        const ops: Array<() => void> = [];
+        for (let rep = 0; rep < 2; rep++) {
+          for (let q = 0; q < d; q++)
+            ops.push(
+              () => r.c.h(r.q(q)),
+              () => r.c.rz(r.q(q), sign * (v[q] as number)),
+            );
+          if (rep > 0 && iqpEntanglers === 'first-repeat') continue;
+          for (let i = 0; i < d; i++)
+            for (let j = i + 1; j < d; j++)
+              ops.push(() => r.c.rzz(r.q(i), r.q(j), sign * (v[i] as number) * (v[j] as number)));
+        }
+        return ops;
+      };
+      for (const op of emb(a, 1)) op();
+      for (const op of emb(b, -1).reverse()) op();
+      // P(000) = ⟨(I+Z0)(I+Z1)(I+Z2)⟩/8
+      const vals = await r.values(['ZII', 'IZI', 'IIZ', 'ZZI', 'ZIZ', 'IZZ', 'ZZZ']);
+      const p000 = (1 + vals.reduce((s, v) => s + v, 0)) / 8;
+      expect((k.gramAgainstTraining([probe.slice(0, d)])[0] as Float64Array)[2]).toBeCloseTo(p000, 10);
+    },
+  );
+
+  it('IQP embedding: the two conventions differ for repeats > 1 and coincide for 1; bad names are typed errors', () => {
+    const xs = [Float64Array.from([0.4, -1.2, 0.8])];
+    const amp = (s: { re: Float64Array; im: Float64Array }) =>
+      Array.from(s.re, (v, k) => [v, s.im[k] as number]).flat();
+    const [f2] = iqpStates(xs, 2, 'first-repeat');
+    const [e2] = iqpStates(xs, 2, 'every-repeat');
+    const diff = amp(f2 as StoredState).map((v, i) => Math.abs(v - (amp(e2 as StoredState)[i] as number)));
+    expect(Math.max(...diff)).toBeGreaterThan(0.05);
+    const [f1] = iqpStates(xs, 1, 'first-repeat');
+    const [e1] = iqpStates(xs, 1, 'every-repeat');
+    expect(amp(f1 as StoredState)).toEqual(amp(e1 as StoredState));
+    expect(invalidField(() => new IQPKernelClassifier({ iqpEntanglers: 'all' as never }))).toBe('iqpEntanglers');
+    expect(invalidField(() => new IQPVariationalClassifier({ iqpEntanglers: 'none' as never }))).toBe('iqpEntanglers');
+  });
+
+  it('IQP embedding, one repeat: the closed form e^{−iφ_k}/√2ⁿ equals the gate-list state', () => {
+    const x = Float64Array.from([0.3, -1.1, 0.7, 1.4, -0.2]);
+    const n = x.length;
+    const c = new BatchedCircuit(n, iqpEmbeddingGates(n, 1), { numAngles: n + (n * (n - 1)) / 2 });
+    const angles = new Float64Array(c.numAngles);
+    iqpAngles(x, angles, 0);
+    const cf = iqpClosedFormState(x);
+    let seen = 0;
+    c.states({ batchSize: 1, angles }, (_b, re, im) => {
+      for (let k = 0; k < re.length; k++) {
+        expect(cf.re[k]).toBeCloseTo(re[k] as number, 12);
+        expect(cf.im[k]).toBeCloseTo(im[k] as number, 12);
+      }
+      seen = re.length;
+    });
+    expect(seen).toBe(32);
+    // and the formula itself at k = 0b10110 (wires 0, 2, 3 set; z = −1, +1, −1, −1, +1)
+    const z = [-1, 1, -1, -1, 1];
+    let phi = 0;
+    for (let i = 0; i < n; i++) {
+      phi += (x[i] as number) * (z[i] as number);
+      for (let j = i + 1; j < n; j++) phi += (x[i] as number) * (x[j] as number) * (z[i] as number) * (z[j] as number);
+    }
+    expect(cf.re[0b10110]).toBeCloseTo(Math.cos(phi / 2) / Math.sqrt(32), 12);
+    expect(cf.im[0b10110]).toBeCloseTo(-Math.sin(phi / 2) / Math.sqrt(32), 12);
+  });
+
+  it('fidelityGram of a set with itself equals the all-pairs matrix exactly (symmetry used)', () => {
+    const xs = [
+      [0.1, 0.5, -0.3],
+      [1.2, -0.4, 0.2],
+      [-0.9, 0.3, 0.8],
+    ].map((r) => Float64Array.from(r));
+    const st = iqpStates(xs, 2);
+    const sym = fidelityGram(st, st);
+    const full = fidelityGram(st, [...st]);
+    expect(sym.map((r) => Array.from(r))).toEqual(full.map((r) => Array.from(r)));
+    expect((sym[0] as Float64Array)[0]).toBeCloseTo(1, 12);
+  });
+
+  it('kernel models reuse the training Gram for the very rows fit saw, equal to recomputing it', async () => {
+    const { x, y } = unitRange(3, [
+      [0.2, -0.4, 0.9],
+      [0.5, 0.1, -0.6],
+    ]);
+    for (const k of [new IQPKernelClassifier({ repeats: 1 }), new ProjectedQuantumKernel({ trotterSteps: 1 })]) {
+      await k.fit(x, y);
+      const reused = k.gramAgainstTraining(x).map((r) => Array.from(r));
+      const fresh = k.gramAgainstTraining(x.map((r) => [...r])).map((r) => Array.from(r));
+      expect(k.gramAgainstTraining(x)).toBe(k.gramAgainstTraining(x)); // stored, not recomputed
+      expect(reused.length).toBe(4);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) expect(reused[i]?.[j]).toBeCloseTo(fresh[i]?.[j] as number, 12);
+    }
+  });
+
+  it('kernels: projected features = ⟨X/Y/Z_q⟩ of the Trotter circuit; separable kernel', async () => {
     const d = 2;
     const { x, y } = unitRange(d, [[0.2, -0.4]]);
-    const k = new IQPKernelClassifier({ repeats: 2 });
-    await k.fit(x, y.slice(0, 2).concat([1]));
     const a = probe.slice(0, 2).map((v) => (v * Math.PI) / 2);
     const b = [0.2, -0.4].map((v) => (v * Math.PI) / 2);
-    const r = new Ref(d);
-    const emb = (v: number[], sign: number) => {
-      const ops: Array<() => void> = [];
-      for (let rep = 0; rep < 2; rep++) {
-        for (let q = 0; q < d; q++)
-          ops.push(
-            () => r.c.h(r.q(q)),
-            () => r.c.rz(r.q(q), sign * (v[q] as number)),
-          );
-        ops.push(() => r.c.rzz(r.q(0), r.q(1), sign * (v[0] as number) * (v[1] as number)));
-      }
-      return ops;
-    };
-    for (const op of emb(a, 1)) op();
-    for (const op of emb(b, -1).reverse()) op();
-    // P(00) = ⟨(I+Z0)(I+Z1)⟩/4
-    const [zi, iz, zz] = await r.values(['ZI', 'IZ', 'ZZ']);
-    const p00 = (1 + (zi as number) + (iz as number) + (zz as number)) / 4;
-    expect((k.gramAgainstTraining([probe.slice(0, 2)])[0] as Float64Array)[2]).toBeCloseTo(p00, 10);
-
     const pk = new ProjectedQuantumKernel({ trotterSteps: 2, evolutionTime: 0.7 });
     await pk.fit(x, y.slice(0, 2).concat([1]));
     const feats = (pk as unknown as { represent(x: Float64Array[]): Float64Array[] }).represent([Float64Array.from(a)]);

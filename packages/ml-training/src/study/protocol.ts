@@ -33,6 +33,7 @@ const CAMEL: Record<string, string> = {
   random_state: 'randomState',
   scaling: 'scaling',
   repeats: 'repeats',
+  iqp_entanglers: 'iqpEntanglers',
   gamma_factor: 'gammaFactor',
   trotter_steps: 'trotterSteps',
   t: 'evolutionTime',

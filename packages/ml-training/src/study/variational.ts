@@ -8,7 +8,10 @@
 import { ValidationError } from '@q-store/core';
 import { BatchedCircuit, type BatchedGate } from '@q-store/quantum-sim';
 import {
+  checkIqpEntanglers,
+  type IqpEntanglers,
   iqpAngles,
+  iqpClosedFormState,
   iqpEmbeddingGates,
   pattern,
   rot,
@@ -374,13 +377,25 @@ export class DataReuploadingClassifier extends StudyVariationalClassifier {
 
 export interface IQPVariationalOptions extends VariationalOptions {
   repeats?: number;
+  /** Which repeats of the embedding carry the ZZ entanglers; default 'first-repeat' (the study's). */
+  iqpEntanglers?: IqpEntanglers;
   nLayers?: number;
 }
 
-/** IQPEmbedding states of rows, each computed once. */
-export function iqpStates(xs: Float64Array[], repeats: number): StoredState[] {
+/**
+ * IQPEmbedding states of rows, each computed once: in closed form for one repeat
+ * ({@link iqpClosedFormState}), on the gate list otherwise.
+ */
+export function iqpStates(
+  xs: Float64Array[],
+  repeats: number,
+  entanglers: IqpEntanglers = 'first-repeat',
+): StoredState[] {
+  if (repeats === 1) return xs.map((x) => iqpClosedFormState(x));
   const n = (xs[0] as Float64Array).length;
-  const circuit = new BatchedCircuit(n, iqpEmbeddingGates(n, repeats), { numAngles: n + (n * (n - 1)) / 2 });
+  const circuit = new BatchedCircuit(n, iqpEmbeddingGates(n, repeats, entanglers), {
+    numAngles: n + (n * (n - 1)) / 2,
+  });
   const na = circuit.numAngles;
   const angles = new Float64Array(xs.length * na);
   for (const [i, x] of xs.entries()) iqpAngles(x, angles, i * na);
@@ -393,12 +408,14 @@ export function iqpStates(xs: Float64Array[], repeats: number): StoredState[] {
 
 export class IQPVariationalClassifier extends StudyVariationalClassifier {
   repeats: number;
+  iqpEntanglers: IqpEntanglers;
   nLayers: number;
 
   constructor(o: IQPVariationalOptions = {}) {
     super(o, { learningRate: 0.001 });
     this.repeats = o.repeats ?? 1;
     this.nLayers = o.nLayers ?? 10;
+    this.iqpEntanglers = checkIqpEntanglers(o.iqpEntanglers ?? 'first-repeat');
   }
 
   protected fitScaler(x: Float64Array[]): Scaler {
@@ -419,7 +436,7 @@ export class IQPVariationalClassifier extends StudyVariationalClassifier {
   }
 
   protected override prepareStates(x: Float64Array[]): StoredState[] {
-    return iqpStates(x, this.repeats);
+    return iqpStates(x, this.repeats, this.iqpEntanglers);
   }
 
   protected override fillAngles(p: Float64Array, _x: Float64Array, out: Float64Array, at: number): void {
