@@ -22,6 +22,7 @@ import {
   streamStudySplit,
   studyRetrain,
 } from '../src/study/index.js';
+import { combinedZ } from './z-score.js';
 
 const MODEL = 'DataReuploadingClassifier';
 const DATASET = 'mnist_3-5_10d';
@@ -38,14 +39,6 @@ export interface MnistPaperCell {
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const load = () => `load average ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`;
-
-/** (ours − paper) / combined std, 0 below the CSV's 4-decimal rounding, ±∞ when both stds are 0. */
-function combinedZ(ours: { mean: number; std: number }, paper: { mean: number; std: number }): number {
-  const diff = ours.mean - paper.mean;
-  if (Math.abs(diff) < 5e-5) return 0;
-  const comb = Math.hypot(ours.std, paper.std);
-  return comb === 0 ? Math.sign(diff) * Number.POSITIVE_INFINITY : diff / comb;
-}
 
 /**
  * Runs the MNIST cell with seeds 0…seeds−1 and returns its report row (the fields of

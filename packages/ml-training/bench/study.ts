@@ -40,6 +40,7 @@ import {
   studyRetrain,
 } from '../src/study/index.js';
 import { runStudyMnist } from './study-mnist.js';
+import { combinedZ } from './z-score.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -422,17 +423,7 @@ for (const cell of cellsFor(set)) {
   const tr = meanStd(runs.map((r) => r.trainAccuracy));
   const fit = meanStd(runs.map((r) => r.fitSeconds)).mean;
   const cpu = meanStd(runs.map((r) => r.fitCpuSeconds)).mean;
-  const comb = p ? Math.sqrt(te.std ** 2 + p.std ** 2) : undefined;
-  const diff = p ? te.mean - p.mean : undefined;
-  // The paper's CSV rounds to 4 decimals: a difference below that rounding is no difference.
-  const z =
-    comb === undefined || diff === undefined
-      ? undefined
-      : Math.abs(diff) < 5e-5
-        ? 0
-        : comb === 0
-          ? Number.POSITIVE_INFINITY
-          : diff / comb;
+  const z = p ? combinedZ(te, p) : undefined;
   const row: Row = {
     model: cell.model,
     family: cell.family,
