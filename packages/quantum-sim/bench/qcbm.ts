@@ -157,7 +157,8 @@ async function threadReport(n: number): Promise<void> {
   );
 }
 
-export async function qcbmBench(sizes: readonly number[]): Promise<void> {
+/** The QCBM table at `sizes`; the `threads: 1` column up to `singleMax` qubits (— above). */
+export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promise<void> {
   const sim = new StateVectorSimulator();
   const single = new StateVectorSimulator({ threads: 1 });
   const threads = availableParallelism();
@@ -180,8 +181,8 @@ export async function qcbmBench(sizes: readonly number[]): Promise<void> {
     const repeats = repeatsFor(n);
     const now = await medianSeconds(sim, n, repeats);
     const t = now.seconds;
-    const one = n >= 18 && threads > 1 ? await medianSeconds(single, n, repeats) : now;
-    const t1 = one.seconds;
+    const one = n >= 18 && threads > 1 && n <= singleMax ? await medianSeconds(single, n, repeats) : now;
+    const t1 = n <= singleMax ? one.seconds : Number.NaN;
     if (one.value !== now.value) throw new Error(`n = ${n}: ⟨Z0⟩ ${now.value} with threads, ${one.value} on one`);
     // passes over memory: as counted on the split state's run, else from the op list
     const passes = path === 'simd-split' ? now.splitPasses + now.exchanges / 2 : passesOf(ops, n);

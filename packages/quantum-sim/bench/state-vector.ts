@@ -15,7 +15,8 @@
  *    the published Yao and qulacs figures and the memory floor per pass measured in the same run.
  *
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
- * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
+ * --only qcbm --qcbm-single-max 28` (`--qcbm-single-max`: the largest n also timed with
+ * `threads: 1`; or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
  * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts).
  */
 import { spawn } from 'node:child_process';
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     peers: { type: 'string', default: 'qsharp-lang,jsqubits,quantum-circuit' },
     timeout: { type: 'string', default: '120' },
     qcbm: { type: 'string', default: '10,16,20,22' },
+    'qcbm-single-max': { type: 'string', default: '30' },
     only: { type: 'string', default: '' },
   },
 });
@@ -119,7 +121,7 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 async function main(): Promise<void> {
   if (only !== '') {
     console.log(`node ${process.version}, ${process.arch}`);
-    if (only === 'qcbm') await qcbmBench(qcbmSizes);
+    if (only === 'qcbm') await qcbmBench(qcbmSizes, Number(args['qcbm-single-max']));
     else if (only === 'small') await smallCallsBench();
     else if (only === 'fusion-cost') fusionCostBench();
     else throw new Error(`--only takes qcbm, small or fusion-cost, got '${only}'`);
@@ -201,5 +203,5 @@ await main();
 if (only === '') {
   fusionCostBench();
   await smallCallsBench();
-  await qcbmBench(qcbmSizes);
+  await qcbmBench(qcbmSizes, Number(args['qcbm-single-max']));
 }
