@@ -92,7 +92,8 @@ export interface StateVectorSimulatorOptions extends BaseQuantumBackendOptions {
    * Qubits per chunk of a split state (2–27): a circuit on more qubits runs on 2^(n − c) chunks of
    * 2^c amplitudes, each in its own WebAssembly memory, with the SIMD kernels (split-state.ts).
    * Default: split only what one WebAssembly memory cannot hold (28–30 qubits, or the several
-   * states of an adjoint gradient from 26 qubits on), in chunks of 27 qubits. Smaller values
+   * 2 + k states of an adjoint gradient when together they reach 4 GiB, as from 26 qubits with
+   * two observables), in chunks of up to 27 qubits. Smaller values
    * exercise the split path on small circuits (tests).
    */
   chunkQubits?: number;
