@@ -191,7 +191,7 @@ export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promi
     const perPass = t / passes;
     const passText = path === 'simd-split' ? `${passes.toFixed(1)} (${now.exchanges} exch.)` : String(passes);
     console.log(
-      `${String(n).padEnd(4)}${path.padEnd(12)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passText}`.padEnd(13)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${(t1 / passes / floor).toFixed(2).padStart(9)}${`${(t1 / t).toFixed(2)}×`.padStart(9)}`,
+      `${String(n).padEnd(4)}${path.padEnd(12)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passText}`.padEnd(13)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${(Number.isFinite(t1) ? (t1 / passes / floor).toFixed(2) : '—').padStart(9)}${(Number.isFinite(t1) ? `${(t1 / t).toFixed(2)}×` : '—').padStart(9)}`,
     );
     if (n >= 18 && n <= 26 && threads > 1) await threadReport(n);
   }
