@@ -3,16 +3,22 @@
  * ⟨Z0⟩ after {@link qcbmCircuit}, timed as the median of several calls (the machine may be shared,
  * so medians, not bests). Beside each figure: the published single-thread Yao and qulacs figures
  * (Xeon Gold 6230, older versions, from the suite) and the memory floor measured in the same run —
- * one in-place read + write pass over a Float64Array of 2·2^n doubles — with our time per pass over
- * the state (one pass per kernel call after fusion) divided by it.
+ * a native copy (`Float64Array.prototype.set`, memmove) of the state's 16·2^n bytes into another
+ * buffer: as many bytes read and written as one kernel pass; past 2^27 amplitudes (two 2 GiB
+ * buffers) scaled linearly from 2^27 — with our time per pass over the state divided by it.
+ *
+ * Passes per run: one per kernel call outside cache-blocked runs, one per blocked run; on a split
+ * state (`path` simd-split: 28–30 qubits, chunks in several WebAssembly memories) counted as run,
+ * plus half a pass per exchange of a chunk-index qubit.
  */
 import { availableParallelism } from 'node:os';
-import { BLOCK_QUBITS, execute, segments } from '../src/executor.js';
+import { BLOCK_QUBITS, execute } from '../src/executor.js';
 import { StateVectorSimulator } from '../src/index.js';
 import type { Op } from '../src/ops.js';
 import { compileOps } from '../src/program.js';
+import { passesOf, splitStats } from '../src/split-state.js';
 import { ThreadPool } from '../src/threads.js';
-import { Workspace } from '../src/workspace.js';
+import { fitsWasm, simdAvailable, stateBytes, Workspace } from '../src/workspace.js';
 import { qcbmCircuit } from './circuits.js';
 
 /** Published single-thread figures in seconds (Yao, qulacs), from the quantum-benchmarks suite. */
@@ -32,24 +38,34 @@ export function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** One in-place read + write pass over `a`. */
-function scale(a: Float64Array, s: number): void {
-  for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) * s;
-}
+/** Largest state whose floor is measured directly (two buffers of 2 GiB); beyond, scaled. */
+const FLOOR_MAX_QUBITS = 27;
 
-/** Seconds of one in-place read + write pass over 2·2^n doubles (median of `repeats`, JIT warmed). */
+/**
+ * Seconds of one native copy of a state on n qubits (16·2^n bytes read, as many written) between
+ * two buffers, median of `repeats`; above {@link FLOOR_MAX_QUBITS} scaled from there by 2^(n − 27).
+ */
 export function memoryFloorPass(n: number, repeats: number): number {
-  const warm = new Float64Array(4096);
-  for (let r = 0; r < 200; r++) scale(warm, r % 2 === 0 ? 0.5 : 2);
-  const a = new Float64Array(2 * 2 ** n).fill(1);
+  const m = Math.min(n, FLOOR_MAX_QUBITS);
+  let src: Float64Array | undefined = new Float64Array(2 * 2 ** m).fill(1);
+  let dst: Float64Array | undefined = new Float64Array(2 * 2 ** m);
+  dst.set(src); // first touch: page faults out of the timing
   const times: number[] = [];
-  const inner = Math.max(1, Math.floor(2 ** 16 / 2 ** n)); // small states: time many passes at once
+  const inner = Math.max(1, Math.floor(2 ** 16 / 2 ** m)); // small states: time many copies at once
   for (let r = 0; r < repeats + 1; r++) {
     const t0 = performance.now();
-    for (let k = 0; k < inner; k++) scale(a, k % 2 === 0 ? 0.5 : 2);
+    for (let k = 0; k < inner; k++) (k % 2 === 0 ? dst : src).set(k % 2 === 0 ? src : dst);
     if (r > 0) times.push((performance.now() - t0) / 1000 / inner);
   }
-  return median(times);
+  src = undefined;
+  dst = undefined;
+  return median(times) * 2 ** (n - m);
+}
+
+/** The kernels a state on n qubits runs on through the simulator's defaults. */
+function pathOf(n: number): 'simd' | 'simd-split' | 'js' {
+  if (!simdAvailable()) return 'js';
+  return fitsWasm(stateBytes(n) + 4096) ? 'simd' : 'simd-split';
 }
 
 function repeatsFor(n: number): number {
@@ -65,16 +81,28 @@ const fmtTime = (s: number) =>
         ? `${(s * 1e3).toFixed(1)} ms`
         : `${s.toFixed(2)} s`;
 
-async function medianSeconds(sim: StateVectorSimulator, n: number, repeats: number): Promise<number> {
+/** Median seconds of `repeats` estimates, the value of the last, and split passes per run (0 unsplit). */
+async function medianSeconds(
+  sim: StateVectorSimulator,
+  n: number,
+  repeats: number,
+): Promise<{ seconds: number; value: number; splitPasses: number; exchanges: number }> {
   const circuit = qcbmCircuit(n);
   const observables = [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
   const times: number[] = [];
+  let value = Number.NaN;
+  const before = { ...splitStats };
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    await sim.estimate({ circuit, observables });
+    value = (await sim.estimate({ circuit, observables })).values[0] as number;
     times.push((performance.now() - t0) / 1000);
   }
-  return median(times);
+  return {
+    seconds: median(times),
+    value,
+    splitPasses: (splitStats.passes - before.passes) / repeats,
+    exchanges: (splitStats.exchanges - before.exchanges) / repeats,
+  };
 }
 
 /** Median ms of `ops` on a state of n qubits, with `pool` (its threads) or on one thread. */
@@ -129,7 +157,8 @@ async function threadReport(n: number): Promise<void> {
   );
 }
 
-export async function qcbmBench(sizes: readonly number[]): Promise<void> {
+/** The QCBM table at `sizes`; the `threads: 1` column up to `singleMax` qubits (— above). */
+export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promise<void> {
   const sim = new StateVectorSimulator();
   const single = new StateVectorSimulator({ threads: 1 });
   const threads = availableParallelism();
@@ -143,22 +172,27 @@ export async function qcbmBench(sizes: readonly number[]): Promise<void> {
       `"now" with the default threads (${threads} here; threads are used from 18 qubits on), then with threads: 1`,
   );
   console.log(
-    'n   gates ops/passes  q-store now  issue #18 before  Yao (published)  qulacs (published)  floor/pass   ours/pass  × floor   1 thread  speedup',
+    'n   path        gates ops/passes   q-store now  issue #18 before  Yao (published)  qulacs (published)  floor/pass   ours/pass  × floor   1 thread  × floor  speedup',
   );
   for (const n of sizes) {
     const circuit = qcbmCircuit(n);
     const ops = compileOps(circuit);
-    // passes over memory: one per op outside cache-blocked runs, one per blocked run
-    const passes = segments(ops, n, BLOCK_QUBITS).reduce((p, seg) => p + (seg.blocked ? 1 : seg.ops.length), 0);
+    const path = pathOf(n);
     const repeats = repeatsFor(n);
-    const t = await medianSeconds(sim, n, repeats);
-    const t1 = n >= 18 && threads > 1 ? await medianSeconds(single, n, repeats) : t;
+    const now = await medianSeconds(sim, n, repeats);
+    const t = now.seconds;
+    const one = n >= 18 && threads > 1 && n <= singleMax ? await medianSeconds(single, n, repeats) : now;
+    const t1 = n <= singleMax ? one.seconds : Number.NaN;
+    if (one.value !== now.value) throw new Error(`n = ${n}: ⟨Z0⟩ ${now.value} with threads, ${one.value} on one`);
+    // passes over memory: as counted on the split state's run, else from the op list
+    const passes = path === 'simd-split' ? now.splitPasses + now.exchanges / 2 : passesOf(ops, n);
     const floor = memoryFloorPass(n, Math.max(3, Math.min(repeats, 21)));
     const [yao, qulacs] = PUBLISHED[n] ?? [Number.NaN, Number.NaN];
     const perPass = t / passes;
+    const passText = path === 'simd-split' ? `${passes.toFixed(1)} (${now.exchanges} exch.)` : String(passes);
     console.log(
-      `${String(n).padEnd(4)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passes}`.padEnd(10)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${`${(t1 / t).toFixed(2)}×`.padStart(9)}`,
+      `${String(n).padEnd(4)}${path.padEnd(12)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passText}`.padEnd(13)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${(Number.isFinite(t1) ? (t1 / passes / floor).toFixed(2) : '—').padStart(9)}${(Number.isFinite(t1) ? `${(t1 / t).toFixed(2)}×` : '—').padStart(9)}`,
     );
-    if (n >= 18 && threads > 1) await threadReport(n);
+    if (n >= 18 && n <= 26 && threads > 1) await threadReport(n);
   }
 }

@@ -15,7 +15,8 @@
  *    the published Yao and qulacs figures and the memory floor per pass measured in the same run.
  *
  * Options: `-- --sizes 16,20 --peers jsqubits,qsharp-lang --timeout 120 --qcbm 10,16,20,22,24
- * --only qcbm` (or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
+ * --only qcbm --qcbm-single-max 28` (`--qcbm-single-max`: the largest n also timed with
+ * `threads: 1`; or `--only small`: the per-call cost of a tiny estimate, bench/small-calls.ts; or
  * `--only fusion-cost`: the constants of the fusion cost model, bench/fusion-cost.ts; or
  * `--only batched`: BatchedCircuit's SIMD path against its JavaScript path, bench/batched.ts; or
  * `--only threads`: where the threaded QCBM's time goes at the --qcbm sizes, bench/thread-profile.ts).
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     peers: { type: 'string', default: 'qsharp-lang,jsqubits,quantum-circuit' },
     timeout: { type: 'string', default: '120' },
     qcbm: { type: 'string', default: '10,16,20,22' },
+    'qcbm-single-max': { type: 'string', default: '30' },
     only: { type: 'string', default: '' },
   },
 });
@@ -123,7 +125,7 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 async function main(): Promise<void> {
   if (only !== '') {
     console.log(`node ${process.version}, ${process.arch}`);
-    if (only === 'qcbm') await qcbmBench(qcbmSizes);
+    if (only === 'qcbm') await qcbmBench(qcbmSizes, Number(args['qcbm-single-max']));
     else if (only === 'small') await smallCallsBench();
     else if (only === 'fusion-cost') fusionCostBench();
     else if (only === 'batched') batchedBench();
@@ -207,5 +209,5 @@ await main();
 if (only === '') {
   fusionCostBench();
   await smallCallsBench();
-  await qcbmBench(qcbmSizes);
+  await qcbmBench(qcbmSizes, Number(args['qcbm-single-max']));
 }

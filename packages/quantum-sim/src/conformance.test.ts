@@ -18,6 +18,11 @@ describeQuantumBackendConformance({
   create: () => new StateVectorSimulator({ threads: 2, threadMinQubits: 1 }),
 });
 
+describeQuantumBackendConformance({
+  name: 'StateVectorSimulator (split states: chunks of 2 qubits)',
+  create: () => new StateVectorSimulator({ chunkQubits: 2 }),
+});
+
 {
   // The simulator behind a queued remote service (the job model: submit, poll, cancel, resume by id).
   const service = new QueuedJobService({ engine: new StateVectorSimulator(), queuedMs: 4, runningMs: 4 });

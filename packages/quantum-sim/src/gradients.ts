@@ -41,14 +41,19 @@ export function dotRe(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Where the adjoint sweep keeps its vectors: ψ, a scratch μ and one λ per observable. */
-export interface AdjointBuffers {
-  psi: Float64Array;
-  mu: Float64Array;
-  lambdas: Float64Array[];
+/**
+ * Where the adjoint sweep keeps its vectors: ψ, a scratch μ and one λ per observable (interleaved
+ * Float64Arrays, or split states: split-state.ts).
+ */
+export interface AdjointBuffers<S = Float64Array> {
+  psi: S;
+  mu: S;
+  lambdas: S[];
   /** Re⟨a|b⟩ (the SIMD kernel when the buffers live in WebAssembly memory). */
-  dot(a: Float64Array, b: Float64Array): number;
-  apply(a: Float64Array, op: Op): void;
+  dot(a: S, b: S): number;
+  apply(a: S, op: Op): void;
+  /** to ← from. */
+  copy(to: S, from: S): void;
 }
 
 /**
@@ -62,10 +67,10 @@ export interface AdjointBuffers {
  * derivative application and one inner product per observable. A parameter used by several gates
  * gets the sum of their terms. Returns gradients[o][p] in the order of `wrt`.
  */
-export async function adjointSweep(
+export async function adjointSweep<S>(
   gates: readonly DiffGate[],
   wrt: readonly string[],
-  buffers: AdjointBuffers,
+  buffers: AdjointBuffers<S>,
   signal?: AbortSignal,
 ): Promise<number[][]> {
   const yielder = new Yielder(signal);
@@ -81,7 +86,7 @@ export async function adjointSweep(
     gate.expressions.forEach((expr, j) => {
       const p = expr ? position.get(expr.name) : undefined;
       if (expr === undefined || p === undefined) return;
-      mu.set(psi);
+      buffers.copy(mu, psi);
       buffers.apply(mu, derivativeOp(gate, j));
       lambdas.forEach((lambda, o) => {
         const row = gradients[o] as number[];

@@ -37,7 +37,7 @@ export function parity(x: number): number {
 }
 
 /** i^ny as [re, im]. */
-function powI(ny: number): [number, number] {
+export function powI(ny: number): [number, number] {
   switch (ny & 3) {
     case 0:
       return [1, 0];
@@ -55,24 +55,39 @@ function powI(ny: number): [number, number] {
  * Σ_i conj(ψ[i ⊕ x]) · (−1)^{popcount(i & z)} · ψ[i], times i^{ny}; the result is real.
  */
 export function pauliExpectation(a: Float64Array, dim: number, term: PauliMasks): number {
-  const { xMask, zMask, ny } = term;
+  const [sr, si] = pauliPairSum(a, a, dim, term.xMask, term.zMask);
+  const [pr, pi] = powI(term.ny);
+  return pr * sr - pi * si;
+}
+
+/**
+ * Σ_i conj(b[i ⊕ xMask]) · (−1)^{popcount(i & zMask)} · a[i] as [re, im] (without the i^{ny}
+ * factor): ⟨ψ|P|ψ⟩'s sum when a = b = ψ, or one pair of chunks of a split state (split-state.ts).
+ */
+export function pauliPairSum(
+  a: Float64Array,
+  b: Float64Array,
+  dim: number,
+  xMask: number,
+  zMask: number,
+): [number, number] {
   let sr = 0;
   let si = 0;
-  if (xMask === 0) {
+  if (xMask === 0 && a === b) {
     for (let i = 0; i < dim; i++) {
       const p = 2 * i;
       const w = (a[p] as number) ** 2 + (a[p + 1] as number) ** 2;
       sr += parity(i & zMask) ? -w : w;
     }
-    return sr;
+    return [sr, 0];
   }
   for (let i = 0; i < dim; i++) {
     const p = 2 * i;
     const q = 2 * (i ^ xMask);
     const ar = a[p] as number;
     const ai = a[p + 1] as number;
-    const br = a[q] as number;
-    const bi = a[q + 1] as number;
+    const br = b[q] as number;
+    const bi = b[q + 1] as number;
     // conj(b) · a
     const re = br * ar + bi * ai;
     const im = br * ai - bi * ar;
@@ -84,8 +99,7 @@ export function pauliExpectation(a: Float64Array, dim: number, term: PauliMasks)
       si += im;
     }
   }
-  const [pr, pi] = powI(ny);
-  return pr * sr - pi * si;
+  return [sr, si];
 }
 
 /** ⟨ψ|O|ψ⟩ = Σ_k c_k ⟨ψ|P_k|ψ⟩. */
@@ -103,19 +117,25 @@ export function applyObservable(
   observable: readonly PauliTerm[],
 ): void {
   out.fill(0);
-  for (const term of observable) {
-    const { xMask, zMask, ny } = pauliMasks(term.paulis);
-    const [pr, pi] = powI(ny);
-    const cr = term.coefficient * pr;
-    const ci = term.coefficient * pi;
-    for (let i = 0; i < dim; i++) {
-      const p = 2 * i;
-      const q = 2 * (i ^ xMask);
-      const sign = parity(i & zMask) ? -1 : 1;
-      const ar = sign * (a[p] as number);
-      const ai = sign * (a[p + 1] as number);
-      out[q] = (out[q] as number) + cr * ar - ci * ai;
-      out[q + 1] = (out[q + 1] as number) + cr * ai + ci * ar;
-    }
+  for (const term of observable) addPauliTerm(a, out, dim, pauliMasks(term.paulis), term.coefficient);
+}
+
+/**
+ * out[i ⊕ xMask] += c · i^{ny} · (−1)^{popcount(i & zMask)} · a[i] for every i < dim: one Pauli
+ * term of O·ψ (`c` may carry a sign from qubits outside the state, as for a split state's chunk).
+ */
+export function addPauliTerm(a: Float64Array, out: Float64Array, dim: number, term: PauliMasks, c: number): void {
+  const { xMask, zMask, ny } = term;
+  const [pr, pi] = powI(ny);
+  const cr = c * pr;
+  const ci = c * pi;
+  for (let i = 0; i < dim; i++) {
+    const p = 2 * i;
+    const q = 2 * (i ^ xMask);
+    const sign = parity(i & zMask) ? -1 : 1;
+    const ar = sign * (a[p] as number);
+    const ai = sign * (a[p + 1] as number);
+    out[q] = (out[q] as number) + cr * ar - ci * ai;
+    out[q + 1] = (out[q + 1] as number) + cr * ai + ci * ar;
   }
 }

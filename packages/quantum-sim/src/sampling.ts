@@ -10,12 +10,29 @@ const BATCH = 1 << 20;
  * 2^n-sized table is allocated. Returns counts by index.
  */
 export function sampleIndices(a: Float64Array, dim: number, shots: number, rng: Rng): Map<number, number> {
+  return sampleChunks([a], dim, shots, rng);
+}
+
+/**
+ * {@link sampleIndices} over a state held as consecutive chunks of `chunkDim` amplitudes each
+ * (chunk j holds indices j·chunkDim …): the same sums in the same order, so the same draws as on
+ * the whole state for the same random numbers.
+ */
+export function sampleChunks(
+  chunks: readonly Float64Array[],
+  chunkDim: number,
+  shots: number,
+  rng: Rng,
+): Map<number, number> {
   let total = 0;
   let last = 0;
-  for (let i = 0; i < dim; i++) {
-    const w = (a[2 * i] as number) ** 2 + (a[2 * i + 1] as number) ** 2;
-    total += w;
-    if (w > 0) last = i;
+  for (let j = 0; j < chunks.length; j++) {
+    const a = chunks[j] as Float64Array;
+    for (let i = 0; i < chunkDim; i++) {
+      const w = (a[2 * i] as number) ** 2 + (a[2 * i + 1] as number) ** 2;
+      total += w;
+      if (w > 0) last = j * chunkDim + i;
+    }
   }
   const counts = new Map<number, number>();
   let remaining = shots;
@@ -26,14 +43,20 @@ export function sampleIndices(a: Float64Array, dim: number, shots: number, rng: 
     u.sort();
     let k = 0;
     let acc = 0;
-    for (let i = 0; i < dim && k < batch; i++) {
-      acc += (a[2 * i] as number) ** 2 + (a[2 * i + 1] as number) ** 2;
-      let c = 0;
-      while (k < batch && (u[k] as number) < acc) {
-        k++;
-        c++;
+    for (let j = 0; j < chunks.length && k < batch; j++) {
+      const a = chunks[j] as Float64Array;
+      for (let i = 0; i < chunkDim && k < batch; i++) {
+        acc += (a[2 * i] as number) ** 2 + (a[2 * i + 1] as number) ** 2;
+        let c = 0;
+        while (k < batch && (u[k] as number) < acc) {
+          k++;
+          c++;
+        }
+        if (c > 0) {
+          const index = j * chunkDim + i;
+          counts.set(index, (counts.get(index) ?? 0) + c);
+        }
       }
-      if (c > 0) counts.set(i, (counts.get(i) ?? 0) + c);
     }
     // Uniforms at or above the final running sum (rounding): the last index with weight.
     if (k < batch) counts.set(last, (counts.get(last) ?? 0) + (batch - k));

@@ -29,11 +29,14 @@ import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
 import { boundGates, compileOps } from './program.js';
 import { countsByBitstring, sampleIndices } from './sampling.js';
+import { MAX_CHUNK_QUBITS, MIN_CHUNK_QUBITS, SplitState } from './split-state.js';
 import { ThreadPool } from './threads.js';
 import {
   defaultMemoryLimitBytes,
+  fitsWasm,
   maxQubitsFor,
   SimulatorCapacityError,
+  simdAvailable,
   stateBytes,
   type Workspace,
   WorkspacePool,
@@ -85,6 +88,15 @@ export interface StateVectorSimulatorOptions extends BaseQuantumBackendOptions {
    * Used from `threadMinQubits` qubits on; results are bit-identical to one thread.
    */
   threads?: number;
+  /**
+   * Qubits per chunk of a split state (2–27): a circuit on more qubits runs on 2^(n − c) chunks of
+   * 2^c amplitudes, each in its own WebAssembly memory, with the SIMD kernels (split-state.ts).
+   * Default: split only what one WebAssembly memory cannot hold (28–30 qubits, or the several
+   * 2 + k states of an adjoint gradient when together they reach 4 GiB, as from 26 qubits with
+   * two observables), in chunks of up to 27 qubits. Smaller values
+   * exercise the split path on small circuits (tests).
+   */
+  chunkQubits?: number;
   /** Fewest qubits for which threads are used (default {@link THREAD_MIN_QUBITS} = 18). */
   threadMinQubits?: number;
   /** Step of `gradient({method: 'finite-difference'})` (default 1e-5 exact, 0.05 with shots or noise). */
@@ -142,6 +154,14 @@ function validateOptions(options: StateVectorSimulatorOptions): void {
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 5)) {
     issues.add('fuseQubits', `must be an integer from 1 to 5, got ${String(k)}`, 5);
   }
+  const cq = options.chunkQubits;
+  if (cq !== undefined && !(Number.isInteger(cq) && cq >= MIN_CHUNK_QUBITS && cq <= MAX_CHUNK_QUBITS)) {
+    issues.add(
+      'chunkQubits',
+      `must be an integer from ${MIN_CHUNK_QUBITS} to ${MAX_CHUNK_QUBITS}, got ${String(cq)}`,
+      MAX_CHUNK_QUBITS,
+    );
+  }
   const step = options.finiteDifferenceStep;
   if (step !== undefined && !(typeof step === 'number' && step > 0 && Number.isFinite(step))) {
     issues.add('finiteDifferenceStep', `must be a positive number, got ${String(step)}`);
@@ -182,6 +202,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   private readonly pool: WorkspacePool;
   private readonly threads: ThreadPool | undefined;
   private readonly threadMinQubits: number;
+  private readonly chunkQubits: number | undefined;
 
   constructor(options: StateVectorSimulatorOptions = {}) {
     validateOptions(options);
@@ -191,6 +212,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     const threads = options.threads ?? availableParallelism();
     this.threads = threads >= 2 ? new ThreadPool(threads) : undefined;
     this.threadMinQubits = options.threadMinQubits ?? THREAD_MIN_QUBITS;
+    this.chunkQubits = options.chunkQubits;
     this.noise = options.noise
       ? {
           depolarizing: options.noise.depolarizing ?? 0,
@@ -230,6 +252,12 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     for (const circuit of prepared.circuits) {
       throwIfAborted(signal);
       const n = circuit.numQubits;
+      const c = this.noise ? undefined : this.splitChunk(n, 1);
+      if (c !== undefined) {
+        const state = await this.runSplit(circuit, c, signal);
+        results.push(sampleResult(state.sample(prepared.shots, rng), n, prepared.shots));
+        continue;
+      }
       const ws = this.workspace(n, 1);
       try {
         const a = ws.states[0] as Float64Array;
@@ -248,10 +276,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
           await this.run(a, circuit, ws, signal);
           counts = sampleIndices(a, 2 ** n, prepared.shots, rng);
         }
-        const byKey = countsByBitstring(counts, n);
-        const probabilities: Record<string, number> = {};
-        for (const [k, c] of Object.entries(byKey)) probabilities[k] = c / prepared.shots;
-        results.push({ counts: byKey, probabilities, shots: prepared.shots });
+        results.push(sampleResult(counts, n, prepared.shots));
       } finally {
         this.pool.release(ws);
       }
@@ -316,12 +341,53 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   }
 
   /**
+   * Chunk qubits when `count` states on n qubits run split (split-state.ts), else undefined: with
+   * the SIMD kernels, n above `chunkQubits`, or states that one WebAssembly memory cannot hold.
+   */
+  private splitChunk(n: number, count: number): number | undefined {
+    if (!this.useWasm || !simdAvailable()) return undefined;
+    if (this.chunkQubits !== undefined && n > this.chunkQubits) return this.chunkQubits;
+    if (fitsWasm(count * stateBytes(n) + 4096)) return undefined;
+    return Math.min(n, this.chunkQubits ?? MAX_CHUNK_QUBITS);
+  }
+
+  /** `count` split states on n qubits in chunks of c, within the memory budget. */
+  private splitStates(n: number, c: number, count: number): SplitState[] {
+    const bytes = count * stateBytes(n);
+    if (bytes > this.memoryLimitBytes) {
+      const what = count === 1 ? 'state vector' : `${count} state vectors`;
+      throw new SimulatorCapacityError(n, bytes, this.memoryLimitBytes, 'circuit.numQubits', what);
+    }
+    return Array.from({ length: count }, () => new SplitState(n, c, this.memoryLimitBytes, true));
+  }
+
+  /** The circuit's ops for a split state of chunks of c qubits (fused blocks fit a chunk). */
+  private compileSplit(circuit: CircuitJson, c: number): Op[] {
+    return compileOps(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c), costs: SIMD_COSTS });
+  }
+
+  /** |ψ⟩ = U|0…0⟩ into `state` (or a new split state in chunks of c qubits). */
+  private async runSplit(
+    circuit: CircuitJson,
+    c: number,
+    signal?: AbortSignal,
+    state = this.splitStates(circuit.numQubits, c, 1)[0] as SplitState,
+  ): Promise<SplitState> {
+    throwIfAborted(signal);
+    state.reset();
+    const ops = this.compileSplit(circuit, c);
+    await state.run(ops, { signal, threads: this.threads, threadMinQubits: this.threadMinQubits });
+    return state;
+  }
+
+  /**
    * True for a circuit small enough to run without yielding to the event loop and on one thread
    * (2^n × gates ≤ {@link AT_ONCE_WORK}): a few hundred µs at most, so no await is needed at all.
    */
   private runsAtOnce(circuit: CircuitJson): boolean {
     const n = circuit.numQubits;
     return (
+      this.splitChunk(n, 1) === undefined &&
       (n < this.threadMinQubits || this.threads === undefined) &&
       2 ** n * Math.max(1, circuit.operations.length) <= AT_ONCE_WORK
     );
@@ -412,6 +478,12 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     if (shots !== undefined) {
       return estimateFromSamples(this, { circuit, observables, shots, seed: seed ?? randomSeed(), signal });
     }
+    const c = this.noise ? undefined : this.splitChunk(circuit.numQubits, 1);
+    if (c !== undefined) {
+      const state = await this.runSplit(circuit, c, signal);
+      const values = observables.map((o) => state.pauliSum(o));
+      return { values, standardErrors: values.map(() => 0) };
+    }
     return this.withWorkspace(circuit.numQubits, 1, (ws) => this.evaluateIn(ws, circuit, observables, seed, signal));
   }
 
@@ -460,6 +532,8 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     wrt: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ values: number[]; gradients: number[][] }> {
+    const c = this.splitChunk(circuit.numQubits, 2 + observables.length);
+    if (c !== undefined) return this.adjointSplit(circuit, c, gates, observables, wrt, signal);
     return this.withWorkspace(circuit.numQubits, 2 + observables.length, async (ws) => {
       const dim = 2 ** circuit.numQubits;
       const [psi, mu, ...lambdas] = ws.states as [Float64Array, Float64Array, ...Float64Array[]];
@@ -476,12 +550,56 @@ export class StateVectorSimulator extends BaseQuantumBackend {
       const gradients = await adjointSweep(
         gates,
         wrt,
-        { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm) },
+        { psi, mu, lambdas, dot, apply: (x, op) => applyOp(x, dim, op, wasm), copy: (to, from) => to.set(from) },
         signal,
       );
       return { values, gradients };
     });
   }
+
+  /** {@link adjoint} on split states (chunks of c qubits). */
+  private async adjointSplit(
+    circuit: CircuitJson,
+    c: number,
+    gates: readonly DiffGate[],
+    observables: readonly Observable[],
+    wrt: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ values: number[]; gradients: number[][] }> {
+    const [psi, mu, ...lambdas] = this.splitStates(circuit.numQubits, c, 2 + observables.length) as [
+      SplitState,
+      SplitState,
+      ...SplitState[],
+    ];
+    await this.runSplit(circuit, c, signal, psi);
+    const values = observables.map((o, k) => {
+      const lambda = lambdas[k] as SplitState;
+      psi.applyObservable(o, lambda);
+      return psi.dot(lambda);
+    });
+    const gradients = await adjointSweep(
+      gates,
+      wrt,
+      {
+        psi,
+        mu,
+        lambdas,
+        dot: (x, y) => x.dot(y),
+        apply: (x, op) => x.applySync(op),
+        copy: (to, from) => to.copyFrom(from),
+      },
+      signal,
+    );
+    return { values, gradients };
+  }
+}
+
+/** A sample result from counts by index. */
+function sampleResult(counts: Map<number, number>, n: number, shots: number): SampleResult {
+  const byKey = countsByBitstring(counts, n);
+  const probabilities: Record<string, number> = {};
+  for (const [k, c] of Object.entries(byKey)) probabilities[k] = c / shots;
+  return { counts: byKey, probabilities, shots };
 }
 
 /** Unfused kernel ops of a bound circuit with the qubits of each gate (for noise after each gate). */

@@ -136,7 +136,9 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
   let gen = Atomics.load(c, 0);
   parentPort.postMessage('attached');
   for (;;) {
-    Atomics.wait(c, 0, gen);
+    // a notify can arrive late, after this worker already saw the command and finished it, and
+    // wake the next wait with nothing new: wait until the generation really moves on
+    while (Atomics.load(c, 0) === gen) Atomics.wait(c, 0, gen);
     gen = Atomics.load(c, 0);
     if (o[0] === ${CMD_DETACH}) {
       if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);

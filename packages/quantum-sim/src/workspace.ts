@@ -120,6 +120,11 @@ function kernelsModule(): object | null {
  */
 const WASM_MAX_BYTES = 2 ** 32;
 
+/** True when the SIMD kernels can run here (WebAssembly with SIMD). */
+export function simdAvailable(): boolean {
+  return kernelsModule() !== null;
+}
+
 /** True when `bytes` of state vectors can live in one WebAssembly memory for the SIMD kernels. */
 export function fitsWasm(bytes: number): boolean {
   return bytes < WASM_MAX_BYTES;
