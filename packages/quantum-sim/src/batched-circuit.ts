@@ -20,7 +20,7 @@
  * gradients to rounding.
  */
 
-import { parity } from './pauli.js';
+import { parity, walshHadamard } from './pauli.js';
 import { BATCHED_KERNELS_WASM_BASE64 } from './wasm/batched-kernels-wasm.js';
 
 /** One gate. `angle` is the index of the slot in the per-sample angle vector. */
@@ -633,21 +633,6 @@ function gatherInPlace(re: Float64Array, im: Float64Array, dim: number, g: Int32
 
 function popParity(x: number): boolean {
   return parity(x) === 1;
-}
-
-/** In-place Walsh–Hadamard transform: x̂[m] = Σ_k x[k] (−1)^popcount(k & m). */
-function walshHadamard(x: Float64Array): void {
-  const dim = x.length;
-  for (let h = 1; h < dim; h *= 2) {
-    for (let i = 0; i < dim; i += 2 * h) {
-      for (let k = i; k < i + h; k++) {
-        const a = x[k] as number;
-        const b = x[k + h] as number;
-        x[k] = a + b;
-        x[k + h] = a - b;
-      }
-    }
-  }
 }
 
 /** Up to this many Z-strings are summed directly; more go through one Walsh–Hadamard transform. */

@@ -139,3 +139,21 @@ export function addPauliTerm(a: Float64Array, out: Float64Array, dim: number, te
     out[q + 1] = (out[q + 1] as number) + cr * ai + ci * ar;
   }
 }
+
+/**
+ * In-place Walsh–Hadamard transform (length a power of two): x̂[m] = Σ_k x[k] (−1)^popcount(k & m).
+ * Of a probability vector it gives every Z-string expectation ⟨Z^m⟩ = x̂[m]; of those, 2ⁿ·p.
+ */
+export function walshHadamard(x: Float64Array): void {
+  const dim = x.length;
+  for (let h = 1; h < dim; h *= 2) {
+    for (let i = 0; i < dim; i += 2 * h) {
+      for (let k = i; k < i + h; k++) {
+        const a = x[k] as number;
+        const b = x[k + h] as number;
+        x[k] = a + b;
+        x[k + h] = a - b;
+      }
+    }
+  }
+}

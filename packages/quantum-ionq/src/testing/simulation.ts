@@ -1,5 +1,5 @@
 import { type CircuitJson, type CircuitOperation, createRng, type Observable, type Rng } from '@q-store/core';
-import { StateVectorSimulator } from '@q-store/quantum-sim';
+import { StateVectorSimulator, walshHadamard } from '@q-store/quantum-sim';
 
 /**
  * IonQ's published system figures, as fidelities (probability of success):
@@ -76,17 +76,7 @@ export class Simulation {
     }
     const { values } = await this.sim.estimate({ circuit, observables, ...(signal ? { signal } : {}) });
     const p = Float64Array.from(values);
-    // In-place Walsh–Hadamard transform, then / 2ⁿ.
-    for (let h = 1; h < dim; h <<= 1) {
-      for (let i = 0; i < dim; i += h << 1) {
-        for (let j = i; j < i + h; j++) {
-          const a = p[j] as number;
-          const b = p[j + h] as number;
-          p[j] = a + b;
-          p[j + h] = a - b;
-        }
-      }
-    }
+    walshHadamard(p); // the ⟨Z^m⟩ back to 2ⁿ·p_k
     let total = 0;
     for (let k = 0; k < dim; k++) {
       const v = (p[k] as number) / dim;
