@@ -47,6 +47,26 @@ describe('specialised kernels agree with the generic matrix application of gateM
     });
   }
 
+  it('every qubit of a 2×2, real 2×2 and diagonal, and every CNOT pair, on the SIMD path (qubits 0 and 1 take their own loops)', () => {
+    const rng = createRng(77);
+    const state = randomState(rng, N);
+    const ops: Array<ReturnType<typeof gateOp>> = [];
+    for (let q = 0; q < N; q++) {
+      ops.push(gateOp('u', [q], [0.7, -1.3, 2.1]), gateOp('ry', [q], [0.9]), gateOp('rz', [q], [1.7]));
+      for (let t = 0; t < N; t++) if (t !== q) ops.push(gateOp('cx', [q, t], []));
+    }
+    expect(new Set(ops.map((op) => op?.kind))).toEqual(new Set(['u1', 'r1', 'd1', 'x']));
+    for (const op of ops) {
+      if (!op) throw new Error('every gate has an op');
+      const js = Float64Array.from(state);
+      applyOp(js, DIM, op);
+      const simd = inWasm(state, (a, ws) => applyOp(a, DIM, op, ws.wasm));
+      if (op.kind === 'x') expect(simd, `CNOT control ${op.controls} target ${op.q}`).toEqual(js);
+      else expect(maxDiff(simd, js), `${op.kind} on qubit ${op.q}`).toBeLessThan(1e-12);
+      expect(maxDiff(simd, state), `${op.kind} changes the state`).toBeGreaterThan(1e-3);
+    }
+  });
+
   it('a gate that moves amplitude changes the state (the comparison is not vacuous)', () => {
     const state = randomState(createRng(5), N);
     const a = Float64Array.from(state);

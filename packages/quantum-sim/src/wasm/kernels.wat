@@ -28,6 +28,38 @@
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
     (local.set $b (local.get $base))
     (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
+    ;; qubit 0: the pairs are adjacent, walked in one loop
+    (if (i32.eqz (local.get $t))
+      (then
+        (loop $flat
+          (local.set $x (v128.load (local.get $b)))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (v128.store (local.get $b)
+            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+          (local.set $b (i32.add (local.get $b) (i32.const 32)))
+          (br_if $flat (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
+    ;; qubit 1: two pairs per four amplitudes, walked in one loop
+    (if (i32.eq (local.get $t) (i32.const 1))
+      (then
+        (loop $flat1
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 0))))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 32))))
+          (v128.store (i32.add (local.get $b) (i32.const 0))
+            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+          (v128.store (i32.add (local.get $b) (i32.const 32))
+            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 48))))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+          (v128.store (i32.add (local.get $b) (i32.const 48))
+            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+          (local.set $b (i32.add (local.get $b) (i32.const 64)))
+          (br_if $flat1 (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
     (block $done
       (loop $outer
         (br_if $done (i32.ge_u (local.get $b) (local.get $stop)))
@@ -64,6 +96,56 @@
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
     (local.set $b (local.get $base))
     (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
+    ;; qubit 0: the pairs are adjacent, walked in one loop
+    (if (i32.eqz (local.get $t))
+      (then
+        (loop $flat
+          (local.set $x (v128.load (local.get $b)))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+          (local.set $ys (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))
+          (v128.store (local.get $b)
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $b00) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a01) (local.get $y)) (f64x2.mul (local.get $b01) (local.get $ys)))))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $b10) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a11) (local.get $y)) (f64x2.mul (local.get $b11) (local.get $ys)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 32)))
+          (br_if $flat (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
+    ;; qubit 1: two pairs per four amplitudes, walked in one loop
+    (if (i32.eq (local.get $t) (i32.const 1))
+      (then
+        (loop $flat1
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 0))))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 32))))
+          (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+          (local.set $ys (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))
+          (v128.store (i32.add (local.get $b) (i32.const 0))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $b00) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a01) (local.get $y)) (f64x2.mul (local.get $b01) (local.get $ys)))))
+          (v128.store (i32.add (local.get $b) (i32.const 32))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $b10) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a11) (local.get $y)) (f64x2.mul (local.get $b11) (local.get $ys)))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 48))))
+          (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+          (local.set $ys (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $b00) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a01) (local.get $y)) (f64x2.mul (local.get $b01) (local.get $ys)))))
+          (v128.store (i32.add (local.get $b) (i32.const 48))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $b10) (local.get $xs)))
+              (f64x2.add (f64x2.mul (local.get $a11) (local.get $y)) (f64x2.mul (local.get $b11) (local.get $ys)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 64)))
+          (br_if $flat1 (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
     (block $done
       (loop $outer
         (br_if $done (i32.ge_u (local.get $b) (local.get $stop)))
@@ -99,6 +181,38 @@
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
     (local.set $b (local.get $base))
     (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
+    ;; qubit 0: d0 and d1 alternate, walked in one loop
+    (if (i32.eqz (local.get $t))
+      (then
+        (loop $flat
+          (local.set $x (v128.load (local.get $b)))
+          (v128.store (local.get $b)
+            (f64x2.add (f64x2.mul (local.get $a0) (local.get $x)) (f64x2.mul (local.get $c0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add (f64x2.mul (local.get $a1) (local.get $x)) (f64x2.mul (local.get $c1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 32)))
+          (br_if $flat (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
+    ;; qubit 1: two pairs per four amplitudes, walked in one loop
+    (if (i32.eq (local.get $t) (i32.const 1))
+      (then
+        (loop $flat1
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 0))))
+          (v128.store (i32.add (local.get $b) (i32.const 0))
+            (f64x2.add (f64x2.mul (local.get $a0) (local.get $x)) (f64x2.mul (local.get $c0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
+          (v128.store (i32.add (local.get $b) (i32.const 16))
+            (f64x2.add (f64x2.mul (local.get $a0) (local.get $x)) (f64x2.mul (local.get $c0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 32))))
+          (v128.store (i32.add (local.get $b) (i32.const 32))
+            (f64x2.add (f64x2.mul (local.get $a1) (local.get $x)) (f64x2.mul (local.get $c1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 48))))
+          (v128.store (i32.add (local.get $b) (i32.const 48))
+            (f64x2.add (f64x2.mul (local.get $a1) (local.get $x)) (f64x2.mul (local.get $c1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 64)))
+          (br_if $flat1 (i32.lt_u (local.get $b) (local.get $stop))))
+        (return)))
     (block $done
       (loop $outer
         (br_if $done (i32.ge_u (local.get $b) (local.get $stop)))
@@ -120,36 +234,61 @@
         (local.set $b (local.get $p))
         (br $outer))))
 
-  ;; CNOT: swaps amplitudes i and i | 2^t for every i with bit c set and bit t clear.
+  ;; CNOT: swaps amplitudes i and i | 2^t for every i with bit c set and bit t clear. The indices
+  ;; with both bits clear form runs of 2^lo (lo, hi: the lower and higher of c and t); the kernel
+  ;; walks max(1, dim / 2^(lo+2)) runs in order (threads.ts passes a smaller dim, or one run, to do
+  ;; part of a state) by three nested loops: blocks of 2^(hi+1), runs inside a block, amplitudes of
+  ;; a run; with lo = 0 the runs are single pairs, walked in one loop (and with c, t = 0, 1 one pair
+  ;; per four amplitudes).
   (func (export "cx") (param $base i32) (param $dim i32) (param $c i32) (param $t i32)
-    (local $lo i32) (local $hi i32) (local $run i32) (local $count i32) (local $k i32) (local $idx i32)
-    (local $p i32) (local $end i32) (local $off i32) (local $x v128)
+    (local $lo i32) (local $hi i32) (local $offt i32) (local $hb i32) (local $r i32)
+    (local $hspan i32) (local $lspan i32) (local $m i32) (local $mend i32) (local $p i32) (local $end i32)
+    (local $x v128)
     (local.set $lo (select (local.get $c) (local.get $t) (i32.lt_u (local.get $c) (local.get $t))))
     (local.set $hi (select (local.get $t) (local.get $c) (i32.lt_u (local.get $c) (local.get $t))))
-    (local.set $run (i32.shl (i32.const 1) (local.get $lo)))
-    (local.set $count (i32.shr_u (local.get $dim) (i32.const 2)))
-    (local.set $off (i32.shl (i32.const 16) (local.get $t)))
-    (local.set $k (i32.const 0))
-    (block $done
-      (loop $outer
-        (br_if $done (i32.ge_u (local.get $k) (local.get $count)))
-        ;; k is a multiple of 2^lo: inserting a zero at lo is k << 1; then insert a zero at hi.
-        (local.set $idx (i32.shl (local.get $k) (i32.const 1)))
-        (local.set $idx
-          (i32.or
-            (i32.shl (i32.shr_u (local.get $idx) (local.get $hi)) (i32.add (local.get $hi) (i32.const 1)))
-            (i32.and (local.get $idx) (i32.sub (i32.shl (i32.const 1) (local.get $hi)) (i32.const 1)))))
-        (local.set $idx (i32.or (local.get $idx) (i32.shl (i32.const 1) (local.get $c))))
-        (local.set $p (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 4))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $run) (i32.const 4))))
-        (loop $inner
-          (local.set $x (v128.load (local.get $p)))
-          (v128.store (local.get $p) (v128.load (i32.add (local.get $p) (local.get $off))))
-          (v128.store (i32.add (local.get $p) (local.get $off)) (local.get $x))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
-        (local.set $k (i32.add (local.get $k) (local.get $run)))
-        (br $outer))))
+    (local.set $offt (i32.shl (i32.const 16) (local.get $t)))
+    (local.set $hspan (i32.shl (i32.const 16) (local.get $hi)))
+    (local.set $lspan (i32.shl (i32.const 16) (local.get $lo)))
+    (local.set $hb (i32.add (local.get $base) (i32.shl (i32.const 16) (local.get $c))))
+    (local.set $r (i32.shr_u (local.get $dim) (i32.add (local.get $lo) (i32.const 2))))
+    (if (i32.eqz (local.get $r)) (then (local.set $r (i32.const 1))))
+    (if (i32.and (i32.eqz (local.get $lo)) (i32.eq (local.get $hi) (i32.const 1)))
+      (then
+        (loop $quads
+          (local.set $x (v128.load (local.get $hb)))
+          (v128.store (local.get $hb) (v128.load (i32.add (local.get $hb) (local.get $offt))))
+          (v128.store (i32.add (local.get $hb) (local.get $offt)) (local.get $x))
+          (local.set $hb (i32.add (local.get $hb) (i32.const 64)))
+          (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+          (br_if $quads (local.get $r)))
+        (return)))
+    (loop $blocks
+      (local.set $m (local.get $hb))
+      (local.set $mend (i32.add (local.get $hb) (local.get $hspan)))
+      (if (i32.eqz (local.get $lo))
+        (then
+          (loop $pairs
+            (local.set $x (v128.load (local.get $m)))
+            (v128.store (local.get $m) (v128.load (i32.add (local.get $m) (local.get $offt))))
+            (v128.store (i32.add (local.get $m) (local.get $offt)) (local.get $x))
+            (local.set $m (i32.add (local.get $m) (i32.const 32)))
+            (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+            (br_if $pairs (i32.and (i32.ne (local.get $r) (i32.const 0)) (i32.lt_u (local.get $m) (local.get $mend))))))
+        (else
+          (loop $runs
+            (local.set $p (local.get $m))
+            (local.set $end (i32.add (local.get $m) (local.get $lspan)))
+            (loop $inner
+              (local.set $x (v128.load (local.get $p)))
+              (v128.store (local.get $p) (v128.load (i32.add (local.get $p) (local.get $offt))))
+              (v128.store (i32.add (local.get $p) (local.get $offt)) (local.get $x))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
+            (local.set $m (i32.add (local.get $m) (i32.shl (local.get $lspan) (i32.const 1))))
+            (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+            (br_if $runs (i32.and (i32.ne (local.get $r) (i32.const 0)) (i32.lt_u (local.get $m) (local.get $mend)))))))
+      (local.set $hb (i32.add (local.get $hb) (i32.shl (local.get $hspan) (i32.const 1))))
+      (br_if $blocks (local.get $r))))
 
   ;; General complex 4×4 on qubits (q0, q1) (matrix index bit 0 = q0), the matrix as 16 (re, im)
   ;; f64 pairs row-major at byte offset $m. For each quadruple of amplitudes (bits q0, q1 = 00, 01,
