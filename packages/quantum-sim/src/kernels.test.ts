@@ -62,7 +62,7 @@ describe('specialised kernels agree with the generic matrix application of gateM
       applyOp(js, DIM, op);
       const simd = inWasm(state, (a, ws) => applyOp(a, DIM, op, ws.wasm));
       if (op.kind === 'x') expect(simd, `CNOT control ${op.controls} target ${op.q}`).toEqual(js);
-      else expect(maxDiff(simd, js), `${op.kind} on qubit ${op.q}`).toBeLessThan(1e-12);
+      else expect(maxDiff(simd, js), `${op.kind} on qubit ${'q' in op ? op.q : '?'}`).toBeLessThan(1e-12);
       expect(maxDiff(simd, state), `${op.kind} changes the state`).toBeGreaterThan(1e-3);
     }
   });
