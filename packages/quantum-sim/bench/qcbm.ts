@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { BLOCK_QUBITS, execute } from '../src/executor.js';
 import { StateVectorSimulator } from '../src/index.js';
 import type { Op } from '../src/ops.js';
-import { compileOps } from '../src/program.js';
+import { compileSimd } from '../src/program.js';
 import { passesOf, splitStats } from '../src/split-state.js';
 import { ThreadPool } from '../src/threads.js';
 import { fitsWasm, simdAvailable, stateBytes, Workspace } from '../src/workspace.js';
@@ -130,7 +130,7 @@ async function threadReport(n: number): Promise<void> {
   const pool = new ThreadPool(2);
   const ws = new Workspace(n, 1, 2 ** 34, true);
   if (!ws.wasm) return;
-  const qcbm = compileOps(qcbmCircuit(n));
+  const qcbm = compileSimd(qcbmCircuit(n));
   const s0 = { ...pool.stats };
   await opsMs(ws, n, qcbm, pool, 1);
   const split = pool.stats.parallel - s0.parallel;
@@ -176,7 +176,7 @@ export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promi
   );
   for (const n of sizes) {
     const circuit = qcbmCircuit(n);
-    const ops = compileOps(circuit);
+    const ops = compileSimd(circuit);
     const path = pathOf(n);
     const repeats = repeatsFor(n);
     const now = await medianSeconds(sim, n, repeats);

@@ -16,8 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { cpuUsage } from 'node:process';
 import { execute } from '../src/executor.js';
-import { SIMD_COSTS } from '../src/fusion.js';
-import { compileOps } from '../src/program.js';
+import { compileSimd } from '../src/program.js';
 import { ThreadPool } from '../src/threads.js';
 import { Workspace } from '../src/workspace.js';
 import { qcbmCircuit } from './circuits.js';
@@ -69,7 +68,7 @@ export async function threadProfileBench(sizes: readonly number[], reps = 3): Pr
     '\nThreads on the QCBM (compiled ops, 1 thread and a 2-thread pool alternately; per run; cpu/wait per thread from /proc schedstat)',
   );
   for (const n of sizes) {
-    const ops = compileOps(qcbmCircuit(n), { fuse: true, fuseQubits: 2, costs: SIMD_COSTS });
+    const ops = compileSimd(qcbmCircuit(n));
     const ws = new Workspace(n, 1, 2 ** 34, true);
     if (!ws.wasm) continue;
     const a = ws.states[0] as Float64Array;

@@ -39,7 +39,7 @@ function costModel(u: {
   const dense = (k: number) => (k <= 1 ? 1 : k === 2 ? u.u2 : (u.dense[k - 3] ?? 2 * (u.dense.at(-1) as number)));
   return {
     op: (op) =>
-      op.kind === 'u1' || op.kind === 'cu1'
+      op.kind === 'u1' || op.kind === 'cu1' || op.kind === 'mux'
         ? 1
         : op.kind === 'r1'
           ? u.r1
@@ -97,6 +97,8 @@ export function opMask(op: Op): number {
     case 'd2':
     case 'u2':
       return (1 << op.q0) | (1 << op.q1);
+    case 'mux':
+      return (1 << op.q) | (1 << op.c);
     case 'uk': {
       let mask = 0;
       for (const q of op.qubits) mask |= 1 << q;
@@ -141,6 +143,8 @@ export function remapOp(op: Op, local: ReadonlyMap<number, number>): Op {
       return { ...op, q0: l(op.q0), q1: l(op.q1) };
     case 'uk':
       return { ...op, qubits: op.qubits.map(l) };
+    case 'mux':
+      return { ...op, q: l(op.q), c: l(op.c) };
   }
 }
 

@@ -3,7 +3,7 @@ import { gateMatrix } from '@q-store/core/backend';
 import { describe, expect, it } from 'vitest';
 import { applyOps } from './executor.js';
 import { applyK } from './kernels.js';
-import { applyOp, gateMatrixInterleaved, gateOp, interleave, inverseOp } from './ops.js';
+import { applyOp, gateMatrixInterleaved, gateOp, interleave, inverseOp, type Op } from './ops.js';
 import { compileOps } from './program.js';
 import { maxDiff, pickQubits, randomCircuit, randomState } from './random-circuits.test-helper.js';
 import { Workspace } from './workspace.js';
@@ -67,6 +67,44 @@ describe('specialised kernels agree with the generic matrix application of gateM
     }
   });
 
+  it('mux (a CNOT folded into a 2×2): SIMD = JavaScript = the two ops apart, bit for bit on SIMD, for every target and control', () => {
+    const rng = createRng(78);
+    const state = randomState(rng, N);
+    const u = gateOp('u', [0], [0.7, -1.3, 2.1]);
+    if (u?.kind !== 'u1') throw new Error('u is a general 2×2');
+    const m = u.m;
+    const at = (i: number) => m[i] as number;
+    const rows = Float64Array.of(at(4), at(5), at(6), at(7), at(0), at(1), at(2), at(3));
+    const cols = Float64Array.of(at(2), at(3), at(0), at(1), at(6), at(7), at(4), at(5));
+    for (let t = 0; t < N; t++) {
+      for (let c = 0; c < N; c++) {
+        if (c === t) continue;
+        const cx: Op = { kind: 'x', controls: 1 << c, q: t };
+        const u1: Op = { kind: 'u1', q: t, m };
+        for (const [m1, apart] of [
+          [rows, [u1, cx]],
+          [cols, [cx, u1]],
+        ] as const) {
+          const mux: Op = { kind: 'mux', q: t, c, m0: m, m1 };
+          const simd = inWasm(state, (a, ws) => applyOp(a, DIM, mux, ws.wasm));
+          const simdApart = inWasm(state, (a, ws) => {
+            for (const op of apart) applyOp(a, DIM, op, ws.wasm);
+          });
+          expect(simd, `mux t = ${t}, c = ${c} against the two ops on SIMD`).toEqual(simdApart);
+          const js = Float64Array.from(state);
+          applyOp(js, DIM, mux);
+          const reference = Float64Array.from(state);
+          for (const op of apart) applyOp(reference, DIM, op);
+          expect(maxDiff(js, reference), `JavaScript mux t = ${t}, c = ${c}`).toBeLessThan(1e-12);
+          expect(maxDiff(simd, state)).toBeGreaterThan(1e-3);
+          // the inverse undoes it
+          applyOp(js, DIM, inverseOp(mux));
+          expect(maxDiff(js, state)).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
+
   it('a gate that moves amplitude changes the state (the comparison is not vacuous)', () => {
     const state = randomState(createRng(5), N);
     const a = Float64Array.from(state);
@@ -109,6 +147,47 @@ describe('fusion of single-qubit runs', () => {
       const c = inWasm(zero, (s, ws) => applyOps(s, N, fused, ws.wasm));
       expect(maxDiff(c, b)).toBeLessThan(1e-12);
     }
+  });
+
+  it('folding CNOTs into 2×2s (foldBelow) gives the same state bits on random circuits, and only folds adjacent pairs', () => {
+    const rng = createRng(79);
+    let folds = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      const circuit = randomCircuit(rng, N, 80, trial % 2 === 0 ? ['u', 'cx'] : undefined);
+      // (one-qubit fusion only: with two-qubit blocks the fold changes which blocks form)
+      const plain = compileOps(circuit);
+      const folded = compileOps(circuit, { foldBelow: N });
+      folds += folded.filter((op) => op.kind === 'mux').length;
+      const zero = new Float64Array(2 * DIM);
+      zero[0] = 1;
+      const a = inWasm(zero, (s, ws) => applyOps(s, N, plain, ws.wasm));
+      const b = inWasm(zero, (s, ws) => applyOps(s, N, folded, ws.wasm));
+      expect(b).toEqual(a);
+      const js = Float64Array.from(zero);
+      applyOps(js, N, folded);
+      expect(maxDiff(js, a)).toBeLessThan(1e-12);
+    }
+    expect(folds, 'random circuits of u and cx have folded CNOTs').toBeGreaterThan(20);
+    const u = (q: number) => ({ gate: 'u', qubits: [q], params: [0.3, 0.4, 0.5] });
+    const kinds = (ops: Array<{ gate: string; qubits: number[]; params?: number[] }>, below = N) =>
+      compileOps({ numQubits: N, operations: ops }, { foldBelow: below }).map((op) => op.kind);
+    // a 2×2 on the target, then the CNOT: one mux; the CNOT, then a 2×2 on its target: one mux
+    expect(kinds([u(1), { gate: 'cx', qubits: [4, 1] }])).toEqual(['mux']);
+    expect(kinds([{ gate: 'cx', qubits: [4, 1] }, u(1)])).toEqual(['mux']);
+    // an op on the control between them: no fold (the control's value differs); the barrier makes
+    // the 2×2 come before the X (single-qubit gates otherwise wait for the next gate on their qubit)
+    const barrier = { gate: 'barrier', qubits: [1] };
+    expect(kinds([u(1), barrier, { gate: 'x', qubits: [4] }, { gate: 'cx', qubits: [4, 1] }])).toEqual([
+      'u1',
+      'x',
+      'x',
+    ]);
+    expect(kinds([u(1), barrier, { gate: 'cx', qubits: [4, 1] }])).toEqual(['mux']);
+    // a low control folds too; a qubit at or above foldBelow does not
+    expect(kinds([u(4), { gate: 'cx', qubits: [0, 4] }])).toEqual(['mux']);
+    expect(kinds([u(1), { gate: 'cx', qubits: [4, 1] }], 4)).toEqual(['u1', 'x']);
+    // a CNOT on a 2×2's control qubit does not fold (only one on its target)
+    expect(kinds([u(4), { gate: 'cx', qubits: [4, 1] }])).toEqual(['u1', 'x']);
   });
 
   it('merges a run on one qubit into one op and drops an identity run', () => {

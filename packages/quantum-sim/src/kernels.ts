@@ -185,6 +185,26 @@ export function applyControlled1(a: Float64Array, dim: number, controls: number,
   }
 }
 
+/**
+ * A multiplexed 2×2 on qubit `t`: `m0` on the pairs whose bit `c` is 0, `m1` on those where it is 1
+ * (a CNOT folded into the 2×2 on its target). Each pair goes through {@link applyControlled1}'s
+ * arithmetic.
+ */
+export function applyMux(a: Float64Array, dim: number, t: number, c: number, m0: Float64Array, m1: Float64Array): void {
+  const sc = 1 << c;
+  // the pairs with bit c set get m1; those with bit c clear, m0 (the controls of applyControlled1
+  // select bit c = 1; flipping bit c of the state around the call selects bit c = 0)
+  applyControlled1(a, dim, sc, t, m1);
+  applyXOnBit(a, dim, c);
+  applyControlled1(a, dim, sc, t, m0);
+  applyXOnBit(a, dim, c);
+}
+
+/** X on qubit c: swaps ψ[…0…] and ψ[…1…] (bit c). */
+function applyXOnBit(a: Float64Array, dim: number, c: number): void {
+  applyX(a, dim, 0, c);
+}
+
 /** Exchanges qubits q0 and q1: swaps ψ[…1…0…] and ψ[…0…1…]. */
 export function applySwap(a: Float64Array, dim: number, q0: number, q1: number): void {
   const b0 = 1 << q0;

@@ -8,6 +8,7 @@ import {
   applyDiag1,
   applyDiag2,
   applyK,
+  applyMux,
   applyPhase,
   applySwap,
   applyX,
@@ -30,7 +31,9 @@ export type Op =
   | { kind: 'swap'; q0: number; q1: number }
   | { kind: 'd2'; q0: number; q1: number; m: Float64Array }
   | { kind: 'u2'; q0: number; q1: number; m: Float64Array }
-  | { kind: 'uk'; qubits: number[]; m: Float64Array };
+  | { kind: 'uk'; qubits: number[]; m: Float64Array }
+  /** A multiplexed 2×2 on qubit q: m0 where bit c is 0, m1 where it is 1 (a CNOT folded into a 2×2). */
+  | { kind: 'mux'; q: number; c: number; m0: Float64Array; m1: Float64Array };
 
 const EPS = 1e-15;
 
@@ -239,6 +242,8 @@ export function inverseOp(op: Op): Op {
       return { kind: 'u2', q0: op.q0, q1: op.q1, m: conj2(op.m, 4) };
     case 'uk':
       return { kind: 'uk', qubits: op.qubits, m: conj2(op.m, 1 << op.qubits.length) };
+    case 'mux':
+      return { kind: 'mux', q: op.q, c: op.c, m0: conj2(op.m0, 2), m1: conj2(op.m1, 2) };
   }
 }
 
@@ -308,6 +313,36 @@ export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels
       return;
     case 'uk':
       applyK(a, dim, op.qubits, op.m);
+      return;
+    case 'mux':
+      if (wasm) {
+        const m0 = op.m0;
+        const m1 = op.m1;
+        wasm.mux(
+          a.byteOffset,
+          dim,
+          op.q,
+          op.c,
+          m0[0] as number,
+          m0[1] as number,
+          m0[2] as number,
+          m0[3] as number,
+          m0[4] as number,
+          m0[5] as number,
+          m0[6] as number,
+          m0[7] as number,
+          m1[0] as number,
+          m1[1] as number,
+          m1[2] as number,
+          m1[3] as number,
+          m1[4] as number,
+          m1[5] as number,
+          m1[6] as number,
+          m1[7] as number,
+        );
+      } else {
+        applyMux(a, dim, op.q, op.c, op.m0, op.m1);
+      }
       return;
   }
 }

@@ -27,7 +27,7 @@ import { JS_COSTS, SIMD_COSTS } from './fusion.js';
 import { adjointSweep, dotRe } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
-import { boundGates, compileOps } from './program.js';
+import { boundGates, compileOps, compileSimd } from './program.js';
 import { countsByBitstring, sampleIndices } from './sampling.js';
 import { MAX_CHUNK_QUBITS, MIN_CHUNK_QUBITS, SplitState } from './split-state.js';
 import { ThreadPool } from './threads.js';
@@ -419,8 +419,9 @@ export class StateVectorSimulator extends BaseQuantumBackend {
 
   /** The circuit's kernel ops, fused with the cost model of the workspace's kernels. */
   private compile(circuit: CircuitJson, ws: Workspace): Op[] {
-    const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
-    return compileOps(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits, costs });
+    if (!ws.wasm) return compileOps(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits, costs: JS_COSTS });
+    // CNOTs fold into 2×2s (the SIMD mux kernel); the same ops for every thread count
+    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: this.fuseQubits });
   }
 
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */

@@ -37,8 +37,18 @@ describe('threads', () => {
         qcbmCircuit(n),
       ];
       for (const [c, circuit] of circuits.entries()) {
-        for (const fuseQubits of [1, 2]) {
-          const ops = compileOps(circuit, { fuseQubits });
+        for (const [fuseQubits, fold] of [
+          [1, false],
+          [2, false],
+          [2, true],
+        ] as const) {
+          // fold: CNOTs folded into 2×2s (mux ops) below the top qubits, as the simulator compiles
+          const ops = compileOps(circuit, { fuseQubits, foldBelow: fold ? n - Math.log2(pool.threads) : undefined });
+          if (fold && c === 2)
+            expect(
+              ops.some((op) => op.kind === 'mux'),
+              'the QCBM has folded CNOTs',
+            ).toBe(true);
           const state = randomState(rng, n);
           const { reference: a1, copy: aT, ws: many } = referenceAndCopy(n, state, ops, true);
           const before = pool.stats.parallel;

@@ -31,7 +31,9 @@ const CMD_RUN = 1;
 const STALL_MS = 600_000;
 /** Where the op list starts in the op buffer, words per op, most ops per round. */
 const OPS_AT = 8;
-const OP_WORDS = 12;
+const OP_WORDS = 20;
+/** The word of a share round's op that holds its block size. */
+const BLOCK_WORD = 19;
 const MAX_OPS = 128;
 
 /** Kernel codes of a split round's per-thread slots: [code, base (bytes), dim, args…]. */
@@ -47,14 +49,14 @@ const SLOT_KERNELS: Record<number, string> = {
 };
 
 /** The kernels {@link runOwned} calls. */
-type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1span' | 'r1span'>;
+type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1span'>;
 
 /**
  * An owned round on thread `index` (the worker runs this function's own source, so it must use
  * nothing from outside): thread k owns the amplitudes whose bits s … s + j − 1 read k, 2^(n−s−j)
  * runs of L = 2^s amplitudes. Each op (u1, r1, d1 or cx in the op words, qubits outside s … s + j − 1,
  * a CNOT's lower qubit below s unless both are above) is applied to the pairs inside those runs,
- * op by op. Op words: [code, q or control, target, matrix…] from word 8 on, 12 words each; word 1
+ * op by op. Op words: [code, q or control, target, matrix…] from word 8 on, 20 words each; word 1
  * the state's byte offset, 3 the op count, 5 s, 6 j, 7 n.
  */
 export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void {
@@ -66,7 +68,7 @@ export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void 
   const L = 2 ** s;
   const runs = 2 ** (n - s - j);
   for (let i = 0; i < m; i++) {
-    const p = 8 + 12 * i;
+    const p = 8 + 20 * i;
     const code = o[p] as number;
     const q = o[p + 1] as number;
     const t = o[p + 2] as number;
@@ -74,22 +76,21 @@ export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void 
       const start = r * 2 ** (s + j) + index * L;
       const at = base + 16 * start;
       const bq = Math.floor(start / 2 ** q) % 2;
-      if (code === 1) {
-        if (bq === 0) {
-          k.u1span(
-            at,
-            L,
-            q,
-            o[p + 3] as number,
-            o[p + 4] as number,
-            o[p + 5] as number,
-            o[p + 6] as number,
-            o[p + 7] as number,
-            o[p + 8] as number,
-            o[p + 9] as number,
-            o[p + 10] as number,
-          );
-        }
+      if (code === 1 || code === 5) {
+        // a 2×2, or a mux (target q, control t above the split bits: the run's own matrix, m0 or m1)
+        const mp = p + 3 + (code === 5 ? 8 * (Math.floor(start / 2 ** t) % 2) : 0);
+        const args = [
+          o[mp] as number,
+          o[mp + 1] as number,
+          o[mp + 2] as number,
+          o[mp + 3] as number,
+          o[mp + 4] as number,
+          o[mp + 5] as number,
+          o[mp + 6] as number,
+          o[mp + 7] as number,
+        ] as const;
+        if (q < s) k.u1(at, L, q, ...args);
+        else if (bq === 0) k.u1span(at, L, q, ...args);
       } else if (code === 2) {
         if (bq === 0)
           k.r1span(at, L, q, o[p + 3] as number, o[p + 4] as number, o[p + 5] as number, o[p + 6] as number);
@@ -117,6 +118,8 @@ function ownable(op: Op, s: number, j: number): boolean {
   if (s < 1) return false;
   const out = (q: number) => q < s || q >= s + j;
   if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
+  // a mux with its control above the split bits: each run has one matrix (target below or above them)
+  if (op.kind === 'mux') return op.c >= s + j && (op.q < s || op.q >= s + j);
   if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return false;
   const c = 31 - Math.clz32(op.controls);
   const t = op.q;
@@ -159,9 +162,9 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
     }
     // phases: consecutive ops with the same block size (word 11), each applied block by block
     else for (let j = 0; j < m; ) {
-      const B = o[${OPS_AT} + ${OP_WORDS} * j + 11];
+      const B = o[${OPS_AT} + ${OP_WORDS} * j + ${BLOCK_WORD}];
       let e = j + 1;
-      while (e < m && o[${OPS_AT} + ${OP_WORDS} * e + 11] === B) e++;
+      while (e < m && o[${OPS_AT} + ${OP_WORDS} * e + ${BLOCK_WORD}] === B) e++;
       const per = share / B;
       for (let blk = index * per; blk < (index + 1) * per; blk++) {
         const base = o[1] + blk * B * 16;
@@ -172,6 +175,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
             case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
             case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
             case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
+            case 5: k.mux(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11], o[p + 12], o[p + 13], o[p + 14], o[p + 15], o[p + 16], o[p + 17], o[p + 18]); break;
           }
         }
       }
@@ -182,6 +186,36 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
   }
 });
 `;
+
+/**
+ * An op's words from word p on: [code, q or control, target or mux control, matrix…]: 1 u1, 2 r1,
+ * 3 d1 (the matrix from p + 3), 4 CNOT, 5 mux (target, control, m0 from p + 3, m1 from p + 11).
+ */
+function encodeOp(o: Float64Array, p: number, op: Op): void {
+  switch (op.kind) {
+    case 'u1':
+    case 'r1':
+    case 'd1':
+      o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
+      o[p + 1] = op.q;
+      o.set(op.m, p + 3);
+      return;
+    case 'x':
+      o[p] = 4;
+      o[p + 1] = 31 - Math.clz32(op.controls);
+      o[p + 2] = op.q;
+      return;
+    case 'mux':
+      o[p] = 5;
+      o[p + 1] = op.q;
+      o[p + 2] = op.c;
+      o.set(op.m0, p + 3);
+      o.set(op.m1, p + 11);
+      return;
+    default:
+      throw new Error(`internal: no parallel kernel for ${op.kind}`);
+  }
+}
 
 /** Highest qubit an op touches, or −1 when it has no SIMD kernel to split. */
 function splitQubit(op: Op): number {
@@ -194,6 +228,8 @@ function splitQubit(op: Op): number {
       return op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
         ? Math.max(op.q, 31 - Math.clz32(op.controls))
         : -1;
+    case 'mux':
+      return Math.max(op.q, op.c);
     default:
       return -1; // u2 reads its matrix from the memory; JavaScript kernels: on the calling thread
   }
@@ -458,23 +494,8 @@ export class ThreadPool {
     o[4] = share;
     ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
-      o[p + 11] = block;
-      switch (op.kind) {
-        case 'u1':
-        case 'r1':
-        case 'd1':
-          o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
-          o[p + 1] = op.q;
-          o.set(op.m, p + 3);
-          break;
-        case 'x':
-          o[p] = 4;
-          o[p + 1] = 31 - Math.clz32(op.controls);
-          o[p + 2] = op.q;
-          break;
-        default:
-          throw new Error(`internal: no parallel kernel for ${op.kind}`);
-      }
+      o[p + BLOCK_WORD] = block;
+      encodeOp(o, p, op);
     });
     this.command(CMD_RUN);
     const t0 = performance.now();
@@ -505,18 +526,7 @@ export class ThreadPool {
     o[5] = s;
     o[6] = Math.log2(T);
     o[7] = n;
-    ops.forEach((op, i) => {
-      const p = OPS_AT + OP_WORDS * i;
-      if (op.kind === 'x') {
-        o[p] = 4;
-        o[p + 1] = 31 - Math.clz32(op.controls);
-        o[p + 2] = op.q;
-      } else if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') {
-        o[p] = op.kind === 'u1' ? 1 : op.kind === 'r1' ? 2 : 3;
-        o[p + 1] = op.q;
-        o.set(op.m, p + 3);
-      }
-    });
+    for (const [i, op] of ops.entries()) encodeOp(o, OPS_AT + OP_WORDS * i, op);
     this.command(CMD_RUN);
     const t0 = performance.now();
     runOwned(wasm, o, 0);
