@@ -92,7 +92,9 @@ export function compileSimd(circuit: CircuitJson, options: { fuse?: boolean; fus
 
 /** A 2×2 interleaved matrix's entries in the order `order` (X·m: rows swapped; m·X: columns). */
 function permuted(m: Float64Array, order: readonly number[]): Float64Array {
-  return Float64Array.from(order, (i) => m[i] as number);
+  const out = new Float64Array(8);
+  for (let i = 0; i < 8; i++) out[i] = m[order[i] as number] as number;
+  return out;
 }
 
 const ROWS_SWAPPED = [4, 5, 6, 7, 0, 1, 2, 3] as const;
