@@ -145,11 +145,28 @@ const fixedMatrices = new Map<GateName, Float64Array>();
 export function gateMatrixInterleaved(name: GateName, params: readonly number[]): Float64Array {
   const a = params[0] as number;
   if ((name === 'rx' || name === 'ry' || name === 'rz') && params.length === 1 && Number.isFinite(a)) {
-    if (name === 'rz')
-      return Float64Array.of(Math.cos(-a / 2), Math.sin(-a / 2), 0, 0, 0, 0, Math.cos(a / 2), Math.sin(a / 2));
+    // (new + stores, not Float64Array.of: V8's generic `of` costs more than the trigonometry)
     const c = Math.cos(a / 2);
     const s = Math.sin(a / 2);
-    return name === 'rx' ? Float64Array.of(c, 0, 0, -s, 0, -s, c, 0) : Float64Array.of(c, 0, -s, 0, s, 0, c, 0);
+    const m = new Float64Array(8);
+    if (name === 'rz') {
+      // cos(−a/2) = c and sin(−a/2) = −s exactly (both functions are symmetric in the sign bit)
+      m[0] = c;
+      m[1] = -s;
+      m[6] = c;
+      m[7] = s;
+    } else if (name === 'rx') {
+      m[0] = c;
+      m[3] = -s;
+      m[5] = -s;
+      m[6] = c;
+    } else {
+      m[0] = c;
+      m[2] = -s;
+      m[4] = s;
+      m[6] = c;
+    }
+    return m;
   }
   if (GATES[name].numParams > 0) return interleave(gateMatrix(name, params));
   let m = fixedMatrices.get(name);

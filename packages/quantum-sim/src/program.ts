@@ -31,25 +31,34 @@ export function boundGates(circuit: CircuitJson): Array<BoundGate | { barrier: n
   return out;
 }
 
-/** c = a·b for 2×2 interleaved complex matrices (b applied first). */
+/** c = a·b for 2×2 interleaved complex matrices (b applied first), written out. */
 function mul2(a: Float64Array, b: Float64Array): Float64Array {
+  const a0 = a[0] as number;
+  const a1 = a[1] as number;
+  const a2 = a[2] as number;
+  const a3 = a[3] as number;
+  const a4 = a[4] as number;
+  const a5 = a[5] as number;
+  const a6 = a[6] as number;
+  const a7 = a[7] as number;
+  const b0 = b[0] as number;
+  const b1 = b[1] as number;
+  const b2 = b[2] as number;
+  const b3 = b[3] as number;
+  const b4 = b[4] as number;
+  const b5 = b[5] as number;
+  const b6 = b[6] as number;
+  const b7 = b[7] as number;
   const c = new Float64Array(8);
-  for (let r = 0; r < 2; r++) {
-    for (let col = 0; col < 2; col++) {
-      let re = 0;
-      let im = 0;
-      for (let k = 0; k < 2; k++) {
-        const ar = a[2 * (2 * r + k)] as number;
-        const ai = a[2 * (2 * r + k) + 1] as number;
-        const br = b[2 * (2 * k + col)] as number;
-        const bi = b[2 * (2 * k + col) + 1] as number;
-        re += ar * br - ai * bi;
-        im += ar * bi + ai * br;
-      }
-      c[2 * (2 * r + col)] = re;
-      c[2 * (2 * r + col) + 1] = im;
-    }
-  }
+  // c[r][col] = a[r][0]·b[0][col] + a[r][1]·b[1][col], summed from 0 in that order (as a loop would)
+  c[0] = 0 + (a0 * b0 - a1 * b1) + (a2 * b4 - a3 * b5);
+  c[1] = 0 + (a0 * b1 + a1 * b0) + (a2 * b5 + a3 * b4);
+  c[2] = 0 + (a0 * b2 - a1 * b3) + (a2 * b6 - a3 * b7);
+  c[3] = 0 + (a0 * b3 + a1 * b2) + (a2 * b7 + a3 * b6);
+  c[4] = 0 + (a4 * b0 - a5 * b1) + (a6 * b4 - a7 * b5);
+  c[5] = 0 + (a4 * b1 + a5 * b0) + (a6 * b5 + a7 * b4);
+  c[6] = 0 + (a4 * b2 - a5 * b3) + (a6 * b6 - a7 * b7);
+  c[7] = 0 + (a4 * b3 + a5 * b2) + (a6 * b7 + a7 * b6);
   return c;
 }
 
