@@ -1,5 +1,5 @@
 import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
-import { type FusionCostModel, fuseBlocks, opMask, SIMD_COSTS } from './fusion.js';
+import { type FusionCostModel, fuseBlocks, SIMD_COSTS } from './fusion.js';
 import { gateMatrixInterleaved, gateOp, type Op, op1 } from './ops.js';
 
 /** One gate of a circuit with numeric angles. */
@@ -80,15 +80,14 @@ export function compileOps(
   options: { fuse?: boolean; fuseQubits?: number; costs?: FusionCostModel; foldBelow?: number } = {},
 ): Op[] {
   const fuse = options.fuse ?? true;
-  let ops = compileSingleQubitFused(circuit, fuse);
-  if (fuse && options.foldBelow !== undefined) ops = foldCnots(ops, options.foldBelow);
+  const ops = compileSingleQubitFused(circuit, fuse, fuse ? (options.foldBelow ?? 0) : 0);
   const k = options.fuseQubits ?? 1;
   return fuse && k >= 2 ? fuseBlocks(ops, k, options.costs) : ops;
 }
 
 /**
  * The ops the simulator runs on the SIMD kernels: single-qubit runs fused, CNOTs folded into 2×2s
- * ({@link foldCnots}), then blocks on up to `fuseQubits` qubits where the SIMD cost model says so.
+ * ({@link pushCnot}, {@link pushOne}), then blocks on up to `fuseQubits` qubits where the SIMD cost model says so.
  */
 export function compileSimd(circuit: CircuitJson, options: { fuse?: boolean; fuseQubits?: number } = {}): Op[] {
   return compileOps(circuit, {
@@ -110,65 +109,55 @@ const ROWS_SWAPPED = [4, 5, 6, 7, 0, 1, 2, 3] as const;
 const COLUMNS_SWAPPED = [2, 3, 0, 1, 6, 7, 4, 5] as const;
 
 /**
- * Folds a CNOT into the general 2×2 on its target next to it: a 2×2 m on qubit t followed by a
- * CNOT c → t (with no op on t or c between) is the multiplexed 2×2 that applies m where bit c is 0
- * and X·m where it is 1, in the 2×2's place; a CNOT followed by a 2×2 m on its target (no op on t
- * or c between), m and m·X, in the 2×2's place. Either way only the CNOT moves, and a permutation
- * of amplitudes moves past ops on other qubits exactly. The CNOT then costs no pass of its own.
- * The mux kernel computes each amplitude with the 2×2's instructions (rows or columns of the matrix
- * swapped, and a swapped sum is the same sum), so the result is bit-identical to the ops unfolded
- * (tested). Only qubits below `below` fold. Measured (QCBM, one thread, interleaved medians, folded
- * over unfolded): n = 10 0.88–0.91, 16 0.88, 20 0.76–0.84, 22 0.85 — for every control and target,
- * qubit 0 included, so no pair is left out.
+ * CNOT folding (`foldBelow`: qubits below it fold): a general 2×2 m on qubit t right before a CNOT
+ * c → t is the multiplexed 2×2 that applies m where bit c is 0 and X·m where it is 1; a CNOT right
+ * before a general 2×2 m on its target, m and m·X. "Right before": adjacent in the op list, where
+ * the single-qubit run on t is flushed by the CNOT itself (the run on c is flushed just before it)
+ * or by the end of the circuit. The CNOT then costs no pass of its own. The mux kernel computes
+ * each amplitude with the 2×2's instructions (rows or columns of the matrix swapped, and a swapped
+ * sum is the same sum), so the result is bit-identical to the ops unfolded (tested); the pair
+ * stays adjacent, so no op moves past another (a 2×2 moved past ops on other qubits would round
+ * differently). Measured (QCBM, one thread, interleaved medians, folded over unfolded): n = 10
+ * 0.88–0.91, 16 0.88, 20 0.76–0.84, 22 0.85 — for every control and target, qubit 0 included, so
+ * no pair is left out.
  */
-export function foldCnots(ops: readonly Op[], below: number): Op[] {
-  const out: Array<Op | undefined> = [];
-  let folded = false;
-  // index in out of the last op on each qubit
-  const last: number[] = [];
-  const touch = (op: Op, at: number) => {
-    for (let m = opMask(op); m !== 0; m &= m - 1) last[31 - Math.clz32(m & -m)] = at;
-  };
-  for (const op of ops) {
-    if (op.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0) {
-      const c = 31 - Math.clz32(op.controls);
-      const t = op.q;
-      const j = last[t] ?? -1;
-      const prev = out[j];
-      if (prev?.kind === 'u1' && prev.q === t && c < below && t < below && (last[c] ?? -1) < j) {
-        out[j] = { kind: 'mux', q: t, c, m0: prev.m, m1: permuted(prev.m, ROWS_SWAPPED) };
-        last[c] = j;
-        continue;
-      }
-    } else if (op.kind === 'u1') {
-      const j = last[op.q] ?? -1;
-      const prev = out[j];
-      if (prev?.kind === 'x' && prev.q === op.q && prev.controls !== 0 && (prev.controls & (prev.controls - 1)) === 0) {
-        const c = 31 - Math.clz32(prev.controls);
-        if (c < below && op.q < below && last[c] === j) {
-          // the CNOT moves to the 2×2 (a permutation moves past ops on other qubits exactly)
-          out[j] = undefined;
-          folded = true;
-          out.push({ kind: 'mux', q: op.q, c, m0: op.m, m1: permuted(op.m, COLUMNS_SWAPPED) });
-          touch(out.at(-1) as Op, out.length - 1);
-          continue;
-        }
-      }
-    }
-    out.push(op);
-    touch(op, out.length - 1);
-  }
-  return folded ? out.filter((op): op is Op => op !== undefined) : (out as Op[]);
+function singleControl(op: Op | undefined): number {
+  return op?.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
+    ? 31 - Math.clz32(op.controls)
+    : -1;
 }
 
-function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
+/** Pushes a CNOT c → t, folded into the 2×2 on t that was just emitted when it can. */
+function pushCnot(ops: Op[], op: Op & { kind: 'x' }, c: number, below: number): void {
+  const prev = ops.at(-1);
+  if (prev?.kind === 'u1' && prev.q === op.q && c < below && op.q < below) {
+    ops[ops.length - 1] = { kind: 'mux', q: op.q, c, m0: prev.m, m1: permuted(prev.m, ROWS_SWAPPED) };
+  } else {
+    ops.push(op);
+  }
+}
+
+/** Pushes a single-qubit op, folded into the CNOT onto its qubit that was just emitted when it can. */
+function pushOne(ops: Op[], op: Op, below: number): void {
+  if (op.kind === 'u1' && op.q < below) {
+    const prev = ops.at(-1);
+    const c = singleControl(prev);
+    if (c >= 0 && c < below && (prev as Op & { kind: 'x' }).q === op.q) {
+      ops[ops.length - 1] = { kind: 'mux', q: op.q, c, m0: op.m, m1: permuted(op.m, COLUMNS_SWAPPED) };
+      return;
+    }
+  }
+  ops.push(op);
+}
+
+function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean, foldBelow: number): Op[] {
   const ops: Op[] = [];
   const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits);
   let anyPending = false;
   for (const g of circuit.operations) {
     if (g.gate === 'measure') continue;
     if (g.gate === 'barrier') {
-      for (const q of g.qubits) flushPending(pending, q, ops);
+      for (const q of g.qubits) flushPending(pending, q, ops, foldBelow);
       continue;
     }
     if (!isGateName(g.gate)) throw new RangeError(`unknown gate '${g.gate}'`);
@@ -181,21 +170,26 @@ function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean): Op[] {
       anyPending = true;
       continue;
     }
-    if (anyPending) for (const q of g.qubits) flushPending(pending, q, ops);
+    if (anyPending) for (const q of g.qubits) flushPending(pending, q, ops, foldBelow);
     const op = gateOp(g.gate, g.qubits, params);
-    if (op) ops.push(op);
+    if (!op) continue;
+    const c = foldBelow > 0 ? singleControl(op) : -1;
+    if (c >= 0) pushCnot(ops, op as Op & { kind: 'x' }, c, foldBelow);
+    else ops.push(op);
   }
-  if (anyPending) for (let q = 0; q < pending.length; q++) flushPending(pending, q, ops);
+  if (anyPending) for (let q = 0; q < pending.length; q++) flushPending(pending, q, ops, foldBelow);
   return ops;
 }
 
-/** Emits the fused single-qubit run pending on qubit q (if any) as one op. */
-function flushPending(pending: Array<Float64Array | undefined>, q: number, ops: Op[]): void {
+/** Emits the fused single-qubit run pending on qubit q (if any) as one op (folded: {@link pushOne}). */
+function flushPending(pending: Array<Float64Array | undefined>, q: number, ops: Op[], foldBelow: number): void {
   const m = pending[q];
   if (m === undefined) return;
   pending[q] = undefined;
   const op = op1(q, m);
-  if (op) ops.push(op);
+  if (!op) return;
+  if (foldBelow > 0) pushOne(ops, op, foldBelow);
+  else ops.push(op);
 }
 
 const NO_PARAMS: readonly number[] = [];
