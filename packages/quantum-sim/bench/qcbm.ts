@@ -13,10 +13,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { BLOCK_QUBITS, execute } from '../src/executor.js';
-import { SIMD_COSTS } from '../src/fusion.js';
 import { StateVectorSimulator } from '../src/index.js';
 import type { Op } from '../src/ops.js';
-import { compileOps, compileSimd } from '../src/program.js';
+import { compileSimd } from '../src/program.js';
 import { passesOf, splitStats } from '../src/split-state.js';
 import { ThreadPool } from '../src/threads.js';
 import { fitsWasm, simdAvailable, stateBytes, Workspace } from '../src/workspace.js';
@@ -188,9 +187,7 @@ export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promi
   for (const n of sizes) {
     const circuit = qcbmCircuit(n);
     const path = pathOf(n);
-    // as the simulator compiles: split states do not fold CNOTs (a mux's control could not stay a chunk condition)
-    const ops =
-      path === 'simd-split' ? compileOps(circuit, { fuseQubits: 2, costs: SIMD_COSTS }) : compileSimd(circuit);
+    const ops = compileSimd(circuit);
     const repeats = repeatsFor(n);
     // with threads and threads: 1 alternately, call by call, so that the machine's slower and faster
     // minutes fall on both columns

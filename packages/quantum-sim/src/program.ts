@@ -109,6 +109,19 @@ const ROWS_SWAPPED = [4, 5, 6, 7, 0, 1, 2, 3] as const;
 const COLUMNS_SWAPPED = [2, 3, 0, 1, 6, 7, 4, 5] as const;
 
 /**
+ * A folded mux back as its two ops — [2×2, CNOT] when m1 = X·m0, [CNOT, 2×2] when m1 = m0·X — or
+ * undefined for another mux (split states run a CNOT whose control is a chunk bit as a condition).
+ */
+export function unfoldMux(op: Op & { kind: 'mux' }): Op[] | undefined {
+  const same = (order: readonly number[]) => order.every((k, i) => op.m1[i] === op.m0[k]);
+  const u1: Op = { kind: 'u1', q: op.q, m: op.m0 };
+  const cx: Op = { kind: 'x', controls: 1 << op.c, q: op.q };
+  if (same(ROWS_SWAPPED)) return [u1, cx];
+  if (same(COLUMNS_SWAPPED)) return [cx, u1];
+  return undefined;
+}
+
+/**
  * CNOT folding (`foldBelow`: qubits below it fold): a general 2×2 m on qubit t right before a CNOT
  * c → t is the multiplexed 2×2 that applies m where bit c is 0 and X·m where it is 1; a CNOT right
  * before a general 2×2 m on its target, m and m·X. "Right before": adjacent in the op list, where

@@ -2,7 +2,7 @@ import { createRng, isQStoreError, type Observable, type Rng, ValidationError } 
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { qcbmCircuit } from '../bench/circuits.js';
 import { applyOps } from './executor.js';
-import { compileOps } from './program.js';
+import { compileOps, compileSimd } from './program.js';
 import { maxDiff, randomCircuit } from './random-circuits.test-helper.js';
 import { SplitState } from './split-state.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
@@ -80,6 +80,28 @@ describe('split state', () => {
     // every layer targets all qubits, so each of the 3 high ones must come down once per layer (≥ 30);
     // exchanging back after each op would take 2 per op on a high qubit (≥ 120)
     expect(s.exchanges).toBeLessThanOrEqual(4 * 11);
+  });
+
+  it('folded CNOTs (mux ops) give the unsplit state bits, a control on a chunk bit unfolded to a condition (no extra exchange)', async () => {
+    const n = 12;
+    const folded = compileSimd(qcbmCircuit(n));
+    expect(folded.some((op) => op.kind === 'mux')).toBe(true);
+    const plain = new SplitState(n, 9, 2 ** 30);
+    plain.reset();
+    await plain.run(compileOps(qcbmCircuit(n), { fuseQubits: 2 }));
+    const s = new SplitState(n, 9, 2 ** 30);
+    s.reset();
+    await s.run(folded);
+    expect(Array.from(s.toArray())).toEqual(Array.from(unsplit(n, folded)));
+    expect(s.exchanges).toBeLessThanOrEqual(plain.exchanges);
+    const rng = createRng(12);
+    for (const c of [3, 5]) {
+      const ops = compileSimd(randomCircuit(rng, 8, 120, ['u', 'cx', 'ry']));
+      const r = new SplitState(8, c, 2 ** 30);
+      r.reset();
+      await r.run(ops);
+      expect(Array.from(r.toArray()), `chunks of ${c}`).toEqual(Array.from(unsplit(8, ops)));
+    }
   });
 });
 

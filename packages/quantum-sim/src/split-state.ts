@@ -4,6 +4,7 @@ import { opMask, remapOp } from './fusion.js';
 import { dotRe } from './gradients.js';
 import { applyOp, type Op } from './ops.js';
 import { addPauliTerm, parity, pauliMasks, pauliPairSum, powI } from './pauli.js';
+import { unfoldMux } from './program.js';
 import { sampleChunks } from './sampling.js';
 import type { ThreadPool } from './threads.js';
 import { SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
@@ -159,15 +160,26 @@ export class SplitState {
         this.relabel(op.q0, op.q1);
         continue;
       }
-      if (this.needsExchange(op)) {
-        await this.runBatch(batch, yielder, options.threads, options.threadMinQubits);
-        batch = [];
-        this.localize(op, ops, i);
-        if (yielder.due()) await yielder.yieldNow();
+      for (const part of this.unfolded(op)) {
+        if (this.needsExchange(part)) {
+          await this.runBatch(batch, yielder, options.threads, options.threadMinQubits);
+          batch = [];
+          this.localize(part, ops, i);
+          if (yielder.due()) await yielder.yieldNow();
+        }
+        batch.push(this.place(part));
       }
-      batch.push(this.place(op));
     }
     await this.runBatch(batch, yielder, options.threads, options.threadMinQubits);
+  }
+
+  /**
+   * A mux (a CNOT folded into a 2×2) whose control sits on a chunk bit, as its 2×2 and CNOT (the
+   * CNOT then runs as a chunk condition, with no exchange for the control); any other op as is.
+   */
+  private unfolded(op: Op): readonly Op[] {
+    if (op.kind !== 'mux' || (this.where[op.c] as number) < this.chunkQubits) return [op];
+    return unfoldMux(op) ?? [op];
   }
 
   /** Applies one op (on logical qubits) synchronously. */
@@ -176,11 +188,13 @@ export class SplitState {
       this.relabel(op.q0, op.q1);
       return;
     }
-    if (this.needsExchange(op)) this.localize(op, [op], 0);
-    const { op: local, cond } = this.place(op);
-    this.chunks.forEach((a, j) => {
-      if ((j & cond) === cond) applyOp(a, this.chunkDim, local, (this.spaces[j] as Workspace).wasm);
-    });
+    for (const part of this.unfolded(op)) {
+      if (this.needsExchange(part)) this.localize(part, [part], 0);
+      const { op: local, cond } = this.place(part);
+      this.chunks.forEach((a, j) => {
+        if ((j & cond) === cond) applyOp(a, this.chunkDim, local, (this.spaces[j] as Workspace).wasm);
+      });
+    }
   }
 
   /** Logical qubits q0 and q1 trade positions (a swap gate): no data moves. */

@@ -23,7 +23,7 @@ import {
   throwIfAborted,
 } from '@q-store/core/backend';
 import { applyOps, execute, Yielder } from './executor.js';
-import { JS_COSTS, SIMD_COSTS } from './fusion.js';
+import { JS_COSTS } from './fusion.js';
 import { adjointSweep, dotRe } from './gradients.js';
 import { applyOp, gateOp, type Op } from './ops.js';
 import { applyObservable, observableExpectation } from './pauli.js';
@@ -361,9 +361,12 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     return Array.from({ length: count }, () => new SplitState(n, c, this.memoryLimitBytes, true));
   }
 
-  /** The circuit's ops for a split state of chunks of c qubits (fused blocks fit a chunk). */
+  /**
+   * The circuit's ops for a split state of chunks of c qubits (fused blocks fit a chunk; CNOTs
+   * folded, unfolded again where the control sits on a chunk bit).
+   */
   private compileSplit(circuit: CircuitJson, c: number): Op[] {
-    return compileOps(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c), costs: SIMD_COSTS });
+    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c) });
   }
 
   /** |ψ⟩ = U|0…0⟩ into `state` (or a new split state in chunks of c qubits). */
