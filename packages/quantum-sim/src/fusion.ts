@@ -41,7 +41,7 @@ function costModel(u: {
     op: (op) =>
       op.kind === 'u1' || op.kind === 'cu1' || op.kind === 'mux'
         ? 1
-        : op.kind === 'r1'
+        : op.kind === 'r1' || op.kind === 'muxr'
           ? u.r1
           : op.kind === 'd1' || op.kind === 'd2'
             ? u.d1
@@ -98,6 +98,7 @@ export function opMask(op: Op): number {
     case 'u2':
       return (1 << op.q0) | (1 << op.q1);
     case 'mux':
+    case 'muxr':
       return (1 << op.q) | (1 << op.c);
     case 'uk': {
       let mask = 0;
@@ -144,6 +145,7 @@ export function remapOp(op: Op, local: ReadonlyMap<number, number>): Op {
     case 'uk':
       return { ...op, qubits: op.qubits.map(l) };
     case 'mux':
+    case 'muxr':
       return { ...op, q: l(op.q), c: l(op.c) };
   }
 }

@@ -67,39 +67,42 @@ describe('specialised kernels agree with the generic matrix application of gateM
     }
   });
 
-  it('mux (a CNOT folded into a 2×2): SIMD = JavaScript = the two ops apart, bit for bit on SIMD, for every target and control', () => {
+  it('mux and real mux (a CNOT folded into a 2×2): SIMD = JavaScript = the two ops apart, bit for bit on SIMD, for every target and control', () => {
     const rng = createRng(78);
     const state = randomState(rng, N);
     const u = gateOp('u', [0], [0.7, -1.3, 2.1]);
-    if (u?.kind !== 'u1') throw new Error('u is a general 2×2');
-    const m = u.m;
-    const at = (i: number) => m[i] as number;
-    const rows = Float64Array.of(at(4), at(5), at(6), at(7), at(0), at(1), at(2), at(3));
-    const cols = Float64Array.of(at(2), at(3), at(0), at(1), at(6), at(7), at(4), at(5));
-    for (let t = 0; t < N; t++) {
-      for (let c = 0; c < N; c++) {
-        if (c === t) continue;
-        const cx: Op = { kind: 'x', controls: 1 << c, q: t };
-        const u1: Op = { kind: 'u1', q: t, m };
-        for (const [m1, apart] of [
-          [rows, [u1, cx]],
-          [cols, [cx, u1]],
-        ] as const) {
-          const mux: Op = { kind: 'mux', q: t, c, m0: m, m1 };
-          const simd = inWasm(state, (a, ws) => applyOp(a, DIM, mux, ws.wasm));
-          const simdApart = inWasm(state, (a, ws) => {
-            for (const op of apart) applyOp(a, DIM, op, ws.wasm);
-          });
-          expect(simd, `mux t = ${t}, c = ${c} against the two ops on SIMD`).toEqual(simdApart);
-          const js = Float64Array.from(state);
-          applyOp(js, DIM, mux);
-          const reference = Float64Array.from(state);
-          for (const op of apart) applyOp(reference, DIM, op);
-          expect(maxDiff(js, reference), `JavaScript mux t = ${t}, c = ${c}`).toBeLessThan(1e-12);
-          expect(maxDiff(simd, state)).toBeGreaterThan(1e-3);
-          // the inverse undoes it
-          applyOp(js, DIM, inverseOp(mux));
-          expect(maxDiff(js, state)).toBeLessThan(1e-12);
+    const ry = gateOp('ry', [0], [0.9]);
+    if (u?.kind !== 'u1' || ry?.kind !== 'r1') throw new Error('u is a general 2×2, ry a real one');
+    const pick = (m: Float64Array, order: number[]) => Float64Array.from(order.map((i) => m[i] as number));
+    for (const [kind, m, rows, cols] of [
+      ['mux', u.m, pick(u.m, [4, 5, 6, 7, 0, 1, 2, 3]), pick(u.m, [2, 3, 0, 1, 6, 7, 4, 5])],
+      ['muxr', ry.m, pick(ry.m, [2, 3, 0, 1]), pick(ry.m, [1, 0, 3, 2])],
+    ] as const) {
+      for (let t = 0; t < N; t++) {
+        for (let c = 0; c < N; c++) {
+          if (c === t) continue;
+          const cx: Op = { kind: 'x', controls: 1 << c, q: t };
+          const u1: Op = kind === 'mux' ? { kind: 'u1', q: t, m } : { kind: 'r1', q: t, m };
+          for (const [m1, apart] of [
+            [rows, [u1, cx]],
+            [cols, [cx, u1]],
+          ] as const) {
+            const mux: Op = { kind, q: t, c, m0: m, m1 };
+            const simd = inWasm(state, (a, ws) => applyOp(a, DIM, mux, ws.wasm));
+            const simdApart = inWasm(state, (a, ws) => {
+              for (const op of apart) applyOp(a, DIM, op, ws.wasm);
+            });
+            expect(simd, `mux t = ${t}, c = ${c} against the two ops on SIMD`).toEqual(simdApart);
+            const js = Float64Array.from(state);
+            applyOp(js, DIM, mux);
+            const reference = Float64Array.from(state);
+            for (const op of apart) applyOp(reference, DIM, op);
+            expect(maxDiff(js, reference), `JavaScript mux t = ${t}, c = ${c}`).toBeLessThan(1e-12);
+            expect(maxDiff(simd, state)).toBeGreaterThan(1e-3);
+            // the inverse undoes it
+            applyOp(js, DIM, inverseOp(mux));
+            expect(maxDiff(js, state)).toBeLessThan(1e-12);
+          }
         }
       }
     }
@@ -152,12 +155,14 @@ describe('fusion of single-qubit runs', () => {
   it('folding CNOTs into 2×2s (foldBelow) gives the same state bits on random circuits, and only folds adjacent pairs', () => {
     const rng = createRng(79);
     let folds = 0;
+    let realFolds = 0;
     for (let trial = 0; trial < 20; trial++) {
-      const circuit = randomCircuit(rng, N, 80, trial % 2 === 0 ? ['u', 'cx'] : undefined);
+      const circuit = randomCircuit(rng, N, 80, trial % 2 === 0 ? ['u', 'cx'] : ['ry', 'cx', 'h', 'rz']);
       // (one-qubit fusion only: with two-qubit blocks the fold changes which blocks form)
       const plain = compileOps(circuit);
       const folded = compileOps(circuit, { foldBelow: N });
       folds += folded.filter((op) => op.kind === 'mux').length;
+      realFolds += folded.filter((op) => op.kind === 'muxr').length;
       const zero = new Float64Array(2 * DIM);
       zero[0] = 1;
       const a = inWasm(zero, (s, ws) => applyOps(s, N, plain, ws.wasm));
@@ -168,11 +173,24 @@ describe('fusion of single-qubit runs', () => {
       expect(maxDiff(js, a)).toBeLessThan(1e-12);
     }
     expect(folds, 'random circuits of u and cx have folded CNOTs').toBeGreaterThan(20);
+    expect(realFolds, 'random circuits of ry and cx have CNOTs folded into real 2×2s').toBeGreaterThan(5);
     const u = (q: number) => ({ gate: 'u', qubits: [q], params: [0.3, 0.4, 0.5] });
     const kinds = (ops: Array<{ gate: string; qubits: number[]; params?: number[] }>, below = N) =>
       compileOps({ numQubits: N, operations: ops }, { foldBelow: below }).map((op) => op.kind);
     // a 2×2 on the target, then the CNOT: one mux; the CNOT, then a 2×2 on its target: one mux
     expect(kinds([u(1), { gate: 'cx', qubits: [4, 1] }])).toEqual(['mux']);
+    expect(
+      kinds([
+        { gate: 'ry', qubits: [1], params: [0.7] },
+        { gate: 'cx', qubits: [4, 1] },
+      ]),
+    ).toEqual(['muxr']);
+    expect(
+      kinds([
+        { gate: 'cx', qubits: [4, 1] },
+        { gate: 'ry', qubits: [1], params: [0.7] },
+      ]),
+    ).toEqual(['muxr']);
     expect(kinds([{ gate: 'cx', qubits: [4, 1] }, u(1)])).toEqual(['mux']);
     // an op on the control between them: no fold (the control's value differs); the barrier makes
     // the 2×2 come before the X (single-qubit gates otherwise wait for the next gate on their qubit)

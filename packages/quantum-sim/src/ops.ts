@@ -33,7 +33,9 @@ export type Op =
   | { kind: 'u2'; q0: number; q1: number; m: Float64Array }
   | { kind: 'uk'; qubits: number[]; m: Float64Array }
   /** A multiplexed 2×2 on qubit q: m0 where bit c is 0, m1 where it is 1 (a CNOT folded into a 2×2). */
-  | { kind: 'mux'; q: number; c: number; m0: Float64Array; m1: Float64Array };
+  | { kind: 'mux'; q: number; c: number; m0: Float64Array; m1: Float64Array }
+  /** The real mux: real 2×2s [m00, m01, m10, m11] m0 where bit c is 0, m1 where it is 1. */
+  | { kind: 'muxr'; q: number; c: number; m0: Float64Array; m1: Float64Array };
 
 const EPS = 1e-15;
 
@@ -233,17 +235,34 @@ function conj2(m: Float64Array, n: number): Float64Array {
   return out;
 }
 
+/** A matrix argument's numbers, read by index (a real 2×2 has 4, a complex one 8). */
+type Four = readonly [number, number, number, number];
+type Eight = readonly [number, number, number, number, number, number, number, number];
+
+/** The transpose of a real 2×2 [m00, m01, m10, m11]. */
+function transposed(m: Float64Array): Float64Array {
+  const out = new Float64Array(4);
+  out[0] = m[0] as number;
+  out[1] = m[2] as number;
+  out[2] = m[1] as number;
+  out[3] = m[3] as number;
+  return out;
+}
+
+/** A real 2×2 [m00, m01, m10, m11] as an interleaved complex one. */
+function complexOf(m: Float64Array): Float64Array {
+  const out = new Float64Array(8);
+  for (let i = 0; i < 4; i++) out[2 * i] = m[i] as number;
+  return out;
+}
+
 /** The inverse (conjugate transpose) of a unitary op. */
 export function inverseOp(op: Op): Op {
   switch (op.kind) {
     case 'u1':
       return { kind: 'u1', q: op.q, m: conj2(op.m, 2) };
     case 'r1':
-      return {
-        kind: 'r1',
-        q: op.q,
-        m: Float64Array.of(op.m[0] as number, op.m[2] as number, op.m[1] as number, op.m[3] as number),
-      };
+      return { kind: 'r1', q: op.q, m: transposed(op.m) };
     case 'd1':
       return { kind: 'd1', q: op.q, m: op.m.map((v, i) => (i % 2 === 1 ? -v : v)) };
     case 'phase':
@@ -261,6 +280,8 @@ export function inverseOp(op: Op): Op {
       return { kind: 'uk', qubits: op.qubits, m: conj2(op.m, 1 << op.qubits.length) };
     case 'mux':
       return { kind: 'mux', q: op.q, c: op.c, m0: conj2(op.m0, 2), m1: conj2(op.m1, 2) };
+    case 'muxr':
+      return { kind: 'muxr', q: op.q, c: op.c, m0: transposed(op.m0), m1: transposed(op.m1) };
   }
 }
 
@@ -332,33 +353,43 @@ export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels
       applyK(a, dim, op.qubits, op.m);
       return;
     case 'mux':
+    case 'muxr':
       if (wasm) {
-        const m0 = op.m0;
-        const m1 = op.m1;
-        wasm.mux(
-          a.byteOffset,
-          dim,
-          op.q,
-          op.c,
-          m0[0] as number,
-          m0[1] as number,
-          m0[2] as number,
-          m0[3] as number,
-          m0[4] as number,
-          m0[5] as number,
-          m0[6] as number,
-          m0[7] as number,
-          m1[0] as number,
-          m1[1] as number,
-          m1[2] as number,
-          m1[3] as number,
-          m1[4] as number,
-          m1[5] as number,
-          m1[6] as number,
-          m1[7] as number,
-        );
-      } else {
+        // explicit arguments: a spread of typed arrays goes through their iterators (4× the call)
+        if (op.kind === 'muxr') {
+          const x = op.m0 as unknown as Four;
+          const y = op.m1 as unknown as Four;
+          wasm.muxr(a.byteOffset, dim, op.q, op.c, x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3]);
+        } else {
+          const x = op.m0 as unknown as Eight;
+          const y = op.m1 as unknown as Eight;
+          wasm.mux(
+            a.byteOffset,
+            dim,
+            op.q,
+            op.c,
+            x[0],
+            x[1],
+            x[2],
+            x[3],
+            x[4],
+            x[5],
+            x[6],
+            x[7],
+            y[0],
+            y[1],
+            y[2],
+            y[3],
+            y[4],
+            y[5],
+            y[6],
+            y[7],
+          );
+        }
+      } else if (op.kind === 'mux') {
         applyMux(a, dim, op.q, op.c, op.m0, op.m1);
+      } else {
+        applyMux(a, dim, op.q, op.c, complexOf(op.m0), complexOf(op.m1));
       }
       return;
   }

@@ -77,10 +77,19 @@ function mul2(a: Float64Array, b: Float64Array): Float64Array {
  */
 export function compileOps(
   circuit: CircuitJson,
-  options: { fuse?: boolean; fuseQubits?: number; costs?: FusionCostModel; foldBelow?: number } = {},
+  options: {
+    fuse?: boolean;
+    fuseQubits?: number;
+    costs?: FusionCostModel;
+    /** Qubits below it fold CNOTs into 2×2s (0: none). */
+    foldBelow?: number;
+    /** Fold into general (complex) 2×2s too, not only real ones (default true). */
+    foldComplex?: boolean;
+  } = {},
 ): Op[] {
   const fuse = options.fuse ?? true;
-  const ops = compileSingleQubitFused(circuit, fuse, fuse ? (options.foldBelow ?? 0) : 0);
+  const fold = { below: fuse ? (options.foldBelow ?? 0) : 0, complex: options.foldComplex ?? true };
+  const ops = compileSingleQubitFused(circuit, fuse, fold);
   const k = options.fuseQubits ?? 1;
   return fuse && k >= 2 ? fuseBlocks(ops, k, options.costs) : ops;
 }
@@ -95,29 +104,48 @@ export function compileSimd(circuit: CircuitJson, options: { fuse?: boolean; fus
     fuseQubits: options.fuseQubits ?? 2,
     costs: SIMD_COSTS,
     foldBelow: circuit.numQubits,
+    foldComplex: circuit.numQubits >= FOLD_COMPLEX_MIN_QUBITS,
   });
+}
+
+/**
+ * Fewest qubits for folding CNOTs into general 2×2s in {@link compileSimd} (real ones always fold).
+ * Measured, compile + run interleaved in one process, folded over unfolded: the QCBM (general
+ * 2×2s) 1.04 at n = 4, 1.05 at 6, 1.04 at 8, 0.99 at 10 (and 0.76–0.91 of the run alone at 10–22);
+ * the RY-and-CNOT circuit (real 2×2s) 0.94, 0.92, 0.87, 0.97 at n = 4, 6, 8, 10.
+ */
+const FOLD_COMPLEX_MIN_QUBITS = 10;
+
+/** Which CNOTs fold: those on qubits below `below`, into general 2×2s only when `complex`. */
+interface Fold {
+  below: number;
+  complex: boolean;
 }
 
 /** A 2×2 interleaved matrix's entries in the order `order` (X·m: rows swapped; m·X: columns). */
 function permuted(m: Float64Array, order: readonly number[]): Float64Array {
-  const out = new Float64Array(8);
-  for (let i = 0; i < 8; i++) out[i] = m[order[i] as number] as number;
+  const out = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = m[order[i] as number] as number;
   return out;
 }
 
 const ROWS_SWAPPED = [4, 5, 6, 7, 0, 1, 2, 3] as const;
 const COLUMNS_SWAPPED = [2, 3, 0, 1, 6, 7, 4, 5] as const;
+/** The same for a real 2×2 [m00, m01, m10, m11]. */
+const REAL_ROWS_SWAPPED = [2, 3, 0, 1] as const;
+const REAL_COLUMNS_SWAPPED = [1, 0, 3, 2] as const;
 
 /**
  * A folded mux back as its two ops — [2×2, CNOT] when m1 = X·m0, [CNOT, 2×2] when m1 = m0·X — or
  * undefined for another mux (split states run a CNOT whose control is a chunk bit as a condition).
  */
-export function unfoldMux(op: Op & { kind: 'mux' }): Op[] | undefined {
+export function unfoldMux(op: Op & { kind: 'mux' | 'muxr' }): Op[] | undefined {
   const same = (order: readonly number[]) => order.every((k, i) => op.m1[i] === op.m0[k]);
-  const u1: Op = { kind: 'u1', q: op.q, m: op.m0 };
+  const real = op.kind === 'muxr';
+  const one: Op = real ? { kind: 'r1', q: op.q, m: op.m0 } : { kind: 'u1', q: op.q, m: op.m0 };
   const cx: Op = { kind: 'x', controls: 1 << op.c, q: op.q };
-  if (same(ROWS_SWAPPED)) return [u1, cx];
-  if (same(COLUMNS_SWAPPED)) return [cx, u1];
+  if (same(real ? REAL_ROWS_SWAPPED : ROWS_SWAPPED)) return [one, cx];
+  if (same(real ? REAL_COLUMNS_SWAPPED : COLUMNS_SWAPPED)) return [cx, one];
   return undefined;
 }
 
@@ -141,36 +169,47 @@ function singleControl(op: Op | undefined): number {
 }
 
 /** Pushes a CNOT c → t, folded into the 2×2 on t that was just emitted when it can. */
-function pushCnot(ops: Op[], op: Op & { kind: 'x' }, c: number, below: number): void {
+function pushCnot(ops: Op[], op: Op & { kind: 'x' }, c: number, fold: Fold): void {
   const prev = ops.at(-1);
-  if (prev?.kind === 'u1' && prev.q === op.q && c < below && op.q < below) {
-    ops[ops.length - 1] = { kind: 'mux', q: op.q, c, m0: prev.m, m1: permuted(prev.m, ROWS_SWAPPED) };
+  if (
+    ((prev?.kind === 'u1' && fold.complex) || prev?.kind === 'r1') &&
+    prev.q === op.q &&
+    c < fold.below &&
+    op.q < fold.below
+  ) {
+    ops[ops.length - 1] =
+      prev.kind === 'u1'
+        ? { kind: 'mux', q: op.q, c, m0: prev.m, m1: permuted(prev.m, ROWS_SWAPPED) }
+        : { kind: 'muxr', q: op.q, c, m0: prev.m, m1: permuted(prev.m, REAL_ROWS_SWAPPED) };
   } else {
     ops.push(op);
   }
 }
 
 /** Pushes a single-qubit op, folded into the CNOT onto its qubit that was just emitted when it can. */
-function pushOne(ops: Op[], op: Op, below: number): void {
-  if (op.kind === 'u1' && op.q < below) {
+function pushOne(ops: Op[], op: Op, fold: Fold): void {
+  if (((op.kind === 'u1' && fold.complex) || op.kind === 'r1') && op.q < fold.below) {
     const prev = ops.at(-1);
     const c = singleControl(prev);
-    if (c >= 0 && c < below && (prev as Op & { kind: 'x' }).q === op.q) {
-      ops[ops.length - 1] = { kind: 'mux', q: op.q, c, m0: op.m, m1: permuted(op.m, COLUMNS_SWAPPED) };
+    if (c >= 0 && c < fold.below && (prev as Op & { kind: 'x' }).q === op.q) {
+      ops[ops.length - 1] =
+        op.kind === 'u1'
+          ? { kind: 'mux', q: op.q, c, m0: op.m, m1: permuted(op.m, COLUMNS_SWAPPED) }
+          : { kind: 'muxr', q: op.q, c, m0: op.m, m1: permuted(op.m, REAL_COLUMNS_SWAPPED) };
       return;
     }
   }
   ops.push(op);
 }
 
-function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean, foldBelow: number): Op[] {
+function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean, fold: Fold): Op[] {
   const ops: Op[] = [];
   const pending: Array<Float64Array | undefined> = new Array(circuit.numQubits);
   let anyPending = false;
   for (const g of circuit.operations) {
     if (g.gate === 'measure') continue;
     if (g.gate === 'barrier') {
-      for (const q of g.qubits) flushPending(pending, q, ops, foldBelow);
+      for (const q of g.qubits) flushPending(pending, q, ops, fold);
       continue;
     }
     if (!isGateName(g.gate)) throw new RangeError(`unknown gate '${g.gate}'`);
@@ -183,25 +222,25 @@ function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean, foldBelow:
       anyPending = true;
       continue;
     }
-    if (anyPending) for (const q of g.qubits) flushPending(pending, q, ops, foldBelow);
+    if (anyPending) for (const q of g.qubits) flushPending(pending, q, ops, fold);
     const op = gateOp(g.gate, g.qubits, params);
     if (!op) continue;
-    const c = foldBelow > 0 ? singleControl(op) : -1;
-    if (c >= 0) pushCnot(ops, op as Op & { kind: 'x' }, c, foldBelow);
+    const c = fold.below > 0 ? singleControl(op) : -1;
+    if (c >= 0) pushCnot(ops, op as Op & { kind: 'x' }, c, fold);
     else ops.push(op);
   }
-  if (anyPending) for (let q = 0; q < pending.length; q++) flushPending(pending, q, ops, foldBelow);
+  if (anyPending) for (let q = 0; q < pending.length; q++) flushPending(pending, q, ops, fold);
   return ops;
 }
 
 /** Emits the fused single-qubit run pending on qubit q (if any) as one op (folded: {@link pushOne}). */
-function flushPending(pending: Array<Float64Array | undefined>, q: number, ops: Op[], foldBelow: number): void {
+function flushPending(pending: Array<Float64Array | undefined>, q: number, ops: Op[], fold: Fold): void {
   const m = pending[q];
   if (m === undefined) return;
   pending[q] = undefined;
   const op = op1(q, m);
   if (!op) return;
-  if (foldBelow > 0) pushOne(ops, op, foldBelow);
+  if (fold.below > 0) pushOne(ops, op, fold);
   else ops.push(op);
 }
 

@@ -4,7 +4,7 @@ import { assembleKernels, kernelsModuleSource } from '../scripts/build-wasm.js';
 import { applyOps, execute } from './executor.js';
 import { JS_COSTS, SIMD_COSTS } from './fusion.js';
 import { observableExpectation } from './pauli.js';
-import { compileOps } from './program.js';
+import { compileOps, compileSimd } from './program.js';
 import { randomCircuit } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
@@ -218,8 +218,9 @@ describe('exact estimates', () => {
         const a = ws.states[0] as Float64Array;
         a[0] = 1;
         const costs = ws.wasm ? SIMD_COSTS : JS_COSTS;
-        const foldBelow = ws.wasm ? n : undefined; // CNOTs folded into 2×2s on SIMD, as the simulator does
-        await execute(a, n, compileOps(circuit, { fuseQubits: 2, costs, foldBelow }), ws.wasm);
+        // compiled as the simulator does (CNOTs folded into 2×2s on SIMD)
+        const ops = ws.wasm ? compileSimd(circuit) : compileOps(circuit, { fuseQubits: 2, costs });
+        await execute(a, n, ops, ws.wasm);
         expect(values).toEqual(observables.map((o) => observableExpectation(a, 2 ** n, o)));
         expect(a[0], 'the circuit moved the state off |0…0⟩').not.toBe(1);
       }

@@ -178,7 +178,7 @@ export class SplitState {
    * CNOT then runs as a chunk condition, with no exchange for the control); any other op as is.
    */
   private unfolded(op: Op): readonly Op[] {
-    if (op.kind !== 'mux' || (this.where[op.c] as number) < this.chunkQubits) return [op];
+    if ((op.kind !== 'mux' && op.kind !== 'muxr') || (this.where[op.c] as number) < this.chunkQubits) return [op];
     return unfoldMux(op) ?? [op];
   }
 

@@ -49,7 +49,7 @@ const SLOT_KERNELS: Record<number, string> = {
 };
 
 /** The kernels {@link runOwned} calls. */
-type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1span'>;
+type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1' | 'r1span'>;
 
 /**
  * An owned round on thread `index` (the worker runs this function's own source, so it must use
@@ -91,9 +91,12 @@ export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void 
         ] as const;
         if (q < s) k.u1(at, L, q, ...args);
         else if (bq === 0) k.u1span(at, L, q, ...args);
-      } else if (code === 2) {
-        if (bq === 0)
-          k.r1span(at, L, q, o[p + 3] as number, o[p + 4] as number, o[p + 5] as number, o[p + 6] as number);
+      } else if (code === 2 || code === 6) {
+        // a real 2×2, or a real mux (its control t above the split bits: m0 from word 3, m1 from 11)
+        const mp = p + 3 + (code === 6 ? 8 * (Math.floor(start / 2 ** t) % 2) : 0);
+        const args = [o[mp] as number, o[mp + 1] as number, o[mp + 2] as number, o[mp + 3] as number] as const;
+        if (q < s) k.r1(at, L, q, ...args);
+        else if (bq === 0) k.r1span(at, L, q, ...args);
       } else if (code === 3) {
         const dr = o[p + 3 + 2 * bq] as number;
         const di = o[p + 4 + 2 * bq] as number;
@@ -119,7 +122,7 @@ function ownable(op: Op, s: number, j: number): boolean {
   const out = (q: number) => q < s || q >= s + j;
   if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
   // a mux with its control above the split bits: each run has one matrix (target below or above them)
-  if (op.kind === 'mux') return op.c >= s + j && (op.q < s || op.q >= s + j);
+  if (op.kind === 'mux' || op.kind === 'muxr') return op.c >= s + j && (op.q < s || op.q >= s + j);
   if (op.kind !== 'x' || op.controls === 0 || (op.controls & (op.controls - 1)) !== 0) return false;
   const c = 31 - Math.clz32(op.controls);
   const t = op.q;
@@ -176,6 +179,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
             case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
             case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
             case 5: k.mux(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11], o[p + 12], o[p + 13], o[p + 14], o[p + 15], o[p + 16], o[p + 17], o[p + 18]); break;
+            case 6: k.muxr(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 11], o[p + 12], o[p + 13], o[p + 14]); break;
           }
         }
       }
@@ -189,7 +193,8 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
 
 /**
  * An op's words from word p on: [code, q or control, target or mux control, matrix…]: 1 u1, 2 r1,
- * 3 d1 (the matrix from p + 3), 4 CNOT, 5 mux (target, control, m0 from p + 3, m1 from p + 11).
+ * 3 d1 (the matrix from p + 3), 4 CNOT, 5 mux and 6 real mux (target, control, m0 from p + 3, m1
+ * from p + 11).
  */
 function encodeOp(o: Float64Array, p: number, op: Op): void {
   switch (op.kind) {
@@ -206,7 +211,8 @@ function encodeOp(o: Float64Array, p: number, op: Op): void {
       o[p + 2] = op.q;
       return;
     case 'mux':
-      o[p] = 5;
+    case 'muxr':
+      o[p] = op.kind === 'mux' ? 5 : 6;
       o[p + 1] = op.q;
       o[p + 2] = op.c;
       o.set(op.m0, p + 3);
@@ -229,6 +235,7 @@ function splitQubit(op: Op): number {
         ? Math.max(op.q, 31 - Math.clz32(op.controls))
         : -1;
     case 'mux':
+    case 'muxr':
       return Math.max(op.q, op.c);
     default:
       return -1; // u2 reads its matrix from the memory; JavaScript kernels: on the calling thread

@@ -84,6 +84,8 @@ export interface WasmKernels {
   r1span(base: number, len: number, t: number, m00: number, m01: number, m10: number, m11: number): void;
   /** 2×2 m0 on the pairs of qubit t whose bit c is 0, m1 where it is 1 (8 numbers each). */
   mux(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
+  /** Real 2×2 m0 on the pairs of qubit t whose bit c is 0, m1 where it is 1 (4 numbers each). */
+  muxr(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
 }
 
 /** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */

@@ -19,52 +19,74 @@
   ;; Real 2×2 [[m00, m01], [m10, m11]] on qubit t.
   (func (export "r1") (param $base i32) (param $dim i32) (param $t i32)
     (param $m00 f64) (param $m01 f64) (param $m10 f64) (param $m11 f64)
-    (local $off i32) (local $b i32) (local $p i32) (local $end i32) (local $stop i32)
-    (local $x v128) (local $y v128) (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
-    (local.set $a00 (f64x2.splat (local.get $m00)))
-    (local.set $a01 (f64x2.splat (local.get $m01)))
-    (local.set $a10 (f64x2.splat (local.get $m10)))
-    (local.set $a11 (f64x2.splat (local.get $m11)))
+    (call $rrange (local.get $base) (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))) (local.get $t)
+      (i32.shl (local.get $dim) (i32.const 4)) (i32.const 0)
+      (f64x2.splat (local.get $m00)) (f64x2.splat (local.get $m01)) (f64x2.splat (local.get $m10)) (f64x2.splat (local.get $m11))))
+
+  ;; $range for a real 2×2 (constants: splats of m00, m01, m10, m11).
+  (func $rrange (param $b i32) (param $stop i32) (param $t i32) (param $len i32) (param $skip i32)
+    (param $a00 v128) (param $a01 v128) (param $a10 v128) (param $a11 v128)
+    (local $off i32) (local $p i32) (local $end i32) (local $segEnd i32) (local $x v128) (local $y v128)
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
-    (local.set $b (local.get $base))
-    (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
-    ;; qubit 0: the pairs are adjacent, walked in one loop
-    (if (i32.eqz (local.get $t))
-      (then
-        (loop $flat
-          (local.set $x (v128.load (local.get $b)))
-          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 16))))
-          (v128.store (local.get $b)
-            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
-          (v128.store (i32.add (local.get $b) (i32.const 16))
-            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
-          (local.set $b (i32.add (local.get $b) (i32.const 32)))
-          (br_if $flat (i32.lt_u (local.get $b) (local.get $stop))))
-        (return)))
-    ;; qubit 1: two pairs per four amplitudes, walked in one loop
-    (if (i32.eq (local.get $t) (i32.const 1))
-      (then
-        (loop $flat1
-          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 0))))
-          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 32))))
-          (v128.store (i32.add (local.get $b) (i32.const 0))
-            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
-          (v128.store (i32.add (local.get $b) (i32.const 32))
-            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
-          (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
-          (local.set $y (v128.load (i32.add (local.get $b) (i32.const 48))))
-          (v128.store (i32.add (local.get $b) (i32.const 16))
-            (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
-          (v128.store (i32.add (local.get $b) (i32.const 48))
-            (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
-          (local.set $b (i32.add (local.get $b) (i32.const 64)))
-          (br_if $flat1 (i32.lt_u (local.get $b) (local.get $stop))))
-        (return)))
-    (block $done
-      (loop $outer
-        (br_if $done (i32.ge_u (local.get $b) (local.get $stop)))
-        (local.set $p (local.get $b))
-        (local.set $end (i32.add (local.get $b) (local.get $off)))
+    (loop $segs
+      (local.set $segEnd (i32.add (local.get $b) (local.get $len)))
+      (if (i32.eqz (local.get $t))
+        (then
+          (loop $flat
+            (local.set $x (v128.load (local.get $b)))
+            (local.set $y (v128.load (i32.add (local.get $b) (i32.const 16))))
+            (v128.store (local.get $b)
+              (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+            (v128.store (i32.add (local.get $b) (i32.const 16))
+              (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+            (local.set $b (i32.add (local.get $b) (i32.const 32)))
+            (br_if $flat (i32.lt_u (local.get $b) (local.get $segEnd)))))
+        (else
+          (if (i32.eq (local.get $t) (i32.const 1))
+            (then
+              (loop $flat1
+                (local.set $x (v128.load (i32.add (local.get $b) (i32.const 0))))
+                (local.set $y (v128.load (i32.add (local.get $b) (i32.const 32))))
+                (v128.store (i32.add (local.get $b) (i32.const 0))
+                  (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+                (v128.store (i32.add (local.get $b) (i32.const 32))
+                  (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+                (local.set $x (v128.load (i32.add (local.get $b) (i32.const 16))))
+                (local.set $y (v128.load (i32.add (local.get $b) (i32.const 48))))
+                (v128.store (i32.add (local.get $b) (i32.const 16))
+                  (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+                (v128.store (i32.add (local.get $b) (i32.const 48))
+                  (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+                (local.set $b (i32.add (local.get $b) (i32.const 64)))
+                (br_if $flat1 (i32.lt_u (local.get $b) (local.get $segEnd)))))
+            (else
+              (loop $outer
+                (local.set $p (local.get $b))
+                (local.set $end (i32.add (local.get $b) (local.get $off)))
+                (loop $inner
+                  (local.set $x (v128.load (local.get $p)))
+                  (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
+                  (v128.store (local.get $p)
+                    (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+                  (v128.store (i32.add (local.get $p) (local.get $off))
+                    (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                  (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
+                (local.set $b (i32.add (local.get $b) (i32.shl (local.get $off) (i32.const 1))))
+                (br_if $outer (i32.lt_u (local.get $b) (local.get $segEnd))))))))
+      (local.set $b (i32.add (local.get $segEnd) (local.get $skip)))
+      (br_if $segs (i32.lt_u (local.get $b) (local.get $stop)))))
+
+  ;; $runs for a real 2×2.
+  (func $rruns (param $b i32) (param $stop i32) (param $off i32) (param $seg i32)
+    (param $a00 v128) (param $a01 v128) (param $a10 v128) (param $a11 v128)
+    (local $s i32) (local $blockEnd i32) (local $p i32) (local $end i32) (local $x v128) (local $y v128)
+    (loop $blocks
+      (local.set $s (local.get $b))
+      (local.set $blockEnd (i32.add (local.get $b) (local.get $off)))
+      (loop $each
+        (local.set $p (local.get $s))
+        (local.set $end (i32.add (local.get $s) (local.get $seg)))
         (loop $inner
           (local.set $x (v128.load (local.get $p)))
           (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
@@ -74,8 +96,31 @@
             (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $inner (i32.lt_u (local.get $p) (local.get $end))))
-        (local.set $b (i32.add (local.get $b) (i32.shl (local.get $off) (i32.const 1))))
-        (br $outer))))
+        (local.set $s (i32.add (local.get $s) (i32.shl (local.get $seg) (i32.const 1))))
+        (br_if $each (i32.lt_u (local.get $s) (local.get $blockEnd))))
+      (local.set $b (i32.add (local.get $b) (i32.shl (local.get $off) (i32.const 1))))
+      (br_if $blocks (i32.lt_u (local.get $b) (local.get $stop)))))
+
+  ;; The real mux: m0 (real 2×2) where bit c is 0, m1 where it is 1 (a CNOT folded into a real 2×2),
+  ;; with r1's instructions per amplitude; two sweeps as in mux.
+  (func (export "muxr") (param $base i32) (param $dim i32) (param $t i32) (param $c i32)
+    (param $m00 f64) (param $m01 f64) (param $m10 f64) (param $m11 f64)
+    (param $n00 f64) (param $n01 f64) (param $n10 f64) (param $n11 f64)
+    (local $off i32) (local $stop i32) (local $seg i32)
+    (local.set $off (i32.shl (i32.const 16) (local.get $t)))
+    (local.set $seg (i32.shl (i32.const 16) (local.get $c)))
+    (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
+    (if (i32.gt_u (local.get $c) (local.get $t))
+      (then
+        (call $rrange (local.get $base) (local.get $stop) (local.get $t) (local.get $seg) (local.get $seg)
+          (f64x2.splat (local.get $m00)) (f64x2.splat (local.get $m01)) (f64x2.splat (local.get $m10)) (f64x2.splat (local.get $m11)))
+        (call $rrange (i32.add (local.get $base) (local.get $seg)) (local.get $stop) (local.get $t) (local.get $seg) (local.get $seg)
+          (f64x2.splat (local.get $n00)) (f64x2.splat (local.get $n01)) (f64x2.splat (local.get $n10)) (f64x2.splat (local.get $n11)))
+        (return)))
+    (call $rruns (local.get $base) (local.get $stop) (local.get $off) (local.get $seg)
+      (f64x2.splat (local.get $m00)) (f64x2.splat (local.get $m01)) (f64x2.splat (local.get $m10)) (f64x2.splat (local.get $m11)))
+    (call $rruns (i32.add (local.get $base) (local.get $seg)) (local.get $stop) (local.get $off) (local.get $seg)
+      (f64x2.splat (local.get $n00)) (f64x2.splat (local.get $n01)) (f64x2.splat (local.get $n10)) (f64x2.splat (local.get $n11))))
 
   ;; General complex 2×2 on qubit t.
   (func (export "u1") (param $base i32) (param $dim i32) (param $t i32)
