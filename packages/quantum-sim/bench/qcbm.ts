@@ -115,6 +115,18 @@ async function medianSeconds(
   };
 }
 
+type Timing = Awaited<ReturnType<typeof medianSeconds>>;
+
+/** Calls timed one by one, as one timing: the median time, the mean passes and exchanges. */
+function combine(xs: readonly Timing[]): Timing {
+  return {
+    seconds: median(xs.map((x) => x.seconds)),
+    value: (xs.at(-1) as Timing).value,
+    splitPasses: xs.reduce((p, x) => p + x.splitPasses, 0) / xs.length,
+    exchanges: xs.reduce((p, x) => p + x.exchanges, 0) / xs.length,
+  };
+}
+
 /** Median ms of `ops` on a state of n qubits, with `pool` (its threads) or on one thread. */
 async function opsMs(ws: Workspace, n: number, ops: readonly Op[], pool: ThreadPool | undefined, repeats: number) {
   const a = ws.states[0] as Float64Array;
@@ -192,22 +204,15 @@ export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promi
     // with threads and threads: 1 alternately, call by call, so that the machine's slower and faster
     // minutes fall on both columns
     const both = n >= 18 && threads > 1 && n <= singleMax;
-    const runs = [];
+    const nowRuns: Timing[] = [];
+    const oneRuns: Timing[] = [];
     for (let r = 0; r < (both ? repeats : 1); r++) {
-      runs.push([
-        await medianSeconds(sim, n, both ? 1 : repeats),
-        both ? await medianSeconds(single, n, 1) : undefined,
-      ]);
+      nowRuns.push(await medianSeconds(sim, n, both ? 1 : repeats));
+      if (both) oneRuns.push(await medianSeconds(single, n, 1));
     }
-    const combine = (xs: Array<Awaited<ReturnType<typeof medianSeconds>>>) => ({
-      seconds: median(xs.map((x) => x.seconds)),
-      value: (xs.at(-1) as { value: number }).value,
-      splitPasses: xs.reduce((p, x) => p + x.splitPasses, 0) / xs.length,
-      exchanges: xs.reduce((p, x) => p + x.exchanges, 0) / xs.length,
-    });
-    const now = combine(runs.map(([x]) => x as Awaited<ReturnType<typeof medianSeconds>>));
+    const now = combine(nowRuns);
     const t = now.seconds;
-    const one = both ? combine(runs.map(([, y]) => y as Awaited<ReturnType<typeof medianSeconds>>)) : now;
+    const one = both ? combine(oneRuns) : now;
     const t1 = n <= singleMax ? one.seconds : Number.NaN;
     if (one.value !== now.value) throw new Error(`n = ${n}: ⟨Z0⟩ ${now.value} with threads, ${one.value} on one`);
     // passes over memory: as counted on the split state's run, else from the op list

@@ -195,13 +195,8 @@ export function applyMux(a: Float64Array, dim: number, t: number, c: number, m0:
   // the pairs with bit c set get m1; those with bit c clear, m0 (the controls of applyControlled1
   // select bit c = 1; flipping bit c of the state around the call selects bit c = 0)
   applyControlled1(a, dim, sc, t, m1);
-  applyXOnBit(a, dim, c);
+  applyX(a, dim, 0, c);
   applyControlled1(a, dim, sc, t, m0);
-  applyXOnBit(a, dim, c);
-}
-
-/** X on qubit c: swaps ψ[…0…] and ψ[…1…] (bit c). */
-function applyXOnBit(a: Float64Array, dim: number, c: number): void {
   applyX(a, dim, 0, c);
 }
 

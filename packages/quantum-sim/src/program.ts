@@ -122,46 +122,56 @@ interface Fold {
   complex: boolean;
 }
 
-/** A 2×2 interleaved matrix's entries in the order `order` (X·m: rows swapped; m·X: columns). */
+/** A 2×2's entries in the order `order` (X·m: rows swapped; m·X: columns swapped). */
 function permuted(m: Float64Array, order: readonly number[]): Float64Array {
   const out = new Float64Array(order.length);
   for (let i = 0; i < order.length; i++) out[i] = m[order[i] as number] as number;
   return out;
 }
 
-const ROWS_SWAPPED = [4, 5, 6, 7, 0, 1, 2, 3] as const;
-const COLUMNS_SWAPPED = [2, 3, 0, 1, 6, 7, 4, 5] as const;
-/** The same for a real 2×2 [m00, m01, m10, m11]. */
-const REAL_ROWS_SWAPPED = [2, 3, 0, 1] as const;
-const REAL_COLUMNS_SWAPPED = [1, 0, 3, 2] as const;
+/** Entry orders of X·m and m·X: a general 2×2 (interleaved, 8 numbers) and a real one (4). */
+const SWAPPED = {
+  u1: { rows: [4, 5, 6, 7, 0, 1, 2, 3], columns: [2, 3, 0, 1, 6, 7, 4, 5] },
+  r1: { rows: [2, 3, 0, 1], columns: [1, 0, 3, 2] },
+} as const;
+
+/**
+ * CNOT folding (`foldBelow`: qubits below it fold): a 2×2 m on qubit t right before a CNOT c → t is
+ * the multiplexed 2×2 that applies m where bit c is 0 and X·m where it is 1; a CNOT right before a
+ * 2×2 m on its target, m and m·X — a `mux` for a general 2×2, a `muxr` for a real one (general
+ * ones only with `foldComplex`). "Right before": adjacent in the op list, where the single-qubit
+ * run on t is flushed by the CNOT itself (the run on c is flushed just before it) or by the end of
+ * the circuit. The CNOT then costs no pass of its own. The mux kernels compute each amplitude with
+ * the 2×2's instructions (rows or columns of the matrix swapped, and a swapped sum is the same
+ * sum), so the result is bit-identical to the ops unfolded (tested); the pair stays adjacent, so no
+ * op moves past another (a 2×2 moved past ops on other qubits would round differently). Measured
+ * (QCBM, one thread, interleaved medians, folded over unfolded): n = 10 0.88–0.91, 16 0.88, 20
+ * 0.76–0.84, 22 0.85 — for every control and target, qubit 0 included, so no pair is left out.
+ */
+function folded(one: Op & { kind: 'u1' | 'r1' }, c: number, cnotFirst: boolean): Op {
+  const m1 = permuted(one.m, SWAPPED[one.kind][cnotFirst ? 'columns' : 'rows']);
+  return { kind: one.kind === 'u1' ? 'mux' : 'muxr', q: one.q, c, m0: one.m, m1 };
+}
+
+/** True when a CNOT may fold into `op` (a 2×2 on a qubit below `fold.below`). */
+function foldable(op: Op | undefined, fold: Fold): op is Op & { kind: 'u1' | 'r1' } {
+  return ((op?.kind === 'u1' && fold.complex) || op?.kind === 'r1') && op.q < fold.below;
+}
 
 /**
  * A folded mux back as its two ops — [2×2, CNOT] when m1 = X·m0, [CNOT, 2×2] when m1 = m0·X — or
  * undefined for another mux (split states run a CNOT whose control is a chunk bit as a condition).
  */
 export function unfoldMux(op: Op & { kind: 'mux' | 'muxr' }): Op[] | undefined {
+  const kind = op.kind === 'mux' ? 'u1' : 'r1';
   const same = (order: readonly number[]) => order.every((k, i) => op.m1[i] === op.m0[k]);
-  const real = op.kind === 'muxr';
-  const one: Op = real ? { kind: 'r1', q: op.q, m: op.m0 } : { kind: 'u1', q: op.q, m: op.m0 };
+  const one = { kind, q: op.q, m: op.m0 } as Op;
   const cx: Op = { kind: 'x', controls: 1 << op.c, q: op.q };
-  if (same(real ? REAL_ROWS_SWAPPED : ROWS_SWAPPED)) return [one, cx];
-  if (same(real ? REAL_COLUMNS_SWAPPED : COLUMNS_SWAPPED)) return [cx, one];
+  if (same(SWAPPED[kind].rows)) return [one, cx];
+  if (same(SWAPPED[kind].columns)) return [cx, one];
   return undefined;
 }
 
-/**
- * CNOT folding (`foldBelow`: qubits below it fold): a general 2×2 m on qubit t right before a CNOT
- * c → t is the multiplexed 2×2 that applies m where bit c is 0 and X·m where it is 1; a CNOT right
- * before a general 2×2 m on its target, m and m·X. "Right before": adjacent in the op list, where
- * the single-qubit run on t is flushed by the CNOT itself (the run on c is flushed just before it)
- * or by the end of the circuit. The CNOT then costs no pass of its own. The mux kernel computes
- * each amplitude with the 2×2's instructions (rows or columns of the matrix swapped, and a swapped
- * sum is the same sum), so the result is bit-identical to the ops unfolded (tested); the pair
- * stays adjacent, so no op moves past another (a 2×2 moved past ops on other qubits would round
- * differently). Measured (QCBM, one thread, interleaved medians, folded over unfolded): n = 10
- * 0.88–0.91, 16 0.88, 20 0.76–0.84, 22 0.85 — for every control and target, qubit 0 included, so
- * no pair is left out.
- */
 function singleControl(op: Op | undefined): number {
   return op?.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
     ? 31 - Math.clz32(op.controls)
@@ -171,35 +181,18 @@ function singleControl(op: Op | undefined): number {
 /** Pushes a CNOT c → t, folded into the 2×2 on t that was just emitted when it can. */
 function pushCnot(ops: Op[], op: Op & { kind: 'x' }, c: number, fold: Fold): void {
   const prev = ops.at(-1);
-  if (
-    ((prev?.kind === 'u1' && fold.complex) || prev?.kind === 'r1') &&
-    prev.q === op.q &&
-    c < fold.below &&
-    op.q < fold.below
-  ) {
-    ops[ops.length - 1] =
-      prev.kind === 'u1'
-        ? { kind: 'mux', q: op.q, c, m0: prev.m, m1: permuted(prev.m, ROWS_SWAPPED) }
-        : { kind: 'muxr', q: op.q, c, m0: prev.m, m1: permuted(prev.m, REAL_ROWS_SWAPPED) };
-  } else {
-    ops.push(op);
-  }
+  if (foldable(prev, fold) && prev.q === op.q && c < fold.below) ops[ops.length - 1] = folded(prev, c, false);
+  else ops.push(op);
 }
 
 /** Pushes a single-qubit op, folded into the CNOT onto its qubit that was just emitted when it can. */
 function pushOne(ops: Op[], op: Op, fold: Fold): void {
-  if (((op.kind === 'u1' && fold.complex) || op.kind === 'r1') && op.q < fold.below) {
-    const prev = ops.at(-1);
-    const c = singleControl(prev);
-    if (c >= 0 && c < fold.below && (prev as Op & { kind: 'x' }).q === op.q) {
-      ops[ops.length - 1] =
-        op.kind === 'u1'
-          ? { kind: 'mux', q: op.q, c, m0: op.m, m1: permuted(op.m, COLUMNS_SWAPPED) }
-          : { kind: 'muxr', q: op.q, c, m0: op.m, m1: permuted(op.m, REAL_COLUMNS_SWAPPED) };
-      return;
-    }
+  const c = singleControl(ops.at(-1));
+  if (foldable(op, fold) && c >= 0 && c < fold.below && (ops.at(-1) as Op & { kind: 'x' }).q === op.q) {
+    ops[ops.length - 1] = folded(op, c, true);
+  } else {
+    ops.push(op);
   }
-  ops.push(op);
 }
 
 function compileSingleQubitFused(circuit: CircuitJson, fuse: boolean, fold: Fold): Op[] {

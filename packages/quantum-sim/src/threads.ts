@@ -163,7 +163,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
         case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
-    // phases: consecutive ops with the same block size (word 11), each applied block by block
+    // phases: consecutive ops with the same block size (word ${BLOCK_WORD}), each applied block by block
     else for (let j = 0; j < m; ) {
       const B = o[${OPS_AT} + ${OP_WORDS} * j + ${BLOCK_WORD}];
       let e = j + 1;
