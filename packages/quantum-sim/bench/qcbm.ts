@@ -18,7 +18,7 @@ import type { Op } from '../src/ops.js';
 import { compileSimd } from '../src/program.js';
 import { passesOf, splitStats } from '../src/split-state.js';
 import { ThreadPool } from '../src/threads.js';
-import { fitsWasm, simdAvailable, stateBytes, Workspace } from '../src/workspace.js';
+import { fitsWasm, simdAvailable, stateBytes, TABLE_MIN_QUBITS, Workspace } from '../src/workspace.js';
 import { qcbmCircuit } from './circuits.js';
 
 /** Published single-thread figures in seconds (Yao, qulacs), from the quantum-benchmarks suite. */
@@ -179,6 +179,35 @@ async function threadReport(n: number): Promise<void> {
   );
 }
 
+/**
+ * What the phase tables (diagonals.ts) bring at n, on one thread: compile + run of the QCBM with
+ * them and without (CNOTs folded into general 2×2s), alternately, median of several, and the
+ * largest amplitude difference of the two states.
+ */
+async function tablesReport(n: number): Promise<void> {
+  const ws = new Workspace(n, 2, 2 ** 34, true);
+  if (!ws.wasm) return;
+  const circuit = qcbmCircuit(n);
+  const times: [number[], number[]] = [[], []];
+  for (let r = 0; r < (n <= 20 ? 9 : 5); r++) {
+    for (const tables of [true, false]) {
+      const a = ws.states[tables ? 0 : 1] as Float64Array;
+      const t0 = performance.now();
+      a.fill(0);
+      a[0] = 1;
+      await execute(a, n, compileSimd(circuit, { tables }), ws.wasm);
+      times[tables ? 0 : 1].push(performance.now() - t0);
+    }
+  }
+  const [a, b] = ws.states as [Float64Array, Float64Array];
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+  const [w, wo] = times.map(median) as [number, number];
+  console.log(
+    `  n = ${n}, phase tables (1 thread, compile + run, alternately): with ${w.toFixed(2)} ms, without ${wo.toFixed(2)} ms (${(wo / w).toFixed(2)}×); states agree to ${diff.toExponential(1)}`,
+  );
+}
+
 /** The QCBM table at `sizes`; the `threads: 1` column up to `singleMax` qubits (— above). */
 export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promise<void> {
   const sim = new StateVectorSimulator();
@@ -225,5 +254,6 @@ export async function qcbmBench(sizes: readonly number[], singleMax = 30): Promi
       `${String(n).padEnd(4)}${path.padEnd(12)}${String(circuit.operations.length).padEnd(6)}${`${ops.length}/${passText}`.padEnd(13)}${fmtTime(t).padStart(11)}${fmtTime(BEFORE[n] ?? Number.NaN).padStart(18)}${fmtTime(yao).padStart(17)}${fmtTime(qulacs).padStart(20)}${`${(floor * 1e6).toFixed(1)} µs`.padStart(13)}${`${(perPass * 1e6).toFixed(1)} µs`.padStart(12)}${(perPass / floor).toFixed(2).padStart(9)}${fmtTime(t1).padStart(11)}${(Number.isFinite(t1) ? (t1 / passes / floor).toFixed(2) : '—').padStart(9)}${(Number.isFinite(t1) ? `${(t1 / t).toFixed(2)}×` : '—').padStart(9)}`,
     );
     if (n >= 18 && n <= 26 && threads > 1) await threadReport(n);
+    if (n >= TABLE_MIN_QUBITS && n <= 24) await tablesReport(n);
   }
 }

@@ -72,7 +72,7 @@ export async function execute(
     for (let off = 0; off < dim; off += block) {
       if (yielder.due()) await yielder.yieldNow();
       const b = a.subarray(2 * off, 2 * (off + block));
-      for (const op of seg.ops) applyOp(b, block, op, wasm);
+      for (const op of seg.ops) applyOp(b, block, op, wasm, off);
     }
   }
 }
@@ -107,7 +107,8 @@ export function segments(
   const out: Array<{ ops: Op[]; blocked: boolean }> = [];
   let cur: { ops: Op[]; blocked: boolean } | undefined;
   for (const op of ops) {
-    const low = opTopQubit(op) < blockQubits;
+    // a phase table is elementwise: it runs inside any block (it reads the block's offset)
+    const low = op.kind === 'dtab' || opTopQubit(op) < blockQubits;
     if (!cur || cur.blocked !== low) {
       cur = { ops: [], blocked: low };
       out.push(cur);

@@ -32,6 +32,7 @@ function costModel(u: {
   r1: number;
   d1: number;
   phase: number;
+  dtab: number;
   x: number;
   u2: number;
   dense: number[];
@@ -47,11 +48,13 @@ function costModel(u: {
             ? u.d1
             : op.kind === 'phase'
               ? u.phase
-              : op.kind === 'x' || op.kind === 'swap'
-                ? u.x
-                : op.kind === 'u2'
-                  ? u.u2
-                  : dense(op.qubits.length),
+              : op.kind === 'dtab'
+                ? u.dtab
+                : op.kind === 'x' || op.kind === 'swap'
+                  ? u.x
+                  : op.kind === 'u2'
+                    ? u.u2
+                    : dense(op.qubits.length),
     dense,
   };
 }
@@ -61,6 +64,7 @@ export const SIMD_COSTS: FusionCostModel = costModel({
   r1: 0.75,
   d1: 0.5,
   phase: 1.5,
+  dtab: 1,
   x: 0.3,
   u2: 4,
   dense: [38, 77, 150],
@@ -71,6 +75,7 @@ export const JS_COSTS: FusionCostModel = costModel({
   r1: 1,
   d1: 0.8,
   phase: 0.7,
+  dtab: 1.5,
   x: 0.5,
   u2: 2.5,
   dense: [17, 32, 64],
@@ -89,6 +94,7 @@ export function opMask(op: Op): number {
     case 'd1':
       return 1 << op.q;
     case 'phase':
+    case 'dtab':
       return op.mask;
     case 'x':
     case 'cu1':
@@ -147,6 +153,8 @@ export function remapOp(op: Op, local: ReadonlyMap<number, number>): Op {
     case 'mux':
     case 'muxr':
       return { ...op, q: l(op.q), c: l(op.c) };
+    case 'dtab':
+      throw new Error('internal: a phase table reads whole-state indices and is never remapped');
   }
 }
 
@@ -189,7 +197,7 @@ export function fuseBlocks(ops: readonly Op[], maxQubits: number, costs: FusionC
   let open: Block[] = [];
   for (const op of ops) {
     const qmask = opMask(op);
-    if (popcount(qmask) > maxQubits) {
+    if (popcount(qmask) > maxQubits || op.kind === 'dtab') {
       const keep: Block[] = [];
       for (const b of open) {
         if ((b.mask & qmask) !== 0) emitBlock(b, out, costs);

@@ -1,3 +1,5 @@
+import { parity } from './pauli.js';
+
 /**
  * State-vector kernels. A state on k qubits is one interleaved Float64Array of 2·2^k numbers:
  * amplitude i has its real part at `2i` and its imaginary part at `2i + 1`. Qubit q is bit q of the
@@ -320,6 +322,52 @@ export function applyK(
       const p = 2 * (base | (offsets[r] as number));
       a[p] = yr;
       a[p + 1] = yi;
+    }
+  }
+}
+
+/**
+ * A diagonal phase table (diagonals.ts `phaseTable` builds `desc`, the layout the SIMD `dtab`
+ * kernel reads too): amplitude i of `a` (index g + i in the whole state) is multiplied by
+ * T_v[(g + i) mod 2^k] · c, where for each run of 2^k amplitudes v is the variant whose bit j is
+ * the parity of (index & hm_j) and c the product of the high factors w_f[parity(index & mask_f)].
+ * desc: [k, r, nh, H, hm_0 … hm_{r−1}, nh × (mask, w0re, w0im, w1re, w1im), …, tables from H:
+ * 2^r variants × 2^k complex numbers].
+ */
+export function applyPhaseTable(a: Float64Array, len: number, g: number, desc: Float64Array): void {
+  const k = desc[0] as number;
+  const r = desc[1] as number;
+  const nh = desc[2] as number;
+  const H = desc[3] as number;
+  const lowMask = 2 ** k - 1;
+  const run = Math.min(2 ** k, len);
+  for (let s = 0; s < len; s += run) {
+    const h = g + s;
+    let v = 0;
+    for (let j = 0; j < r; j++) v |= parity(h & (desc[4 + j] as number)) << j;
+    let cr = 1;
+    let ci = 0;
+    for (let f = 0; f < nh; f++) {
+      const p = 4 + r + 5 * f;
+      const b = parity(h & (desc[p] as number));
+      const wr = desc[p + 1 + 2 * b] as number;
+      const wi = desc[p + 2 + 2 * b] as number;
+      const t = cr * wr - ci * wi;
+      ci = cr * wi + ci * wr;
+      cr = t;
+    }
+    const t0 = H + 2 * (v << k);
+    for (let i = 0; i < run; i++) {
+      const lo = (h + i) & lowMask;
+      const tr = desc[t0 + 2 * lo] as number;
+      const ti = desc[t0 + 2 * lo + 1] as number;
+      const pr = cr * tr - ci * ti;
+      const pi = cr * ti + ci * tr;
+      const p = 2 * (s + i);
+      const x = a[p] as number;
+      const y = a[p + 1] as number;
+      a[p] = pr * x - pi * y;
+      a[p + 1] = pr * y + pi * x;
     }
   }
 }

@@ -10,6 +10,7 @@ import {
   applyK,
   applyMux,
   applyPhase,
+  applyPhaseTable,
   applySwap,
   applyX,
 } from './kernels.js';
@@ -35,7 +36,12 @@ export type Op =
   /** A multiplexed 2×2 on qubit q: m0 where bit c is 0, m1 where it is 1 (a CNOT folded into a 2×2). */
   | { kind: 'mux'; q: number; c: number; m0: Float64Array; m1: Float64Array }
   /** The real mux: real 2×2s [m00, m01, m10, m11] m0 where bit c is 0, m1 where it is 1. */
-  | { kind: 'muxr'; q: number; c: number; m0: Float64Array; m1: Float64Array };
+  | { kind: 'muxr'; q: number; c: number; m0: Float64Array; m1: Float64Array }
+  /**
+   * A diagonal phase table on the whole state (diagonals.ts): `mask` the qubits its factors read,
+   * `desc` the table ({@link applyPhaseTable}); merges a layer's diagonals into one pass.
+   */
+  | { kind: 'dtab'; mask: number; desc: Float64Array };
 
 const EPS = 1e-15;
 
@@ -282,15 +288,44 @@ export function inverseOp(op: Op): Op {
       return { kind: 'mux', q: op.q, c: op.c, m0: conj2(op.m0, 2), m1: conj2(op.m1, 2) };
     case 'muxr':
       return { kind: 'muxr', q: op.q, c: op.c, m0: transposed(op.m0), m1: transposed(op.m1) };
+    case 'dtab':
+      return { ...op, desc: conjugatedTable(op.desc) };
   }
+}
+
+/** A phase table's desc with every factor and table entry conjugated (the inverse diagonal). */
+function conjugatedTable(desc: Float64Array): Float64Array {
+  const out = desc.slice();
+  const r = desc[1] as number;
+  const nh = desc[2] as number;
+  const H = desc[3] as number;
+  for (let f = 0; f < nh; f++) {
+    const p = 4 + r + 5 * f;
+    out[p + 2] = -(desc[p + 2] as number);
+    out[p + 4] = -(desc[p + 4] as number);
+  }
+  for (let i = H + 1; i < desc.length; i += 2) out[i] = -(desc[i] as number);
+  return out;
 }
 
 /**
  * Applies `op` to the interleaved state `a` of `dim` amplitudes. With `wasm` (and `a` inside its
- * memory) the SIMD kernels run the common cases: real and complex 2×2, diagonal 2×2, CNOT.
+ * memory) the SIMD kernels run the common cases: real and complex 2×2, diagonal 2×2, CNOT, phase
+ * tables. `offset`: the index of a[0] in the whole state (a phase table reads it; other ops act
+ * on `a` alone, so blocks of a state can be passed as they are).
  */
-export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels): void {
+export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels, offset = 0): void {
   switch (op.kind) {
+    case 'dtab':
+      if (wasm) {
+        const at = wasm.tableAt(op);
+        if (at >= 0) {
+          wasm.dtab(a.byteOffset, dim, offset, at);
+          return;
+        }
+      }
+      applyPhaseTable(a, dim, offset, op.desc);
+      return;
     case 'u1': {
       const m = op.m;
       if (wasm) {

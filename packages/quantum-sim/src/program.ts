@@ -1,6 +1,8 @@
 import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
+import { mergeDiagonals } from './diagonals.js';
 import { type FusionCostModel, fuseBlocks, SIMD_COSTS } from './fusion.js';
 import { gateMatrixInterleaved, gateOp, type Op, op1 } from './ops.js';
+import { TABLE_MIN_QUBITS } from './workspace.js';
 
 /** One gate of a circuit with numeric angles. */
 export interface BoundGate {
@@ -96,16 +98,43 @@ export function compileOps(
 
 /**
  * The ops the simulator runs on the SIMD kernels: single-qubit runs fused, CNOTs folded into 2×2s
- * ({@link pushCnot}, {@link pushOne}), then blocks on up to `fuseQubits` qubits where the SIMD cost model says so.
+ * ({@link pushCnot}, {@link pushOne}), then blocks on up to `fuseQubits` qubits where the SIMD cost
+ * model says so. With `tables` (default: from {@link TABLE_MIN_QUBITS} qubits on, for a state in
+ * one memory) the general 2×2s first become real ones and their phases phase tables
+ * (diagonals.ts), then the CNOTs fold.
  */
-export function compileSimd(circuit: CircuitJson, options: { fuse?: boolean; fuseQubits?: number } = {}): Op[] {
-  return compileOps(circuit, {
-    fuse: options.fuse ?? true,
+export function compileSimd(
+  circuit: CircuitJson,
+  options: { fuse?: boolean; fuseQubits?: number; tables?: boolean } = {},
+): Op[] {
+  const n = circuit.numQubits;
+  const fuse = options.fuse ?? true;
+  const tables = fuse && (options.tables ?? n >= TABLE_MIN_QUBITS);
+  const compile = {
+    fuse,
     fuseQubits: options.fuseQubits ?? 2,
     costs: SIMD_COSTS,
-    foldBelow: circuit.numQubits,
-    foldComplex: circuit.numQubits >= FOLD_COMPLEX_MIN_QUBITS,
-  });
+    foldBelow: n,
+    foldComplex: n >= FOLD_COMPLEX_MIN_QUBITS,
+  };
+  if (!tables) return compileOps(circuit, compile);
+  const fold = { below: n, complex: compile.foldComplex };
+  const ops = foldCnots(mergeDiagonals(compileSingleQubitFused(circuit, true, NO_FOLD), n), fold);
+  return compile.fuseQubits >= 2 ? fuseBlocks(ops, compile.fuseQubits, SIMD_COSTS) : ops;
+}
+
+const NO_FOLD: Fold = { below: 0, complex: false };
+
+/** `ops` with each CNOT folded into the 2×2 next to it where {@link pushCnot} / {@link pushOne} fold. */
+function foldCnots(ops: readonly Op[], fold: Fold): Op[] {
+  const out: Op[] = [];
+  for (const op of ops) {
+    const c = singleControl(op);
+    if (c >= 0) pushCnot(out, op as Op & { kind: 'x' }, c, fold);
+    else if (op.kind === 'u1' || op.kind === 'r1') pushOne(out, op, fold);
+    else out.push(op);
+  }
+  return out;
 }
 
 /**

@@ -314,6 +314,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   }
 
   protected override async doClose(): Promise<void> {
+    this.pool.clear();
     await this.threads?.close();
   }
 
@@ -347,7 +348,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   private splitChunk(n: number, count: number): number | undefined {
     if (!this.useWasm || !simdAvailable()) return undefined;
     if (this.chunkQubits !== undefined && n > this.chunkQubits) return this.chunkQubits;
-    if (fitsWasm(count * stateBytes(n) + 4096)) return undefined;
+    if (fitsWasm(count * stateBytes(n) + 4096 + 2 ** 21)) return undefined;
     return Math.min(n, this.chunkQubits ?? MAX_CHUNK_QUBITS);
   }
 
@@ -366,7 +367,8 @@ export class StateVectorSimulator extends BaseQuantumBackend {
    * folded, unfolded again where the control sits on a chunk bit).
    */
   private compileSplit(circuit: CircuitJson, c: number): Op[] {
-    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c) });
+    // (no phase tables: a chunk's kernels do not know its place in the whole state)
+    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c), tables: false });
   }
 
   /** |ψ⟩ = U|0…0⟩ into `state` (or a new split state in chunks of c qubits). */

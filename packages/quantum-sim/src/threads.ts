@@ -179,6 +179,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
             case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
             case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
             case 5: k.mux(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11], o[p + 12], o[p + 13], o[p + 14], o[p + 15], o[p + 16], o[p + 17], o[p + 18]); break;
+            case 7: k.dtab(base, B, blk * B, o[p + 1]); break;
             case 6: k.muxr(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 11], o[p + 12], o[p + 13], o[p + 14]); break;
           }
         }
@@ -194,10 +195,14 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
 /**
  * An op's words from word p on: [code, q or control, target or mux control, matrix…]: 1 u1, 2 r1,
  * 3 d1 (the matrix from p + 3), 4 CNOT, 5 mux and 6 real mux (target, control, m0 from p + 3, m1
- * from p + 11).
+ * from p + 11), 7 phase table (its desc's byte offset in the memory).
  */
-function encodeOp(o: Float64Array, p: number, op: Op): void {
+function encodeOp(o: Float64Array, p: number, op: Op, wasm: WasmKernels): void {
   switch (op.kind) {
+    case 'dtab':
+      o[p] = 7;
+      o[p + 1] = wasm.tableAt(op);
+      return;
     case 'u1':
     case 'r1':
     case 'd1':
@@ -226,6 +231,8 @@ function encodeOp(o: Float64Array, p: number, op: Op): void {
 /** Highest qubit an op touches, or −1 when it has no SIMD kernel to split. */
 function splitQubit(op: Op): number {
   switch (op.kind) {
+    case 'dtab':
+      return 0; // elementwise: every block and share runs its part
     case 'u1':
     case 'r1':
     case 'd1':
@@ -379,9 +386,20 @@ export class ThreadPool {
       const j = Math.log2(T);
       const s = n - 2 - j;
       const owned: Op[] = [];
+      // a round's phase tables must all be in the table area at once: one that does not fit
+      // without wrapping around ends the round, and the area starts over
+      let tableWords = 0;
+      wasm.tables.reset();
+      const tablesFit = (part: readonly Op[]) => {
+        let words = tableWords;
+        for (const op of part) if (op.kind === 'dtab') words += op.desc.length + 1;
+        return words <= wasm.tables.capacity;
+      };
       const flush = async () => {
         if (pending.length > 0) this.round(a, n, pending, T, wasm);
         pending.length = 0;
+        wasm.tables.reset();
+        tableWords = 0;
         if (owned.length > 0) this.ownedRound(a, n, owned, s, T, wasm);
         owned.length = 0;
         if (yielder?.due()) await yielder.yieldNow();
@@ -394,16 +412,20 @@ export class ThreadPool {
           // the whole run on every block (a phase of the round), each thread on its own blocks
           for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
             const part = seg.ops.slice(i, i + MAX_OPS);
-            if (pending.length + part.length > MAX_OPS || owned.length > 0) await flush();
-            for (const op of part) pending.push([op, 2 ** blockQubits]);
+            if (pending.length + part.length > MAX_OPS || owned.length > 0 || !tablesFit(part)) await flush();
+            for (const op of part) {
+              pending.push([op, 2 ** blockQubits]);
+              if (op.kind === 'dtab') tableWords += op.desc.length + 1;
+            }
           }
           continue;
         }
         for (const op of seg.ops) {
           const top = splitQubit(op);
           if (top >= 0 && top < lowBits) {
-            if (pending.length >= MAX_OPS || owned.length > 0) await flush();
+            if (pending.length >= MAX_OPS || owned.length > 0 || !tablesFit([op])) await flush();
             pending.push([op, 2 ** lowBits]);
+            if (op.kind === 'dtab') tableWords += op.desc.length + 1;
             continue;
           }
           if (ownable(op, s, j)) {
@@ -502,7 +524,7 @@ export class ThreadPool {
     ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
       o[p + BLOCK_WORD] = block;
-      encodeOp(o, p, op);
+      encodeOp(o, p, op, wasm);
     });
     this.command(CMD_RUN);
     const t0 = performance.now();
@@ -512,7 +534,7 @@ export class ThreadPool {
       while (e < ops.length && (ops[e] as readonly [Op, number])[1] === block) e++;
       for (let blk = 0; blk < share / block; blk++) {
         const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
-        for (let i = j; i < e; i++) applyOp(b, block, (ops[i] as readonly [Op, number])[0], wasm);
+        for (let i = j; i < e; i++) applyOp(b, block, (ops[i] as readonly [Op, number])[0], wasm, blk * block);
       }
       j = e;
     }
@@ -533,7 +555,7 @@ export class ThreadPool {
     o[5] = s;
     o[6] = Math.log2(T);
     o[7] = n;
-    for (const [i, op] of ops.entries()) encodeOp(o, OPS_AT + OP_WORDS * i, op);
+    for (const [i, op] of ops.entries()) encodeOp(o, OPS_AT + OP_WORDS * i, op, wasm);
     this.command(CMD_RUN);
     const t0 = performance.now();
     runOwned(wasm, o, 0);

@@ -15,11 +15,27 @@ describe('WorkspacePool', () => {
     expect(pool.acquire(4, 1, false)).not.toBe(a);
   });
 
-  it('drops workspaces above the retained size', () => {
-    const pool = new WorkspacePool(2 ** 30, 2 ** 10);
+  it('drops workspaces above the retained sizes', () => {
+    const pool = new WorkspacePool(2 ** 30, 2 ** 10, 4, 2 ** 10);
     const big = pool.acquire(8, 1, true); // 4 KiB
     pool.release(big);
     expect(pool.acquire(8, 1, true)).not.toBe(big);
+  });
+
+  it('keeps the last large workspace (up to largeBytes) for the next call of its shape; clear drops it', () => {
+    const pool = new WorkspacePool(2 ** 30, 2 ** 10, 4, 2 ** 16);
+    const big = pool.acquire(11, 1, false); // 32 KiB: above retainBytes, below largeBytes
+    pool.release(big);
+    expect(pool.acquire(10, 1, false)).not.toBe(big);
+    const again = pool.acquire(11, 1, false);
+    expect(again).toBe(big);
+    expect(pool.acquire(11, 1, false), 'one call at a time').not.toBe(big);
+    pool.release(again);
+    pool.clear();
+    expect(pool.acquire(11, 1, false)).not.toBe(big);
+    const huge = pool.acquire(13, 1, false); // 128 KiB: above largeBytes
+    pool.release(huge);
+    expect(pool.acquire(13, 1, false)).not.toBe(huge);
   });
 
   it('reused state vectors give the same results as fresh ones, also for concurrent calls', async () => {

@@ -86,7 +86,56 @@ export interface WasmKernels {
   mux(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
   /** Real 2×2 m0 on the pairs of qubit t whose bit c is 0, m1 where it is 1 (4 numbers each). */
   muxr(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
+  /** A phase table (kernels.ts applyPhaseTable) on `len` amplitudes from `base`, whole-state index g. */
+  dtab(base: number, len: number, g: number, desc: number): void;
+  /** Byte offset of a phase table's desc in the memory, copied into the table area when not there (−1: no room). */
+  tableAt(op: { desc: Float64Array }): number;
+  /** The table area, where {@link tableAt} places descs. */
+  tables: TableArea;
 }
+
+/**
+ * Phase tables (diagonals.ts) live in an area of the memory after the states: {@link place} copies
+ * a desc in (once; it stays until the area wraps around, which forgets every placement), so a
+ * kernel on another thread can read it. 2 MiB hold 256 tables of 2^6 entries in 8 variants.
+ */
+export class TableArea {
+  private next = 0;
+  private readonly placed = new Map<Float64Array, number>();
+
+  constructor(private readonly area: Float64Array) {}
+
+  /** Byte offset of `desc` in the memory, copying it in when it is not there; −1 when it cannot fit. */
+  place(desc: Float64Array): number {
+    const at = this.placed.get(desc);
+    if (at !== undefined) return at;
+    const words = desc.length + (desc.length % 2);
+    if (words > this.area.length) return -1;
+    if (this.next + words > this.area.length) this.reset();
+    this.area.set(desc, this.next);
+    const offset = this.area.byteOffset + 8 * this.next;
+    this.next += words;
+    this.placed.set(desc, offset);
+    return offset;
+  }
+
+  /** Float64 words of the area. */
+  get capacity(): number {
+    return this.area.length;
+  }
+
+  /** Forgets every placement (the next one starts at the area's beginning). */
+  reset(): void {
+    this.next = 0;
+    this.placed.clear();
+  }
+}
+
+/** Fewest qubits for a table area in a workspace (and for phase tables in program.ts compileSimd). */
+export const TABLE_MIN_QUBITS = 15;
+
+/** Bytes of the table area. */
+const TABLE_BYTES = 2 ** 21;
 
 /** Bytes after the states of a WebAssembly workspace for kernels' matrix arguments. */
 const MATRIX_BYTES = 256;
@@ -161,16 +210,19 @@ export class Workspace {
       throw new SimulatorCapacityError(numQubits, bytes, limitBytes, 'circuit.numQubits', what);
     }
     const len = 2 * 2 ** numQubits;
-    const module = useWasm && fitsWasm(bytes + MATRIX_BYTES) ? kernelsModule() : null;
+    const tableBytes = numQubits >= TABLE_MIN_QUBITS ? TABLE_BYTES : 0;
+    const module = useWasm && fitsWasm(bytes + MATRIX_BYTES + tableBytes) ? kernelsModule() : null;
     if (module && wasmApi) {
-      const pages = Math.max(1, Math.ceil((bytes + MATRIX_BYTES) / 65536));
+      const pages = Math.max(1, Math.ceil((bytes + MATRIX_BYTES + tableBytes) / 65536));
       const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
       this.memory = memory;
       this.module = module;
       const instance = new wasmApi.Instance(module, { env: { memory } });
       const all = new Float64Array(memory.buffer);
       const matrix = all.subarray(bytes / 8, bytes / 8 + MATRIX_BYTES / 8);
-      this.wasm = { ...(instance.exports as Omit<WasmKernels, 'matrix'>), matrix };
+      const tables = new TableArea(all.subarray((bytes + MATRIX_BYTES) / 8, (bytes + MATRIX_BYTES + tableBytes) / 8));
+      const exports = instance.exports as Omit<WasmKernels, 'matrix' | 'tables' | 'tableAt'>;
+      this.wasm = { ...exports, matrix, tables, tableAt: (op) => tables.place(op.desc) };
       this.states = [];
       for (let i = 0; i < count; i++) this.states.push(all.subarray(i * len, (i + 1) * len));
     } else {
@@ -184,29 +236,42 @@ export class Workspace {
 }
 
 /**
- * Reuses small workspaces between calls, so that a tiny `estimate` neither instantiates the
- * WebAssembly module nor allocates its state vectors again: `acquire` hands out a free workspace of
- * the same shape (or builds one), `release` keeps it for the next call when it is small
- * (at most `retainBytes`, a few per shape). A workspace is in use by one call at a time, so
- * concurrent calls never share state vectors. Large workspaces are dropped at `release` (their
- * memory goes back with the call). Reused states are not zeroed: every user overwrites them first.
+ * Reuses workspaces between calls, so that a tiny `estimate` neither instantiates the WebAssembly
+ * module nor allocates its state vectors again, and a large one does not page-fault its fresh
+ * memory in (measured at 20 qubits: a new 16 MiB workspace costs 7–12 ms to touch, and the call
+ * through the API took 175–190 ms against 115–125 ms on a reused one): `acquire` hands out a free
+ * workspace of the same shape (or builds one), `release` keeps it for the next call — a few per
+ * shape up to `retainBytes` each, and the last large one up to `largeBytes` (default 256 MiB or an
+ * eighth of the memory limit, the smaller). A workspace is in use by one call at a time, so
+ * concurrent calls never share state vectors; larger ones go back with the call, `clear` (the
+ * simulator's `close`) drops all. Reused states are not zeroed: every user overwrites them first.
  */
 export class WorkspacePool {
   private readonly free = new Map<string, Workspace[]>();
+  private large: Workspace | undefined;
 
   constructor(
     private readonly limitBytes: number,
     private readonly retainBytes = 2 ** 20,
     private readonly perShape = 4,
+    private readonly largeBytes = Math.min(2 ** 28, Math.floor(limitBytes / 8)),
   ) {}
 
   acquire(numQubits: number, count: number, useWasm: boolean): Workspace {
-    const list = this.free.get(shapeKey(numQubits, count, useWasm));
-    return list?.pop() ?? new Workspace(numQubits, count, this.limitBytes, useWasm);
+    const key = shapeKey(numQubits, count, useWasm);
+    const large = this.large;
+    if (large && shapeKey(large.numQubits, large.count, large.useWasm) === key) {
+      this.large = undefined;
+      return large;
+    }
+    return this.free.get(key)?.pop() ?? new Workspace(numQubits, count, this.limitBytes, useWasm);
   }
 
   release(ws: Workspace): void {
-    if (ws.bytes > this.retainBytes) return;
+    if (ws.bytes > this.retainBytes) {
+      if (ws.bytes <= this.largeBytes) this.large = ws;
+      return;
+    }
     const key = shapeKey(ws.numQubits, ws.count, ws.useWasm);
     let list = this.free.get(key);
     if (!list) {
@@ -214,6 +279,12 @@ export class WorkspacePool {
       this.free.set(key, list);
     }
     if (list.length < this.perShape) list.push(ws);
+  }
+
+  /** Drops every kept workspace (their memory goes back). */
+  clear(): void {
+    this.free.clear();
+    this.large = undefined;
   }
 }
 

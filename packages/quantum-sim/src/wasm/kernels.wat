@@ -582,4 +582,90 @@
           (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $inner))))
+
+  ;; Diagonal phase table (kernels.ts applyPhaseTable, the same arithmetic; desc at byte offset
+  ;; $desc): amplitude i of the `len` from `base`, index g + i in the whole state, times
+  ;; c·T_v[(g + i) mod 2^k], run by run of 2^k amplitudes (g and len multiples of 2^k, or len below
+  ;; 2^k: one run from entry g mod 2^k): v from the parities of the run's index with the r variant
+  ;; masks, c the product of the nh high factors.
+  (func (export "dtab") (param $base i32) (param $len i32) (param $g i32) (param $desc i32)
+    (local $k i32) (local $r i32) (local $nh i32) (local $tab i32) (local $run i32) (local $s i32)
+    (local $h i32) (local $v i32) (local $j i32) (local $p i32) (local $w i32) (local $t i32)
+    (local $q i32) (local $end i32) (local $stride i32) (local $extra i32)
+    (local $cr f64) (local $ci f64) (local $wr f64) (local $wi f64) (local $tmp f64)
+    (local $cre v128) (local $cim v128) (local $x v128) (local $pp v128) (local $sign v128)
+    (local.set $k (i32.trunc_f64_u (f64.load (local.get $desc))))
+    (local.set $r (i32.trunc_f64_u (f64.load offset=8 (local.get $desc))))
+    (local.set $nh (i32.trunc_f64_u (f64.load offset=16 (local.get $desc))))
+    (local.set $tab (i32.add (local.get $desc) (i32.shl (i32.trunc_f64_u (f64.load offset=24 (local.get $desc))) (i32.const 3))))
+    (local.set $stride (i32.shl (i32.const 1) (local.get $k)))
+    (local.set $run (local.get $stride))
+    (local.set $extra (i32.const 0))
+    (if (i32.lt_u (local.get $len) (local.get $run))
+      (then
+        (local.set $extra (i32.shl (i32.and (local.get $g) (i32.sub (local.get $run) (i32.const 1))) (i32.const 4)))
+        (local.set $run (local.get $len))))
+    (local.set $sign (v128.const f64x2 -1 1))
+    (local.set $s (i32.const 0))
+    (loop $runs
+      (local.set $h (i32.add (local.get $g) (local.get $s)))
+      (local.set $v (i32.const 0))
+      (local.set $j (i32.const 0))
+      (block $vdone
+        (loop $variant
+          (br_if $vdone (i32.ge_u (local.get $j) (local.get $r)))
+          (local.set $v
+            (i32.or (local.get $v)
+              (i32.shl
+                (i32.and (i32.popcnt (i32.and (local.get $h)
+                  (i32.trunc_f64_u (f64.load offset=32 (i32.add (local.get $desc) (i32.shl (local.get $j) (i32.const 3)))))))
+                  (i32.const 1))
+                (local.get $j))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $variant)))
+      (local.set $cr (f64.const 1))
+      (local.set $ci (f64.const 0))
+      (local.set $p (i32.add (local.get $desc) (i32.shl (i32.add (local.get $r) (i32.const 4)) (i32.const 3))))
+      (local.set $j (i32.const 0))
+      (block $cdone
+        (loop $factor
+          (br_if $cdone (i32.ge_u (local.get $j) (local.get $nh)))
+          (local.set $w
+            (i32.add (local.get $p)
+              (i32.add (i32.const 8)
+                (i32.shl
+                  (i32.and (i32.popcnt (i32.and (local.get $h) (i32.trunc_f64_u (f64.load (local.get $p))))) (i32.const 1))
+                  (i32.const 4)))))
+          (local.set $wr (f64.load (local.get $w)))
+          (local.set $wi (f64.load offset=8 (local.get $w)))
+          (local.set $tmp (f64.sub (f64.mul (local.get $cr) (local.get $wr)) (f64.mul (local.get $ci) (local.get $wi))))
+          (local.set $ci (f64.add (f64.mul (local.get $cr) (local.get $wi)) (f64.mul (local.get $ci) (local.get $wr))))
+          (local.set $cr (local.get $tmp))
+          (local.set $p (i32.add (local.get $p) (i32.const 40)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $factor)))
+      (local.set $cre (f64x2.splat (local.get $cr)))
+      (local.set $cim (call $negpos (local.get $ci)))
+      (local.set $t
+        (i32.add (i32.add (local.get $tab) (i32.shl (i32.mul (local.get $v) (local.get $stride)) (i32.const 4))) (local.get $extra)))
+      (local.set $q (i32.add (local.get $base) (i32.shl (local.get $s) (i32.const 4))))
+      (local.set $end (i32.add (local.get $q) (i32.shl (local.get $run) (i32.const 4))))
+      (loop $amps
+        (local.set $x (v128.load (local.get $t)))
+        ;; p = c·T (kernels.ts: pr = cr·tr − ci·ti, pi = cr·ti + ci·tr), then p·amplitude
+        (local.set $pp
+          (f64x2.add (f64x2.mul (local.get $cre) (local.get $x))
+            (f64x2.mul (local.get $cim) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+        (local.set $x (v128.load (local.get $q)))
+        (v128.store (local.get $q)
+          (f64x2.add
+            (f64x2.mul (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $pp) (local.get $pp)) (local.get $x))
+            (f64x2.mul
+              (f64x2.mul (local.get $sign) (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pp) (local.get $pp)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br_if $amps (i32.lt_u (local.get $q) (local.get $end))))
+      (local.set $s (i32.add (local.get $s) (local.get $run)))
+      (br_if $runs (i32.lt_u (local.get $s) (local.get $len)))))
 )
