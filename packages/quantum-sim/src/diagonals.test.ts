@@ -146,6 +146,18 @@ describe('diagonal merging (phase tables)', () => {
     }
   });
 
+  it('phases pass a CNOT on its control, but not a barrier', () => {
+    const u = { gate: 'u' as const, qubits: [0], params: [0.7, 0.3, -1.1] };
+    const cx = { gate: 'cx' as const, qubits: [0, 1] };
+    const barrier = { gate: 'barrier' as const, qubits: [0, 1] };
+    // each u: phase · real 2×2 · phase; the first u's last phase passes the CNOT (control 0) and
+    // merges with the second u's first phase — unless a barrier stands between them
+    const kinds = (operations: Array<typeof u | typeof cx | typeof barrier>) =>
+      compileSimd({ numQubits: 15, operations }).map((o) => o.kind);
+    expect(kinds([u, cx, u])).toEqual(['d1', 'r1', 'x', 'd1', 'r1', 'd1']);
+    expect(kinds([u, cx, barrier, u])).toEqual(['d1', 'r1', 'x', 'd1', 'd1', 'r1', 'd1']);
+  });
+
   it('a phase table: SIMD and JavaScript bit-identical, block by block (any offset) as on the whole state; its inverse undoes it', () => {
     const rng = createRng(3);
     const n = 15;

@@ -119,11 +119,23 @@ export function compileSimd(
   };
   if (!tables) return compileOps(circuit, compile);
   const fold = { below: n, complex: compile.foldComplex };
-  const ops = foldCnots(mergeDiagonals(compileSingleQubitFused(circuit, true, NO_FOLD), n), fold);
+  // phases do not move across a barrier: each stretch between barriers merges on its own
+  const merged = barrierFree(circuit).flatMap((c) => mergeDiagonals(compileSingleQubitFused(c, true, NO_FOLD), n));
+  const ops = foldCnots(merged, fold);
   return compile.fuseQubits >= 2 ? fuseBlocks(ops, compile.fuseQubits, SIMD_COSTS) : ops;
 }
 
 const NO_FOLD: Fold = { below: 0, complex: false };
+
+/** The circuit cut at its barriers (on any qubits) into circuits without them. */
+function barrierFree(circuit: CircuitJson): CircuitJson[] {
+  const out: CircuitJson[] = [{ ...circuit, operations: [] }];
+  for (const g of circuit.operations) {
+    if (g.gate === 'barrier') out.push({ ...circuit, operations: [] });
+    else (out.at(-1) as CircuitJson).operations.push(g);
+  }
+  return out;
+}
 
 /** `ops` with each CNOT folded into the 2×2 next to it where {@link pushCnot} / {@link pushOne} fold. */
 function foldCnots(ops: readonly Op[], fold: Fold): Op[] {
