@@ -202,6 +202,20 @@ describe('diagonal merging (phase tables)', () => {
     }
   });
 
+  it('threads on a state without a table area (forced tables below 15 qubits) run the tables on the calling thread', async () => {
+    const pool = new ThreadPool(2);
+    pools.push(pool);
+    const n = 8;
+    const ops = compileSimd(qcbmCircuit(n), { tables: true });
+    expect(ops.some((o) => o.kind === 'dtab')).toBe(true);
+    const { reference, copy, ws } = referenceAndCopy(n, randomState(createRng(2), n), ops, true);
+    expect(ws.wasm?.tables.capacity).toBe(0);
+    const serial = pool.stats.serial;
+    await pool.run(copy, n, ops, ws);
+    expect(pool.stats.serial - serial).toBe(ops.filter((o) => o.kind === 'dtab').length);
+    expect(Array.from(copy)).toEqual(Array.from(reference));
+  });
+
   it('the table area places each desc once and forgets every placement when it wraps around', () => {
     const mem = new Float64Array(64);
     const area = new TableArea(mem.subarray(8, 40));

@@ -1,6 +1,6 @@
 import { opMask } from './fusion.js';
 import type { Op } from './ops.js';
-import { parity } from './pauli.js';
+import { parity, walshHadamard } from './pauli.js';
 
 /**
  * Diagonal merging (program.ts `compileSimd`, from {@link TABLE_MIN_QUBITS} qubits on).
@@ -177,7 +177,7 @@ function placeOp(segs: Segment[], op: Op, index: number): void {
 
 /**
  * `ops` (single-qubit runs fused, no CNOT folded yet) with every general 2×2 on the real kernel
- * and the phases merged (see the top of this file), for a state of n qubits (n ≥ 8).
+ * and the phases merged (see the top of this file), for a state of n qubits.
  */
 export function mergeDiagonals(ops: readonly Op[], n: number): Op[] {
   const segs: Segment[] = [];
@@ -309,20 +309,6 @@ function parities(size: number): Uint8Array {
   return parityTable;
 }
 
-/** In-place Walsh–Hadamard transform: a[x] ← Σ_m a[m] (−1)^parity(x & m). */
-function walsh(a: Float64Array): void {
-  for (let h = 1; h < a.length; h *= 2) {
-    for (let i = 0; i < a.length; i += 2 * h) {
-      for (let j = i; j < i + h; j++) {
-        const x = a[j] as number;
-        const y = a[j + h] as number;
-        a[j] = x + y;
-        a[j + h] = x - y;
-      }
-    }
-  }
-}
-
 /**
  * One `dtab` op (layout: kernels.ts applyPhaseTable). Factors on low bits only (below k) go into
  * one base table: exp(Σ_f log w_f[b_f]) with log w_f[b] = (L0 + L1)/2 + (−1)^b (L0 − L1)/2, so its
@@ -400,8 +386,8 @@ function baseTable(factors: readonly Factor[], size: number): Float64Array {
     re[f.mask] = (re[f.mask] as number) + (l0r - l1r) / 2;
     im[f.mask] = (im[f.mask] as number) + (l0i - l1i) / 2;
   }
-  walsh(im);
-  if (!unitModulus) walsh(re);
+  walshHadamard(im);
+  if (!unitModulus) walshHadamard(re);
   for (let x = 0; x < size; x++) {
     const mag = unitModulus ? 1 : Math.exp(sr + (re[x] as number));
     const ang = si + (im[x] as number);

@@ -199,10 +199,13 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
  */
 function encodeOp(o: Float64Array, p: number, op: Op, wasm: WasmKernels): void {
   switch (op.kind) {
-    case 'dtab':
+    case 'dtab': {
+      const at = wasm.tableAt(op);
+      if (at < 0) throw new Error('internal: a phase table in a round without room in the table area');
       o[p] = 7;
-      o[p + 1] = wasm.tableAt(op);
+      o[p + 1] = at;
       return;
+    }
     case 'u1':
     case 'r1':
     case 'd1':
@@ -390,11 +393,12 @@ export class ThreadPool {
       // without wrapping around ends the round, and the area starts over
       let tableWords = 0;
       wasm.tables.reset();
-      const tablesFit = (part: readonly Op[]) => {
-        let words = tableWords;
+      const wordsOf = (part: readonly Op[]) => {
+        let words = 0;
         for (const op of part) if (op.kind === 'dtab') words += op.desc.length + 1;
-        return words <= wasm.tables.capacity;
+        return words;
       };
+      const tablesFit = (part: readonly Op[]) => tableWords + wordsOf(part) <= wasm.tables.capacity;
       const flush = async () => {
         if (pending.length > 0) this.round(a, n, pending, T, wasm);
         pending.length = 0;
@@ -405,27 +409,31 @@ export class ThreadPool {
         if (yielder?.due()) await yielder.yieldNow();
       };
       for (const seg of segments(ops, n, blockQubits)) {
+        // (a phase table that cannot fit the table area even alone runs on the calling thread; a
+        // blocked run whose tables cannot all fit at once runs op by op)
         const split = seg.ops.every(
-          (op) => splitQubit(op) >= 0 && splitQubit(op) < (seg.blocked ? blockQubits : lowBits),
+          (op) =>
+            splitQubit(op) >= 0 &&
+            splitQubit(op) < (seg.blocked ? blockQubits : lowBits) &&
+            wordsOf([op]) <= wasm.tables.capacity,
         );
-        if (seg.blocked && split) {
+        const parts: Op[][] = [];
+        for (let i = 0; i < seg.ops.length; i += MAX_OPS) parts.push(seg.ops.slice(i, i + MAX_OPS));
+        if (seg.blocked && split && parts.every((part) => wordsOf(part) <= wasm.tables.capacity)) {
           // the whole run on every block (a phase of the round), each thread on its own blocks
-          for (let i = 0; i < seg.ops.length; i += MAX_OPS) {
-            const part = seg.ops.slice(i, i + MAX_OPS);
+          for (const part of parts) {
             if (pending.length + part.length > MAX_OPS || owned.length > 0 || !tablesFit(part)) await flush();
-            for (const op of part) {
-              pending.push([op, 2 ** blockQubits]);
-              if (op.kind === 'dtab') tableWords += op.desc.length + 1;
-            }
+            for (const op of part) pending.push([op, 2 ** blockQubits]);
+            tableWords += wordsOf(part);
           }
           continue;
         }
         for (const op of seg.ops) {
           const top = splitQubit(op);
-          if (top >= 0 && top < lowBits) {
+          if (top >= 0 && top < lowBits && wordsOf([op]) <= wasm.tables.capacity) {
             if (pending.length >= MAX_OPS || owned.length > 0 || !tablesFit([op])) await flush();
             pending.push([op, 2 ** lowBits]);
-            if (op.kind === 'dtab') tableWords += op.desc.length + 1;
+            tableWords += wordsOf([op]);
             continue;
           }
           if (ownable(op, s, j)) {

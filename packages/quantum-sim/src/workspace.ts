@@ -97,7 +97,7 @@ export interface WasmKernels {
 /**
  * Phase tables (diagonals.ts) live in an area of the memory after the states: {@link place} copies
  * a desc in (once; it stays until the area wraps around, which forgets every placement), so a
- * kernel on another thread can read it. 2 MiB hold 256 tables of 2^6 entries in 8 variants.
+ * kernel on another thread can read it. 2 MiB hold 255 tables of 2^6 entries in 8 variants (with their headers).
  */
 export class TableArea {
   private next = 0;
