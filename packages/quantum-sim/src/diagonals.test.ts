@@ -7,6 +7,7 @@ import { applyPhaseTable } from './kernels.js';
 import { gateMatrixInterleaved, inverseOp, type Op } from './ops.js';
 import { compileOps, compileSimd } from './program.js';
 import { maxDiff, randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
+import { SplitState } from './split-state.js';
 import { ThreadPool } from './threads.js';
 import { TABLE_MIN_QUBITS, TableArea, Workspace } from './workspace.js';
 
@@ -214,6 +215,36 @@ describe('diagonal merging (phase tables)', () => {
     await pool.run(copy, n, ops, ws);
     expect(pool.stats.serial - serial).toBe(ops.filter((o) => o.kind === 'dtab').length);
     expect(Array.from(copy)).toEqual(Array.from(reference));
+  });
+
+  it('split states build each chunk its own tables: the unfused state to 1e-12 (chunks of 12 and 15, one and 2 threads)', async () => {
+    const pool = new ThreadPool(2);
+    pools.push(pool);
+    const rng = createRng(13);
+    const n = 17;
+    for (const circuit of [qcbmCircuit(n), randomCircuit(rng, n, 150, ['u', 'cx', 'rz', 'rx', 'ry', 'h'])]) {
+      const ops = compileSimd(circuit);
+      expect(ops.some((o) => o.kind === 'dtab')).toBe(true);
+      const ref = new Float64Array(2 << n);
+      ref[0] = 1;
+      applyOps(ref, n, compileOps(circuit, { fuse: false }));
+      for (const [c, threads] of [
+        [12, undefined],
+        [15, undefined],
+        [15, pool],
+      ] as const) {
+        const s = new SplitState(n, c, 2 ** 30);
+        s.reset();
+        await s.run(ops, { threads, threadMinQubits: 15 });
+        expect(maxDiff(s.toArray(), ref), `chunks of ${c}, ${threads ? 2 : 1} thread(s)`).toBeLessThan(1e-12);
+        if (threads) {
+          const one = new SplitState(n, c, 2 ** 30);
+          one.reset();
+          await one.run(ops);
+          expect(Array.from(s.toArray()), 'threads bit-identical to one').toEqual(Array.from(one.toArray()));
+        }
+      }
+    }
   });
 
   it('the table area places each desc once and forgets every placement when it wraps around', () => {

@@ -1,5 +1,5 @@
 import { opMask } from './fusion.js';
-import type { Op } from './ops.js';
+import type { Op, PhaseFactor } from './ops.js';
 import { parity, walshHadamard } from './pauli.js';
 
 /**
@@ -22,11 +22,10 @@ import { parity, walshHadamard } from './pauli.js';
  * unchanged; the rounding is not bit-identical to the unmerged ops (tested to 1e-12 against them).
  */
 
-/** A phase factor: amplitudes whose index x has parity(x & mask) = b are multiplied by w_b. */
+/** A phase factor (mutable mask while it moves; ops.ts PhaseFactor). */
 interface Factor {
   mask: number;
-  /** w_0 re, w_0 im, w_1 re, w_1 im. */
-  w: [number, number, number, number];
+  w: PhaseFactor['w'];
 }
 
 /** Phases at one place, or ops in order; `union`: the qubits they touch (OR of masks). */
@@ -198,7 +197,7 @@ export function mergeDiagonals(ops: readonly Op[], n: number): Op[] {
   const out: Op[] = [];
   for (const s of segs) {
     if (s.diag) {
-      for (const op of diagonalOps(s.factors, n)) out.push(op);
+      for (const op of phaseOps(s.factors, n)) out.push(op);
     } else {
       s.ops.sort((x, y) => x.at - y.at);
       for (const o of s.ops) out.push(o.op);
@@ -208,8 +207,8 @@ export function mergeDiagonals(ops: readonly Op[], n: number): Op[] {
 }
 
 /** Factors with equal masks multiplied together; identities dropped. */
-function merged(factors: readonly Factor[]): Factor[] {
-  const byMask = new Map<number, Factor['w']>();
+function merged(factors: readonly PhaseFactor[]): Factor[] {
+  const byMask = new Map<number, [number, number, number, number]>();
   for (const f of factors) {
     const w = byMask.get(f.mask);
     if (!w) {
@@ -230,8 +229,11 @@ function merged(factors: readonly Factor[]): Factor[] {
   return out;
 }
 
-/** Kernel ops of one place's phases: d1s when they are one or two single-qubit factors, else tables. */
-function diagonalOps(factors: readonly Factor[], n: number): Op[] {
+/**
+ * Kernel ops of one place's phases on a state of n qubits: d1s when they are one or two
+ * single-qubit factors, else phase tables (split states build their chunks' ops with it).
+ */
+export function phaseOps(factors: readonly PhaseFactor[], n: number): Op[] {
   const fs = merged(factors);
   if (fs.length === 0) return [];
   const single = fs.every((f) => f.mask !== 0 && (f.mask & (f.mask - 1)) === 0);
@@ -362,7 +364,7 @@ function phaseTable(factors: readonly Factor[], basis: Basis, k: number): Op {
   }
   let mask = 0;
   for (const f of factors) mask |= f.mask;
-  return { kind: 'dtab', mask, desc };
+  return { kind: 'dtab', mask, desc, factors: factors.map((f) => ({ mask: f.mask, w: f.w })) };
 }
 
 /** Π_f w_f[parity(x & mask_f)] for every x below `size` (interleaved), by one Walsh–Hadamard transform. */

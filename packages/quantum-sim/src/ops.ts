@@ -39,9 +39,17 @@ export type Op =
   | { kind: 'muxr'; q: number; c: number; m0: Float64Array; m1: Float64Array }
   /**
    * A diagonal phase table on the whole state (diagonals.ts): `mask` the qubits its factors read,
-   * `desc` the table ({@link applyPhaseTable}); merges a layer's diagonals into one pass.
+   * `desc` the table ({@link applyPhaseTable}), `factors` what it multiplies (split states build
+   * their chunks' tables from them); merges a layer's diagonals into one pass.
    */
-  | { kind: 'dtab'; mask: number; desc: Float64Array };
+  | { kind: 'dtab'; mask: number; desc: Float64Array; factors: readonly PhaseFactor[] };
+
+/** A phase factor: amplitudes whose index x has parity(x & mask) = b are multiplied by w_b. */
+export interface PhaseFactor {
+  mask: number;
+  /** w_0 re, w_0 im, w_1 re, w_1 im. */
+  w: readonly [number, number, number, number];
+}
 
 const EPS = 1e-15;
 
@@ -289,7 +297,11 @@ export function inverseOp(op: Op): Op {
     case 'muxr':
       return { kind: 'muxr', q: op.q, c: op.c, m0: transposed(op.m0), m1: transposed(op.m1) };
     case 'dtab':
-      return { ...op, desc: conjugatedTable(op.desc) };
+      return {
+        ...op,
+        desc: conjugatedTable(op.desc),
+        factors: op.factors.map((f) => ({ mask: f.mask, w: [f.w[0], -f.w[1], f.w[2], -f.w[3]] as const })),
+      };
   }
 }
 

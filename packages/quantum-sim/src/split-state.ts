@@ -1,4 +1,5 @@
 import type { Observable, Rng } from '@q-store/core';
+import { phaseOps } from './diagonals.js';
 import { BLOCK_QUBITS, execute, segments, Yielder } from './executor.js';
 import { opMask, remapOp } from './fusion.js';
 import { dotRe } from './gradients.js';
@@ -26,8 +27,9 @@ import { SimulatorCapacityError, stateBytes, Workspace } from './workspace.js';
  * needs again last (among the top {@link EXCHANGE_WINDOW} positions, so copies stay long runs).
  *
  * Every amplitude goes through the same kernels as in one memory and exchanges copy exactly, so
- * states match the unsplit simulator's bit for bit; sums over the state (expectations, norms) add
- * in another order (agree to rounding).
+ * states match the unsplit simulator's bit for bit — except for phase tables (diagonals.ts), which
+ * each chunk builds for its own index bits (the same phases, grouped otherwise: agree to 1e-12);
+ * sums over the state (expectations, norms) add in another order (agree to rounding).
  */
 
 /** Most qubits of one chunk: 2^27 amplitudes are 2 GiB, one WebAssembly memory holds below 4 GiB. */
@@ -66,6 +68,7 @@ function targetMask(op: Op): number {
     case 'cu1':
       return 1 << op.q;
     case 'phase':
+    case 'dtab':
       return 0;
     default:
       return opMask(op);
@@ -77,6 +80,8 @@ interface Placed {
   op: Op;
   /** Chunk-index bits (position − c) the op is conditioned on. */
   cond: number;
+  /** Ops of each chunk instead of `op` (a phase table: its factors read the chunk's index bits). */
+  perChunk?: Op[][];
 }
 
 export class SplitState {
@@ -89,6 +94,8 @@ export class SplitState {
   readonly which: number[];
   /** Half passes spent exchanging (one per exchange of a high and a low position), since made. */
   exchanges = 0;
+  /** True until anything writes the chunks (they are still the zeros of their new memories). */
+  private fresh = true;
   private readonly piece: Float64Array;
 
   constructor(
@@ -117,9 +124,14 @@ export class SplitState {
     return this.spaces[0]?.wasm !== undefined;
   }
 
-  /** |0…0⟩ with the identity placement. */
+  /**
+   * |0…0⟩ with the identity placement. The first reset of a new state fills nothing: its chunks
+   * are the zeros their memories were created with, and the kernels then touch the pages first, on
+   * every thread (a fill page-faulted 4 GiB in 13 s of a 58 s call at 28 qubits, on one thread).
+   */
   reset(): void {
-    for (const a of this.chunks) a.fill(0);
+    if (!this.fresh) for (const a of this.chunks) a.fill(0);
+    this.fresh = false;
     (this.chunks[0] as Float64Array)[0] = 1;
     this.identity();
   }
@@ -133,6 +145,7 @@ export class SplitState {
 
   /** Copies `from` (same shape) into this state, placement included. */
   copyFrom(from: SplitState): void {
+    this.fresh = false;
     this.chunks.forEach((a, j) => {
       a.set(from.chunks[j] as Float64Array);
     });
@@ -152,6 +165,7 @@ export class SplitState {
     options: { signal?: AbortSignal; yielder?: Yielder; threads?: ThreadPool; threadMinQubits?: number } = {},
   ): Promise<void> {
     const yielder = options.yielder ?? new Yielder(options.signal);
+    this.fresh = false;
     let batch: Placed[] = [];
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as Op;
@@ -190,9 +204,10 @@ export class SplitState {
     }
     for (const part of this.unfolded(op)) {
       if (this.needsExchange(part)) this.localize(part, [part], 0);
-      const { op: local, cond } = this.place(part);
+      const { op: local, cond, perChunk } = this.place(part);
       this.chunks.forEach((a, j) => {
-        if ((j & cond) === cond) applyOp(a, this.chunkDim, local, (this.spaces[j] as Workspace).wasm);
+        if ((j & cond) !== cond) return;
+        for (const o of perChunk?.[j] ?? [local]) applyOp(a, this.chunkDim, o, (this.spaces[j] as Workspace).wasm);
       });
     }
   }
@@ -238,6 +253,25 @@ export class SplitState {
   private place(op: Op): Placed {
     const c = this.chunkQubits;
     const low = (1 << c) - 1;
+    if (op.kind === 'dtab') {
+      // each factor on physical positions; in chunk j its chunk-index bits are the constant bits
+      // of j, so parity(x & mask) = parity(x_local & mask_low) ⊕ parity(j & mask_high)
+      const physical = op.factors.map((f) => {
+        let mask = 0;
+        for (const q of bits(f.mask)) mask |= 1 << (this.where[q] as number);
+        return { mask, w: f.w };
+      });
+      const perChunk = this.chunks.map((_, j) =>
+        phaseOps(
+          physical.map((f) => ({
+            mask: f.mask & low,
+            w: parity((f.mask >>> c) & j) ? ([f.w[2], f.w[3], f.w[0], f.w[1]] as const) : f.w,
+          })),
+          c,
+        ),
+      );
+      return { op, cond: 0, perChunk };
+    }
     const map = new Map<number, number>();
     for (const q of bits(opMask(op))) map.set(q, this.where[q] as number);
     const placed = remapOp(op, map);
@@ -267,7 +301,7 @@ export class SplitState {
     if (batch.length === 0) return;
     const c = this.chunkQubits;
     for (let j = 0; j < this.chunks.length; j++) {
-      const ops = batch.filter((p) => (j & p.cond) === p.cond).map((p) => p.op);
+      const ops = batch.filter((p) => (j & p.cond) === p.cond).flatMap((p) => p.perChunk?.[j] ?? [p.op]);
       if (ops.length === 0) continue;
       splitStats.passes += passesOf(ops, c) / this.chunks.length;
       const a = this.chunks[j] as Float64Array;
@@ -425,6 +459,7 @@ export class SplitState {
       out.where[q] = this.where[q] as number;
       out.which[q] = this.which[q] as number;
     }
+    out.fresh = false;
     for (const a of out.chunks) a.fill(0);
     for (const term of observable) {
       const { x, z, ny } = this.physicalMasks(term.paulis);
@@ -466,7 +501,11 @@ export class SplitState {
 /** Index of the next op from `i` on that touches logical qubit q (∞ when none). */
 function nextUse(ops: readonly Op[], i: number, q: number): number {
   const bit = 1 << q;
-  for (let k = i; k < ops.length; k++) if ((opMask(ops[k] as Op) & bit) !== 0) return k;
+  for (let k = i; k < ops.length; k++) {
+    const op = ops[k] as Op;
+    // (a phase table reads its qubits wherever they sit: it needs none of them low)
+    if (op.kind !== 'dtab' && (opMask(op) & bit) !== 0) return k;
+  }
   return Number.POSITIVE_INFINITY;
 }
 

@@ -367,8 +367,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
    * folded, unfolded again where the control sits on a chunk bit).
    */
   private compileSplit(circuit: CircuitJson, c: number): Op[] {
-    // (no phase tables: a chunk's kernels do not know its place in the whole state)
-    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c), tables: false });
+    return compileSimd(circuit, { fuse: this.fuse, fuseQubits: Math.min(this.fuseQubits, c) });
   }
 
   /** |ψ⟩ = U|0…0⟩ into `state` (or a new split state in chunks of c qubits). */
@@ -412,7 +411,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
     const ws = this.workspace(n, 1);
     try {
       const a = ws.states[0] as Float64Array;
-      a.fill(0);
+      if (!ws.takeFresh(a)) a.fill(0);
       a[0] = 1;
       applyOps(a, n, this.compile(circuit, ws), ws.wasm);
       const values = observables.map((o) => observableExpectation(a, 2 ** n, o));
@@ -431,7 +430,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
 
   /** |ψ⟩ = U|0…0⟩ into `a` (fused ops). */
   private async run(a: Float64Array, circuit: CircuitJson, ws: Workspace, signal?: AbortSignal): Promise<void> {
-    a.fill(0);
+    if (!ws.takeFresh(a)) a.fill(0);
     a[0] = 1;
     const ops = this.compile(circuit, ws);
     if (this.threads && ws.wasm && circuit.numQubits >= this.threadMinQubits) {
@@ -452,6 +451,7 @@ export class StateVectorSimulator extends BaseQuantumBackend {
   ): Promise<void> {
     const noise = this.noise as Required<NoiseModel>;
     const dim = 2 ** n;
+    ws.used();
     a.fill(0);
     a[0] = 1;
     for (const { op, qubits } of ops) {

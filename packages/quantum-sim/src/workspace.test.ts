@@ -38,6 +38,31 @@ describe('WorkspacePool', () => {
     expect(pool.acquire(13, 1, false)).not.toBe(huge);
   });
 
+  it('a new workspace skips the first fill of its first state only (its memory is still zero)', () => {
+    const pool = new WorkspacePool(2 ** 30);
+    const ws = pool.acquire(4, 2, true);
+    expect(Array.from(ws.states[0] as Float64Array).every((v) => v === 0)).toBe(true);
+    expect(ws.takeFresh(ws.states[1] as Float64Array)).toBe(false);
+    const other = pool.acquire(4, 2, true);
+    expect(other.takeFresh(other.states[0] as Float64Array)).toBe(true);
+    expect(other.takeFresh(other.states[0] as Float64Array), 'once').toBe(false);
+    const third = pool.acquire(4, 1, true);
+    pool.release(third);
+    expect(pool.acquire(4, 1, true).takeFresh(third.states[0] as Float64Array), 'not after a call used it').toBe(false);
+  });
+
+  it('a kept large workspace is cleared before the next call (16 qubits, |1…1⟩ then H·H)', async () => {
+    const sim = new StateVectorSimulator({ threads: 1 });
+    const n = 16;
+    const ones = new Circuit(n);
+    for (let q = 0; q < n; q++) ones.x(q);
+    const z = [[{ coefficient: 1, paulis: `${'I'.repeat(n - 1)}Z` }]];
+    expect((await sim.estimate({ circuit: ones.toJSON(), observables: z })).values[0]).toBe(-1);
+    const hh = new Circuit(n).h(0).h(0).toJSON();
+    expect((await sim.estimate({ circuit: hh, observables: z })).values[0]).toBeCloseTo(1, 14);
+    await sim.close();
+  });
+
   it('reused state vectors give the same results as fresh ones, also for concurrent calls', async () => {
     const sim = new StateVectorSimulator();
     const obs = [[{ coefficient: 1, paulis: 'IIIZ' }], [{ coefficient: 1, paulis: 'ZIII' }]];
