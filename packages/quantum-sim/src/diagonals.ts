@@ -1,5 +1,5 @@
 import { opMask } from './fusion.js';
-import type { Op, PhaseFactor } from './ops.js';
+import { type Op, type PhaseFactor, singleControl } from './ops.js';
 import { parity, walshHadamard } from './pauli.js';
 
 /**
@@ -28,10 +28,11 @@ interface Factor {
   w: PhaseFactor['w'];
 }
 
-/** Phases at one place, or ops in order; `union`: the qubits they touch (OR of masks). */
-type Segment =
-  | { diag: true; factors: Factor[]; union: number }
-  | { diag: false; ops: Array<{ op: Op; at: number }>; union: number };
+/**
+ * Phases at one place, or ops in circuit order (each op is appended, and placed in circuit
+ * order); `union`: the qubits they touch (OR of masks).
+ */
+type Segment = { diag: true; factors: Factor[]; union: number } | { diag: false; ops: Op[]; union: number };
 
 /** Segments an op or factor walks back over at most (compile time stays linear in the circuit). */
 const MAX_WALK = 24;
@@ -95,20 +96,19 @@ export function realCore(m: Float64Array): {
   return { before: [q1r, q1i], real, after: [p0r, p0i, p1r, p1i] };
 }
 
-/** [c, t] of a CNOT (an x with one control), else undefined. */
+/** [c, t] of a CNOT, else undefined. */
 function cnotOf(op: Op): [number, number] | undefined {
-  return op.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
-    ? [31 - Math.clz32(op.controls), op.q]
-    : undefined;
+  const c = singleControl(op);
+  return c >= 0 ? [c, (op as Op & { kind: 'x' }).q] : undefined;
 }
 
 /** A factor's mask moved through a segment's ops from after them to before them, or −1 where one blocks it. */
-function passBack(seg: { ops: ReadonlyArray<{ op: Op }>; union: number }, mask: number): number {
+function passBack(seg: { ops: readonly Op[]; union: number }, mask: number): number {
   if ((seg.union & mask) === 0) return mask;
   const ops = seg.ops;
   let m = mask;
   for (let i = ops.length - 1; i >= 0; i--) {
-    const op = (ops[i] as { op: Op }).op;
+    const op = ops[i] as Op;
     const cx = cnotOf(op);
     if (cx) {
       if ((m >>> cx[1]) & 1) m ^= 1 << cx[0];
@@ -138,7 +138,7 @@ function placeFactor(segs: Segment[], f: Factor): void {
   }
 }
 
-function placeOp(segs: Segment[], op: Op, index: number): void {
+function placeOp(segs: Segment[], op: Op): void {
   const mask = opMask(op);
   const cx = cnotOf(op);
   const passed: Array<Segment & { diag: true }> = [];
@@ -160,17 +160,16 @@ function placeOp(segs: Segment[], op: Op, index: number): void {
       }
     }
   }
-  const item = { op, at: index };
   const here = segs[k];
   const next = segs[k + 1];
   if (k >= 0 && steps < MAX_WALK && here && !here.diag) {
-    here.ops.push(item);
+    here.ops.push(op);
     here.union |= mask;
   } else if (next && !next.diag) {
-    next.ops.push(item);
+    next.ops.push(op);
     next.union |= mask;
   } else {
-    segs.splice(k + 1, 0, { diag: false, ops: [item], union: mask });
+    segs.splice(k + 1, 0, { diag: false, ops: [op], union: mask });
   }
 }
 
@@ -180,27 +179,26 @@ function placeOp(segs: Segment[], op: Op, index: number): void {
  */
 export function mergeDiagonals(ops: readonly Op[], n: number): Op[] {
   const segs: Segment[] = [];
-  ops.forEach((op, at) => {
+  for (const op of ops) {
     if (op.kind === 'u1') {
       const { before, real, after } = realCore(op.m);
       if (before[0] !== 1 || before[1] !== 0) placeFactor(segs, { mask: 1 << op.q, w: [1, 0, before[0], before[1]] });
-      placeOp(segs, { kind: 'r1', q: op.q, m: real }, at);
+      placeOp(segs, { kind: 'r1', q: op.q, m: real });
       placeFactor(segs, { mask: 1 << op.q, w: after });
     } else if (op.kind === 'd1') {
       placeFactor(segs, { mask: 1 << op.q, w: [op.m[0], op.m[1], op.m[2], op.m[3]] as Factor['w'] });
     } else if (op.kind === 'phase' && (op.mask & (op.mask - 1)) === 0) {
       placeFactor(segs, { mask: op.mask, w: [1, 0, op.re, op.im] });
     } else {
-      placeOp(segs, op, at);
+      placeOp(segs, op);
     }
-  });
+  }
   const out: Op[] = [];
   for (const s of segs) {
     if (s.diag) {
       for (const op of phaseOps(s.factors, n)) out.push(op);
     } else {
-      s.ops.sort((x, y) => x.at - y.at);
-      for (const o of s.ops) out.push(o.op);
+      for (const op of s.ops) out.push(op);
     }
   }
   return out;

@@ -53,6 +53,13 @@ export interface PhaseFactor {
 
 const EPS = 1e-15;
 
+/** The control of a CNOT (an x with exactly one control), else −1. */
+export function singleControl(op: Op | undefined): number {
+  return op?.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
+    ? 31 - Math.clz32(op.controls)
+    : -1;
+}
+
 /** Interleaves a ComplexMatrix into (re, im) pairs row-major. */
 export function interleave(m: ComplexMatrix): Float64Array {
   const out = new Float64Array(2 * m.dim * m.dim);

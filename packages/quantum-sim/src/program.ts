@@ -1,7 +1,7 @@
 import { type CircuitJson, type GateName, isGateName } from '@q-store/core';
 import { mergeDiagonals } from './diagonals.js';
 import { type FusionCostModel, fuseBlocks, SIMD_COSTS } from './fusion.js';
-import { gateMatrixInterleaved, gateOp, type Op, op1 } from './ops.js';
+import { gateMatrixInterleaved, gateOp, type Op, op1, singleControl } from './ops.js';
 import { TABLE_MIN_QUBITS } from './workspace.js';
 
 /** One gate of a circuit with numeric angles. */
@@ -211,12 +211,6 @@ export function unfoldMux(op: Op & { kind: 'mux' | 'muxr' }): Op[] | undefined {
   if (same(SWAPPED[kind].rows)) return [one, cx];
   if (same(SWAPPED[kind].columns)) return [cx, one];
   return undefined;
-}
-
-function singleControl(op: Op | undefined): number {
-  return op?.kind === 'x' && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
-    ? 31 - Math.clz32(op.controls)
-    : -1;
 }
 
 /** Pushes a CNOT c → t, folded into the 2×2 on t that was just emitted when it can. */

@@ -418,8 +418,9 @@ export class ThreadPool {
             wordsOf([op]) <= wasm.tables.capacity,
         );
         const parts: Op[][] = [];
-        for (let i = 0; i < seg.ops.length; i += MAX_OPS) parts.push(seg.ops.slice(i, i + MAX_OPS));
-        if (seg.blocked && split && parts.every((part) => wordsOf(part) <= wasm.tables.capacity)) {
+        if (seg.blocked && split)
+          for (let i = 0; i < seg.ops.length; i += MAX_OPS) parts.push(seg.ops.slice(i, i + MAX_OPS));
+        if (parts.length > 0 && parts.every((part) => wordsOf(part) <= wasm.tables.capacity)) {
           // the whole run on every block (a phase of the round), each thread on its own blocks
           for (const part of parts) {
             if (pending.length + part.length > MAX_OPS || owned.length > 0 || !tablesFit(part)) await flush();
