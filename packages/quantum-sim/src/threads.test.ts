@@ -5,7 +5,7 @@ import type { Op } from './ops.js';
 import { compileOps } from './program.js';
 import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
 import { StateVectorSimulator } from './state-vector-simulator.js';
-import { ThreadPool, topSplit } from './threads.js';
+import { applyWords, runShare, ThreadPool, topSplit } from './threads.js';
 
 const pools = [new ThreadPool(2), new ThreadPool(4), new ThreadPool(2, 3), new ThreadPool(4, 4)]; // (threads, block qubits)
 afterAll(async () => {
@@ -107,6 +107,50 @@ describe('threads', () => {
       expect(pool.stats.rounds - rounds).toBeLessThan(ops.length / 2);
       expect(Array.from(copy)).toEqual(Array.from(reference));
     }
+  });
+
+  it('share rounds hand out blocks: a thread that finds its share taken helps with the others, bit-identical', () => {
+    // two phases of real 2×2s on the blocks of a 2-thread share round (blocks of 16 then 32
+    // amplitudes), run by "thread 1" to the end before "thread 0" starts: thread 1 takes every
+    // block of both shares, thread 0 finds nothing left, and the state is the one-thread state
+    const rng = createRng(5);
+    const n = 8;
+    const r1 = (q: number, x: number): Op & { kind: 'r1' } => ({
+      kind: 'r1',
+      q,
+      m: Float64Array.of(Math.cos(x), -Math.sin(x), Math.sin(x), Math.cos(x)),
+    });
+    const phases: Array<[Array<Op & { kind: 'r1' }>, number]> = [
+      [[r1(0, 0.3), r1(3, 0.7), r1(1, 1.1)], 16],
+      [[r1(4, 0.2), r1(2, 0.5)], 32],
+    ];
+    const ops = phases.flatMap(([list]) => list);
+    const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), ops, true);
+    const wasm = ws.wasm;
+    if (!wasm) throw new Error('no SIMD kernels');
+    const o = new Float64Array(8 + 20 * ops.length);
+    o[1] = copy.byteOffset;
+    o[3] = ops.length;
+    o[4] = 2 ** n / 2;
+    o[6] = 1;
+    let p = 8;
+    for (const [list, block] of phases)
+      for (const op of list) {
+        o[p] = 2;
+        o[p + 1] = op.q;
+        o.set(op.m, p + 3);
+        o[p + 19] = block;
+        p += 20;
+      }
+    const sync = new Int32Array(new SharedArrayBuffer(4 * 2 * 2 * 2));
+    runShare(applyWords, wasm, o, sync, 1, 2);
+    // [claimed, done] per (phase, share): every block of both shares done by thread 1
+    expect(Array.from(sync)).toEqual([9, 8, 9, 8, 5, 4, 5, 4]);
+    const state = Array.from(copy);
+    runShare(applyWords, wasm, o, sync, 0, 2); // nothing left: thread 0 claims nothing, changes nothing
+    expect(Array.from(sync)).toEqual([9, 8, 9, 8, 5, 4, 5, 4]);
+    expect(Array.from(copy)).toEqual(state);
+    expect(Array.from(copy)).toEqual(Array.from(reference));
   });
 
   it('tiny states (1-4 qubits, 2 and 4 threads): every 2×2, diagonal and CNOT bit-identical to one thread', async () => {

@@ -50,6 +50,19 @@ const SLOT_KERNELS: Record<number, string> = {
 
 /** The kernels {@link runOwned} calls. */
 type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1' | 'r1span'>;
+/** The kernels {@link applyWords} calls. */
+type BlockKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'r1' | 'mux' | 'muxr' | 'dtab'>;
+
+/**
+ * A share-round phase with at least this many blocks per share is claimed block by block: each
+ * thread takes its own share's blocks first, then helps with the others' (fewer: each thread runs
+ * its own share).
+ */
+const CLAIM_MIN = 2;
+/** Words of the claim area per (phase, share): blocks claimed, blocks done. */
+const CLAIM_WORDS = 2;
+/** Most threads a pool runs. */
+const MAX_THREADS = 256;
 
 /**
  * An owned round on thread `index` (the worker runs this function's own source, so it must use
@@ -116,6 +129,126 @@ export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void 
   }
 }
 
+/**
+ * The op encoded at word p of `o` ({@link encodeOp}) on the B amplitudes at byte offset `at`, whose
+ * first has index g in the whole state (a worker runs this function's own source: nothing from outside).
+ */
+export function applyWords(k: BlockKernels, o: Float64Array, p: number, at: number, B: number, g: number): void {
+  const w = (i: number) => o[p + i] as number;
+  switch (w(0)) {
+    case 1:
+      k.u1(at, B, w(1), w(3), w(4), w(5), w(6), w(7), w(8), w(9), w(10));
+      return;
+    case 2:
+      k.r1(at, B, w(1), w(3), w(4), w(5), w(6));
+      return;
+    case 3:
+      k.d1(at, B, w(1), w(3), w(4), w(5), w(6));
+      return;
+    case 4:
+      k.cx(at, B, w(1), w(2));
+      return;
+    case 5:
+      k.mux(
+        at,
+        B,
+        w(1),
+        w(2),
+        w(3),
+        w(4),
+        w(5),
+        w(6),
+        w(7),
+        w(8),
+        w(9),
+        w(10),
+        w(11),
+        w(12),
+        w(13),
+        w(14),
+        w(15),
+        w(16),
+        w(17),
+        w(18),
+      );
+      return;
+    case 6:
+      k.muxr(at, B, w(1), w(2), w(3), w(4), w(5), w(6), w(11), w(12), w(13), w(14));
+      return;
+    case 7:
+      k.dtab(at, B, g, w(1));
+      return;
+  }
+}
+
+/**
+ * A share round on thread `index` (a worker runs this function's own source, with its own
+ * `apply` = {@link applyWords}): the ops from word 8 on (20 words each, word 19 the block size B),
+ * in phases of consecutive ops with the same B, each phase applied block by block over every
+ * share of o[4] amplitudes (word 1 the state's byte offset, 3 the op count, 6 log2 of the threads T).
+ * A phase of fewer than `claimMin` blocks per share: each thread runs its own share. Otherwise the
+ * blocks are claimed one by one from counters in `sync` (words [claimed, done] per phase and share,
+ * zeroed before the round): a thread takes its own share's blocks, then the others' still
+ * unclaimed, so a thread slowed down (by the machine or by its share) is helped instead of waited
+ * for. Before a phase touches a share, that share's previous phase must be done (a helper may
+ * still hold one of its blocks). Every block goes through the same kernel calls whichever thread
+ * runs it, so results stay bit-identical.
+ */
+export function runShare(
+  apply: typeof applyWords,
+  k: BlockKernels,
+  o: Float64Array,
+  sync: Int32Array,
+  index: number,
+  claimMin: number,
+): void {
+  const base = o[1] as number;
+  const m = o[3] as number;
+  const share = o[4] as number;
+  const T = 2 ** (o[6] as number);
+  const at = (ph: number, s: number) => 2 * (ph * T + s);
+  // waits until share s has done phase ph (all `per` of its blocks)
+  const settled = (ph: number, s: number, per: number) => {
+    const d = at(ph, s) + 1;
+    for (let spin = 0; ; spin++) {
+      const done = Atomics.load(sync, d);
+      if (done >= per) return;
+      if (spin > 1000) Atomics.wait(sync, d, done, 0.2);
+    }
+  };
+  let prevPer = 0;
+  for (let j = 0, ph = 0; j < m; ph++) {
+    const B = o[8 + 20 * j + 19] as number;
+    let e = j + 1;
+    while (e < m && o[8 + 20 * e + 19] === B) e++;
+    const per = share / B;
+    const run = (s: number, b: number) => {
+      const blk = s * per + b;
+      for (let i = j; i < e; i++) apply(k, o, 8 + 20 * i, base + 16 * blk * B, B, blk * B);
+    };
+    if (ph > 0) settled(ph - 1, index, prevPer);
+    if (per < claimMin) {
+      for (let b = 0; b < per; b++) run(index, b);
+      Atomics.add(sync, at(ph, index) + 1, per);
+    } else {
+      for (let d = 0; d < T; d++) {
+        const s = (index + d) % T;
+        // nothing left to take here: do not wait for the share's previous phase
+        if (Atomics.load(sync, at(ph, s)) >= per) continue;
+        if (d > 0 && ph > 0) settled(ph - 1, s, prevPer);
+        for (;;) {
+          const b = Atomics.add(sync, at(ph, s), 1);
+          if (b >= per) break;
+          run(s, b);
+          Atomics.add(sync, at(ph, s) + 1, 1);
+        }
+      }
+    }
+    prevPer = per;
+    j = e;
+  }
+}
+
 /** True when `op` can run in an owned round ({@link runOwned}) with split bits s … s + j − 1. */
 function ownable(op: Op, s: number, j: number): boolean {
   if (s < 1) return false;
@@ -133,12 +266,18 @@ function ownable(op: Op, s: number, j: number): boolean {
 /** The worker's code (an eval'd script, so no file needs resolving under any loader). */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) => {
+// the functions below come in as their own source text: a transpiler that keeps function names
+// (tsx, esbuild's keepNames) wraps their inner functions in __name(fn, name), which returns fn
+const __name = (fn) => fn;
+parentPort.on('message', ({ module, memory, ctrl, ops, times, sync, index, count }) => {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const c = new Int32Array(ctrl);
   const o = new Float64Array(ops);
   const busy = new Float64Array(times);
+  const claims = new Int32Array(sync);
   const runOwned = ${runOwned.toString()};
+  const applyWords = ${applyWords.toString()};
+  const runShare = ${runShare.toString()};
   let gen = Atomics.load(c, 0);
   parentPort.postMessage('attached');
   for (;;) {
@@ -151,7 +290,6 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
       return;
     }
     const t0 = performance.now();
-    const m = o[3], share = o[4];
     if (o[2] === 2) runOwned(k, o, index);
     else if (o[2] === 0) {
       // a split round: slot [index] holds this thread's own kernel call (absolute base and length)
@@ -163,29 +301,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, index, count }) =>
         case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
-    // phases: consecutive ops with the same block size (word ${BLOCK_WORD}), each applied block by block
-    else for (let j = 0; j < m; ) {
-      const B = o[${OPS_AT} + ${OP_WORDS} * j + ${BLOCK_WORD}];
-      let e = j + 1;
-      while (e < m && o[${OPS_AT} + ${OP_WORDS} * e + ${BLOCK_WORD}] === B) e++;
-      const per = share / B;
-      for (let blk = index * per; blk < (index + 1) * per; blk++) {
-        const base = o[1] + blk * B * 16;
-        for (let i = j; i < e; i++) {
-          const p = ${OPS_AT} + ${OP_WORDS} * i;
-          switch (o[p]) {
-            case 1: k.u1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10]); break;
-            case 2: k.r1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-            case 3: k.d1(base, B, o[p + 1], o[p + 3], o[p + 4], o[p + 5], o[p + 6]); break;
-            case 4: k.cx(base, B, o[p + 1], o[p + 2]); break;
-            case 5: k.mux(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7], o[p + 8], o[p + 9], o[p + 10], o[p + 11], o[p + 12], o[p + 13], o[p + 14], o[p + 15], o[p + 16], o[p + 17], o[p + 18]); break;
-            case 7: k.dtab(base, B, blk * B, o[p + 1]); break;
-            case 6: k.muxr(base, B, o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 11], o[p + 12], o[p + 13], o[p + 14]); break;
-          }
-        }
-      }
-      j = e;
-    }
+    else runShare(applyWords, k, o, claims, index, ${CLAIM_MIN});
     busy[index] += performance.now() - t0;
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
   }
@@ -329,6 +445,9 @@ export class ThreadPool {
    */
   private readonly opsBuf = new SharedArrayBuffer(8 * (OPS_AT + OP_WORDS * MAX_OPS));
   private readonly o = new Float64Array(this.opsBuf);
+  /** Share rounds' block claims ({@link runShare}): [claimed, done] per phase and share. */
+  private readonly syncBuf = new SharedArrayBuffer(4 * CLAIM_WORDS * MAX_OPS * MAX_THREADS);
+  private readonly claims = new Int32Array(this.syncBuf);
   private queue: Promise<void> = Promise.resolve();
   /** Ops run split over the threads, on the calling thread alone, and rounds (barriers), since the pool was made. */
   readonly stats = { parallel: 0, serial: 0, rounds: 0, topSplit: 0 };
@@ -351,7 +470,7 @@ export class ThreadPool {
     readonly threads: number,
     private readonly blockQubits = BLOCK_QUBITS,
   ) {
-    this.threads = 2 ** Math.floor(Math.log2(Math.max(1, threads)));
+    this.threads = 2 ** Math.floor(Math.log2(Math.min(MAX_THREADS, Math.max(1, threads))));
   }
 
   /** Applies `ops` to `a` (a state of n qubits inside `ws`'s shared memory) on the threads. */
@@ -482,6 +601,7 @@ export class ThreadPool {
               ctrl: this.ctrl,
               ops: this.opsBuf,
               times: this.times,
+              sync: this.syncBuf,
               index: i + 1,
               count: T,
             });
@@ -513,9 +633,9 @@ export class ThreadPool {
   }
 
   /**
-   * One round: `ops`, each with its block size (all with SIMD kernels, each below log2 of its
-   * block), in phases of consecutive ops with the same block size: a phase applies its ops block by
-   * block; thread i takes blocks [i·per, (i+1)·per) of every phase, the calling thread run 0.
+   * One share round: `ops`, each with its block size (all with SIMD kernels, each below log2 of
+   * its block), in phases of consecutive ops with the same block size, by {@link runShare} on
+   * every thread (the calling one as thread 0).
    */
   private round(
     a: Float64Array,
@@ -525,28 +645,22 @@ export class ThreadPool {
     wasm: WasmKernels,
   ): void {
     const o = this.o;
-    const share = 2 ** n / T;
     o[1] = a.byteOffset;
     o[2] = 1;
     o[3] = ops.length;
-    o[4] = share;
+    o[4] = 2 ** n / T;
+    o[6] = Math.log2(T);
+    let phases = 0;
     ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
       o[p + BLOCK_WORD] = block;
       encodeOp(o, p, op, wasm);
+      if (j === 0 || block !== (ops[j - 1] as readonly [Op, number])[1]) phases++;
     });
+    this.claims.fill(0, 0, CLAIM_WORDS * phases * T);
     this.command(CMD_RUN);
     const t0 = performance.now();
-    for (let j = 0; j < ops.length; ) {
-      const block = (ops[j] as readonly [Op, number])[1];
-      let e = j + 1;
-      while (e < ops.length && (ops[e] as readonly [Op, number])[1] === block) e++;
-      for (let blk = 0; blk < share / block; blk++) {
-        const b = a.subarray(2 * blk * block, 2 * (blk + 1) * block);
-        for (let i = j; i < e; i++) applyOp(b, block, (ops[i] as readonly [Op, number])[0], wasm, blk * block);
-      }
-      j = e;
-    }
+    runShare(applyWords, wasm, o, this.claims, 0, CLAIM_MIN);
     const t1 = performance.now();
     this.stats.parallel += ops.length;
     this.stats.rounds++;

@@ -490,9 +490,8 @@
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
     (local.set $p (local.get $base))
     (local.set $end (i32.add (local.get $base) (i32.shl (local.get $len) (i32.const 4))))
-    (block $done
-      (loop $inner
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (loop $inner
         (local.set $x (v128.load (local.get $p)))
         (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
         (local.set $xs (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
@@ -506,7 +505,7 @@
             (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $b10) (local.get $xs)))
             (f64x2.add (f64x2.mul (local.get $a11) (local.get $y)) (f64x2.mul (local.get $b11) (local.get $ys)))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $inner))))
+        (br_if $inner (i32.lt_u (local.get $p) (local.get $end)))))))
 
   ;; A multiplexed 2×2 on qubit t: matrix m0 on the pairs whose bit c is 0, m1 where it is 1 (a CNOT
   ;; folded into the 2×2 on its target: m1 = X·m0, or m0·X when the CNOT comes first). The same
@@ -571,9 +570,8 @@
     (local.set $off (i32.shl (i32.const 16) (local.get $t)))
     (local.set $p (local.get $base))
     (local.set $end (i32.add (local.get $base) (i32.shl (local.get $len) (i32.const 4))))
-    (block $done
-      (loop $inner
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (loop $inner
         (local.set $x (v128.load (local.get $p)))
         (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
         (v128.store (local.get $p)
@@ -581,7 +579,7 @@
         (v128.store (i32.add (local.get $p) (local.get $off))
           (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $inner))))
+        (br_if $inner (i32.lt_u (local.get $p) (local.get $end)))))))
 
   ;; Diagonal phase table (kernels.ts applyPhaseTable, the same arithmetic; desc at byte offset
   ;; $desc): amplitude i of the `len` from `base`, index g + i in the whole state, times
