@@ -121,7 +121,7 @@ export async function threadProfileBench(sizes: readonly number[], reps = 3): Pr
       `    1 thread: ${t1.map(([c, w]) => `cpu ${ms(c)} wait ${ms(w)}`).join('; ')} | 2 threads: ${t2.map(([c, w]) => `cpu ${ms(c)} wait ${ms(w)}`).join('; ')} | cpu-bound ratio ${(per(cpu1) / busiest).toFixed(2)}×`,
     );
     console.log(
-      `    pool: ${split} of ${ops.length} ops split (${per(pool.stats.topSplit - stats0.topSplit)} on top qubits), ${serial} alone, ` +
+      `    pool: ${split} of ${ops.length} ops split (${per(pool.stats.topSplit - stats0.topSplit)} on top qubits, ${per(pool.stats.chains - stats0.chains)} chains counted once), ${serial} alone, ` +
         `${per(pool.stats.rounds - stats0.rounds)} barriers; calling thread: share ${ms(per(pool.timing.share - timing0.share))}, ` +
         `alone ${ms(per(pool.timing.serial - timing0.serial))}, barrier wait ${ms(per(pool.timing.wait - timing0.wait))}; ` +
         `worker busy ${ms(per((pool.workerBusyMs()[0] ?? 0) - busy0))}`,

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfAborted } from '@q-store/core/backend';
+import { applyChain, chainBelow, chainOps } from './chains.js';
 import { opTopQubit } from './fusion.js';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels } from './workspace.js';
@@ -61,10 +62,15 @@ export async function execute(
   const every = Math.max(1, Math.floor(CLOCK_WORK / dim));
   for (const seg of segments(ops, n, blockQubits)) {
     if (!seg.blocked) {
-      for (let i = 0; i < seg.ops.length; i++) {
+      // real 2×2s on consecutive qubits above the blocks: one pass per chain (chains.ts)
+      const below = wasm ? chainBelow(n, 1) : 0;
+      const list = below > 0 ? chainOps(seg.ops, blockQubits, below) : seg.ops;
+      for (let i = 0; i < list.length; i++) {
         // no await per op: small circuits stay synchronous
         if (i % every === 0 && yielder.due()) await yielder.yieldNow();
-        applyOp(a, dim, seg.ops[i] as Op, wasm);
+        const op = list[i] as (typeof list)[number];
+        if (op.kind === 'rchain') applyChain(a, dim, op, wasm);
+        else applyOp(a, dim, op, wasm);
       }
       continue;
     }

@@ -1,4 +1,5 @@
 import type { Observable, Rng } from '@q-store/core';
+import { chainBelow, chainOps } from './chains.js';
 import { phaseOps } from './diagonals.js';
 import { BLOCK_QUBITS, execute, segments, Yielder } from './executor.js';
 import { opMask, remapOp } from './fusion.js';
@@ -303,10 +304,11 @@ export class SplitState {
     for (let j = 0; j < this.chunks.length; j++) {
       const ops = batch.filter((p) => (j & p.cond) === p.cond).flatMap((p) => p.perChunk?.[j] ?? [p.op]);
       if (ops.length === 0) continue;
-      splitStats.passes += passesOf(ops, c) / this.chunks.length;
       const a = this.chunks[j] as Float64Array;
       const ws = this.spaces[j] as Workspace;
-      if (threads && ws.wasm && c >= threadMinQubits) await threads.run(a, c, ops, ws, yielder);
+      const threaded = threads !== undefined && ws.wasm !== undefined && c >= threadMinQubits;
+      splitStats.passes += passesOf(ops, c, threaded ? Math.min(threads.threads, 2 ** c) : 1) / this.chunks.length;
+      if (threaded) await threads.run(a, c, ops, ws, yielder);
       else await execute(a, c, ops, ws.wasm, undefined, yielder);
     }
   }
@@ -509,7 +511,14 @@ function nextUse(ops: readonly Op[], i: number, q: number): number {
   return Number.POSITIVE_INFINITY;
 }
 
-/** Passes over a state of n qubits that `ops` make: one per op outside cache-blocked runs, one per blocked run. */
-export function passesOf(ops: readonly Op[], n: number): number {
-  return segments(ops, n, BLOCK_QUBITS).reduce((p, seg) => p + (seg.blocked ? 1 : seg.ops.length), 0);
+/**
+ * Passes over a state of n qubits that `ops` make on `threads` threads: one per blocked run, one
+ * per chain (chains.ts; none when `chains` is false) and one per other op.
+ */
+export function passesOf(ops: readonly Op[], n: number, threads = 1, chains = true): number {
+  const below = chains ? chainBelow(n, threads) : 0;
+  return segments(ops, n, BLOCK_QUBITS).reduce(
+    (p, seg) => p + (seg.blocked ? 1 : below > 0 ? chainOps(seg.ops, BLOCK_QUBITS, below).length : seg.ops.length),
+    0,
+  );
 }

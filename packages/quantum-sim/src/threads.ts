@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { type Chain, chainBelow, chainOps } from './chains.js';
 import { BLOCK_QUBITS, segments, type Yielder } from './executor.js';
 import { applyOp, type Op } from './ops.js';
 import type { WasmKernels, Workspace } from './workspace.js';
@@ -51,7 +52,7 @@ const SLOT_KERNELS: Record<number, string> = {
 /** The kernels {@link runOwned} calls. */
 type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1' | 'r1span'>;
 /** The kernels {@link applyWords} calls. */
-type BlockKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'r1' | 'mux' | 'muxr' | 'dtab'>;
+type BlockKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'r1' | 'mux' | 'muxr' | 'dtab' | 'rchain'>;
 
 /**
  * A share-round phase with at least this many blocks per share is claimed block by block: each
@@ -177,6 +178,9 @@ export function applyWords(k: BlockKernels, o: Float64Array, p: number, at: numb
       return;
     case 7:
       k.dtab(at, B, g, w(1));
+      return;
+    case 8:
+      k.rchain(at, B, w(1), w(2), w(3), w(4));
       return;
   }
 }
@@ -313,8 +317,14 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, sync, index, count
  * 3 d1 (the matrix from p + 3), 4 CNOT, 5 mux and 6 real mux (target, control, m0 from p + 3, m1
  * from p + 11), 7 phase table (its desc's byte offset in the memory).
  */
-function encodeOp(o: Float64Array, p: number, op: Op, wasm: WasmKernels): void {
+function encodeOp(o: Float64Array, p: number, op: Op | Chain, wasm: WasmKernels): void {
   switch (op.kind) {
+    case 'rchain': {
+      const at = wasm.tableAt(op);
+      if (at < 0) throw new Error('internal: a chain in a round without room in the table area');
+      o.set([8, op.q, op.k, op.w, at], p);
+      return;
+    }
     case 'dtab': {
       const at = wasm.tableAt(op);
       if (at < 0) throw new Error('internal: a phase table in a round without room in the table area');
@@ -348,8 +358,10 @@ function encodeOp(o: Float64Array, p: number, op: Op, wasm: WasmKernels): void {
 }
 
 /** Highest qubit an op touches, or −1 when it has no SIMD kernel to split. */
-function splitQubit(op: Op): number {
+function splitQubit(op: Op | Chain): number {
   switch (op.kind) {
+    case 'rchain':
+      return op.q + op.k - 1;
     case 'dtab':
       return 0; // elementwise: every block and share runs its part
     case 'u1':
@@ -449,8 +461,11 @@ export class ThreadPool {
   private readonly syncBuf = new SharedArrayBuffer(4 * CLAIM_WORDS * MAX_OPS * MAX_THREADS);
   private readonly claims = new Int32Array(this.syncBuf);
   private queue: Promise<void> = Promise.resolve();
-  /** Ops run split over the threads, on the calling thread alone, and rounds (barriers), since the pool was made. */
-  readonly stats = { parallel: 0, serial: 0, rounds: 0, topSplit: 0 };
+  /**
+   * Ops run split over the threads (a chain counts as one), on the calling thread alone, rounds
+   * (barriers), top-qubit splits and chains (chains.ts), since the pool was made.
+   */
+  readonly stats = { parallel: 0, serial: 0, rounds: 0, topSplit: 0, chains: 0 };
   /** Milliseconds each worker (index 1…) spent applying its share of the rounds, since the pool was made. */
   private readonly times = new SharedArrayBuffer(8 * 256);
   private readonly busy = new Float64Array(this.times);
@@ -465,10 +480,14 @@ export class ThreadPool {
     return Array.from(this.busy.subarray(1, this.threads));
   }
 
-  /** `threads` threads in all (the caller's included); rounded down to a power of two. */
+  /**
+   * `threads` threads in all (the caller's included); rounded down to a power of two. `chains`:
+   * whether share rounds run chains (chains.ts; off only to measure what they bring).
+   */
   constructor(
     readonly threads: number,
     private readonly blockQubits = BLOCK_QUBITS,
+    private readonly chains = true,
   ) {
     this.threads = 2 ** Math.floor(Math.log2(Math.min(MAX_THREADS, Math.max(1, threads))));
   }
@@ -502,7 +521,7 @@ export class ThreadPool {
       const blockQubits = Math.min(this.blockQubits, lowBits);
       // ops local to each thread's share (blocked runs inside blocks, other ops inside the dim / T
       // amplitudes of a share) gather into one round, one barrier, until an op that is not
-      const pending: Array<[Op, number]> = [];
+      const pending: Array<[Op | Chain, number]> = [];
       // ops on the top qubits gather into owned rounds: thread k owns the amplitudes whose bits
       // s … s + j − 1 read k, below the top two bits, where none of the ring's top ops acts
       const j = Math.log2(T);
@@ -512,12 +531,14 @@ export class ThreadPool {
       // without wrapping around ends the round, and the area starts over
       let tableWords = 0;
       wasm.tables.reset();
-      const wordsOf = (part: readonly Op[]) => {
+      const wordsOf = (part: ReadonlyArray<Op | Chain>) => {
         let words = 0;
-        for (const op of part) if (op.kind === 'dtab') words += op.desc.length + 1;
+        for (const op of part) if (op.kind === 'dtab' || op.kind === 'rchain') words += op.desc.length + 1;
         return words;
       };
-      const tablesFit = (part: readonly Op[]) => tableWords + wordsOf(part) <= wasm.tables.capacity;
+      // (a chain's desc goes to the table area too: 34–45 words)
+      const below = this.chains && wasm.tables.capacity >= 64 ? chainBelow(n, T) : 0;
+      const tablesFit = (part: ReadonlyArray<Op | Chain>) => tableWords + wordsOf(part) <= wasm.tables.capacity;
       const flush = async () => {
         if (pending.length > 0) this.round(a, n, pending, T, wasm);
         pending.length = 0;
@@ -548,14 +569,19 @@ export class ThreadPool {
           }
           continue;
         }
-        for (const op of seg.ops) {
-          const top = splitQubit(op);
-          if (top >= 0 && top < lowBits && wordsOf([op]) <= wasm.tables.capacity) {
-            if (pending.length >= MAX_OPS || owned.length > 0 || !tablesFit([op])) await flush();
-            pending.push([op, 2 ** lowBits]);
-            tableWords += wordsOf([op]);
+        // real 2×2s on consecutive qubits above the blocks and below the shares' top: chains
+        const list = below > 0 && !seg.blocked ? chainOps(seg.ops, blockQubits, below) : seg.ops;
+        for (const item of list) {
+          const top = splitQubit(item);
+          if (top >= 0 && top < lowBits && wordsOf([item]) <= wasm.tables.capacity) {
+            if (pending.length >= MAX_OPS || owned.length > 0 || !tablesFit([item])) await flush();
+            pending.push([item, 2 ** lowBits]);
+            tableWords += wordsOf([item]);
+            if (item.kind === 'rchain') this.stats.chains++;
             continue;
           }
+          if (item.kind === 'rchain') throw new Error('internal: a chain above the shares');
+          const op = item;
           if (ownable(op, s, j)) {
             if (owned.length >= MAX_OPS || pending.length > 0) await flush();
             owned.push(op);
@@ -640,7 +666,7 @@ export class ThreadPool {
   private round(
     a: Float64Array,
     n: number,
-    ops: ReadonlyArray<readonly [Op, number]>,
+    ops: ReadonlyArray<readonly [Op | Chain, number]>,
     T: number,
     wasm: WasmKernels,
   ): void {
@@ -655,7 +681,7 @@ export class ThreadPool {
       const p = OPS_AT + OP_WORDS * j;
       o[p + BLOCK_WORD] = block;
       encodeOp(o, p, op, wasm);
-      if (j === 0 || block !== (ops[j - 1] as readonly [Op, number])[1]) phases++;
+      if (j === 0 || block !== (ops[j - 1] as readonly [Op | Chain, number])[1]) phases++;
     });
     this.claims.fill(0, 0, CLAIM_WORDS * phases * T);
     this.command(CMD_RUN);

@@ -581,6 +581,81 @@
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br_if $inner (i32.lt_u (local.get $p) (local.get $end)))))))
 
+  ;; --- chains.ts: real 2×2s on consecutive qubits in one pass over memory ---
+  ;; The pairs (p, p + off) for p in [p, end), a real 2×2 (constants: splats of m00, m01, m10, m11);
+  ;; r1's instructions per amplitude.
+  (func $rspan (param $p i32) (param $end i32) (param $off i32)
+    (param $a00 v128) (param $a01 v128) (param $a10 v128) (param $a11 v128)
+    (local $x v128) (local $y v128)
+    (loop $inner
+      (local.set $x (v128.load (local.get $p)))
+      (local.set $y (v128.load (i32.add (local.get $p) (local.get $off))))
+      (v128.store (local.get $p)
+        (f64x2.add (f64x2.mul (local.get $a00) (local.get $x)) (f64x2.mul (local.get $a01) (local.get $y))))
+      (v128.store (i32.add (local.get $p) (local.get $off))
+        (f64x2.add (f64x2.mul (local.get $a10) (local.get $x)) (f64x2.mul (local.get $a11) (local.get $y))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $inner (i32.lt_u (local.get $p) (local.get $end)))))
+
+  ;; A chain of real 2×2s (r1, or muxr with its control inside the window or below it) on targets
+  ;; inside the window of qubits q … q + k − 1, applied tile by tile: a tile is the 2^k runs of w
+  ;; amplitudes at the same place in the 2^k sub-blocks of 2^q amplitudes of a block of 2^(q+k), so
+  ;; it holds every pair of every op of the chain and stays in the L1 cache while the ops run one
+  ;; after another: one pass over memory for the chain instead of one per op, and the same
+  ;; instructions per amplitude as r1 / muxr op by op (bit-identical). desc (byte offset): the op
+  ;; count, then 11 numbers per op: target offset t in the window, control mode (0 none, 1 inside
+  ;; the window at offset cbit, 2 below it on qubit cbit, which w must not exceed: 2^cbit ≥ w),
+  ;; cbit, m0 (4 numbers), m1 (4 numbers). `base` sits on a multiple of 2^(q+k) amplitudes of the
+  ;; state (a block or share holding whole windows), `dim` a multiple of it.
+  (func (export "rchain") (param $base i32) (param $dim i32) (param $q i32) (param $k i32) (param $w i32) (param $desc i32)
+    (local $stride i32) (local $span i32) (local $stop i32) (local $tile i32) (local $hi i32) (local $lo i32)
+    (local $nops i32) (local $op i32) (local $p i32) (local $t i32) (local $mode i32) (local $cbit i32)
+    (local $off i32) (local $j i32) (local $subs i32) (local $start i32) (local $v i32) (local $mp i32)
+    (local.set $stride (i32.shl (i32.const 16) (local.get $q)))
+    (local.set $span (i32.shl (local.get $stride) (local.get $k)))
+    (local.set $subs (i32.shl (i32.const 1) (local.get $k)))
+    (local.set $tile (i32.shl (local.get $w) (i32.const 4)))
+    (local.set $stop (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 4))))
+    (local.set $nops (i32.trunc_f64_u (f64.load (local.get $desc))))
+    (local.set $hi (local.get $base))
+    (loop $blocks
+      (local.set $lo (i32.const 0))
+      (loop $tiles
+        (local.set $op (i32.const 0))
+        (loop $ops
+          (local.set $p (i32.add (i32.add (local.get $desc) (i32.const 8)) (i32.mul (local.get $op) (i32.const 88))))
+          (local.set $t (i32.trunc_f64_u (f64.load (local.get $p))))
+          (local.set $mode (i32.trunc_f64_u (f64.load offset=8 (local.get $p))))
+          (local.set $cbit (i32.trunc_f64_u (f64.load offset=16 (local.get $p))))
+          (local.set $off (i32.shl (local.get $stride) (local.get $t)))
+          (local.set $j (i32.const 0))
+          (loop $subruns
+            (if (i32.eqz (i32.and (i32.shr_u (local.get $j) (local.get $t)) (i32.const 1)))
+              (then
+                (local.set $start
+                  (i32.add (i32.add (local.get $hi) (local.get $lo)) (i32.mul (local.get $j) (local.get $stride))))
+                (local.set $v (i32.const 0))
+                (if (i32.eq (local.get $mode) (i32.const 1))
+                  (then (local.set $v (i32.and (i32.shr_u (local.get $j) (local.get $cbit)) (i32.const 1)))))
+                (if (i32.eq (local.get $mode) (i32.const 2))
+                  (then
+                    (local.set $v
+                      (i32.and
+                        (i32.shr_u (i32.shr_u (i32.sub (local.get $start) (local.get $base)) (i32.const 4)) (local.get $cbit))
+                        (i32.const 1)))))
+                (local.set $mp (i32.add (i32.add (local.get $p) (i32.const 24)) (i32.shl (local.get $v) (i32.const 5))))
+                (call $rspan (local.get $start) (i32.add (local.get $start) (local.get $tile)) (local.get $off)
+                  (v128.load64_splat (local.get $mp)) (v128.load64_splat offset=8 (local.get $mp))
+                  (v128.load64_splat offset=16 (local.get $mp)) (v128.load64_splat offset=24 (local.get $mp)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br_if $subruns (i32.lt_u (local.get $j) (local.get $subs))))
+          (local.set $op (i32.add (local.get $op) (i32.const 1)))
+          (br_if $ops (i32.lt_u (local.get $op) (local.get $nops))))
+        (local.set $lo (i32.add (local.get $lo) (local.get $tile)))
+        (br_if $tiles (i32.lt_u (local.get $lo) (local.get $stride))))
+      (local.set $hi (i32.add (local.get $hi) (local.get $span)))
+      (br_if $blocks (i32.lt_u (local.get $hi) (local.get $stop)))))
+
   ;; Diagonal phase table (kernels.ts applyPhaseTable, the same arithmetic; desc at byte offset
   ;; $desc): amplitude i of the `len` from `base`, index g + i in the whole state, times
   ;; c·T_v[(g + i) mod 2^k], run by run of 2^k amplitudes (g and len multiples of 2^k, or len below
