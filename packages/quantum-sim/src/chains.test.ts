@@ -8,8 +8,9 @@ import {
   CHAIN_MIN_QUBITS_THREADS,
   type Chain,
   chainOps,
+  chainsFor,
 } from './chains.js';
-import { BLOCK_QUBITS, execute } from './executor.js';
+import { BLOCK_QUBITS, execute, segments } from './executor.js';
 import { applyOp, type Op } from './ops.js';
 import { compileSimd } from './program.js';
 import { randomState, referenceAndCopy } from './random-circuits.test-helper.js';
@@ -146,9 +147,15 @@ describe('chains (real 2×2s on consecutive qubits in one pass)', () => {
       const ops = compileSimd(qcbmCircuit(n));
       const state = new Float64Array(2 << n).map((_, i) => Math.cos(i * (0.3 + pool.threads)) / 2 ** 10);
       const { reference, copy, ws } = referenceAndCopy(n, state, ops, true);
+      // chains inside the shares and, on the top two qubits, in owned rounds (each thread its tiles)
+      const expected = segments(ops, n, BLOCK_QUBITS)
+        .filter((seg) => !seg.blocked)
+        .flatMap((seg) => chainsIn(chainsFor(seg.ops, n, pool.threads, BLOCK_QUBITS)));
+      // (each of the 10 layers' muxr n−2 : n−3, muxr n−1 : n−2, and the last layer's r1s there)
+      expect(expected.filter((c) => c.q === n - 2 && c.k === 2).length).toBe(11);
       const before = pool.stats.chains;
       await pool.run(copy, n, ops, ws);
-      expect(pool.stats.chains - before).toBeGreaterThanOrEqual(10);
+      expect(pool.stats.chains - before).toBe(expected.length);
       expect(differing(copy, reference)).toBe(0);
     });
 });

@@ -49,10 +49,28 @@ export function chainBelow(n: number, T: number): number {
   return n >= CHAIN_MIN_QUBITS ? n : 0;
 }
 
+/**
+ * `ops` (a run outside the cache blocks of a state of n qubits) with their chains as T threads run
+ * them: on one thread windows anywhere above the blocks; on several, windows below the owned
+ * rounds' split bits (threads.ts: inside every share), then windows on the top two qubits (run in
+ * owned rounds, each thread on its own tiles).
+ */
+export function chainsFor(
+  ops: ReadonlyArray<Op | Chain>,
+  n: number,
+  T: number,
+  blockQubits: number,
+): Array<Op | Chain> {
+  const below = chainBelow(n, T);
+  if (below === 0) return [...ops];
+  if (T < 2) return chainOps(ops, blockQubits, n);
+  return chainOps(chainOps(ops, blockQubits, Math.min(below, n - 2)), n - 2, n);
+}
+
 /** A 2×2 a chain can take: r1 or muxr with its target in [q, q + k). */
 type Link = Op & { kind: 'r1' | 'muxr' };
 
-function isLink(op: Op): op is Link {
+function isLink(op: Op | Chain): op is Link {
   return op.kind === 'r1' || op.kind === 'muxr';
 }
 
@@ -90,13 +108,14 @@ function chainOf(links: readonly Link[]): Chain | undefined {
 
 /**
  * `ops` with runs of consecutive real 2×2s on consecutive qubits from `minQubit` up to below
- * `belowQubit` gathered into chains of up to {@link CHAIN_MAX_QUBITS} (a lone op stays as it is).
+ * `belowQubit` gathered into chains of up to {@link CHAIN_MAX_QUBITS} (a lone op stays as it is;
+ * chains already in `ops` pass through).
  */
-export function chainOps(ops: readonly Op[], minQubit: number, belowQubit: number): Array<Op | Chain> {
+export function chainOps(ops: ReadonlyArray<Op | Chain>, minQubit: number, belowQubit: number): Array<Op | Chain> {
   const out: Array<Op | Chain> = [];
   let i = 0;
   while (i < ops.length) {
-    const first = ops[i] as Op;
+    const first = ops[i] as Op | Chain;
     if (!isLink(first) || first.q < minQubit) {
       out.push(first);
       i++;
@@ -129,7 +148,7 @@ export function chainOps(ops: readonly Op[], minQubit: number, belowQubit: numbe
 export function applyChain(a: Float64Array, dim: number, chain: Chain, wasm?: WasmKernels): void {
   const at = wasm ? wasm.tableAt(chain) : -1;
   if (wasm && at >= 0) {
-    wasm.rchain(a.byteOffset, dim, chain.q, chain.k, chain.w, at);
+    wasm.rchain(a.byteOffset, dim, chain.q, chain.k, chain.w, at, 0, 16 * 2 ** chain.q);
     return;
   }
   for (const op of chain.ops) applyOp(a, dim, op, wasm);

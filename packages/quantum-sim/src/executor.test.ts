@@ -2,6 +2,7 @@ import { createRng } from '@q-store/core';
 import { describe, expect, it } from 'vitest';
 import { qcbmCircuit } from '../bench/circuits.js';
 import { execute, segments } from './executor.js';
+import type { Op } from './ops.js';
 import { compileOps } from './program.js';
 import { randomCircuit, randomState, referenceAndCopy } from './random-circuits.test-helper.js';
 
@@ -24,6 +25,26 @@ describe('cache blocking', () => {
           }
         }
       }
+    }
+  });
+
+  it('a CNOT from above the blocks into them runs inside the blocked run: X or nothing per block', async () => {
+    const rng = createRng(9);
+    const n = 10;
+    const blockQubits = 4;
+    const r1 = (q: number): Op => ({ kind: 'r1', q, m: Float64Array.of(0.6, -0.8, 0.8, 0.6) });
+    const ops: Op[] = [
+      r1(0),
+      { kind: 'x', controls: 1 << 8, q: 2 },
+      r1(3),
+      { kind: 'x', controls: 1 << 4, q: 1 },
+      r1(1),
+    ];
+    expect(segments(ops, n, blockQubits)).toEqual([{ ops, blocked: true }]);
+    for (const wasm of [true, false]) {
+      const { reference, copy, ws } = referenceAndCopy(n, randomState(rng, n), ops, wasm);
+      await execute(copy, n, ops, ws.wasm, undefined, undefined, blockQubits);
+      expect(Array.from(copy)).toEqual(Array.from(reference));
     }
   });
 });

@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfAborted } from '@q-store/core/backend';
-import { applyChain, chainBelow, chainOps } from './chains.js';
+import { applyChain, chainsFor } from './chains.js';
 import { opTopQubit } from './fusion.js';
-import { applyOp, type Op } from './ops.js';
+import { applyOp, blockConditional, type Op } from './ops.js';
 import type { WasmKernels } from './workspace.js';
 
 /** Longest stretch of work between two turns of the event loop, in milliseconds. */
@@ -63,8 +63,7 @@ export async function execute(
   for (const seg of segments(ops, n, blockQubits)) {
     if (!seg.blocked) {
       // real 2×2s on consecutive qubits above the blocks: one pass per chain (chains.ts)
-      const below = wasm ? chainBelow(n, 1) : 0;
-      const list = below > 0 ? chainOps(seg.ops, blockQubits, below) : seg.ops;
+      const list = wasm ? chainsFor(seg.ops, n, 1, blockQubits) : seg.ops;
       for (let i = 0; i < list.length; i++) {
         // no await per op: small circuits stay synchronous
         if (i % every === 0 && yielder.due()) await yielder.yieldNow();
@@ -114,7 +113,8 @@ export function segments(
   let cur: { ops: Op[]; blocked: boolean } | undefined;
   for (const op of ops) {
     // a phase table is elementwise: it runs inside any block (it reads the block's offset)
-    const low = op.kind === 'dtab' || opTopQubit(op) < blockQubits;
+    // and a CNOT from above into the block is an X or nothing per block (ops.ts blockConditional)
+    const low = op.kind === 'dtab' || opTopQubit(op) < blockQubits || blockConditional(op, blockQubits);
     if (!cur || cur.blocked !== low) {
       cur = { ops: [], blocked: low };
       out.push(cur);

@@ -328,10 +328,26 @@ function conjugatedTable(desc: Float64Array): Float64Array {
 }
 
 /**
+ * True for a CNOT (one control) whose target lies below `bits` and whose control lies at or above:
+ * inside a block of 2^bits amplitudes it is an X on the target or nothing, as the block's own
+ * index bit says (applyOp with the block's offset), so it runs inside cache-blocked runs.
+ */
+export function blockConditional(op: Op, bits: number): boolean {
+  return (
+    op.kind === 'x' &&
+    op.controls !== 0 &&
+    (op.controls & (op.controls - 1)) === 0 &&
+    op.controls >= 2 ** bits &&
+    op.q < bits
+  );
+}
+
+/**
  * Applies `op` to the interleaved state `a` of `dim` amplitudes. With `wasm` (and `a` inside its
  * memory) the SIMD kernels run the common cases: real and complex 2×2, diagonal 2×2, CNOT, phase
- * tables. `offset`: the index of a[0] in the whole state (a phase table reads it; other ops act
- * on `a` alone, so blocks of a state can be passed as they are).
+ * tables. `offset`: the index of a[0] in the whole state (a phase table reads it, and a CNOT
+ * whose controls lie above `dim` ({@link blockConditional}); other ops act on `a` alone, so
+ * blocks of a state can be passed as they are).
  */
 export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels, offset = 0): void {
   switch (op.kind) {
@@ -379,13 +395,22 @@ export function applyOp(a: Float64Array, dim: number, op: Op, wasm?: WasmKernels
     case 'phase':
       applyPhase(a, dim, op.mask, op.re, op.im);
       return;
-    case 'x':
-      if (wasm && op.controls !== 0 && (op.controls & (op.controls - 1)) === 0) {
-        wasm.cx(a.byteOffset, dim, 31 - Math.clz32(op.controls), op.q);
+    case 'x': {
+      // controls above this range (a block of a larger state, at whole-state index `offset`): the
+      // block's own index bits decide them — all set, the lower controls alone; else nothing
+      const high = op.controls & ~(dim - 1);
+      if (high !== 0 && (offset & high) !== high) return;
+      const controls = op.controls & (dim - 1);
+      if (high !== 0 && controls === 0 && wasm && a.byteOffset >= 16 * dim) {
+        // X on the whole block: the cx kernel over [block before, block], controlled by its size bit
+        wasm.cx(a.byteOffset - 16 * dim, 2 * dim, Math.log2(dim), op.q);
+      } else if (wasm && controls !== 0 && (controls & (controls - 1)) === 0) {
+        wasm.cx(a.byteOffset, dim, 31 - Math.clz32(controls), op.q);
       } else {
-        applyX(a, dim, op.controls, op.q);
+        applyX(a, dim, controls, op.q);
       }
       return;
+    }
     case 'cu1':
       applyControlled1(a, dim, op.controls, op.q, op.m);
       return;

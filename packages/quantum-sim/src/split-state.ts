@@ -1,5 +1,5 @@
 import type { Observable, Rng } from '@q-store/core';
-import { chainBelow, chainOps } from './chains.js';
+import { chainsFor } from './chains.js';
 import { phaseOps } from './diagonals.js';
 import { BLOCK_QUBITS, execute, segments, Yielder } from './executor.js';
 import { opMask, remapOp } from './fusion.js';
@@ -516,9 +516,8 @@ function nextUse(ops: readonly Op[], i: number, q: number): number {
  * per chain (chains.ts; none when `chains` is false) and one per other op.
  */
 export function passesOf(ops: readonly Op[], n: number, threads = 1, chains = true): number {
-  const below = chains ? chainBelow(n, threads) : 0;
   return segments(ops, n, BLOCK_QUBITS).reduce(
-    (p, seg) => p + (seg.blocked ? 1 : below > 0 ? chainOps(seg.ops, BLOCK_QUBITS, below).length : seg.ops.length),
+    (p, seg) => p + (seg.blocked ? 1 : chains ? chainsFor(seg.ops, n, threads, BLOCK_QUBITS).length : seg.ops.length),
     0,
   );
 }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { type Chain, chainBelow, chainOps } from './chains.js';
+import { type Chain, chainsFor } from './chains.js';
 import { BLOCK_QUBITS, segments, type Yielder } from './executor.js';
-import { applyOp, type Op } from './ops.js';
+import { applyOp, blockConditional, type Op } from './ops.js';
 import type { WasmKernels, Workspace } from './workspace.js';
 
 /**
@@ -50,7 +50,7 @@ const SLOT_KERNELS: Record<number, string> = {
 };
 
 /** The kernels {@link runOwned} calls. */
-type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1' | 'r1span'>;
+type OwnedKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'u1span' | 'r1' | 'r1span' | 'rchain'>;
 /** The kernels {@link applyWords} calls. */
 type BlockKernels = Pick<WasmKernels, 'cx' | 'd1' | 'u1' | 'r1' | 'mux' | 'muxr' | 'dtab' | 'rchain'>;
 
@@ -86,6 +86,15 @@ export function runOwned(k: OwnedKernels, o: Float64Array, index: number): void 
     const code = o[p] as number;
     const q = o[p + 1] as number;
     const t = o[p + 2] as number;
+    if (code === 8) {
+      // a chain on the window q … q + t − 1 above the split bits: its tiles at this thread's places
+      // in the sub-blocks of 2^q (runs of L = 2^s with bits s … s + j − 1 reading index)
+      for (let r = 0; r < 2 ** (q - s - j); r++) {
+        const lo0 = 16 * (r * 2 ** (s + j) + index * L);
+        k.rchain(base, 2 ** n, q, t, o[p + 3] as number, o[p + 4] as number, lo0, lo0 + 16 * L);
+      }
+      continue;
+    }
     for (let r = 0; r < runs; r++) {
       const start = r * 2 ** (s + j) + index * L;
       const at = base + 16 * start;
@@ -147,7 +156,10 @@ export function applyWords(k: BlockKernels, o: Float64Array, p: number, at: numb
       k.d1(at, B, w(1), w(3), w(4), w(5), w(6));
       return;
     case 4:
-      k.cx(at, B, w(1), w(2));
+      // a control above the block (ops.ts blockConditional): X on the whole block where its bit is set
+      if (2 ** w(1) >= B) {
+        if (Math.floor(g / 2 ** w(1)) % 2 === 1) k.cx(at - 16 * B, 2 * B, Math.log2(B), w(2));
+      } else k.cx(at, B, w(1), w(2));
       return;
     case 5:
       k.mux(
@@ -180,7 +192,7 @@ export function applyWords(k: BlockKernels, o: Float64Array, p: number, at: numb
       k.dtab(at, B, g, w(1));
       return;
     case 8:
-      k.rchain(at, B, w(1), w(2), w(3), w(4));
+      k.rchain(at, B, w(1), w(2), w(3), w(4), 0, 16 * 2 ** w(1));
       return;
   }
 }
@@ -254,8 +266,11 @@ export function runShare(
 }
 
 /** True when `op` can run in an owned round ({@link runOwned}) with split bits s … s + j − 1. */
-function ownable(op: Op, s: number, j: number): boolean {
+function ownable(op: Op | Chain, s: number, j: number): boolean {
   if (s < 1) return false;
+  // a chain above the split bits: its controls below the window read bits a run keeps (a control
+  // on s … s + j − 1 is constant in a run, one below s at least log2 w)
+  if (op.kind === 'rchain') return op.q >= s + j;
   const out = (q: number) => q < s || q >= s + j;
   if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
   // a mux with its control above the split bits: each run has one matrix (target below or above them)
@@ -357,7 +372,11 @@ function encodeOp(o: Float64Array, p: number, op: Op | Chain, wasm: WasmKernels)
   }
 }
 
-/** Highest qubit an op touches, or −1 when it has no SIMD kernel to split. */
+/**
+ * The highest qubit a block or share must hold for an op (its highest qubit; a CNOT's target,
+ * since a control above the block or share reads its own index bit there), or −1 when it has no
+ * SIMD kernel to split.
+ */
 function splitQubit(op: Op | Chain): number {
   switch (op.kind) {
     case 'rchain':
@@ -369,9 +388,8 @@ function splitQubit(op: Op | Chain): number {
     case 'd1':
       return op.q;
     case 'x':
-      return op.controls !== 0 && (op.controls & (op.controls - 1)) === 0
-        ? Math.max(op.q, 31 - Math.clz32(op.controls))
-        : -1;
+      // (a control above the target: inside a block or share, an X on the target or nothing)
+      return op.controls !== 0 && (op.controls & (op.controls - 1)) === 0 ? op.q : -1;
     case 'mux':
     case 'muxr':
       return Math.max(op.q, op.c);
@@ -526,7 +544,7 @@ export class ThreadPool {
       // s … s + j − 1 read k, below the top two bits, where none of the ring's top ops acts
       const j = Math.log2(T);
       const s = n - 2 - j;
-      const owned: Op[] = [];
+      const owned: Array<Op | Chain> = [];
       // a round's phase tables must all be in the table area at once: one that does not fit
       // without wrapping around ends the round, and the area starts over
       let tableWords = 0;
@@ -537,9 +555,11 @@ export class ThreadPool {
         return words;
       };
       // (a chain's desc goes to the table area too: 34–45 words)
-      const below = this.chains && wasm.tables.capacity >= 64 ? chainBelow(n, T) : 0;
+      const chains = this.chains && wasm.tables.capacity >= 64;
       const tablesFit = (part: ReadonlyArray<Op | Chain>) => tableWords + wordsOf(part) <= wasm.tables.capacity;
       const flush = async () => {
+        // each round places its tables and chains from the start of the table area
+        wasm.tables.reset();
         if (pending.length > 0) this.round(a, n, pending, T, wasm);
         pending.length = 0;
         wasm.tables.reset();
@@ -570,23 +590,26 @@ export class ThreadPool {
           continue;
         }
         // real 2×2s on consecutive qubits above the blocks and below the shares' top: chains
-        const list = below > 0 && !seg.blocked ? chainOps(seg.ops, blockQubits, below) : seg.ops;
+        const list = chains && !seg.blocked ? chainsFor(seg.ops, n, T, blockQubits) : seg.ops;
         for (const item of list) {
           const top = splitQubit(item);
-          if (top >= 0 && top < lowBits && wordsOf([item]) <= wasm.tables.capacity) {
+          // (a CNOT from a top qubit alone: its share rounds would leave every other thread idle)
+          const alone = item.kind !== 'rchain' && blockConditional(item, lowBits);
+          if (top >= 0 && top < lowBits && !alone && wordsOf([item]) <= wasm.tables.capacity) {
             if (pending.length >= MAX_OPS || owned.length > 0 || !tablesFit([item])) await flush();
             pending.push([item, 2 ** lowBits]);
             tableWords += wordsOf([item]);
             if (item.kind === 'rchain') this.stats.chains++;
             continue;
           }
-          if (item.kind === 'rchain') throw new Error('internal: a chain above the shares');
-          const op = item;
-          if (ownable(op, s, j)) {
+          if (ownable(item, s, j)) {
             if (owned.length >= MAX_OPS || pending.length > 0) await flush();
-            owned.push(op);
+            owned.push(item);
+            if (item.kind === 'rchain') this.stats.chains++;
             continue;
           }
+          if (item.kind === 'rchain') throw new Error('internal: a chain neither in a share nor owned');
+          const op = item;
           await flush();
           if (T <= MAX_OPS && topSplit(op, n, T, 0, a.byteOffset)) {
             this.splitRound(a, n, op, T, wasm);
@@ -696,7 +719,14 @@ export class ThreadPool {
   }
 
   /** One owned round: `ops` (each {@link ownable} with split bit s) by {@link runOwned} on every thread. */
-  private ownedRound(a: Float64Array, n: number, ops: readonly Op[], s: number, T: number, wasm: WasmKernels): void {
+  private ownedRound(
+    a: Float64Array,
+    n: number,
+    ops: ReadonlyArray<Op | Chain>,
+    s: number,
+    T: number,
+    wasm: WasmKernels,
+  ): void {
     const o = this.o;
     o[1] = a.byteOffset;
     o[2] = 2;

@@ -86,8 +86,11 @@ export interface WasmKernels {
   mux(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
   /** Real 2×2 m0 on the pairs of qubit t whose bit c is 0, m1 where it is 1 (4 numbers each). */
   muxr(base: number, dim: number, t: number, c: number, ...m0m1: number[]): void;
-  /** A chain of real 2×2s on qubits q … q + k − 1 in tiles of runs of w amplitudes (chains.ts; its desc at byte offset `desc`). */
-  rchain(base: number, dim: number, q: number, k: number, w: number, desc: number): void;
+  /**
+   * A chain of real 2×2s on qubits q … q + k − 1 in tiles of runs of w amplitudes (chains.ts; its
+   * desc at byte offset `desc`), the tiles at byte places [lo0, lo1) of the sub-blocks of 2^q.
+   */
+  rchain(base: number, dim: number, q: number, k: number, w: number, desc: number, lo0: number, lo1: number): void;
   /** A phase table (kernels.ts applyPhaseTable) on `len` amplitudes from `base`, whole-state index g. */
   dtab(base: number, len: number, g: number, desc: number): void;
   /** Byte offset of a phase table's desc in the memory, copied into the table area when not there (−1: no room). */

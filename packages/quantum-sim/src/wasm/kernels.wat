@@ -606,8 +606,11 @@
   ;; count, then 11 numbers per op: target offset t in the window, control mode (0 none, 1 inside
   ;; the window at offset cbit, 2 below it on qubit cbit, which w must not exceed: 2^cbit ≥ w),
   ;; cbit, m0 (4 numbers), m1 (4 numbers). `base` sits on a multiple of 2^(q+k) amplitudes of the
-  ;; state (a block or share holding whole windows), `dim` a multiple of it.
+  ;; state (a block or share holding whole windows), `dim` a multiple of it. Only the tiles whose
+  ;; place in the sub-blocks lies in [lo0, lo1) (byte offsets, multiples of 16·w) run: all of them
+  ;; for lo0 = 0, lo1 = 16·2^q; threads.ts's owned rounds give each thread its own part.
   (func (export "rchain") (param $base i32) (param $dim i32) (param $q i32) (param $k i32) (param $w i32) (param $desc i32)
+    (param $lo0 i32) (param $lo1 i32)
     (local $stride i32) (local $span i32) (local $stop i32) (local $tile i32) (local $hi i32) (local $lo i32)
     (local $nops i32) (local $op i32) (local $p i32) (local $t i32) (local $mode i32) (local $cbit i32)
     (local $off i32) (local $j i32) (local $subs i32) (local $start i32) (local $v i32) (local $mp i32)
@@ -619,7 +622,7 @@
     (local.set $nops (i32.trunc_f64_u (f64.load (local.get $desc))))
     (local.set $hi (local.get $base))
     (loop $blocks
-      (local.set $lo (i32.const 0))
+      (local.set $lo (local.get $lo0))
       (loop $tiles
         (local.set $op (i32.const 0))
         (loop $ops
@@ -652,7 +655,7 @@
           (local.set $op (i32.add (local.get $op) (i32.const 1)))
           (br_if $ops (i32.lt_u (local.get $op) (local.get $nops))))
         (local.set $lo (i32.add (local.get $lo) (local.get $tile)))
-        (br_if $tiles (i32.lt_u (local.get $lo) (local.get $stride))))
+        (br_if $tiles (i32.lt_u (local.get $lo) (local.get $lo1))))
       (local.set $hi (i32.add (local.get $hi) (local.get $span)))
       (br_if $blocks (i32.lt_u (local.get $hi) (local.get $stop)))))
 
