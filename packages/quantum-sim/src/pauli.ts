@@ -74,10 +74,17 @@ export function pauliPairSum(
   let sr = 0;
   let si = 0;
   if (xMask === 0 && a === b) {
-    if (dim >= 8) {
+    if (dim >= 1024) {
       // runs of 8: the signs inside a run from zMask's 3 low bits, the run's own from the rest
-      const s = Array.from({ length: 8 }, (_, j) => (parity(j & zMask) ? -1 : 1));
-      const [s0, s1, s2, s3, s4, s5, s6, s7] = s as [number, number, number, number, number, number, number, number];
+      const sign = (j: number) => (parity(j & zMask) ? -1 : 1);
+      const s0 = 1;
+      const s1 = sign(1);
+      const s2 = sign(2);
+      const s3 = sign(3);
+      const s4 = sign(4);
+      const s5 = sign(5);
+      const s6 = sign(6);
+      const s7 = sign(7);
       for (let i = 0; i < dim; i += 8) {
         const p = 2 * i;
         const run =
