@@ -143,14 +143,20 @@ describe('threads', () => {
         p += 20;
       }
     const sync = new Int32Array(new SharedArrayBuffer(4 * 2 * 2 * 2));
-    runShare(applyWords, wasm, o, sync, 1, 2);
+    runShare(applyWords, wasm, o, sync, 1, 2, 60_000);
     // [claimed, done] per (phase, share): every block of both shares done by thread 1
     expect(Array.from(sync)).toEqual([9, 8, 9, 8, 5, 4, 5, 4]);
     const state = Array.from(copy);
-    runShare(applyWords, wasm, o, sync, 0, 2); // nothing left: thread 0 claims nothing, changes nothing
+    runShare(applyWords, wasm, o, sync, 0, 2, 60_000); // nothing left: thread 0 claims nothing, changes nothing
     expect(Array.from(sync)).toEqual([9, 8, 9, 8, 5, 4, 5, 4]);
     expect(Array.from(copy)).toEqual(state);
     expect(Array.from(copy)).toEqual(Array.from(reference));
+    // a share whose previous phase never finishes (its thread died): the helper stops with an
+    // error after the stall time instead of waiting for ever (phase 0 one block per share, so
+    // each thread runs its own; thread 0 never does)
+    o[8 + 19] = o[8 + 20 + 19] = o[8 + 40 + 19] = 2 ** n / 2;
+    sync.fill(0);
+    expect(() => runShare(applyWords, wasm, o, sync, 1, 2, 50)).toThrow(/no progress/);
   });
 
   it('tiny states (1-4 qubits, 2 and 4 threads): every 2×2, diagonal and CNOT bit-identical to one thread', async () => {

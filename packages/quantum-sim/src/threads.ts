@@ -217,19 +217,31 @@ export function runShare(
   sync: Int32Array,
   index: number,
   claimMin: number,
+  stallMs: number,
 ): void {
   const base = o[1] as number;
   const m = o[3] as number;
   const share = o[4] as number;
   const T = 2 ** (o[6] as number);
   const at = (ph: number, s: number) => 2 * (ph * T + s);
-  // waits until share s has done phase ph (all `per` of its blocks)
+  // waits until share s has done phase ph (all `per` of its blocks); no progress for stallMs means
+  // the thread holding a block died: an error instead of a wait for ever
   const settled = (ph: number, s: number, per: number) => {
     const d = at(ph, s) + 1;
+    let seen = Atomics.load(sync, d);
+    let since = performance.now();
     for (let spin = 0; ; spin++) {
       const done = Atomics.load(sync, d);
       if (done >= per) return;
-      if (spin > 1000) Atomics.wait(sync, d, done, 0.2);
+      if (spin <= 1000) continue;
+      Atomics.wait(sync, d, done, 0.2);
+      const now = performance.now();
+      if (done !== seen) {
+        seen = done;
+        since = now;
+      } else if (now - since > stallMs) {
+        throw new Error(`internal: a simulator thread made no progress on its blocks in ${stallMs / 1000} s`);
+      }
     }
   };
   let prevPer = 0;
@@ -268,9 +280,10 @@ export function runShare(
 /** True when `op` can run in an owned round ({@link runOwned}) with split bits s … s + j − 1. */
 function ownable(op: Op | Chain, s: number, j: number): boolean {
   if (s < 1) return false;
-  // a chain above the split bits: its controls below the window read bits a run keeps (a control
-  // on s … s + j − 1 is constant in a run, one below s at least log2 w)
-  if (op.kind === 'rchain') return op.q >= s + j;
+  // a chain above the split bits, its tiles' runs inside a thread's runs of 2^s: its controls
+  // below the window read bits a run keeps (a control on s … s + j − 1 is constant in a run, one
+  // below s at least log2 w)
+  if (op.kind === 'rchain') return op.q >= s + j && op.w <= 2 ** s;
   const out = (q: number) => q < s || q >= s + j;
   if (op.kind === 'u1' || op.kind === 'r1' || op.kind === 'd1') return op.q >= s + j;
   // a mux with its control above the split bits: each run has one matrix (target below or above them)
@@ -320,7 +333,7 @@ parentPort.on('message', ({ module, memory, ctrl, ops, times, sync, index, count
         case ${SLOT_R1}: k.r1span(o[p + 1], o[p + 2], o[p + 3], o[p + 4], o[p + 5], o[p + 6], o[p + 7]); break;
       }
     }
-    else runShare(applyWords, k, o, claims, index, ${CLAIM_MIN});
+    else runShare(applyWords, k, o, claims, index, ${CLAIM_MIN}, ${STALL_MS});
     busy[index] += performance.now() - t0;
     if (Atomics.add(c, 1, 1) === count - 2) Atomics.notify(c, 1);
   }
@@ -603,7 +616,8 @@ export class ThreadPool {
             continue;
           }
           if (ownable(item, s, j)) {
-            if (owned.length >= MAX_OPS || pending.length > 0) await flush();
+            // (an owned round's chains place their descs in the table area too)
+            if (owned.length >= MAX_OPS || pending.length > 0 || !tablesFit([...owned, item])) await flush();
             owned.push(item);
             if (item.kind === 'rchain') this.stats.chains++;
             continue;
@@ -709,7 +723,7 @@ export class ThreadPool {
     this.claims.fill(0, 0, CLAIM_WORDS * phases * T);
     this.command(CMD_RUN);
     const t0 = performance.now();
-    runShare(applyWords, wasm, o, this.claims, 0, CLAIM_MIN);
+    runShare(applyWords, wasm, o, this.claims, 0, CLAIM_MIN, STALL_MS);
     const t1 = performance.now();
     this.stats.parallel += ops.length;
     this.stats.rounds++;
