@@ -41,19 +41,10 @@ export const CHAIN_MIN_QUBITS = 22;
 export const CHAIN_MIN_QUBITS_THREADS = 21;
 
 /**
- * The qubit below which chains stay on a state of n qubits run on T threads (threads.ts: below the
- * shares' top bits, so a chain runs inside each share) or on one (below n); 0 when none form.
- */
-export function chainBelow(n: number, T: number): number {
-  if (T >= 2) return n >= CHAIN_MIN_QUBITS_THREADS ? n - Math.log2(T) : 0;
-  return n >= CHAIN_MIN_QUBITS ? n : 0;
-}
-
-/**
  * `ops` (a run outside the cache blocks of a state of n qubits) with their chains as T threads run
- * them: on one thread windows anywhere above the blocks; on several, windows below the owned
- * rounds' split bits (threads.ts: inside every share), then windows on the top two qubits (run in
- * owned rounds, each thread on its own tiles).
+ * them: on one thread windows anywhere above the blocks; on several, windows below the shares' top
+ * bits and the owned rounds' split bits (threads.ts: inside every share), then windows on the top
+ * two qubits (run in owned rounds, each thread on its own tiles).
  */
 export function chainsFor(
   ops: ReadonlyArray<Op | Chain>,
@@ -61,10 +52,9 @@ export function chainsFor(
   T: number,
   blockQubits: number,
 ): Array<Op | Chain> {
-  const below = chainBelow(n, T);
-  if (below === 0) return [...ops];
-  if (T < 2) return chainOps(ops, blockQubits, n);
-  return chainOps(chainOps(ops, blockQubits, Math.min(below, n - 2)), n - 2, n);
+  if (T < 2) return n >= CHAIN_MIN_QUBITS ? chainOps(ops, blockQubits, n) : [...ops];
+  if (n < CHAIN_MIN_QUBITS_THREADS) return [...ops];
+  return chainOps(chainOps(ops, blockQubits, Math.min(n - Math.log2(T), n - 2)), n - 2, n);
 }
 
 /** A 2×2 a chain can take: r1 or muxr with its target in [q, q + k). */

@@ -571,12 +571,12 @@ export class ThreadPool {
       const chains = this.chains && wasm.tables.capacity >= 64;
       const tablesFit = (part: ReadonlyArray<Op | Chain>) => tableWords + wordsOf(part) <= wasm.tables.capacity;
       const flush = async () => {
-        // each round places its tables and chains from the start of the table area
-        wasm.tables.reset();
-        if (pending.length > 0) this.round(a, n, pending, T, wasm);
-        pending.length = 0;
+        // a round places its tables and chains from the start of the table area (pending and
+        // owned ops never wait at once: each flushes the other before it gathers)
         wasm.tables.reset();
         tableWords = 0;
+        if (pending.length > 0) this.round(a, n, pending, T, wasm);
+        pending.length = 0;
         if (owned.length > 0) this.ownedRound(a, n, owned, s, T, wasm);
         owned.length = 0;
         if (yielder?.due()) await yielder.yieldNow();
@@ -713,14 +713,13 @@ export class ThreadPool {
     o[3] = ops.length;
     o[4] = 2 ** n / T;
     o[6] = Math.log2(T);
-    let phases = 0;
     ops.forEach(([op, block], j) => {
       const p = OPS_AT + OP_WORDS * j;
       o[p + BLOCK_WORD] = block;
       encodeOp(o, p, op, wasm);
-      if (j === 0 || block !== (ops[j - 1] as readonly [Op | Chain, number])[1]) phases++;
     });
-    this.claims.fill(0, 0, CLAIM_WORDS * phases * T);
+    // (no more phases than ops)
+    this.claims.fill(0, 0, CLAIM_WORDS * ops.length * T);
     this.command(CMD_RUN);
     const t0 = performance.now();
     runShare(applyWords, wasm, o, this.claims, 0, CLAIM_MIN, STALL_MS);
